@@ -1,0 +1,108 @@
+import { awscdk, javascript } from 'projen';
+
+/**
+ * The floor of the aws-cdk-lib peer dependency: the first release with
+ * `UpdatePolicy.instanceRefresh()` (absent in 2.262.0, present in 2.263.0).
+ * The devDependency is pinned to it so that every test proves the floor works.
+ */
+const CDK_FLOOR = '2.263.0';
+/** Newest integ-tests-alpha; its peer range (`aws-cdk-lib ^2.245.0`) accepts the floor. */
+const INTEG_TESTS_ALPHA = '2.245.0-alpha.0';
+
+/** Folders that are type-checked and linted but never shipped in the npm tarball. */
+const DEV_DIRS = ['test', 'integ', 'examples', 'scripts'];
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-immutable-servers',
+  description: 'AWS CDK constructs for immutable servers: bake applications into AMIs, roll them out by replacing instances, promote the same AMI through environments.',
+  keywords: ['cdk', 'awscdk', 'ami', 'image-builder', 'immutable-infrastructure', 'autoscaling', 'codepipeline'],
+  license: 'Apache-2.0',
+  author: 'cdk-immutable-servers contributors',
+  authorAddress: 'maintainers@cdk-immutable-servers.dev',
+  repositoryUrl: 'https://github.com/cdk-immutable-servers/cdk-immutable-servers.git',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  jsiiVersion: '~6.0.0',
+  cdkVersion: CDK_FLOOR,
+  cdkVersionPinning: true,
+  constructsVersion: '10.5.1',
+  devDeps: [
+    `@aws-cdk/integ-tests-alpha@${INTEG_TESTS_ALPHA}`,
+    '@aws-cdk/cloudformation-diff@^2.187.5',
+    'cdk-nag@^3.0.2',
+    'asl-validator@^4.0.0',
+    'aws-local-stepfunctions@3.0.0',
+    'yaml@^2.8.0',
+  ],
+
+  publishToPypi: {
+    distName: 'cdk-immutable-servers',
+    module: 'cdk_immutable_servers',
+  },
+
+  // CI is `.ci/run`; no hosted workflows, release automation or bots yet.
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  depsUpgrade: false,
+
+  tsconfigDevFile: 'tsconfig.dev.json',
+  tsconfigDev: {
+    include: [...DEV_DIRS.map((dir) => `${dir}/**/*.ts`), 'src/**/*.ts', '.projenrc.ts'],
+    compilerOptions: { rootDir: '.', noEmit: true },
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: DEV_DIRS,
+    commandOptions: { fix: false, extraArgs: ['--max-warnings=0'] },
+  },
+  jestOptions: {
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // Gate tests synthesize apps and run external linters; give them room on 2 cores.
+      testTimeout: 120_000,
+    },
+  },
+  gitignore: ['/cdk.out/', '/.venv/', '/.venv-bindings/', '/.gates/', 'integ/**/*.snapshot/asset.*'],
+});
+
+for (const pattern of [...DEV_DIRS.map((dir) => `/${dir}/`), '/.ci/', '/requirements-dev.txt', '/tsconfig.dev.json', '/cdk.out/']) {
+  project.addPackageIgnore(pattern);
+}
+
+// jsii tools print a Node 20 end-of-life banner on every run; it is harmless here.
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '1');
+
+// Type-check everything that is not library source (jest transpiles without checking types).
+project.addTask('typecheck', {
+  description: 'Type-check tests, integ apps, examples and scripts',
+  exec: 'tsc --noEmit -p tsconfig.dev.json',
+});
+
+const tsNode = 'TS_NODE_PROJECT=tsconfig.dev.json TS_NODE_TRANSPILE_ONLY=true ts-node';
+
+project.addTask('integ', {
+  description: 'Verify integ snapshots offline (no AWS account); fails on drift, missing snapshots or destructive changes',
+  exec: `${tsNode} scripts/integ-snapshots.ts`,
+});
+project.addTask('integ:update', {
+  description: 'Refresh integ snapshots offline (nothing is deployed)',
+  exec: `${tsNode} scripts/integ-snapshots.ts --update`,
+});
+project.addTask('synth:example', {
+  description: 'Synthesize the example app into cdk.out and summarize its stacks',
+  exec: `${tsNode} scripts/synth-example.ts`,
+});
+project.addTask('gate:templates', {
+  description: 'Synthesize every example and integ app; cfn-lint every template and shellcheck every generated script',
+  exec: `${tsNode} scripts/check-templates.ts`,
+});
+project.addTask('gate:python', {
+  description: 'Build the Python wheel, install it into a fresh venv and run the pytest suite',
+  exec: 'bash scripts/check-python-bindings.sh',
+});
+
+project.synth();

@@ -1,0 +1,55 @@
+/**
+ * Flattens CloudFormation intrinsic functions in a synthesized template value into plain strings,
+ * so that linters and local runtimes can read a user data script or a state machine definition
+ * that CloudFormation would only assemble at deploy time.
+ *
+ * References become stable placeholders of letters, digits and underscores (`CFN_REF_Bucket`,
+ * `CFN_ATT_Role_Arn`), which are inert both in a shell script and in a JSON string; pseudo
+ * parameters get realistic values so that ARNs keep their shape.
+ */
+export function flattenIntrinsics(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(flattenIntrinsics);
+  }
+  if (value === null || typeof value !== 'object') {
+    return value;
+  }
+  const entries = Object.entries(value);
+  if (entries.length === 1 && entries[0][0] in FUNCTIONS) {
+    const [name, argument] = entries[0];
+    return FUNCTIONS[name](argument);
+  }
+  return Object.fromEntries(entries.map(([key, inner]) => [key, flattenIntrinsics(inner)]));
+}
+
+const PSEUDO_PARAMETERS: Record<string, string> = {
+  'AWS::AccountId': '123456789012',
+  'AWS::Partition': 'aws',
+  'AWS::Region': 'us-east-1',
+  'AWS::URLSuffix': 'amazonaws.com',
+  'AWS::StackName': 'stack',
+  'AWS::StackId': 'arn:aws:cloudformation:us-east-1:123456789012:stack/stack/id',
+  'AWS::NoValue': '',
+};
+
+const FUNCTIONS: Record<string, (argument: any) => unknown> = {
+  'Ref': (name: string) => PSEUDO_PARAMETERS[name] ?? placeholder('REF', name),
+  'Fn::GetAtt': (target: string | string[]) => placeholder('ATT', ...(Array.isArray(target) ? target : target.split('.'))),
+  'Fn::Join': ([separator, parts]: [string, unknown[]]) => parts.map((part) => String(flattenIntrinsics(part))).join(separator),
+  'Fn::Base64': (content: unknown) => flattenIntrinsics(content),
+  'Fn::Select': ([index, list]: [number, unknown]) => (flattenIntrinsics(list) as unknown[])[Number(index)],
+  'Fn::Split': ([separator, source]: [string, unknown]) => String(flattenIntrinsics(source)).split(separator),
+  'Fn::ImportValue': (name: unknown) => placeholder('IMPORT', String(flattenIntrinsics(name))),
+  'Fn::Sub': (argument: string | [string, Record<string, unknown>]) => {
+    const [template, variables] = Array.isArray(argument) ? argument : [argument, {}];
+    return template.replace(/\$\{(!?)([^}]+)\}/g, (_match, literal: string, name: string) => {
+      if (literal) return '${' + name + '}';
+      if (name in variables) return String(flattenIntrinsics(variables[name]));
+      return PSEUDO_PARAMETERS[name] ?? placeholder('SUB', ...name.split('.'));
+    });
+  },
+};
+
+function placeholder(kind: string, ...parts: string[]): string {
+  return ['CFN', kind, ...parts].join('_').replace(/[^A-Za-z0-9_]/g, '_');
+}
