@@ -56,6 +56,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   eslintOptions: {
     dirs: ['src'],
     devdirs: DEV_DIRS,
+    // Lint with the dev tsconfig, which covers every folder (the root one covers src/ only).
+    projectService: false,
+    tsconfigPath: './tsconfig.dev.json',
     commandOptions: { fix: false, extraArgs: ['--max-warnings=0'] },
   },
   jestOptions: {

@@ -1,0 +1,123 @@
+/**
+ * Test harness for Step Functions workflows: validates an Amazon States Language definition with
+ * `asl-validator` and executes it locally with `aws-local-stepfunctions`, every Task state
+ * replaced by a fake that records its inputs. Waits and retry intervals are shortened to zero so
+ * that paths with polling and backoff run in milliseconds; task `TimeoutSeconds` are kept, so a
+ * timeout path takes as long as the definition says.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import aslValidator = require('asl-validator');
+import { flattenIntrinsics } from '../../scripts/lib/intrinsics';
+
+// aws-local-stepfunctions ships CommonJS under `require` but declares its types as an ES module;
+// load the CommonJS build and borrow the module's types.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ExecutionError, ExecutionTimeoutError, StateMachine } = require('aws-local-stepfunctions') as typeof import('aws-local-stepfunctions', { with: { 'resolution-mode': 'import' } });
+
+// aws-local-stepfunctions 3 calls Promise.withResolvers (Node 22+); this machine runs Node 20.
+const promiseConstructor = Promise as unknown as { withResolvers?: () => unknown };
+promiseConstructor.withResolvers ??= () => {
+  let resolve: unknown;
+  let reject: unknown;
+  const promise = new Promise((onResolve, onReject) => {
+    resolve = onResolve;
+    reject = onReject;
+  });
+  return { promise, resolve, reject };
+};
+
+export type AslDefinition = Record<string, any>;
+
+/** What a fake task does with its input: return the task's result, or throw a `TaskFailure`. */
+export type TaskFake = (input: any) => unknown;
+
+/** Makes a fake task fail with a Step Functions error name, as a service integration would. */
+export class TaskFailure extends Error {
+  constructor(public readonly error: string, cause: string) {
+    super(cause);
+    this.name = error;
+  }
+}
+
+export interface LocalExecution {
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
+  readonly output?: unknown;
+  /** Error name of a failed execution, e.g. `States.Timeout` or a Fail state's `Error`. */
+  readonly error?: string;
+  /** Cause of a failed execution. */
+  readonly cause?: string;
+  /** Inputs each Task state received, by state name, in call order. */
+  readonly calls: Record<string, unknown[]>;
+}
+
+/**
+ * The definition of a state machine in a synthesized template, with intrinsic functions flattened
+ * to placeholders (`CFN_REF_<LogicalId>`, `CFN_ATT_<LogicalId>_<Attribute>`).
+ *
+ * @param logicalId which state machine, when the template has more than one
+ */
+export function stateMachineDefinition(template: { Resources?: Record<string, any> }, logicalId?: string): AslDefinition {
+  const machines = Object.entries(template.Resources ?? {})
+    .filter(([id, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine' && (logicalId === undefined || id === logicalId));
+  if (machines.length !== 1) {
+    throw new Error(`Expected exactly one state machine${logicalId ? ` named ${logicalId}` : ''}, found ${machines.map(([id]) => id).join(', ') || 'none'}`);
+  }
+  const properties = machines[0][1].Properties;
+  return properties.Definition ?? JSON.parse(String(flattenIntrinsics(properties.DefinitionString)));
+}
+
+/** `asl-validator` errors of a definition, one line each; empty when it is valid. */
+export function validateDefinition(definition: AslDefinition): string[] {
+  // The validator annotates states in place; keep the caller's definition untouched.
+  const { errors } = aslValidator(structuredClone(definition));
+  return errors.map((error: { 'Error code': string; 'Message': string }) => `${error['Error code']}: ${error.Message}`);
+}
+
+/**
+ * Runs a valid definition locally. Every Task state (in branches and map iterations too) must have
+ * a fake: an unfaked task would call real AWS.
+ */
+export async function runLocally(definition: AslDefinition, input: unknown, fakes: Record<string, TaskFake>): Promise<LocalExecution> {
+  const errors = validateDefinition(definition);
+  if (errors.length > 0) {
+    throw new Error(`Invalid state machine definition:\n${errors.join('\n')}`);
+  }
+  const states = allStates(definition);
+  const unfaked = states.filter(([name, state]) => state.Type === 'Task' && !(name in fakes)).map(([name]) => name);
+  if (unfaked.length > 0) {
+    throw new Error(`No fake for Task states: ${unfaked.join(', ')}`);
+  }
+
+  const calls: Record<string, unknown[]> = {};
+  const taskResourceLocalHandlers = Object.fromEntries(Object.entries(fakes).map(([name, fake]) => [name, async (taskInput: any) => {
+    (calls[name] ??= []).push(taskInput);
+    return fake(taskInput);
+  }]));
+  const waitTimeOverrides = Object.fromEntries(states.filter(([, state]) => state.Type === 'Wait').map(([name]) => [name, 0]));
+  const retryIntervalOverrides = Object.fromEntries(states.filter(([, state]) => state.Retry).map(([name]) => [name, 0]));
+
+  const execution = new StateMachine(definition as any).run(input as any, {
+    overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as any, waitTimeOverrides, retryIntervalOverrides },
+  });
+  try {
+    return { status: 'SUCCEEDED', output: await execution.result, calls };
+  } catch (failure) {
+    if (failure instanceof ExecutionTimeoutError) {
+      return { status: 'TIMED_OUT', error: 'States.Timeout', calls };
+    }
+    if (failure instanceof ExecutionError) {
+      const cause = (failure as Error).cause as Error;
+      return { status: 'FAILED', error: cause.name, cause: cause.message, calls };
+    }
+    throw failure;
+  }
+}
+
+/** Every state by name, including those inside Parallel branches and Map iterations. */
+function allStates(definition: AslDefinition): Array<[string, any]> {
+  return Object.entries<any>(definition.States ?? {}).flatMap(([name, state]) => [
+    [name, state] as [string, any],
+    ...(state.Branches ?? []).flatMap(allStates),
+    ...[state.ItemProcessor, state.Iterator].filter(Boolean).flatMap(allStates),
+  ]);
+}
