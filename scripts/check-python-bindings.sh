@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Python bindings gate: builds the wheel that PyPI users would get, installs it into a venv that
+# has nothing else from this repo on it, and runs the pytest suite in test/python against it.
+# Proves the jsii API survives translation to Python (names, keyword props, error messages).
+# Expects `npx projen compile` to have run: packaging reads .jsii and lib/, it does not compile.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=.venv-bindings
+
+if [ ! -f .jsii ]; then
+  echo "python-bindings: .jsii is missing; run 'npx projen compile' first" >&2
+  exit 1
+fi
+
+echo "python-bindings: building the wheel (jsii-pacmak --target python)"
+# A wheel left over from an older build would be installed alongside the new one; start clean.
+rm -rf dist/python
+npx jsii-pacmak -v --target python
+wheels=(dist/python/*.whl)
+if [ ! -f "${wheels[0]}" ]; then
+  echo "python-bindings: jsii-pacmak produced no wheel in dist/python" >&2
+  exit 1
+fi
+
+echo "python-bindings: installing ${wheels[0]##*/} into a fresh $venv"
+# Fresh every run, so a module left behind by an earlier install cannot make the tests pass.
+rm -rf "$venv"
+python3 -m venv "$venv"
+"$venv/bin/pip" install --disable-pip-version-check --quiet "${wheels[@]}" -r test/python/requirements.txt
+
+echo "python-bindings: running pytest test/python"
+mkdir -p test-reports
+# No cache provider: pytest would otherwise write .pytest_cache into the source tree.
+"$venv/bin/python" -m pytest test/python -p no:cacheprovider --junitxml=test-reports/pytest.xml
+echo "python-bindings: passed"

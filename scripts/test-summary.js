@@ -1,0 +1,23 @@
+// Prints the test runners' counts from their reports, ending with one
+// "tests: N passed, N failed" line. Plain JavaScript so it runs even when ts-node is broken.
+const fs = require('fs');
+
+const counts = [];
+
+if (fs.existsSync('test-reports/jest.json')) {
+  const jest = JSON.parse(fs.readFileSync('test-reports/jest.json', 'utf-8'));
+  counts.push(['jest', jest.numPassedTests, jest.numFailedTests, jest.numPendingTests]);
+}
+if (fs.existsSync('test-reports/pytest.xml')) {
+  const xml = fs.readFileSync('test-reports/pytest.xml', 'utf-8');
+  const attribute = (name) => Number((xml.match(new RegExp(`<testsuite [^>]*\\b${name}="(\\d+)"`)) ?? [])[1] ?? 0);
+  const failed = attribute('failures') + attribute('errors');
+  const skipped = attribute('skipped');
+  counts.push(['pytest', attribute('tests') - failed - skipped, failed, skipped]);
+}
+
+for (const [runner, passed, failed, skipped] of counts) {
+  console.log(`${runner}: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+}
+const total = (index) => counts.reduce((sum, row) => sum + row[index], 0);
+console.log(`tests: ${total(1)} passed, ${total(2)} failed`);
