@@ -1,7 +1,8 @@
 /**
  * Template gate: synthesizes the example app and every integ app, then
- *  - runs cfn-lint over every template (any error or warning fails), and
- *  - runs shellcheck over every bash script the templates would run on an instance.
+ *  - runs cfn-lint over every template (any error or warning fails),
+ *  - runs shellcheck over every bash script the templates would run on an instance, and
+ *  - validates every state machine definition with asl-validator.
  * Prints what it checked so a green run says how much it covered.
  */
 import * as path from 'path';
@@ -9,6 +10,7 @@ import { exampleAndIntegApps, synthesizeApp, templatesIn } from './lib/apps';
 import { cfnLint, formatCfnLintFinding } from './lib/cfn-lint';
 import { PROJECT_ROOT } from './lib/project';
 import { formatShellcheckFinding, shellcheck } from './lib/shellcheck';
+import { stateMachinesInTemplate, validateDefinition } from './lib/state-machines';
 import { shellScriptsInTemplate } from './lib/template-scripts';
 
 const templates = exampleAndIntegApps().flatMap((app) => {
@@ -33,7 +35,18 @@ for (const { template, location, script } of scripts) {
 }
 console.log(`shellcheck: ${scripts.length} generated scripts checked, ${scriptFindingCount} findings`);
 
-if (templates.length === 0 || lintFindings.length > 0 || scriptFindingCount > 0) {
+const stateMachines = templates.flatMap((template) => stateMachinesInTemplate(template.body)
+  .map((machine) => ({ ...machine, template: path.relative(PROJECT_ROOT, template.path) })));
+let aslErrorCount = 0;
+for (const { template, logicalId, definition } of stateMachines) {
+  for (const error of validateDefinition(definition)) {
+    aslErrorCount++;
+    console.error(`asl-validator: ${template} Resources/${logicalId}: ${error}`);
+  }
+}
+console.log(`asl-validator: ${stateMachines.length} state machines checked, ${aslErrorCount} findings`);
+
+if (templates.length === 0 || lintFindings.length > 0 || scriptFindingCount > 0 || aslErrorCount > 0) {
   console.error('Template gate failed: fix the findings above (the construct that generated them is named in the resource path).');
   process.exit(1);
 }

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Duration, Stack, aws_stepfunctions as sfn, aws_stepfunctions_tasks as tasks } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AslDefinition, TaskFailure, runLocally, stateMachineDefinition, validateDefinition } from './state-machine';
+import { TaskFailure, runLocally, stateMachineDefinition } from './state-machine';
+import { AslDefinition } from '../../scripts/lib/state-machines';
 
 const danglingNext: AslDefinition = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'dangling-next.asl.json'), 'utf-8'));
 
@@ -32,16 +33,6 @@ function pollingWorkflow(): AslDefinition {
 function buildStates(...states: string[]) {
   return () => ({ Image: { State: { Status: states.shift() } } });
 }
-
-describe('validateDefinition', () => {
-  test('given a Next that names no state, then the validator reports the missing target', () => {
-    expect(validateDefinition(danglingNext)).toEqual(expect.arrayContaining([expect.stringContaining('TagImage')]));
-  });
-
-  test('given a definition synthesized by the CDK, then it is valid', () => {
-    expect(validateDefinition(pollingWorkflow())).toEqual([]);
-  });
-});
 
 describe('runLocally', () => {
   test('given an invalid definition, then it refuses to run and lists the errors', async () => {

@@ -5,9 +5,7 @@
  * that paths with polling and backoff run in milliseconds; task `TimeoutSeconds` are kept, so a
  * timeout path takes as long as the definition says.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-import aslValidator = require('asl-validator');
-import { flattenIntrinsics } from '../../scripts/lib/intrinsics';
+import { AslDefinition, stateMachinesInTemplate, validateDefinition } from '../../scripts/lib/state-machines';
 
 // aws-local-stepfunctions ships CommonJS under `require` but declares its types as an ES module;
 // load the CommonJS build and borrow the module's types.
@@ -25,8 +23,6 @@ promiseConstructor.withResolvers ??= () => {
   });
   return { promise, resolve, reject };
 };
-
-export type AslDefinition = Record<string, any>;
 
 /** What a fake task does with its input: return the task's result, or throw a `TaskFailure`. */
 export type TaskFake = (input: any) => unknown;
@@ -51,26 +47,16 @@ export interface LocalExecution {
 }
 
 /**
- * The definition of a state machine in a synthesized template, with intrinsic functions flattened
- * to placeholders (`CFN_REF_<LogicalId>`, `CFN_ATT_<LogicalId>_<Attribute>`).
+ * The definition of the state machine in a synthesized template, intrinsics flattened.
  *
  * @param logicalId which state machine, when the template has more than one
  */
 export function stateMachineDefinition(template: { Resources?: Record<string, any> }, logicalId?: string): AslDefinition {
-  const machines = Object.entries(template.Resources ?? {})
-    .filter(([id, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine' && (logicalId === undefined || id === logicalId));
+  const machines = stateMachinesInTemplate(template).filter((machine) => logicalId === undefined || machine.logicalId === logicalId);
   if (machines.length !== 1) {
-    throw new Error(`Expected exactly one state machine${logicalId ? ` named ${logicalId}` : ''}, found ${machines.map(([id]) => id).join(', ') || 'none'}`);
+    throw new Error(`Expected exactly one state machine${logicalId ? ` named ${logicalId}` : ''}, found ${machines.map((machine) => machine.logicalId).join(', ') || 'none'}`);
   }
-  const properties = machines[0][1].Properties;
-  return properties.Definition ?? JSON.parse(String(flattenIntrinsics(properties.DefinitionString)));
-}
-
-/** `asl-validator` errors of a definition, one line each; empty when it is valid. */
-export function validateDefinition(definition: AslDefinition): string[] {
-  // The validator annotates states in place; keep the caller's definition untouched.
-  const { errors } = aslValidator(structuredClone(definition));
-  return errors.map((error: { 'Error code': string; 'Message': string }) => `${error['Error code']}: ${error.Message}`);
+  return machines[0].definition;
 }
 
 /**
