@@ -72,7 +72,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['/cdk.out/', '/.venv/', '/.venv-bindings/', '/.gates/', 'integ/**/*.snapshot/asset.*'],
 });
 
-for (const pattern of [...DEV_DIRS.map((dir) => `/${dir}/`), '/.ci/', '/requirements-dev.txt', '/tsconfig.dev.json', '/cdk.out/']) {
+// Local tool and gate outputs (venvs, synthesized apps) must never reach the npm tarball either.
+const LOCAL_OUTPUTS = ['/.venv/', '/.venv-bindings/', '/.gates/', '/cdk.out/', '/test-reports/'];
+for (const pattern of [...DEV_DIRS.map((dir) => `/${dir}/`), ...LOCAL_OUTPUTS, '/.ci/', '/requirements-dev.txt', '/tsconfig.dev.json']) {
   project.addPackageIgnore(pattern);
 }
 
