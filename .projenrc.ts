@@ -26,7 +26,6 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   jsiiVersion: '~6.0.0',
   cdkVersion: CDK_FLOOR,
-  cdkVersionPinning: true,
   constructsVersion: '10.5.1',
   devDeps: [
     `@aws-cdk/integ-tests-alpha@${INTEG_TESTS_ALPHA}`,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the README commands need on a fresh clone: npm packages, the project-local
-# Python venv with its pinned tools, and shellcheck. Safe to re-run: each step skips itself when
-# its result is already current.
+# Python venv with its pinned tools, and the Debian packages shellcheck and curl. Safe to re-run:
+# each step skips itself when its result is already current.
 #   --node-only  install npm packages only (enough to synthesize the example app)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,10 +16,20 @@ install_npm_packages() {
   fi
 }
 
+# apt_install PACKAGE...: installs Debian packages, as root or through passwordless sudo.
+apt_install() {
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo -n"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
 install_python_tools() {
-  if [ ! -x .venv/bin/python ]; then
+  if [ ! -x .venv/bin/pip ]; then
     echo "setup: creating the Python venv .venv"
-    python3 -m venv .venv
+    rm -rf .venv
+    # Debian's own python3 cannot create a venv with pip until python3-venv is installed.
+    python3 -m venv .venv || { rm -rf .venv; apt_install python3-venv && python3 -m venv .venv; }
   fi
   # The venv remembers which requirements it was built from; a changed pin reinstalls.
   if cmp -s requirements-dev.txt .venv/installed-requirements.txt; then
@@ -31,20 +41,22 @@ install_python_tools() {
   fi
 }
 
-install_shellcheck() {
-  if command -v shellcheck >/dev/null 2>&1; then
-    echo "setup: shellcheck is installed ($(shellcheck --version | sed -n 's/^version: //p'))"
+# Debian packages the gates run: shellcheck, and curl for the health-check script tests.
+install_debian_tools() {
+  local missing=()
+  for tool in shellcheck curl; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    echo "setup: shellcheck and curl are installed"
     return
   fi
-  echo "setup: installing shellcheck (Debian package)"
-  local sudo=""
-  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq shellcheck >/dev/null
+  echo "setup: installing Debian packages: ${missing[*]}"
+  apt_install "${missing[@]}"
 }
 
 install_npm_packages
 if [ "${1:-}" != "--node-only" ]; then
   install_python_tools
-  install_shellcheck
+  install_debian_tools
 fi

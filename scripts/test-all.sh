@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every quality gate of the project, offline, on a fresh clone: installs what it needs, then
+# Runs every quality gate of the project on a fresh clone, without AWS (package registries only): installs what it needs, then
 # compiles, lints, tests and checks templates, integ snapshots and the Python bindings. Prints the
 # time each gate took and ends with the test runners' counts. Exits non-zero if any gate failed.
 set -uo pipefail
@@ -33,7 +33,7 @@ mkdir -p test-reports
 rm -f test-reports/jest.json test-reports/pytest.xml
 
 # Nothing else can run without the tools and a compiled library.
-run_gate "setup (npm, Python venv, shellcheck)" bash scripts/setup.sh || exit 1
+run_gate "setup (npm, Python venv, Debian tools)" bash scripts/setup.sh || exit 1
 run_gate "jsii compile" npx projen compile || exit 1
 run_gate "API.md generated from the compiled API" api_md_is_current
 run_gate "typecheck (tests, integ, examples, scripts)" npx projen typecheck

@@ -6,7 +6,11 @@ const counts = [];
 
 if (fs.existsSync('test-reports/jest.json')) {
   const jest = JSON.parse(fs.readFileSync('test-reports/jest.json', 'utf-8'));
-  counts.push(['jest', jest.numPassedTests, jest.numFailedTests, jest.numPendingTests]);
+  // A suite that fails to load runs no test; count it as a failure so it cannot vanish.
+  counts.push(['jest', jest.numPassedTests, jest.numFailedTests + jest.numRuntimeErrorTestSuites, jest.numPendingTests]);
+} else {
+  console.log('jest: no report (test-reports/jest.json); counted as 1 failure');
+  counts.push(['jest', 0, 1, 0]);
 }
 if (fs.existsSync('test-reports/pytest.xml')) {
   const xml = fs.readFileSync('test-reports/pytest.xml', 'utf-8');

@@ -15,8 +15,12 @@ export function flattenIntrinsics(value: unknown): unknown {
     return value;
   }
   const entries = Object.entries(value);
-  if (entries.length === 1 && entries[0][0] in FUNCTIONS) {
+  if (entries.length === 1 && (entries[0][0] === 'Ref' || entries[0][0].startsWith('Fn::'))) {
     const [name, argument] = entries[0];
+    if (!Object.hasOwn(FUNCTIONS, name)) {
+      // Guessing would lint a script or definition that CloudFormation never produces.
+      throw new Error(`Cannot flatten ${name}: add it to scripts/lib/intrinsics.ts`);
+    }
     return FUNCTIONS[name](argument);
   }
   return Object.fromEntries(entries.map(([key, inner]) => [key, flattenIntrinsics(inner)]));
@@ -33,9 +37,9 @@ const PSEUDO_PARAMETERS: Record<string, string> = {
 };
 
 const FUNCTIONS: Record<string, (argument: any) => unknown> = {
-  'Ref': (name: string) => PSEUDO_PARAMETERS[name] ?? placeholder('REF', name),
+  'Ref': (name: string) => (Object.hasOwn(PSEUDO_PARAMETERS, name) ? PSEUDO_PARAMETERS[name] : placeholder('REF', name)),
   'Fn::GetAtt': (target: string | string[]) => placeholder('ATT', ...(Array.isArray(target) ? target : target.split('.'))),
-  'Fn::Join': ([separator, parts]: [string, unknown[]]) => parts.map((part) => String(flattenIntrinsics(part))).join(separator),
+  'Fn::Join': ([separator, parts]: [string, unknown]) => (flattenIntrinsics(parts) as unknown[]).map(String).join(separator),
   'Fn::Base64': (content: unknown) => flattenIntrinsics(content),
   'Fn::Select': ([index, list]: [number, unknown]) => (flattenIntrinsics(list) as unknown[])[Number(index)],
   'Fn::Split': ([separator, source]: [string, unknown]) => String(flattenIntrinsics(source)).split(separator),
@@ -44,8 +48,10 @@ const FUNCTIONS: Record<string, (argument: any) => unknown> = {
     const [template, variables] = Array.isArray(argument) ? argument : [argument, {}];
     return template.replace(/\$\{(!?)([^}]+)\}/g, (_match, literal: string, name: string) => {
       if (literal) return '${' + name + '}';
-      if (name in variables) return String(flattenIntrinsics(variables[name]));
-      return PSEUDO_PARAMETERS[name] ?? placeholder('SUB', ...name.split('.'));
+      if (Object.hasOwn(variables, name)) return String(flattenIntrinsics(variables[name]));
+      if (Object.hasOwn(PSEUDO_PARAMETERS, name)) return PSEUDO_PARAMETERS[name];
+      // `${Resource}` is a Ref and `${Resource.Attribute}` a GetAtt: same placeholders as those.
+      return name.includes('.') ? placeholder('ATT', ...name.split('.')) : placeholder('REF', name);
     });
   },
 };

@@ -11,11 +11,12 @@ export interface ShellcheckFinding {
 }
 
 /**
- * Runs `shellcheck` over a bash script given as text and returns every finding, at every severity:
+ * Runs `shellcheck` over a script given as text (with its shebang) and returns every finding, at every severity:
  * a generated script has no excuse for style findings either.
  */
 export function shellcheck(script: string): ShellcheckFinding[] {
-  const result = spawnSync('shellcheck', ['--format=json1', '--shell=bash', '--severity=style', '-'], {
+  // No --shell: shellcheck follows each script's shebang, so a /bin/sh script is held to POSIX sh.
+  const result = spawnSync('shellcheck', ['--format=json1', '--severity=style', '-'], {
     input: script,
     encoding: 'utf-8',
   });

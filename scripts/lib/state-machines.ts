@@ -17,10 +17,19 @@ export interface TemplateStateMachine {
 export function stateMachinesInTemplate(template: { Resources?: Record<string, any> }): TemplateStateMachine[] {
   return Object.entries(template.Resources ?? {})
     .filter(([, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine')
-    .map(([logicalId, resource]) => ({
-      logicalId,
-      definition: resource.Properties.Definition ?? JSON.parse(String(flattenIntrinsics(resource.Properties.DefinitionString))),
-    }));
+    .map(([logicalId, resource]) => ({ logicalId, definition: definitionOf(logicalId, resource.Properties) }));
+}
+
+function definitionOf(logicalId: string, properties: Record<string, any>): AslDefinition {
+  if (properties.DefinitionS3Location) {
+    throw new Error(`State machine ${logicalId} keeps its definition in S3, which templates do not carry; define it inline`);
+  }
+  const text = properties.Definition !== undefined
+    ? JSON.stringify(flattenIntrinsics(properties.Definition))
+    : String(flattenIntrinsics(properties.DefinitionString));
+  // DefinitionSubstitutions replace `${name}` in the definition before Step Functions reads it.
+  const substitutions = (flattenIntrinsics(properties.DefinitionSubstitutions ?? {}) as Record<string, unknown>);
+  return JSON.parse(text.replace(/\$\{([^}]+)\}/g, (match, name: string) => (Object.hasOwn(substitutions, name) ? String(substitutions[name]) : match)));
 }
 
 /** `asl-validator` errors of a definition, one line each; empty when it is valid. */

@@ -24,20 +24,26 @@ const SAFE_PATH = /^\/[A-Za-z0-9._~\-/?=&%]*$/;
 
 /**
  * Throws an error naming the bad value for every field Image Builder or the shell would trip over.
- * Unresolved tokens are skipped: they are only known at deploy time.
  */
 export function validateHttpHealthCheck(check: HttpHealthCheck): void {
   const { port, path, expectedStatus, attempts, intervalSeconds } = check;
-  if (!Token.isUnresolved(port) && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+  // The values are written into a script at synth time; a deploy-time token would reach the
+  // instance as its placeholder text, so it is refused rather than skipped.
+  for (const [field, value] of Object.entries({ port, path, 'expected status': expectedStatus })) {
+    if (Token.isUnresolved(value)) {
+      throw new Error(`Health check ${field} must be a literal value known at synth time, got a token (${value})`);
+    }
+  }
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new Error(`Health check port must be an integer from 1 to 65535, got ${port}`);
   }
-  if (!Token.isUnresolved(path) && !path.startsWith('/')) {
+  if (!path.startsWith('/')) {
     throw new Error(`Health check path must start with '/', got '${path}'`);
   }
-  if (!Token.isUnresolved(path) && !SAFE_PATH.test(path)) {
+  if (!SAFE_PATH.test(path)) {
     throw new Error(`Health check path may only contain letters, digits and . _ ~ - / ? = & %, got '${path}'`);
   }
-  if (!Token.isUnresolved(expectedStatus) && (!Number.isInteger(expectedStatus) || expectedStatus < 100 || expectedStatus > 599)) {
+  if (!Number.isInteger(expectedStatus) || expectedStatus < 100 || expectedStatus > 599) {
     throw new Error(`Health check expected status must be an HTTP status from 100 to 599, got ${expectedStatus}`);
   }
   if (!Number.isInteger(attempts) || attempts < 1) {
@@ -67,7 +73,9 @@ export function renderHttpHealthCheckScript(check: HttpHealthCheck): string {
     '    echo "Health check passed: $url answered $status on attempt $attempt of $attempts"',
     '    exit 0',
     '  fi',
-    '  echo "Attempt $attempt of $attempts: $url answered ${status:-nothing}, expected $expected_status; retrying in ${interval_seconds}s"',
+    // curl reports 000 when nothing answered at all (refused, timed out).
+    '  if [ "$status" = "000" ]; then answer="no answer"; else answer="status $status"; fi',
+    '  echo "Attempt $attempt of $attempts: $url gave $answer, expected $expected_status; retrying in ${interval_seconds}s"',
     '  sleep "$interval_seconds"',
     'done',
     'echo "Health check failed: $url did not answer $expected_status within $attempts attempts. Check the service logs (journalctl -u <service>)." >&2',

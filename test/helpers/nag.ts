@@ -29,15 +29,20 @@ export interface NagAcknowledgement {
  */
 export function awsSolutionsFindings(app: App): NagFinding[] {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  let validationFailure: unknown;
   try {
     app.synth();
   } catch (error) {
     if (!String(error).includes('ValidationFailed')) {
       throw error;
     }
+    validationFailure = error;
   }
   const reportPath = path.join(app.outdir, 'validation-report.json');
   if (!fs.existsSync(reportPath)) {
+    if (validationFailure) {
+      throw validationFailure;
+    }
     return [];
   }
   const report = JSON.parse(fs.readFileSync(reportPath, 'utf-8'));

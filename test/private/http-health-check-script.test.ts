@@ -1,6 +1,7 @@
 import { spawn } from 'child_process';
 import * as http from 'http';
 import { AddressInfo } from 'net';
+import { Token } from 'aws-cdk-lib';
 import { shellcheck } from '../../scripts/lib/shellcheck';
 import { HttpHealthCheck, renderHttpHealthCheckScript } from '../../src/private/http-health-check-script';
 
@@ -39,7 +40,7 @@ describe('renderHttpHealthCheckScript', () => {
       const result = await runScript(renderHttpHealthCheckScript({ ...check, port }));
 
       expect(result.code).toBe(0);
-      expect(result.output).toContain(`Attempt 1 of 3: http://127.0.0.1:${port}/health answered 503, expected 200`);
+      expect(result.output).toContain(`Attempt 1 of 3: http://127.0.0.1:${port}/health gave status 503, expected 200`);
       expect(result.output).toContain('answered 200 on attempt 2 of 3');
     } finally {
       server.close();
@@ -59,6 +60,22 @@ describe('renderHttpHealthCheckScript', () => {
     } finally {
       server.close();
     }
+  });
+
+  test('given nothing listens on the port, then each attempt says there was no answer', async () => {
+    const server = await serveStatuses(200);
+    const port = (server.address() as AddressInfo).port;
+    await new Promise((resolve) => server.close(resolve));
+
+    const result = await runScript(renderHttpHealthCheckScript({ ...check, port, attempts: 1 }));
+
+    expect(result.code).toBe(1);
+    expect(result.output).toContain(`Attempt 1 of 1: http://127.0.0.1:${port}/health gave no answer, expected 200`);
+  });
+
+  test('given a deploy-time token as the port, then rendering fails rather than write the token text into the script', () => {
+    expect(() => renderHttpHealthCheckScript({ ...check, port: Token.asNumber({ Ref: 'Port' }) }))
+      .toThrow(/^Health check port must be a literal value known at synth time, got a token/);
   });
 
   test.each([

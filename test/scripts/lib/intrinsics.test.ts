@@ -13,7 +13,11 @@ describe('flattenIntrinsics', () => {
 
   test('given Fn::Sub with variables, literals and attributes, then each is substituted', () => {
     expect(flattenIntrinsics({ 'Fn::Sub': ['${Name} ${!Literal} ${Role.Arn} ${AWS::Region}', { Name: { Ref: 'Topic' } }] }))
-      .toBe('CFN_REF_Topic ${Literal} CFN_SUB_Role_Arn us-east-1');
+      .toBe('CFN_REF_Topic ${Literal} CFN_ATT_Role_Arn us-east-1');
+  });
+
+  test('given an intrinsic it cannot evaluate, then it fails naming the function rather than guess', () => {
+    expect(() => flattenIntrinsics({ 'Fn::Join': ['', ['a', { 'Fn::If': ['Cond', 'x', 'y'] }]] })).toThrow('Cannot flatten Fn::If');
   });
 
   test('given nested objects and arrays, then intrinsics are flattened wherever they are', () => {

@@ -33,6 +33,30 @@ describe('stateMachinesInTemplate', () => {
   });
 });
 
+describe('stateMachinesInTemplate with other definition forms', () => {
+  test('given an object Definition with intrinsics and DefinitionSubstitutions, then both are resolved', () => {
+    const [machine] = stateMachinesInTemplate({
+      Resources: {
+        Machine: {
+          Type: 'AWS::StepFunctions::StateMachine',
+          Properties: {
+            Definition: { StartAt: 'Done', States: { Done: { Type: 'Pass', Result: { topic: { Ref: 'Topic' }, table: '${TableName}' }, End: true } } },
+            DefinitionSubstitutions: { TableName: { Ref: 'Table' } },
+          },
+        },
+      },
+    });
+
+    expect(machine.definition.States.Done.Result).toEqual({ topic: 'CFN_REF_Topic', table: 'CFN_REF_Table' });
+  });
+
+  test('given a definition kept in S3, then it fails naming the state machine', () => {
+    const template = { Resources: { Machine: { Type: 'AWS::StepFunctions::StateMachine', Properties: { DefinitionS3Location: { Bucket: 'b', Key: 'k' } } } } };
+
+    expect(() => stateMachinesInTemplate(template)).toThrow('State machine Machine keeps its definition in S3');
+  });
+});
+
 describe('validateDefinition', () => {
   test('given a Next that names no state, then the validator reports the missing target', () => {
     expect(validateDefinition(danglingNext)).toEqual(expect.arrayContaining([expect.stringContaining('TagImage')]));
