@@ -6,7 +6,7 @@
  * Prints what it checked so a green run says how much it covered.
  */
 import * as path from 'path';
-import { exampleAndIntegApps, synthesizeApp, templatesIn } from './lib/apps';
+import { SynthesizedTemplate, exampleAndIntegApps, synthesizeApp, templatesIn } from './lib/apps';
 import { cfnLint, formatCfnLintFinding } from './lib/cfn-lint';
 import { PROJECT_ROOT } from './lib/project';
 import { formatShellcheckFinding, shellcheck } from './lib/shellcheck';
@@ -24,27 +24,27 @@ const lintFindings = cfnLint(templates.map((template) => template.path));
 lintFindings.forEach((finding) => console.error(`cfn-lint: ${formatCfnLintFinding(finding)}`));
 console.log(`cfn-lint: ${templates.length} templates, ${resourceCount} resources checked, ${lintFindings.length} findings`);
 
-const scripts = templates.flatMap((template) => shellScriptsInTemplate(template.body)
-  .map((script) => ({ ...script, template: path.relative(PROJECT_ROOT, template.path) })));
-let scriptFindingCount = 0;
-for (const { template, location, script } of scripts) {
-  for (const finding of shellcheck(script)) {
-    scriptFindingCount++;
-    console.error(`shellcheck: ${template} ${location}: ${formatShellcheckFinding(finding)}`);
+/**
+ * Runs one checker over every item found in the templates, printing each finding with the
+ * template and location it came from; returns how many findings there were.
+ */
+function checkEach<T>(tool: string, noun: string, find: (body: SynthesizedTemplate['body']) => T[], locate: (item: T) => string, check: (item: T) => string[]): number {
+  const items = templates.flatMap((template) => find(template.body).map((item) => ({ item, template: path.relative(PROJECT_ROOT, template.path) })));
+  let findingCount = 0;
+  for (const { item, template } of items) {
+    for (const finding of check(item)) {
+      findingCount++;
+      console.error(`${tool}: ${template} ${locate(item)}: ${finding}`);
+    }
   }
+  console.log(`${tool}: ${items.length} ${noun} checked, ${findingCount} findings`);
+  return findingCount;
 }
-console.log(`shellcheck: ${scripts.length} generated scripts checked, ${scriptFindingCount} findings`);
 
-const stateMachines = templates.flatMap((template) => stateMachinesInTemplate(template.body)
-  .map((machine) => ({ ...machine, template: path.relative(PROJECT_ROOT, template.path) })));
-let aslErrorCount = 0;
-for (const { template, logicalId, definition } of stateMachines) {
-  for (const error of validateDefinition(definition)) {
-    aslErrorCount++;
-    console.error(`asl-validator: ${template} Resources/${logicalId}: ${error}`);
-  }
-}
-console.log(`asl-validator: ${stateMachines.length} state machines checked, ${aslErrorCount} findings`);
+const scriptFindingCount = checkEach('shellcheck', 'generated scripts', shellScriptsInTemplate,
+  (script) => script.location, (script) => shellcheck(script.script).map(formatShellcheckFinding));
+const aslErrorCount = checkEach('asl-validator', 'state machines', stateMachinesInTemplate,
+  (machine) => `Resources/${machine.logicalId}`, (machine) => validateDefinition(machine.definition));
 
 if (templates.length === 0 || lintFindings.length > 0 || scriptFindingCount > 0 || aslErrorCount > 0) {
   console.error('Template gate failed: fix the findings above (the construct that generated them is named in the resource path).');
