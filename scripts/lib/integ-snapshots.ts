@@ -13,6 +13,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { fullDiff, ResourceImpact } from '@aws-cdk/cloudformation-diff';
+import { templatesIn } from './apps';
 
 /** Outcome of comparing a fresh synthesis with its committed snapshot. */
 export enum SnapshotStatus {
@@ -87,10 +88,12 @@ export function writeSnapshot(freshDir: string, snapshotDir: string): void {
   });
 }
 
+/** Templates by stack, named by their path in the assembly so nested stages stay apart. */
 function readTemplates(dir: string): Map<string, Record<string, any>> {
-  return new Map(fs.readdirSync(dir)
-    .filter((name) => name.endsWith('.template.json'))
-    .map((name) => [name.replace(/\.template\.json$/, ''), withoutAssertionSalts(JSON.parse(fs.readFileSync(path.join(dir, name), 'utf-8')))]));
+  return new Map(templatesIn(dir).map((template) => [
+    path.relative(dir, template.path).replace(/\.template\.json$/, ''),
+    withoutAssertionSalts(template.body),
+  ]));
 }
 
 /**

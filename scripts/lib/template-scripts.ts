@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { flattenIntrinsics } from './intrinsics';
 
-/** A shell script that a synthesized template would run on an instance. */
+/** A shell script (bash or sh) that a synthesized template would run on an instance. */
 export interface GeneratedScript {
   /** Where the script sits, e.g. `Resources/HealthCheck/Properties/Data: test/HttpHealthCheck`. */
   readonly location: string;
@@ -19,9 +19,9 @@ const USER_DATA_PATHS: Record<string, string[][]> = {
 };
 
 /**
- * Every bash script in a template: `ExecuteBash` steps of Image Builder components and user data
- * of instances, launch templates and image recipes. PowerShell and cloud-init YAML are not bash
- * and are left out.
+ * Every shell script in a template: `ExecuteBash` steps of Image Builder components and user data
+ * of instances, launch templates and image recipes that starts with a bash or sh shebang.
+ * PowerShell and cloud-init YAML are not shell scripts and are left out.
  */
 export function shellScriptsInTemplate(template: { Resources?: Record<string, Resource> }): GeneratedScript[] {
   return Object.entries(template.Resources ?? {}).flatMap(([logicalId, resource]) => [
@@ -52,11 +52,11 @@ function userDataScripts(logicalId: string, resource: Resource): GeneratedScript
     const flattened = String(flattenIntrinsics(value));
     // Literal user data is base64 already in some templates; intrinsic Fn::Base64 was unwrapped above.
     const script = flattened.startsWith('#!') ? flattened : Buffer.from(flattened, 'base64').toString('utf-8');
-    return isBash(script) ? [{ location: `Resources/${logicalId}/Properties/${propertyPath.join('/')}`, script }] : [];
+    return isShellScript(script) ? [{ location: `Resources/${logicalId}/Properties/${propertyPath.join('/')}`, script }] : [];
   });
 }
 
-function isBash(script: string): boolean {
+function isShellScript(script: string): boolean {
   return /^#!\s*\/(usr\/)?bin\/(env )?(bash|sh)\b/.test(script);
 }
 
