@@ -23,6 +23,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
+  minNodeVersion: '20.0.0',
 
   jsiiVersion: '~6.0.0',
   cdkVersion: CDK_FLOOR,

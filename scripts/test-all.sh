@@ -37,7 +37,10 @@ run_gate "setup (npm, Python venv, Debian tools)" bash scripts/setup.sh || exit 
 run_gate "jsii compile" npx projen compile || exit 1
 run_gate "API.md generated from the compiled API" api_md_is_current
 run_gate "typecheck (tests, integ, examples, scripts)" npx projen typecheck
-run_gate "unit tests (jest --ci) and eslint" npx projen test --json --outputFile=test-reports/jest.json
+run_gate "eslint" npx projen eslint
+# projen's test task lints again after jest; eslint has its own gate above so a failing test
+# cannot hide lint errors.
+run_gate "unit tests (jest --ci)" npx projen test --json --outputFile=test-reports/jest.json
 run_gate "integ snapshots (offline)" npx projen integ
 run_gate "templates: cfn-lint and shellcheck" npx projen gate:templates
 run_gate "shellcheck of the project's own scripts" shellcheck scripts/*.sh .ci/run

@@ -23,7 +23,7 @@ export enum SnapshotStatus {
   NEW = 'NEW',
   /** Templates differ; updating the snapshot would deploy as an in-place update. */
   CHANGED = 'CHANGED',
-  /** Templates differ in a way that replaces or deletes a resource on deploy. */
+  /** Templates differ in a way that replaces, deletes or orphans a resource on deploy. */
   DESTRUCTIVE = 'DESTRUCTIVE',
 }
 
@@ -33,7 +33,9 @@ export interface SnapshotVerdict {
   readonly differences: string[];
 }
 
-const DESTRUCTIVE_IMPACTS = new Set([ResourceImpact.WILL_REPLACE, ResourceImpact.MAY_REPLACE, ResourceImpact.WILL_DESTROY]);
+// An orphaned resource leaves the stack but keeps running (a retained bucket, say): the stack no
+// longer describes what is deployed, which is as much a loss as a deletion.
+const DESTRUCTIVE_IMPACTS = new Set([ResourceImpact.WILL_REPLACE, ResourceImpact.MAY_REPLACE, ResourceImpact.WILL_DESTROY, ResourceImpact.WILL_ORPHAN]);
 
 /** The snapshot folder integ-runner uses for an integ app file. */
 export function snapshotDirFor(integFile: string): string {

@@ -16,7 +16,16 @@ function testTaskJestArgs(): string[] {
 describe('jest snapshot gate', () => {
   test('given the test task, then it runs jest in CI mode and never with --updateSnapshot', () => {
     expect(testTaskJestArgs()).toContain('--ci');
-    expect(testTaskJestArgs()).not.toEqual(expect.arrayContaining([expect.stringMatching(/^(-u|--updateSnapshot)$/)]));
+    expect(testTaskJestArgs()).not.toEqual(expect.arrayContaining([expect.stringMatching(/^(-u|--updateSnapshot|--ci=false)(=.*)?$/)]));
+  });
+
+  test('given the CI script, then it runs the test task without adding a snapshot-updating flag', () => {
+    const testTaskRuns = fs.readFileSync(path.join(PROJECT_ROOT, 'scripts', 'test-all.sh'), 'utf-8')
+      .split('\n')
+      .filter((line) => /npx projen test\b/.test(line));
+
+    expect(testTaskRuns).toHaveLength(1);
+    expect(testTaskRuns[0]).not.toMatch(/\s(-u|--updateSnapshot|--ci=false)(=|\s|$)/);
   });
 
   test('given a drifted and an unrecorded snapshot, then the test task fails on both and writes no snapshot', () => {

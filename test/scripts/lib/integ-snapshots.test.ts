@@ -41,6 +41,14 @@ describe('compareWithSnapshot', () => {
     expect(verdict).toEqual({ status: SnapshotStatus.DESTRUCTIVE, differences: ['App: Bucket (AWS::S3::Bucket) WILL_REPLACE'] });
   });
 
+  test('given a retained resource removed from the stack, then the orphaning change is DESTRUCTIVE', () => {
+    const retained = { Resources: { Bucket: { Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain', Properties: {} } } };
+
+    const verdict = compareWithSnapshot(assembly({ App: retained }), assembly({ App: { Resources: {} } }));
+
+    expect(verdict).toEqual({ status: SnapshotStatus.DESTRUCTIVE, differences: ['App: Bucket (AWS::S3::Bucket) WILL_ORPHAN'] });
+  });
+
   test('given a removed stack, then the change is DESTRUCTIVE', () => {
     const verdict = compareWithSnapshot(assembly({ App: bucket({}), Old: bucket({}) }), assembly({ App: bucket({}) }));
 
