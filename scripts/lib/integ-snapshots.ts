@@ -35,7 +35,12 @@ export interface SnapshotVerdict {
 
 // An orphaned resource leaves the stack but keeps running (a retained bucket, say): the stack no
 // longer describes what is deployed, which is as much a loss as a deletion.
-const DESTRUCTIVE_IMPACTS = new Set([ResourceImpact.WILL_REPLACE, ResourceImpact.MAY_REPLACE, ResourceImpact.WILL_DESTROY, ResourceImpact.WILL_ORPHAN]);
+const DESTRUCTIVE_IMPACTS = new Set([
+  ResourceImpact.WILL_REPLACE,
+  ResourceImpact.MAY_REPLACE,
+  ResourceImpact.WILL_DESTROY,
+  ResourceImpact.WILL_ORPHAN,
+]);
 
 /** The snapshot folder integ-runner uses for an integ app file. */
 export function snapshotDirFor(integFile: string): string {
