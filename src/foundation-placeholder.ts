@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import { Names, aws_imagebuilder as imagebuilder } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { renderComponentDocument } from './private/component-document';
 import { renderHttpHealthCheckScript } from './private/http-health-check-script';
 
 /**
@@ -49,16 +50,14 @@ export class FoundationPlaceholder extends Construct {
       attempts: 30,
       intervalSeconds: 5,
     });
-    // JSON is valid YAML, and Image Builder documents are YAML.
-    const data = JSON.stringify({
+    const data = renderComponentDocument({
       name: 'http-health-check',
       description: 'Waits for the application to answer its HTTP health check',
-      schemaVersion: '1.0',
       phases: [{
         name: 'test',
         steps: [{ name: 'HttpHealthCheck', action: 'ExecuteBash', inputs: { commands: [script] } }],
       }],
-    }, undefined, 2);
+    });
 
     this.component = new imagebuilder.CfnComponent(this, 'Component', {
       // A name per content keeps version 1.0.0 valid: changed content is a new component, not a
