@@ -1,0 +1,141 @@
+import { Token } from 'aws-cdk-lib';
+
+/** How an application artifact becomes a systemd service on an Amazon Linux image. */
+export interface ServiceInstall {
+  /** Service name, system user and folder name under /opt. */
+  readonly serviceName: string;
+  /** `s3://bucket/key` of the zip or tar artifact; the bucket may be a token. */
+  readonly artifactS3Uri: string;
+  readonly archiveFormat: ArchiveFormat;
+  /** Command systemd starts, run from the install folder as the service user. */
+  readonly startCommand: string;
+  /** dnf packages the application needs at run time. */
+  readonly runtimePackages: string[];
+}
+
+export type ArchiveFormat = 'zip' | 'tar';
+
+/** Lowercase, starts with a letter, fits a Linux user name (32 characters). */
+const SERVICE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+const PACKAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+
+/** The archive format of an artifact key, from its extension. */
+export function archiveFormatOf(key: string): ArchiveFormat {
+  if (/\.zip$/i.test(key)) return 'zip';
+  if (/\.(tar|tar\.gz|tgz|tar\.xz|tar\.bz2)$/i.test(key)) return 'tar';
+  throw new Error(`Application artifact key must end in .zip, .tar, .tar.gz, .tgz, .tar.xz or .tar.bz2, or the artifact must name its format; got '${key}'`);
+}
+
+export function validateServiceInstall(install: ServiceInstall): void {
+  if (!SERVICE_NAME.test(install.serviceName)) {
+    throw new Error(`Application name must be 1 to 32 lowercase letters, digits or '-', starting with a letter, got '${install.serviceName}'`);
+  }
+  const command = install.startCommand;
+  if (!Token.isUnresolved(command) && (command.trim() === '' || /[\r\n]/.test(command))) {
+    throw new Error(`Application start command must be one non-empty line, got ${JSON.stringify(command)}`);
+  }
+  const badPackages = install.runtimePackages.filter((name) => !PACKAGE_NAME.test(name));
+  if (badPackages.length > 0) {
+    throw new Error(`Runtime package names may only contain letters, digits and . _ + -, got ${badPackages.map((name) => `'${name}'`).join(', ')}`);
+  }
+}
+
+/** The folder the application is installed into. */
+export function installDirectory(serviceName: string): string {
+  return `/opt/${serviceName}`;
+}
+
+/** The environment file the service reads; deployments write it, images never contain it. */
+export function environmentFile(serviceName: string): string {
+  return `/etc/${serviceName}/environment`;
+}
+
+/**
+ * Renders the build-phase script: runtime packages, a system user, the artifact unpacked into
+ * `/opt/<name>`, and an enabled systemd unit that restarts the service when it fails.
+ */
+export function renderServiceInstallScript(install: ServiceInstall): string {
+  validateServiceInstall(install);
+  const { serviceName } = install;
+  const packages = [...install.runtimePackages, ...(install.archiveFormat === 'zip' ? ['unzip'] : [])];
+  const unpack = install.archiveFormat === 'zip'
+    ? 'unzip -q -o "$download_dir/artifact" -d "$app_dir"'
+    : 'tar -xf "$download_dir/artifact" -C "$app_dir"';
+  return [
+    '#!/bin/bash',
+    'set -euo pipefail',
+    `service_name='${serviceName}'`,
+    `app_dir='${installDirectory(serviceName)}'`,
+    `artifact='${install.artifactS3Uri}'`,
+    ...(packages.length > 0 ? [`dnf install -y ${[...new Set(packages)].join(' ')}`] : []),
+    'if ! id "$service_name" >/dev/null 2>&1; then',
+    '  useradd --system --home-dir "$app_dir" --shell /sbin/nologin "$service_name"',
+    'fi',
+    'download_dir="$(mktemp -d)"',
+    'aws s3 cp "$artifact" "$download_dir/artifact"',
+    'mkdir -p "$app_dir" "/etc/$service_name"',
+    unpack,
+    'rm -rf "$download_dir"',
+    'chown -R "$service_name:$service_name" "$app_dir"',
+    // A quoted heredoc: the unit is written verbatim, nothing in the start command is expanded.
+    'cat > "/etc/systemd/system/$service_name.service" <<\'UNIT\'',
+    '[Unit]',
+    `Description=${serviceName} (installed by cdk-immutable-servers)`,
+    'Wants=network-online.target',
+    'After=network-online.target',
+    '',
+    '[Service]',
+    `User=${serviceName}`,
+    `Group=${serviceName}`,
+    `WorkingDirectory=${installDirectory(serviceName)}`,
+    // Optional ("-"): written by each environment's deployment, absent in the image itself.
+    `EnvironmentFile=-${environmentFile(serviceName)}`,
+    `ExecStart=${install.startCommand}`,
+    'Restart=on-failure',
+    'RestartSec=5',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    'UNIT',
+    'systemctl daemon-reload',
+    'systemctl enable "$service_name"',
+    'echo "Installed $artifact into $app_dir as service $service_name"',
+    '',
+  ].join('\n');
+}
+
+/** Validate-phase script: the service is enabled, so instances of the image start it at boot. */
+export function renderServiceEnabledScript(serviceName: string): string {
+  return [
+    '#!/bin/bash',
+    'set -euo pipefail',
+    `if ! systemctl is-enabled --quiet '${serviceName}'; then`,
+    `  echo "Service ${serviceName} is not enabled: instances of this image would not start it at boot." >&2`,
+    '  exit 1',
+    'fi',
+    `echo "Service ${serviceName} is enabled"`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * Test-phase script, on a fresh instance of the new image: the service becomes active within a
+ * bounded number of attempts.
+ */
+export function renderServiceActiveScript(serviceName: string, attempts: number, intervalSeconds: number): string {
+  return [
+    '#!/bin/bash',
+    'set -euo pipefail',
+    `for attempt in $(seq 1 ${attempts}); do`,
+    `  if systemctl is-active --quiet '${serviceName}'; then`,
+    `    echo "Service ${serviceName} is active (attempt $attempt of ${attempts})"`,
+    '    exit 0',
+    '  fi',
+    `  sleep ${intervalSeconds}`,
+    'done',
+    `echo "Service ${serviceName} did not become active within ${attempts} attempts; its log follows." >&2`,
+    `journalctl -u '${serviceName}' --no-pager -n 50 >&2 || true`,
+    'exit 1',
+    '',
+  ].join('\n');
+}
