@@ -1,1 +1,2 @@
-export * from './foundation-placeholder';
+export * from './application-image-recipe';
+export * from './base-image';

@@ -1,0 +1,45 @@
+import { App, Stack, aws_ec2 as ec2 } from 'aws-cdk-lib';
+import { BaseImage, ImageOperatingSystem } from '../src';
+
+const resolve = (value: string) => new Stack(new App(), 'Stack').resolve(value);
+
+describe('BaseImage', () => {
+  test('given Amazon Linux 2023, then it is the managed x86 image with the newest-version wildcard', () => {
+    const image = BaseImage.amazonLinux2023();
+
+    expect(resolve(image.parentImage)).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':imagebuilder:', { Ref: 'AWS::Region' }, ':aws:image/amazon-linux-2023-x86/x.x.x']] });
+    expect(image.operatingSystem).toBe(ImageOperatingSystem.LINUX);
+    expect(image.architecture).toBe(ec2.InstanceArchitecture.X86_64);
+  });
+
+  test('given Amazon Linux 2023 on arm64, then it is the managed arm64 image', () => {
+    const image = BaseImage.amazonLinux2023(ec2.InstanceArchitecture.ARM_64);
+
+    expect(JSON.stringify(resolve(image.parentImage))).toContain(':aws:image/amazon-linux-2023-arm64/x.x.x');
+    expect(image.architecture).toBe(ec2.InstanceArchitecture.ARM_64);
+  });
+
+  test('given Windows Server 2022, then it is the managed English full base image on Windows', () => {
+    const image = BaseImage.windowsServer2022();
+
+    expect(JSON.stringify(resolve(image.parentImage))).toContain(':aws:image/windows-server-2022-english-full-base-x86/x.x.x');
+    expect(image.operatingSystem).toBe(ImageOperatingSystem.WINDOWS);
+  });
+
+  test('given an AMI id, then the parent image is that id', () => {
+    expect(BaseImage.fromAmiId('ami-0123456789abcdef0', ImageOperatingSystem.LINUX).parentImage).toBe('ami-0123456789abcdef0');
+  });
+
+  test('given an SSM parameter, then the parent image uses the ssm: prefix that Image Builder resolves at build time', () => {
+    expect(BaseImage.fromSsmParameter('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64', ImageOperatingSystem.LINUX).parentImage)
+      .toBe('ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64');
+  });
+
+  test('given a malformed AMI id, then it fails naming the value', () => {
+    expect(() => BaseImage.fromAmiId('ami-xyz', ImageOperatingSystem.LINUX)).toThrow("Base image AMI id must look like 'ami-0123456789abcdef0', got 'ami-xyz'");
+  });
+
+  test('given an empty SSM parameter name, then it fails', () => {
+    expect(() => BaseImage.fromSsmParameter(' ', ImageOperatingSystem.LINUX)).toThrow('Base image SSM parameter name must not be empty');
+  });
+});

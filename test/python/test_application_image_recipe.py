@@ -1,0 +1,77 @@
+"""Tests of the cdk_immutable_servers wheel as a Python user sees it.
+
+They exercise the jsii translation (keyword props, snake_case names, structs as keyword
+arguments, classes with static factories, errors crossing the JS/Python boundary), not the
+construct's logic, which the TypeScript unit tests cover.
+"""
+
+import json
+import re
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
+
+from cdk_immutable_servers import (
+    ApplicationArtifact,
+    ApplicationHealthCheck,
+    ApplicationImageRecipe,
+    BaseImage,
+)
+
+COMPONENT = "AWS::ImageBuilder::Component"
+
+
+def synth(**props):
+    stack = cdk.Stack(cdk.App(), "Stack")
+    artifacts = s3.Bucket.from_bucket_name(stack, "Artifacts", "artifacts")
+    ApplicationImageRecipe(
+        stack,
+        "Image",
+        application_name="web",
+        artifact=ApplicationArtifact(bucket=artifacts, key="web/web-1.0.0.tar.gz"),
+        start_command="/opt/web/bin/server",
+        **props,
+    )
+    return Template.from_stack(stack)
+
+
+def component_document(template):
+    (component,) = template.find_resources(COMPONENT).values()
+    return json.loads(component["Properties"]["Data"])
+
+
+def test_given_defaults_when_synthesized_then_recipe_pipeline_and_linux_component_exist():
+    template = synth()
+
+    template.resource_count_is("AWS::ImageBuilder::ImageRecipe", 1)
+    template.resource_count_is("AWS::ImageBuilder::ImagePipeline", 1)
+    template.has_resource_properties(COMPONENT, {"Platform": "Linux", "Version": "1.0.0"})
+
+
+def test_health_check_struct_from_python_reaches_the_test_phase():
+    document = component_document(synth(health_check=ApplicationHealthCheck(port=9000, path="/ready")))
+
+    (test_phase,) = [phase for phase in document["phases"] if phase["name"] == "test"]
+    probe = [step for step in test_phase["steps"] if step["name"] == "HttpHealthCheck"][0]
+    assert "url='http://127.0.0.1:9000/ready'" in probe["inputs"]["commands"][0]
+
+
+def test_static_factory_with_enum_argument_selects_the_arm64_base_image():
+    template = synth(base_image=BaseImage.amazon_linux2023(ec2.InstanceArchitecture.ARM_64))
+
+    template.has_resource_properties(
+        "AWS::ImageBuilder::InfrastructureConfiguration", {"InstanceTypes": ["t4g.medium"]}
+    )
+
+
+def test_given_path_without_leading_slash_when_constructed_then_error_names_the_path():
+    with pytest.raises(RuntimeError, match=re.escape("must start with '/', got 'health'")):
+        synth(health_check=ApplicationHealthCheck(port=80, path="health"))
+
+
+def test_given_windows_base_image_when_constructed_then_error_names_the_operating_system():
+    with pytest.raises(RuntimeError, match=r"needs a Linux base image; got Windows"):
+        synth(base_image=BaseImage.windows_server2022())
