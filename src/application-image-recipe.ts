@@ -260,6 +260,7 @@ export class ApplicationImageRecipe extends Construct {
       actions: ['s3:GetObject'],
       resources: [props.artifact.bucket.arnForObjects(props.artifact.key)],
     }));
+    props.artifact.bucket.encryptionKey?.grantDecrypt(role);
     const instanceProfile = new iam.InstanceProfile(this, 'InstanceProfile', { role });
 
     const logs = new s3.Bucket(this, 'BuildLogs', {

@@ -1,4 +1,4 @@
-import { App, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_s3 as s3 } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { parse as parseYaml } from 'yaml';
 import { shellcheck } from '../scripts/lib/shellcheck';
@@ -173,6 +173,16 @@ describe('ApplicationImageRecipe', () => {
         { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::artifacts/web/web-1.0.0.tar.gz']] } },
         { Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^ImageBuildLogs/), 'Arn'] }, '/builds/*']] } },
       ]);
+    });
+
+    test('given an artifact bucket encrypted with a KMS key, then the role may decrypt with that key', () => {
+      const { template } = recipeStack({}, (stack) => ({
+        artifact: { bucket: new s3.Bucket(stack, 'Encrypted', { encryptionKey: new kms.Key(stack, 'Key') }), key: 'web.zip' },
+      }));
+
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'kms:Decrypt', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] } })]) },
+      });
     });
 
     test('given a log retention, then the encrypted, TLS-only logs bucket expires logs after it', () => {
