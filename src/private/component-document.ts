@@ -22,9 +22,22 @@ export interface ComponentPhase {
   readonly steps: ComponentStep[];
 }
 
+/**
+ * A string parameter whose value a recipe may set per recipe version; steps read it as
+ * `{{ name }}`.
+ *
+ * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/toe-user-defined-variables.html
+ */
+export interface ComponentParameter {
+  readonly name: string;
+  readonly default: string;
+  readonly description: string;
+}
+
 export interface ComponentDocument {
   readonly name: string;
   readonly description: string;
+  readonly parameters?: ComponentParameter[];
   readonly phases: ComponentPhase[];
 }
 
@@ -36,6 +49,9 @@ const REQUIRED_INPUTS: Record<string, string[]> = {
 
 const PHASE_ORDER: ComponentPhaseName[] = ['build', 'validate', 'test'];
 const STEP_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+const PARAMETER_NAME = /^[A-Za-z0-9_-]{3,128}$/;
+/** A reference to a parameter or variable in a step's inputs; `imagebuilder:` names are Image Builder's own. */
+const VARIABLE_REFERENCE = /\{\{\s*([^}\s]+)\s*\}\}/g;
 
 /**
  * Throws an error naming the offending phase, step or input for every rule Image Builder would
@@ -61,6 +77,22 @@ export function validateComponentDocument(document: ComponentDocument): void {
   }
   for (const phase of document.phases) {
     validatePhase(document.name, phase);
+  }
+  validateParameters(document);
+}
+
+function validateParameters(document: ComponentDocument): void {
+  const declared = new Set<string>();
+  for (const { name } of document.parameters ?? []) {
+    if (!PARAMETER_NAME.test(name)) {
+      throw new Error(`Component document '${document.name}' has parameter name '${name}'; use 3 to 128 letters, digits, '_' or '-'`);
+    }
+    declared.add(name);
+  }
+  const referenced = [...JSON.stringify(document.phases).matchAll(VARIABLE_REFERENCE)].map((match) => match[1]);
+  const undeclared = referenced.filter((name) => !declared.has(name) && !name.startsWith('imagebuilder:'));
+  if (undeclared.length > 0) {
+    throw new Error(`Component document '${document.name}' uses undeclared parameters: ${[...new Set(undeclared)].join(', ')}`);
   }
 }
 
@@ -96,5 +128,9 @@ function validatePhase(documentName: string, phase: ComponentPhase): void {
 export function renderComponentDocument(document: ComponentDocument): string {
   validateComponentDocument(document);
   const { name, description, phases } = document;
-  return JSON.stringify({ name, description, schemaVersion: '1.0', phases }, undefined, 2);
+  // The document schema lists each parameter as a single-key map of its name to its settings.
+  const parameters = document.parameters?.map((parameter) => ({
+    [parameter.name]: { type: 'string', default: parameter.default, description: parameter.description },
+  }));
+  return JSON.stringify({ name, description, schemaVersion: '1.0', parameters, phases }, undefined, 2);
 }

@@ -21,6 +21,30 @@ describe('renderComponentDocument', () => {
   });
 });
 
+describe('component parameters', () => {
+  const parameterStep = { name: 'Download', action: 'ExecuteBash', inputs: { commands: ["echo '{{ ArtifactS3Uri }}' {{imagebuilder:buildDate}}"] } };
+
+  test('given a declared parameter, then it renders as a single-key map of its name to a string with its default', () => {
+    const rendered = parseYaml(renderComponentDocument({
+      ...valid,
+      parameters: [{ name: 'ArtifactS3Uri', default: 's3://bucket/app.zip', description: 'artifact' }],
+      phases: [{ name: 'build', steps: [parameterStep] }],
+    }));
+
+    expect(rendered.parameters).toEqual([{ ArtifactS3Uri: { type: 'string', default: 's3://bucket/app.zip', description: 'artifact' } }]);
+  });
+
+  test('given a step that uses an undeclared parameter, then validation names it (Image Builder variables excepted)', () => {
+    expect(() => validateComponentDocument({ ...valid, phases: [{ name: 'build', steps: [parameterStep] }] }))
+      .toThrow("Component document 'app' uses undeclared parameters: ArtifactS3Uri");
+  });
+
+  test('given a parameter name with a space, then validation names it', () => {
+    expect(() => validateComponentDocument({ ...valid, parameters: [{ name: 'Artifact Uri', default: '', description: 'x' }] }))
+      .toThrow("Component document 'app' has parameter name 'Artifact Uri'; use 3 to 128 letters, digits, '_' or '-'");
+  });
+});
+
 describe('validateComponentDocument', () => {
   test.each<[string, ComponentDocument, string]>([
     ['no phases', { ...valid, phases: [] }, "Component document 'app' has no phases"],
