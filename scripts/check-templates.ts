@@ -1,17 +1,19 @@
 /**
  * Template gate: synthesizes the example app and every integ app, then
  *  - runs cfn-lint over every template (any error or warning fails),
- *  - runs shellcheck over every bash script the templates would run on an instance, and
+ *  - runs shellcheck over every bash script the templates would run on an instance,
+ *  - parses every PowerShell script they would run with PowerShell's tree-sitter grammar, and
  *  - validates every state machine definition with asl-validator.
  * Prints what it checked so a green run says how much it covered.
  */
 import * as path from 'path';
 import { SynthesizedTemplate, exampleAndIntegApps, synthesizeApp, templatesIn } from './lib/apps';
 import { cfnLint, formatCfnLintFinding } from './lib/cfn-lint';
+import { formatPowerShellSyntaxError, powerShellSyntaxErrors } from './lib/powershell-syntax';
 import { PROJECT_ROOT } from './lib/project';
 import { formatShellcheckFinding, shellcheck } from './lib/shellcheck';
 import { stateMachinesInTemplate, validateDefinition } from './lib/state-machines';
-import { shellScriptsInTemplate } from './lib/template-scripts';
+import { powerShellScriptsInTemplate, shellScriptsInTemplate } from './lib/template-scripts';
 
 const templates = exampleAndIntegApps().flatMap((app) => {
   const outdir = path.join(PROJECT_ROOT, '.gates', 'synth', path.basename(app.file, '.ts'));
@@ -43,10 +45,12 @@ function checkEach<T>(tool: string, noun: string, find: (body: SynthesizedTempla
 
 const scriptFindingCount = checkEach('shellcheck', 'generated scripts', shellScriptsInTemplate,
   (script) => script.location, (script) => shellcheck(script.script).map(formatShellcheckFinding));
+const powerShellErrorCount = checkEach('powershell-syntax', 'generated scripts', powerShellScriptsInTemplate,
+  (script) => script.location, (script) => powerShellSyntaxErrors([script.script])[0].map(formatPowerShellSyntaxError));
 const aslErrorCount = checkEach('asl-validator', 'state machines', stateMachinesInTemplate,
   (machine) => `Resources/${machine.logicalId}`, (machine) => validateDefinition(machine.definition));
 
-if (templates.length === 0 || lintFindings.length > 0 || scriptFindingCount > 0 || aslErrorCount > 0) {
+if (templates.length === 0 || lintFindings.length > 0 || scriptFindingCount > 0 || powerShellErrorCount > 0 || aslErrorCount > 0) {
   console.error('Template gate failed: fix the findings above (the construct that generated them is named in the resource path).');
   process.exit(1);
 }

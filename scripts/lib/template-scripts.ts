@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { flattenIntrinsics } from './intrinsics';
 
-/** A shell script (bash or sh) that a synthesized template would run on an instance. */
+/** A script (bash, sh or PowerShell) that a synthesized template would run on an instance. */
 export interface GeneratedScript {
   /** Where the script sits, e.g. `Resources/HealthCheck/Properties/Data: test/HttpHealthCheck`. */
   readonly location: string;
@@ -25,21 +25,26 @@ const USER_DATA_PATHS: Record<string, string[][]> = {
  */
 export function shellScriptsInTemplate(template: { Resources?: Record<string, Resource> }): GeneratedScript[] {
   return Object.entries(template.Resources ?? {}).flatMap(([logicalId, resource]) => [
-    ...componentScripts(logicalId, resource),
+    ...componentScripts(logicalId, resource, 'ExecuteBash').map(({ location, script }) => ({ location, script: withBashShebang(script) })),
     ...userDataScripts(logicalId, resource),
   ]);
 }
 
-function componentScripts(logicalId: string, resource: Resource): GeneratedScript[] {
+/** Every `ExecutePowerShell` step of the Image Builder components in a template. */
+export function powerShellScriptsInTemplate(template: { Resources?: Record<string, Resource> }): GeneratedScript[] {
+  return Object.entries(template.Resources ?? {}).flatMap(([logicalId, resource]) => componentScripts(logicalId, resource, 'ExecutePowerShell'));
+}
+
+function componentScripts(logicalId: string, resource: Resource, action: string): GeneratedScript[] {
   if (resource.Type !== 'AWS::ImageBuilder::Component' || resource.Properties?.Data === undefined) {
     return [];
   }
   const document = parseYaml(String(flattenIntrinsics(resource.Properties.Data)));
   return (document.phases ?? []).flatMap((phase: any) => (phase.steps ?? [])
-    .filter((step: any) => step.action === 'ExecuteBash')
+    .filter((step: any) => step.action === action)
     .map((step: any) => ({
       location: `Resources/${logicalId}/Properties/Data: ${phase.name}/${step.name}`,
-      script: withBashShebang(step.inputs.commands.join('\n')),
+      script: step.inputs.commands.join('\n'),
     })));
 }
 

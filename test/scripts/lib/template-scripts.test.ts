@@ -1,4 +1,4 @@
-import { shellScriptsInTemplate } from '../../../scripts/lib/template-scripts';
+import { powerShellScriptsInTemplate, shellScriptsInTemplate } from '../../../scripts/lib/template-scripts';
 
 const componentData = JSON.stringify({
   schemaVersion: '1.0',
@@ -40,5 +40,22 @@ describe('shellScriptsInTemplate', () => {
     const userData = { 'Fn::Base64': '<powershell>Write-Host ready</powershell>' };
 
     expect(shellScriptsInTemplate({ Resources: { Host: { Type: 'AWS::EC2::Instance', Properties: { UserData: userData } } } })).toEqual([]);
+  });
+});
+
+describe('powerShellScriptsInTemplate', () => {
+  test('given a component with ExecutePowerShell and ExecuteBash steps, then only the PowerShell steps are returned, as written', () => {
+    const data = JSON.stringify({
+      schemaVersion: '1.0',
+      phases: [{ name: 'build', steps: [
+        { name: 'Install', action: 'ExecutePowerShell', inputs: { commands: ["$ErrorActionPreference = 'Stop'", 'Write-Output ready'] } },
+        { name: 'Other', action: 'ExecuteBash', inputs: { commands: ['echo ready'] } },
+      ] }],
+    });
+
+    expect(powerShellScriptsInTemplate({ Resources: { Component: { Type: 'AWS::ImageBuilder::Component', Properties: { Data: data } } } })).toEqual([{
+      location: 'Resources/Component/Properties/Data: build/Install',
+      script: "$ErrorActionPreference = 'Stop'\nWrite-Output ready",
+    }]);
   });
 });
