@@ -1,6 +1,6 @@
-import { App, Stack, StackProps, aws_s3 as s3 } from 'aws-cdk-lib';
+import { App, Duration, Stack, StackProps, aws_events as events, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ApplicationImageRecipe } from '../src';
+import { ApplicationImageRecipe, BaseImage, ImageBuildStep, ImageRetention } from '../src';
 
 /**
  * Bakes a web application into an AMI: patched Amazon Linux 2023, the CloudWatch agent, and the
@@ -17,6 +17,32 @@ export class WebImageStack extends Stack {
       runtimePackages: ['nodejs20'],
       healthCheck: { port: 8080, path: '/health' },
       amiIdParameterName: '/web/latest-ami',
+      buildSteps: [ImageBuildStep.awsManagedComponent('aws-cli-version-2-linux')],
+      // Rebuild weekly, but only when a newer Amazon Linux or component version exists.
+      rebuildSchedule: events.Schedule.cron({ weekDay: 'SUN', hour: '2', minute: '0' }),
+      imageRetention: ImageRetention.age(Duration.days(60)),
+    });
+  }
+}
+
+/**
+ * Bakes a .NET worker service into a patched Windows Server 2022 AMI as an automatic Windows
+ * service, shared with a second account.
+ */
+export class WindowsServiceImageStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const artifacts = s3.Bucket.fromBucketName(this, 'Artifacts', 'my-build-artifacts');
+    new ApplicationImageRecipe(this, 'WorkerImage', {
+      applicationName: 'worker',
+      baseImage: BaseImage.windowsServer2022(),
+      artifact: { bucket: artifacts, key: 'worker/worker-2.0.0.zip' },
+      startCommand: '"C:\\Program Files\\worker\\Worker.exe"',
+      buildSteps: [ImageBuildStep.powerShell('EnableLongPaths', [
+        "Set-ItemProperty -Path 'HKLM:\\SYSTEM\\CurrentControlSet\\Control\\FileSystem' -Name LongPathsEnabled -Value 1",
+      ])],
+      healthCheck: { port: 5000, path: '/healthz' },
+      distributionTargets: [{ region: 'eu-west-1', launchPermissionAccounts: ['111111111111'] }],
     });
   }
 }
@@ -24,6 +50,7 @@ export class WebImageStack extends Stack {
 /** Builds the example app; tests call this to check every example stack. */
 export function createExampleApp(app: App = new App()): App {
   new WebImageStack(app, 'WebImage');
+  new WindowsServiceImageStack(app, 'WorkerImage');
   return app;
 }
 

@@ -1,16 +1,20 @@
 import {
-  Aws, Duration, Token,
-  aws_ec2 as ec2, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_s3 as s3, aws_sns as sns,
+  Aws, Duration, Lazy, Stack, Token,
+  aws_ec2 as ec2, aws_events as events, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_s3 as s3, aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BaseImage, ImageOperatingSystem } from './base-image';
+import { ImageBuildStep } from './image-build-step';
+import { ImageDistributionTarget } from './image-distribution';
+import { ImageRetention } from './image-retention';
+import { ARTIFACT_PARAMETER, renderApplicationComponentDocument } from './private/application-component';
+import { BoundBuildStep, SCRIPT_ACTIONS, ScriptStep, groupBuildSteps, scriptText } from './private/build-steps';
 import { renderComponentDocument } from './private/component-document';
-import { renderHttpHealthCheckScript } from './private/http-health-check-script';
+import { DistributionTargets } from './private/distribution-targets';
 import { imageBuilderName } from './private/image-builder-names';
+import { ImageLifecyclePolicy, imageGroupTags } from './private/image-lifecycle-policy';
 import { acknowledgeNagFinding, nagArnReference } from './private/nag-acknowledgement';
-import {
-  archiveFormatOf, renderServiceActiveScript, renderServiceEnabledScript, renderServiceInstallScript,
-} from './private/service-install-script';
+import { archiveFormatOf } from './private/service-install-script';
 
 /**
  * Archive format of an application artifact.
@@ -71,8 +75,9 @@ export interface ApplicationHealthCheck {
  */
 export interface ApplicationImageRecipeProps {
   /**
-   * Name of the application: its systemd service, system user and `/opt/<name>` folder, and the
-   * prefix of its AMI names. 1 to 32 lowercase letters, digits or `-`, starting with a letter.
+   * Name of the application: its service, its user (a system user on Linux, the virtual account
+   * `NT SERVICE\<name>` on Windows), its folder (`/opt/<name>`, or `C:\Program Files\<name>`), and
+   * the prefix of its AMI names. 1 to 32 lowercase letters, digits or `-`, starting with a letter.
    */
   readonly applicationName: string;
 
@@ -80,9 +85,16 @@ export interface ApplicationImageRecipeProps {
   readonly artifact: ApplicationArtifact;
 
   /**
-   * Command that starts the application, run by systemd from `/opt/<name>` as the application's
-   * user, with the variables of `/etc/<name>/environment` (written by each environment, never
-   * baked into the image). One line; an absolute executable path is the safest.
+   * Command that starts the application. One line; an absolute executable path is the safest.
+   *
+   * On Linux, systemd runs it from `/opt/<name>` as the application's user, with the variables of
+   * `/etc/<name>/environment` (written by each environment, never baked into the image), and
+   * restarts it when it fails.
+   *
+   * On Windows, it is the binary path of an automatic Windows service that restarts when it fails,
+   * so it must start a program that reports to the Service Control Manager (for example a .NET
+   * app using `UseWindowsService`), with its path quoted if it contains spaces. Each environment
+   * writes the service's variables to the `Environment` value of its registry key.
    */
   readonly startCommand: string;
 
@@ -95,6 +107,7 @@ export interface ApplicationImageRecipeProps {
 
   /**
    * dnf packages the application needs at run time (for example `java-21-amazon-corretto-headless`).
+   * Linux only: on Windows, ship them in the artifact or install them with `buildSteps`.
    *
    * @default - none
    */
@@ -114,6 +127,14 @@ export interface ApplicationImageRecipeProps {
    * @default true
    */
   readonly patchOperatingSystem?: boolean;
+
+  /**
+   * Steps that run, in order, after the operating system is patched and the CloudWatch agent is
+   * installed, and before the application is installed.
+   *
+   * @default - none
+   */
+  readonly buildSteps?: ImageBuildStep[];
 
   /**
    * Instance types the image may be built on; Image Builder uses the first one available.
@@ -158,6 +179,43 @@ export interface ApplicationImageRecipeProps {
    * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/cr-upd-ami-distribution-settings.html
    */
   readonly amiIdParameterName?: string;
+
+  /**
+   * Regions and accounts the AMIs are copied or shared to, besides the build account and region.
+   * More can be added with `addDistributionTarget`.
+   *
+   * @default - the build account and region only
+   */
+  readonly distributionTargets?: ImageDistributionTarget[];
+
+  /**
+   * Which old images to keep. A lifecycle policy retires the others daily, with their AMIs and
+   * snapshots, in every region and account they were distributed to, but never an AMI that
+   * `EnvironmentPromotion` has tagged as in use by an environment. Deleting copies in another
+   * account needs the `Ec2ImageBuilderCrossAccountLifecycleAccess` role there.
+   *
+   * @default ImageRetention.age(Duration.days(90))
+   * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/image-lifecycle-prerequisites.html
+   */
+  readonly imageRetention?: ImageRetention;
+
+  /**
+   * Scan each new image for software vulnerabilities with Amazon Inspector, which must be
+   * activated for EC2 scanning in the build account. Findings do not fail the build.
+   *
+   * @default false
+   * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/vulnerability-scanning.html
+   */
+  readonly vulnerabilityScanning?: boolean;
+
+  /**
+   * When the image pipeline checks for a newer base image or component version, and builds a
+   * patched image only if there is one. A cron schedule, as Image Builder accepts no rate.
+   *
+   * @default - no scheduled builds
+   * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/cron-expressions.html
+   */
+  readonly rebuildSchedule?: events.Schedule;
 }
 
 /** Key prefix of build logs in the logs bucket. */
@@ -166,21 +224,32 @@ const BUILD_LOG_PREFIX = 'builds';
 /** Probe interval of the service and HTTP checks. */
 const PROBE_INTERVAL_SECONDS = 5;
 
+/** Image Builder's limit on a component document. */
+const MAX_COMPONENT_DOCUMENT_LENGTH = 16000;
+
+/** AWS-managed components every image gets, per operating system: patches first, then the agent. */
+const MANAGED_COMPONENTS: Record<ImageOperatingSystem, { patch: string; cloudWatchAgent: string }> = {
+  [ImageOperatingSystem.LINUX]: { patch: 'update-linux', cloudWatchAgent: 'amazon-cloudwatch-agent-linux' },
+  [ImageOperatingSystem.WINDOWS]: { patch: 'update-windows', cloudWatchAgent: 'amazon-cloudwatch-agent-windows' },
+};
+
 /**
  * Builds an AMI with an application fully installed: nothing is installed when instances boot.
  *
- * The image is the base image, patched (by default), with the CloudWatch agent and the
- * application installed from its artifact as an enabled systemd service. Image Builder then
- * checks on the build instance that the service is enabled, and on a fresh instance of the new
- * image that the service becomes active and (optionally) answers its HTTP health check, before it
- * distributes the AMI.
+ * The image is the base image, patched (by default), with the CloudWatch agent, any build steps,
+ * and the application installed from its artifact as an enabled systemd service (or an automatic
+ * Windows service on Windows base images). Image Builder
+ * then checks on the build instance that the service is enabled, and on a fresh instance of the
+ * new image that the service becomes active and (optionally) answers its HTTP health check, before
+ * it distributes the AMI to the build region and every distribution target.
  *
  * Build instances require IMDSv2, have no SSH key, are terminated when a build fails, and may read
  * the artifact's key only. Build logs go to an encrypted bucket that expires them; build outcomes
  * are published to an SNS topic.
  *
- * Builds start through the image pipeline (`imagePipelineArn`), for example from
- * `ImmutableAmiPipeline` or with `grantStartBuild`.
+ * Builds start through the image pipeline (`imagePipelineArn`), on `rebuildSchedule`, or with
+ * `grantStartBuild`. To build a different artifact per build, as `ImmutableAmiPipeline` does, see
+ * `componentsForArtifact`.
  *
  * @example
  * declare const artifacts: s3.IBucket;
@@ -193,6 +262,8 @@ const PROBE_INTERVAL_SECONDS = 5;
  * });
  */
 export class ApplicationImageRecipe extends Construct {
+  /** Name of the image recipe; images of this recipe carry it as their name. */
+  public readonly imageRecipeName: string;
   /** ARN of the image recipe. */
   public readonly imageRecipeArn: string;
   /** ARN of the infrastructure configuration. */
@@ -211,13 +282,21 @@ export class ApplicationImageRecipe extends Construct {
   public readonly buildNotificationsTopic: sns.ITopic;
   /** The base image. */
   public readonly baseImage: BaseImage;
+  /** Whether Amazon Inspector scans each new image. */
+  public readonly vulnerabilityScanning: boolean;
+  /**
+   * Tags of the Image Builder images of this recipe; the lifecycle policy manages the images that
+   * carry them. The image pipeline adds them; pass them as `tags` when creating images otherwise.
+   */
+  public readonly imageTags: Record<string, string>;
+
+  private readonly recipeComponents: imagebuilder.CfnImageRecipe.ComponentConfigurationProperty[];
+  private readonly distributionTargets: DistributionTargets;
 
   constructor(scope: Construct, id: string, props: ApplicationImageRecipeProps) {
     super(scope, id);
     this.baseImage = props.baseImage ?? BaseImage.amazonLinux2023();
-    if (this.baseImage.operatingSystem !== ImageOperatingSystem.LINUX) {
-      throw new Error(`ApplicationImageRecipe installs applications as systemd services, which needs a Linux base image; got ${this.baseImage.operatingSystem} (${this.baseImage.parentImage})`);
-    }
+    const operatingSystem = this.baseImage.operatingSystem;
     const instanceTypes = props.instanceTypes ?? [defaultInstanceType(this.baseImage)];
     if (instanceTypes.length === 0) {
       throw new Error('instanceTypes must name at least one instance type, got []');
@@ -227,60 +306,44 @@ export class ApplicationImageRecipe extends Construct {
     if (retention.toDays({ integral: false }) < 1 || !Number.isInteger(retention.toDays({ integral: false }))) {
       throw new Error(`buildLogRetention must be a whole number of days, at least 1, got ${retention.toHumanString()}`);
     }
+    const amiTags = { Application: props.applicationName, ...props.amiTags };
+    validateAmiTags(amiTags);
+    if (props.amiIdParameterName !== undefined) validateParameterName(props.amiIdParameterName);
+    const rebuildSchedule = props.rebuildSchedule?.expressionString;
+    if (rebuildSchedule !== undefined && !Token.isUnresolved(rebuildSchedule) && !rebuildSchedule.startsWith('cron(')) {
+      throw new Error(`rebuildSchedule must be a cron schedule (Schedule.cron), because Image Builder accepts no other; got '${rebuildSchedule}'`);
+    }
 
     const application = new imagebuilder.CfnComponent(this, 'ApplicationComponent', this.applicationComponentProps(props));
     this.applicationComponentArn = application.attrArn;
+    const managed = MANAGED_COMPONENTS[operatingSystem];
+    const buildSteps = (props.buildSteps ?? []).map((step) => step._bind(operatingSystem));
+    const components = [
+      ...(props.patchOperatingSystem ?? true ? [managedComponent(managed.patch)] : []),
+      managedComponent(managed.cloudWatchAgent),
+      ...this.buildStepComponents(buildSteps),
+      { arn: application.attrArn, identity: application.name },
+    ];
+    this.recipeComponents = components.map(({ arn }) => ({ componentArn: arn }));
 
-    const managedComponents = [
-      ...(props.patchOperatingSystem ?? true ? ['update-linux'] : []),
-      'amazon-cloudwatch-agent-linux',
-    ].map(managedComponentArn);
     const parentImage = this.baseImage.parentImage;
+    // Our components are named after their content, so a recipe named after its parent image and
+    // its components' names changes name whenever they change: the recipe, which cannot be updated
+    // in place, is replaced under a new name.
+    this.imageRecipeName = imageBuilderName(this, { parentImage, components: components.map(({ identity }) => identity) });
     const recipe = new imagebuilder.CfnImageRecipe(this, 'Recipe', {
-      // The component's name already changes with its content; fold it into the recipe's name so
-      // that the recipe, which cannot be updated in place, is replaced under a new name too.
-      name: imageBuilderName(this, { parentImage, managedComponents, application: application.name }),
+      name: this.imageRecipeName,
       version: '1.0.0',
       parentImage,
-      components: [...managedComponents, application.attrArn].map((componentArn) => ({ componentArn })),
+      components: this.recipeComponents,
     });
     this.imageRecipeArn = recipe.attrArn;
 
-    const role = new iam.Role(this, 'InstanceRole', {
-      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
-      description: `Build and test instances of the ${props.applicationName} image`,
-      managedPolicies: [
-        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'),
-        iam.ManagedPolicy.fromAwsManagedPolicyName('EC2InstanceProfileForImageBuilder'),
-      ],
-    });
+    const role = this.createInstanceRole(props);
     this.instanceRole = role;
-    // The artifact's key only: not grantRead, whose wildcard actions would also list the bucket.
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['s3:GetObject'],
-      resources: [props.artifact.bucket.arnForObjects(props.artifact.key)],
-    }));
-    props.artifact.bucket.encryptionKey?.grantDecrypt(role);
     const instanceProfile = new iam.InstanceProfile(this, 'InstanceProfile', { role });
-
-    const logs = new s3.Bucket(this, 'BuildLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      lifecycleRules: [{ expiration: retention }],
-    });
+    const logs = this.createBuildLogsBucket(role, retention);
     this.buildLogsBucket = logs;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [logs.arnForObjects(`${BUILD_LOG_PREFIX}/*`)] }));
-    const buildLogObjects = `${nagArnReference(logs.node.defaultChild as s3.CfnBucket)}/${BUILD_LOG_PREFIX}/*`;
-    acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${buildLogObjects}]`,
-      'Image Builder writes build logs under object keys it generates per build; the role may put objects under the build log prefix only');
-    for (const policy of ['AmazonSSMManagedInstanceCore', 'EC2InstanceProfileForImageBuilder']) {
-      acknowledgeNagFinding(role, `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${policy}]`,
-        `Image Builder documents ${policy} as an AWS-managed policy its build instances need; it follows the service as it changes`);
-    }
-    acknowledgeNagFinding(logs, 'AwsSolutions-S1',
-      'The bucket holds only expiring Image Builder build logs, written by the build role; access logs of it would need a second bucket per recipe');
-
     const topic = new sns.Topic(this, 'BuildNotifications', { enforceSSL: true });
     this.buildNotificationsTopic = topic;
 
@@ -299,22 +362,22 @@ export class ApplicationImageRecipe extends Construct {
     });
     this.infrastructureConfigurationArn = infrastructure.attrArn;
 
+    this.distributionTargets = new DistributionTargets(Stack.of(this).region);
+    props.distributionTargets?.forEach((target) => this.distributionTargets.add(target));
+    const ssmParameters = props.amiIdParameterName
+      ? [{ parameterName: props.amiIdParameterName, dataType: 'aws:ec2:image' }]
+      : undefined;
     const distribution = new imagebuilder.CfnDistributionConfiguration(this, 'Distribution', {
       name: imageBuilderName(this),
-      distributions: [{
-        region: Aws.REGION,
-        // The L1 types this property loosely (`any`), so its keys are CloudFormation's own casing.
-        amiDistributionConfiguration: {
-          Name: `${props.applicationName}-{{ imagebuilder:buildDate }}`,
-          AmiTags: { Application: props.applicationName, ...props.amiTags },
-        },
-        ssmParameterConfigurations: props.amiIdParameterName
-          ? [{ parameterName: props.amiIdParameterName, dataType: 'aws:ec2:image' }]
-          : undefined,
-      }],
+      // Lazy: environments add their accounts and regions after the recipe exists.
+      distributions: Lazy.any({
+        produce: () => this.distributionTargets.render({ name: `${props.applicationName}-{{ imagebuilder:buildDate }}`, tags: amiTags }, ssmParameters),
+      }) as any,
     });
     this.distributionConfigurationArn = distribution.attrArn;
 
+    this.vulnerabilityScanning = props.vulnerabilityScanning ?? false;
+    this.imageTags = imageGroupTags(this);
     const pipeline = new imagebuilder.CfnImagePipeline(this, 'Pipeline', {
       name: imageBuilderName(this),
       description: `Builds ${props.applicationName} images`,
@@ -322,10 +385,37 @@ export class ApplicationImageRecipe extends Construct {
       infrastructureConfigurationArn: infrastructure.attrArn,
       distributionConfigurationArn: distribution.attrArn,
       imageTestsConfiguration: { imageTestsEnabled: true, timeoutMinutes: 60 },
+      imageScanningConfiguration: { imageScanningEnabled: this.vulnerabilityScanning },
       enhancedImageMetadataEnabled: true,
+      imageTags: this.imageTags,
+      schedule: rebuildSchedule === undefined ? undefined : {
+        scheduleExpression: rebuildSchedule,
+        pipelineExecutionStartCondition: 'EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE',
+      },
       status: 'ENABLED',
     });
     this.imagePipelineArn = pipeline.attrArn;
+
+    new ImageLifecyclePolicy(this, 'Lifecycle', {
+      description: `Retires old ${props.applicationName} images`,
+      imageTags: this.imageTags,
+      retention: props.imageRetention ?? ImageRetention.age(Duration.days(90)),
+    });
+  }
+
+  /**
+   * Copies or shares the AMIs to another region or account. Targets for a region that is already
+   * a target are merged with it.
+   */
+  public addDistributionTarget(target: ImageDistributionTarget): void {
+    this.distributionTargets.add(target);
+  }
+
+  /**
+   * The regions the AMIs are distributed to, the build region first.
+   */
+  public get distributionRegions(): string[] {
+    return this.distributionTargets.regions;
   }
 
   /**
@@ -339,42 +429,138 @@ export class ApplicationImageRecipe extends Construct {
     });
   }
 
+  /**
+   * Lets the build instances read artifacts other than the recipe's own, for recipe versions
+   * made by `componentsForArtifact`.
+   *
+   * @param bucket bucket holding the artifacts
+   * @param keyPattern keys the instances may read, for example `my-pipeline/BuildOutput/*`
+   */
+  public addArtifactSource(bucket: s3.IBucket, keyPattern: string): void {
+    this.instanceRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(keyPattern)] }));
+    bucket.encryptionKey?.grantDecrypt(this.instanceRole);
+  }
+
+  /**
+   * The components of a recipe that installs the given artifact instead of the recipe's own: the
+   * same components in the same order, with the application component's artifact parameter set.
+   *
+   * This is how one artifact is bound to one build: create a recipe version with these components
+   * for each build (`imagebuilder:CreateImageRecipe`, with this recipe's parent image) and build it
+   * with `imagebuilder:CreateImage` and this recipe's infrastructure and distribution
+   * configurations. Each build then names its artifact in its own immutable recipe, so two builds
+   * that run close together cannot install each other's artifact, as they could through a shared
+   * "latest artifact" key or parameter. The build instances must be allowed to read the artifact
+   * (`addArtifactSource`).
+   *
+   * @param artifactS3Uri `s3://bucket/key` of the artifact, a token, or a Step Functions JSONata
+   * expression (`{% ... %}`) that yields one. It is substituted into a single-quoted shell string,
+   * so it must not contain quotes.
+   * @see https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_CreateImageRecipe.html
+   */
+  public componentsForArtifact(artifactS3Uri: string): imagebuilder.CfnImageRecipe.ComponentConfigurationProperty[] {
+    const isJsonataExpression = /^\{%.*%\}$/s.test(artifactS3Uri);
+    if (!Token.isUnresolved(artifactS3Uri) && !isJsonataExpression && !/^s3:\/\/[^'"\s]+$/.test(artifactS3Uri)) {
+      throw new Error(`artifactS3Uri must be an s3://bucket/key URI without quotes or spaces, got '${artifactS3Uri}'`);
+    }
+    return this.recipeComponents.map((component) => component.componentArn === this.applicationComponentArn
+      ? { ...component, parameters: [{ name: ARTIFACT_PARAMETER, value: [artifactS3Uri] }] }
+      : component);
+  }
+
   private applicationComponentProps(props: ApplicationImageRecipeProps): imagebuilder.CfnComponentProps {
-    const serviceName = props.applicationName;
     const healthCheck = props.healthCheck;
-    const installScript = renderServiceInstallScript({
-      serviceName,
-      artifactS3Uri: props.artifact.bucket.s3UrlForObject(props.artifact.key),
+    const data = renderApplicationComponentDocument({
+      operatingSystem: this.baseImage.operatingSystem,
+      serviceName: props.applicationName,
+      defaultArtifactS3Uri: props.artifact.bucket.s3UrlForObject(props.artifact.key),
       archiveFormat: props.artifact.format ?? archiveFormatOf(props.artifact.key),
       startCommand: props.startCommand,
       runtimePackages: props.runtimePackages ?? [],
-    });
-    const testSteps = [
-      bashStep('ServiceActive', renderServiceActiveScript(serviceName, 24, PROBE_INTERVAL_SECONDS)),
-      ...(healthCheck ? [bashStep('HttpHealthCheck', renderHttpHealthCheckScript({
+      serviceProbe: { attempts: 24, intervalSeconds: PROBE_INTERVAL_SECONDS },
+      healthCheck: healthCheck && {
         port: healthCheck.port,
         path: healthCheck.path ?? '/',
         expectedStatus: healthCheck.expectedStatus ?? 200,
         attempts: Math.max(1, Math.ceil((healthCheck.timeout ?? Duration.minutes(2)).toSeconds() / PROBE_INTERVAL_SECONDS)),
         intervalSeconds: PROBE_INTERVAL_SECONDS,
-      }))] : []),
-    ];
-    const data = renderComponentDocument({
-      name: `${serviceName}-application`,
-      description: `Installs ${serviceName} as a systemd service and checks that it runs`,
-      phases: [
-        { name: 'build', steps: [bashStep('InstallApplication', installScript)] },
-        { name: 'validate', steps: [bashStep('ServiceEnabled', renderServiceEnabledScript(serviceName))] },
-        { name: 'test', steps: testSteps },
-      ],
+      },
     });
+    return this.componentProps(data, `Installs and checks ${props.applicationName}`);
+  }
+
+  /** The components that run the build steps: one per run of consecutive scripts, and each managed one. */
+  private buildStepComponents(steps: BoundBuildStep[]): RecipeComponent[] {
+    let scriptComponents = 0;
+    return groupBuildSteps(steps).map((group) => 'managedComponent' in group
+      ? managedComponent(group.managedComponent.name, group.managedComponent.version)
+      : this.scriptComponent(group.scripts, ++scriptComponents));
+  }
+
+  private scriptComponent(scripts: ScriptStep[], number: number): RecipeComponent {
+    const operatingSystem = this.baseImage.operatingSystem;
+    const data = renderComponentDocument({
+      name: `build-steps-${number}`,
+      description: `Build steps ${scripts.map((step) => step.name).join(', ')}`,
+      phases: [{
+        name: 'build',
+        steps: scripts.map((step) => ({ name: step.name, action: SCRIPT_ACTIONS[operatingSystem], inputs: { commands: [scriptText(step)] } })),
+      }],
+    });
+    const component = new imagebuilder.CfnComponent(this, `BuildSteps${number}`, this.componentProps(data, `Build steps ${number}`));
+    return { arn: component.attrArn, identity: component.name };
+  }
+
+  private componentProps(data: string, description: string): imagebuilder.CfnComponentProps {
+    if (data.length > MAX_COMPONENT_DOCUMENT_LENGTH) {
+      throw new Error(`${description}: the component document is ${data.length} characters, over Image Builder's limit of ${MAX_COMPONENT_DOCUMENT_LENGTH}; move long scripts into the application artifact`);
+    }
     return {
+      // Named after the content: a changed document is a new component, never an in-place update.
       name: imageBuilderName(this, data),
-      description: `Installs and checks ${serviceName}`,
-      platform: ImageOperatingSystem.LINUX,
+      description,
+      platform: this.baseImage.operatingSystem,
       version: '1.0.0',
       data,
     };
+  }
+
+  private createInstanceRole(props: ApplicationImageRecipeProps): iam.Role {
+    const role = new iam.Role(this, 'InstanceRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: `Build and test instances of the ${props.applicationName} image`,
+      managedPolicies: [
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'),
+        iam.ManagedPolicy.fromAwsManagedPolicyName('EC2InstanceProfileForImageBuilder'),
+      ],
+    });
+    // The artifact's key only: not grantRead, whose wildcard actions would also list the bucket.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:GetObject'],
+      resources: [props.artifact.bucket.arnForObjects(props.artifact.key)],
+    }));
+    props.artifact.bucket.encryptionKey?.grantDecrypt(role);
+    for (const policy of ['AmazonSSMManagedInstanceCore', 'EC2InstanceProfileForImageBuilder']) {
+      acknowledgeNagFinding(role, `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${policy}]`,
+        `Image Builder documents ${policy} as an AWS-managed policy its build instances need; it follows the service as it changes`);
+    }
+    return role;
+  }
+
+  private createBuildLogsBucket(role: iam.Role, retention: Duration): s3.Bucket {
+    const logs = new s3.Bucket(this, 'BuildLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      lifecycleRules: [{ expiration: retention }],
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [logs.arnForObjects(`${BUILD_LOG_PREFIX}/*`)] }));
+    const buildLogObjects = `${nagArnReference(logs.node.defaultChild as s3.CfnBucket)}/${BUILD_LOG_PREFIX}/*`;
+    acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${buildLogObjects}]`,
+      'Image Builder writes build logs under object keys it generates per build; the role may put objects under the build log prefix only');
+    acknowledgeNagFinding(logs, 'AwsSolutions-S1',
+      'The bucket holds only expiring Image Builder build logs, written by the build role; access logs of it would need a second bucket per recipe');
+    return logs;
   }
 
   private buildNetwork(vpc: ec2.IVpc, selection?: ec2.SubnetSelection): { subnetId: string; securityGroupIds: string[] } {
@@ -392,12 +578,15 @@ export class ApplicationImageRecipe extends Construct {
   }
 }
 
-function bashStep(name: string, script: string) {
-  return { name, action: 'ExecuteBash', inputs: { commands: [script] } };
+/** A component of the recipe, and what identifies its content: its name, or its ARN if managed. */
+interface RecipeComponent {
+  readonly arn: string;
+  readonly identity: string;
 }
 
-function managedComponentArn(componentName: string): string {
-  return `arn:${Aws.PARTITION}:imagebuilder:${Aws.REGION}:aws:component/${componentName}/x.x.x`;
+function managedComponent(componentName: string, version: string = 'x.x.x'): RecipeComponent {
+  const arn = `arn:${Aws.PARTITION}:imagebuilder:${Aws.REGION}:aws:component/${componentName}/${version}`;
+  return { arn, identity: arn };
 }
 
 function defaultInstanceType(baseImage: BaseImage): ec2.InstanceType {
@@ -408,5 +597,30 @@ function defaultInstanceType(baseImage: BaseImage): ec2.InstanceType {
 function validateArtifactKey(key: string): void {
   if (!Token.isUnresolved(key) && !/^[A-Za-z0-9!_.*()\/=+,@-]+$/.test(key)) {
     throw new Error(`Application artifact key may only contain letters, digits and ! _ . * ( ) / = + , @ -, got '${key}'`);
+  }
+}
+
+/** @see https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_AmiDistributionConfiguration.html */
+function validateAmiTags(tags: Record<string, string>): void {
+  const keys = Object.keys(tags);
+  if (keys.length > 50) {
+    throw new Error(`AMIs may carry at most 50 tags, got ${keys.length} (including Application)`);
+  }
+  for (const [key, value] of Object.entries(tags)) {
+    if (Token.isUnresolved(key)) continue;
+    if (key.length > 128 || !/^(?!aws:)[a-zA-Z+-=._:/]+$/.test(key)) {
+      throw new Error(`AMI tag key '${key}' is not one Image Builder accepts: up to 128 letters, digits and + - = . _ : /, not starting with 'aws:'`);
+    }
+    if (!Token.isUnresolved(value) && value.length > 256) {
+      throw new Error(`AMI tag '${key}' has a value of ${value.length} characters; the limit is 256`);
+    }
+  }
+}
+
+/** @see https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html */
+function validateParameterName(name: string): void {
+  if (Token.isUnresolved(name)) return;
+  if (!/^[a-zA-Z0-9_.\-/]{1,1011}$/.test(name) || /^\/?(aws|ssm)/i.test(name)) {
+    throw new Error(`amiIdParameterName must be letters, digits and _ . - /, not starting with 'aws' or 'ssm', got '${name}'`);
   }
 }

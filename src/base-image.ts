@@ -1,4 +1,5 @@
-import { Aws, Token, aws_ec2 as ec2 } from 'aws-cdk-lib';
+import { Aws, Stack, Token, aws_ec2 as ec2 } from 'aws-cdk-lib';
+import type { ApplicationImageRecipe } from './application-image-recipe';
 
 /**
  * Operating system family of an image; decides which component actions and scripts apply.
@@ -77,6 +78,23 @@ export class BaseImage {
       throw new Error('Base image SSM parameter name must not be empty');
     }
     return new BaseImage(`ssm:${parameterName}`, operatingSystem, architecture);
+  }
+
+  /**
+   * The newest image that another recipe's image pipeline built, in the same account and region:
+   * a layer such as a hardened company base, rebuilt on its own schedule. Build that image before
+   * this recipe's first build. Images built through `componentsForArtifact` are not included, as
+   * they belong to recipes of their own.
+   *
+   * @param recipe the recipe whose images to build on
+   */
+  public static fromRecipe(recipe: ApplicationImageRecipe): BaseImage {
+    const imageArn = Stack.of(recipe).formatArn({
+      service: 'imagebuilder',
+      resource: 'image',
+      resourceName: `${recipe.imageRecipeName}/x.x.x`,
+    });
+    return new BaseImage(imageArn, recipe.baseImage.operatingSystem, recipe.baseImage.architecture);
   }
 
   private constructor(

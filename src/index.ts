@@ -1,2 +1,5 @@
 export * from './application-image-recipe';
 export * from './base-image';
+export * from './image-build-step';
+export * from './image-distribution';
+export * from './image-retention';

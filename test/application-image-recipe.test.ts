@@ -1,43 +1,10 @@
-import { App, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_s3 as s3 } from 'aws-cdk-lib';
+import { Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { parse as parseYaml } from 'yaml';
 import { shellcheck } from '../scripts/lib/shellcheck';
-import { ApplicationImageRecipe, ApplicationImageRecipeProps, ArtifactFormat, BaseImage, ImageOperatingSystem } from '../src';
+import { ApplicationImageRecipeProps, ArtifactFormat, BaseImage, ImageOperatingSystem } from '../src';
+import { applicationDocument, managedComponent, onlyResource, recipeStack, stepScript } from './helpers/recipe-stack';
 
 const IMAGE_BUILDER_NAME = /^[-_A-Za-z0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z0-9]$/;
-
-function recipeStack(props: Partial<ApplicationImageRecipeProps> = {}, configure?: (stack: Stack) => Partial<ApplicationImageRecipeProps>) {
-  const stack = new Stack(new App(), 'Stack');
-  const artifacts = s3.Bucket.fromBucketName(stack, 'Artifacts', 'artifacts');
-  const recipe = new ApplicationImageRecipe(stack, 'Image', {
-    applicationName: 'web',
-    artifact: { bucket: artifacts, key: 'web/web-1.0.0.tar.gz' },
-    startCommand: '/opt/web/bin/server',
-    ...props,
-    ...configure?.(stack),
-  });
-  // Lazy: synthesizing freezes the tree, and some tests add to it first.
-  return { stack, recipe, get template() { return Template.fromStack(stack); } };
-}
-
-function onlyResource(template: Template, type: string): Record<string, any> {
-  const resources = Object.values(template.findResources(type));
-  expect(resources).toHaveLength(1);
-  return resources[0];
-}
-
-function applicationDocument(template: Template): any {
-  return parseYaml(onlyResource(template, 'AWS::ImageBuilder::Component').Properties.Data);
-}
-
-function stepScript(document: any, phase: string, step: string): string {
-  const phaseSteps = document.phases.find((candidate: any) => candidate.name === phase).steps;
-  return phaseSteps.find((candidate: any) => candidate.name === step).inputs.commands[0];
-}
-
-const managedComponent = (name: string) => ({
-  ComponentArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':imagebuilder:', { Ref: 'AWS::Region' }, `:aws:component/${name}/x.x.x`]] },
-});
 
 describe('ApplicationImageRecipe', () => {
   describe('recipe', () => {
@@ -97,10 +64,14 @@ describe('ApplicationImageRecipe', () => {
       ]);
     });
 
-    test('given the artifact and start command, then the install script downloads that key and starts that command as a systemd service', () => {
-      const script = stepScript(applicationDocument(recipeStack({ runtimePackages: ['nodejs20'] }).template), 'build', 'InstallApplication');
+    test('given the artifact and start command, then the install script downloads the artifact parameter, which defaults to that key, and starts that command as a systemd service', () => {
+      const document = applicationDocument(recipeStack({ runtimePackages: ['nodejs20'] }).template);
+      const script = stepScript(document, 'build', 'InstallApplication');
 
-      expect(script).toContain("artifact='s3://artifacts/web/web-1.0.0.tar.gz'");
+      expect(document.parameters).toEqual([{
+        ArtifactS3Uri: { type: 'string', default: 's3://artifacts/web/web-1.0.0.tar.gz', description: expect.any(String) },
+      }]);
+      expect(script).toContain("artifact='{{ ArtifactS3Uri }}'");
       expect(script).toContain('ExecStart=/opt/web/bin/server\n');
       expect(script).toContain('dnf install -y nodejs20\n');
     });
@@ -165,7 +136,7 @@ describe('ApplicationImageRecipe', () => {
     test('given defaults, then their role may read the artifact key and write build logs, and nothing else beyond the two Image Builder managed policies', () => {
       const { template } = recipeStack();
 
-      const role = onlyResource(template, 'AWS::IAM::Role').Properties;
+      const role = Object.values(template.findResources('AWS::IAM::Role', { Properties: { Description: 'Build and test instances of the web image' } }))[0].Properties;
       expect(JSON.stringify(role.ManagedPolicyArns)).toMatch(/AmazonSSMManagedInstanceCore.*EC2InstanceProfileForImageBuilder/);
       expect(role.ManagedPolicyArns).toHaveLength(2);
       const statements = onlyResource(template, 'AWS::IAM::Policy').Properties.PolicyDocument.Statement;
@@ -244,8 +215,12 @@ describe('ApplicationImageRecipe', () => {
 
   describe('bad input', () => {
     test.each<[string, Partial<ApplicationImageRecipeProps>, string]>([
-      ['a Windows base image', { baseImage: BaseImage.windowsServer2022() },
-        'ApplicationImageRecipe installs applications as systemd services, which needs a Linux base image; got Windows'],
+      ['runtime packages on a Windows image', { baseImage: BaseImage.windowsServer2022(), startCommand: 'C:\\web\\web.exe', runtimePackages: ['nodejs20'] },
+        "Runtime packages are not supported on Windows: Windows Server images have no package manager, so ship them inside the artifact; got 'nodejs20'"],
+      ['a tag key Image Builder rejects', { amiTags: { 'aws:owner': 'me' } }, "AMI tag key 'aws:owner' is not one Image Builder accepts"],
+      ['a tag value over 256 characters', { amiTags: { Owner: 'x'.repeat(257) } }, "AMI tag 'Owner' has a value of 257 characters; the limit is 256"],
+      ['an AMI id parameter name SSM reserves', { amiIdParameterName: '/aws/web/ami' },
+        "amiIdParameterName must be letters, digits and _ . - /, not starting with 'aws' or 'ssm', got '/aws/web/ami'"],
       ['no instance types', { instanceTypes: [] }, 'instanceTypes must name at least one instance type, got []'],
       ['an application name Image Builder and Linux would reject', { applicationName: 'Web App' }, "got 'Web App'"],
       ['a health check port out of range', { healthCheck: { port: 70000 } }, 'Health check port must be an integer from 1 to 65535, got 70000'],
@@ -265,8 +240,8 @@ describe('ApplicationImageRecipe', () => {
     });
 
     test('given a base image from an AMI of another operating system family, then the family decides, not the id', () => {
-      expect(() => recipeStack({ baseImage: BaseImage.fromAmiId('ami-0123456789abcdef0', ImageOperatingSystem.WINDOWS) }))
-        .toThrow('needs a Linux base image; got Windows (ami-0123456789abcdef0)');
+      expect(() => recipeStack({ baseImage: BaseImage.fromAmiId('ami-0123456789abcdef0', ImageOperatingSystem.WINDOWS), runtimePackages: ['nodejs20'] }))
+        .toThrow('Runtime packages are not supported on Windows');
     });
 
     test('given subnets that select nothing, then construction fails naming the VPC', () => {

@@ -1,5 +1,6 @@
-import { App, Stack, aws_ec2 as ec2 } from 'aws-cdk-lib';
-import { BaseImage, ImageOperatingSystem } from '../src';
+import { App, Stack, aws_ec2 as ec2, aws_s3 as s3 } from 'aws-cdk-lib';
+import { ApplicationImageRecipe, BaseImage, ImageOperatingSystem } from '../src';
+import { recipeStack } from './helpers/recipe-stack';
 
 const resolve = (value: string) => new Stack(new App(), 'Stack').resolve(value);
 
@@ -41,5 +42,34 @@ describe('BaseImage', () => {
 
   test('given an empty SSM parameter name, then it fails', () => {
     expect(() => BaseImage.fromSsmParameter(' ', ImageOperatingSystem.LINUX)).toThrow('Base image SSM parameter name must not be empty');
+  });
+});
+
+describe('BaseImage.fromRecipe', () => {
+  test('given another recipe, then the newest image its pipeline built is the parent, with its operating system and architecture', () => {
+    const { recipe: hardened, stack } = recipeStack({ baseImage: BaseImage.amazonLinux2023(ec2.InstanceArchitecture.ARM_64) });
+
+    const image = BaseImage.fromRecipe(hardened);
+
+    expect(stack.resolve(image.parentImage)).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':imagebuilder:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:image/${hardened.imageRecipeName}/x.x.x`]],
+    });
+    expect(image.architecture).toBe(ec2.InstanceArchitecture.ARM_64);
+    expect(image.operatingSystem).toBe(ImageOperatingSystem.LINUX);
+  });
+
+  test('given a recipe built on another recipe, then a change to the parent recipe renames the child recipe too', () => {
+    const childRecipeName = (parentStartCommand: string) => {
+      const { recipe: parent, stack } = recipeStack({ startCommand: parentStartCommand });
+      const child = new ApplicationImageRecipe(stack, 'Child', {
+        applicationName: 'api',
+        artifact: { bucket: s3.Bucket.fromBucketName(stack, 'ApiArtifacts', 'api-artifacts'), key: 'api.zip' },
+        startCommand: '/opt/api/bin/api',
+        baseImage: BaseImage.fromRecipe(parent),
+      });
+      return child.imageRecipeName;
+    };
+
+    expect(childRecipeName('/opt/web/bin/server --v2')).not.toBe(childRecipeName('/opt/web/bin/server'));
   });
 });

@@ -19,6 +19,8 @@ from cdk_immutable_servers import (
     ApplicationHealthCheck,
     ApplicationImageRecipe,
     BaseImage,
+    ImageBuildStep,
+    ImageDistributionTarget,
 )
 
 COMPONENT = "AWS::ImageBuilder::Component"
@@ -72,6 +74,17 @@ def test_given_path_without_leading_slash_when_constructed_then_error_names_the_
         synth(health_check=ApplicationHealthCheck(port=80, path="health"))
 
 
-def test_given_windows_base_image_when_constructed_then_error_names_the_operating_system():
-    with pytest.raises(RuntimeError, match=r"needs a Linux base image; got Windows"):
-        synth(base_image=BaseImage.windows_server2022())
+def test_given_bash_build_step_on_windows_image_when_constructed_then_error_names_the_step():
+    with pytest.raises(RuntimeError, match=re.escape("Build step 'Harden' is a bash script, which Windows images cannot run")):
+        synth(
+            base_image=BaseImage.windows_server2022(),
+            build_steps=[ImageBuildStep.bash("Harden", ["sysctl -w net.ipv4.tcp_syncookies=1"])],
+        )
+
+
+def test_distribution_target_struct_from_python_reaches_the_distribution_configuration():
+    template = synth(distribution_targets=[ImageDistributionTarget(region="eu-west-1", copy_to_accounts=["111111111111"])])
+
+    (distribution,) = template.find_resources("AWS::ImageBuilder::DistributionConfiguration").values()
+    (copy,) = [d for d in distribution["Properties"]["Distributions"] if d["Region"] == "eu-west-1"]
+    assert copy["AmiDistributionConfiguration"]["TargetAccountIds"] == ["111111111111"]
