@@ -42,7 +42,7 @@ run_gate "eslint" npx projen eslint
 # cannot hide lint errors.
 run_gate "unit tests (jest --ci)" npx projen test --json --outputFile=test-reports/jest.json
 run_gate "integ snapshots (offline)" npx projen integ
-run_gate "templates: cfn-lint and shellcheck" npx projen gate:templates
+run_gate "templates: cfn-lint, shellcheck, PowerShell, ASL" npx projen gate:templates
 run_gate "shellcheck of the project's own scripts" shellcheck scripts/*.sh .ci/run
 run_gate "Python bindings (wheel, fresh venv, pytest)" npx projen gate:python
 

@@ -47,10 +47,13 @@ describe('powerShellScriptsInTemplate', () => {
   test('given a component with ExecutePowerShell and ExecuteBash steps, then only the PowerShell steps are returned, as written', () => {
     const data = JSON.stringify({
       schemaVersion: '1.0',
-      phases: [{ name: 'build', steps: [
-        { name: 'Install', action: 'ExecutePowerShell', inputs: { commands: ["$ErrorActionPreference = 'Stop'", 'Write-Output ready'] } },
-        { name: 'Other', action: 'ExecuteBash', inputs: { commands: ['echo ready'] } },
-      ] }],
+      phases: [{
+        name: 'build',
+        steps: [
+          { name: 'Install', action: 'ExecutePowerShell', inputs: { commands: ["$ErrorActionPreference = 'Stop'", 'Write-Output ready'] } },
+          { name: 'Other', action: 'ExecuteBash', inputs: { commands: ['echo ready'] } },
+        ],
+      }],
     });
 
     expect(powerShellScriptsInTemplate({ Resources: { Component: { Type: 'AWS::ImageBuilder::Component', Properties: { Data: data } } } })).toEqual([{
