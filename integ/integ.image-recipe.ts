@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, RemovalPolicy, Stack, aws_imagebuilder as imagebuilder, aws_s3 as s3, aws_s3_assets as assets } from 'aws-cdk-lib';
 import { ApplicationImageRecipe, ArtifactFormat, ImageBuildStep } from '../src';
 
@@ -71,10 +71,13 @@ integ.assertions
 integ.assertions
   .awsApiCall('Imagebuilder', 'getImage', { imageBuildVersionArn: boundImage.attrArn })
   .expect(ExpectedResult.objectLike({ image: { state: { status: 'AVAILABLE' } } }));
+// EC2 adds tags of its own (CreatedBy, Ec2ImageBuilderArn) in no set order, so the tags are
+// asserted as filters: the AMI is found only if it carries both.
 integ.assertions
-  .awsApiCall('EC2', 'describeImages', { ImageIds: [image.attrImageId] })
-  .expect(ExpectedResult.objectLike({
-    Images: [{ Tags: [{ Key: 'Application', Value: 'hello' }, { Key: 'IntegTest', Value: 'image-recipe' }] }],
-  }));
+  .awsApiCall('EC2', 'describeImages', {
+    ImageIds: [image.attrImageId],
+    Filters: [{ Name: 'tag:Application', Values: ['hello'] }, { Name: 'tag:IntegTest', Values: ['image-recipe'] }],
+  })
+  .expect(ExpectedResult.objectLike({ Images: [Match.objectLike({ ImageId: image.attrImageId })] }));
 
 app.synth();

@@ -1,6 +1,7 @@
 /**
  * Template gate: synthesizes the example app and every integ app, then
  *  - runs cfn-lint over every template (any error or warning fails),
+ *  - checks every Image Builder component document against the document rules,
  *  - runs shellcheck over every bash script the templates would run on an instance,
  *  - parses every PowerShell script they would run with PowerShell's tree-sitter grammar, and
  *  - validates every state machine definition with asl-validator.
@@ -9,6 +10,7 @@
 import * as path from 'path';
 import { SynthesizedTemplate, exampleAndIntegApps, synthesizeApp, templatesIn } from './lib/apps';
 import { cfnLint, formatCfnLintFinding } from './lib/cfn-lint';
+import { componentDocumentErrors, componentDocumentsInTemplate } from './lib/component-documents';
 import { formatPowerShellSyntaxError, powerShellSyntaxErrors } from './lib/powershell-syntax';
 import { PROJECT_ROOT } from './lib/project';
 import { formatShellcheckFinding, shellcheck } from './lib/shellcheck';
@@ -43,6 +45,8 @@ function checkEach<T>(tool: string, noun: string, find: (body: SynthesizedTempla
   return findingCount;
 }
 
+const documentErrorCount = checkEach('component-documents', 'component documents', componentDocumentsInTemplate,
+  (component) => `Resources/${component.logicalId}/Properties/Data`, (component) => componentDocumentErrors(component.document));
 const scriptFindingCount = checkEach('shellcheck', 'generated scripts', shellScriptsInTemplate,
   (script) => script.location, (script) => shellcheck(script.script).map(formatShellcheckFinding));
 const powerShellErrorCount = checkEach('powershell-syntax', 'generated scripts', powerShellScriptsInTemplate,
@@ -50,7 +54,8 @@ const powerShellErrorCount = checkEach('powershell-syntax', 'generated scripts',
 const aslErrorCount = checkEach('asl-validator', 'state machines', stateMachinesInTemplate,
   (machine) => `Resources/${machine.logicalId}`, (machine) => validateDefinition(machine.definition));
 
-if (templates.length === 0 || lintFindings.length > 0 || scriptFindingCount > 0 || powerShellErrorCount > 0 || aslErrorCount > 0) {
+const findingCount = lintFindings.length + documentErrorCount + scriptFindingCount + powerShellErrorCount + aslErrorCount;
+if (templates.length === 0 || findingCount > 0) {
   console.error('Template gate failed: fix the findings above (the construct that generated them is named in the resource path).');
   process.exit(1);
 }

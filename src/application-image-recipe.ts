@@ -1,6 +1,6 @@
 import {
   Aws, Duration, Lazy, Stack, Token,
-  aws_ec2 as ec2, aws_events as events, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_s3 as s3, aws_sns as sns,
+  aws_ec2 as ec2, aws_events as events, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms, aws_s3 as s3, aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BaseImage, ImageOperatingSystem } from './base-image';
@@ -13,7 +13,7 @@ import { renderComponentDocument } from './private/component-document';
 import { DistributionTargets } from './private/distribution-targets';
 import { imageBuilderName } from './private/image-builder-names';
 import { ImageLifecyclePolicy, imageGroupTags } from './private/image-lifecycle-policy';
-import { acknowledgeNagFinding, nagArnReference } from './private/nag-acknowledgement';
+import { acknowledgeNagFinding, nagResourceReference } from './private/nag-acknowledgement';
 import { archiveFormatOf } from './private/service-install-script';
 
 /**
@@ -34,6 +34,13 @@ export interface ApplicationArtifact {
   readonly bucket: s3.IBucket;
   /** Key of the archive. */
   readonly key: string;
+  /**
+   * KMS key the artifact is encrypted with, when the bucket is imported (`Bucket.fromBucketName`
+   * knows no key); the build instances may decrypt with it.
+   *
+   * @default - the bucket's own `encryptionKey`, if any
+   */
+  readonly encryptionKey?: kms.IKey;
   /**
    * Archive format. Needed when the key has no telling extension, as with CodePipeline artifacts
    * and asset keys.
@@ -63,7 +70,8 @@ export interface ApplicationHealthCheck {
   readonly expectedStatus?: number;
   /**
    * How long the application may take to answer after the service is active. Probes run every
-   * 5 seconds until then; there is never a single-shot probe.
+   * 5 seconds until then; there is never a single-shot probe. At most 30 minutes, so that the
+   * checks end well within the build's 60-minute test phase.
    *
    * @default Duration.minutes(2)
    */
@@ -210,7 +218,9 @@ export interface ApplicationImageRecipeProps {
 
   /**
    * When the image pipeline checks for a newer base image or component version, and builds a
-   * patched image only if there is one. A cron schedule, as Image Builder accepts no rate.
+   * patched image only if there is one. A cron schedule, as Image Builder accepts no rate. The
+   * rebuild installs the recipe's own `artifact`; pipelines that bind a new artifact to each build
+   * (`componentsForArtifact`) patch by rebuilding their last release instead.
    *
    * @default - no scheduled builds
    * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/cron-expressions.html
@@ -301,7 +311,12 @@ export class ApplicationImageRecipe extends Construct {
     if (instanceTypes.length === 0) {
       throw new Error('instanceTypes must name at least one instance type, got []');
     }
+    validateInstanceArchitectures(instanceTypes, this.baseImage);
     validateArtifactKey(props.artifact.key);
+    const healthCheckTimeout = props.healthCheck?.timeout;
+    if (healthCheckTimeout && (healthCheckTimeout.toSeconds() < PROBE_INTERVAL_SECONDS || healthCheckTimeout.toMinutes({ integral: false }) > 30)) {
+      throw new Error(`healthCheck.timeout must be from ${PROBE_INTERVAL_SECONDS} seconds to 30 minutes, got ${healthCheckTimeout.toHumanString()}`);
+    }
     const retention = props.buildLogRetention ?? Duration.days(30);
     if (retention.toDays({ integral: false }) < 1 || !Number.isInteger(retention.toDays({ integral: false }))) {
       throw new Error(`buildLogRetention must be a whole number of days, at least 1, got ${retention.toHumanString()}`);
@@ -330,12 +345,17 @@ export class ApplicationImageRecipe extends Construct {
     // Our components are named after their content, so a recipe named after its parent image and
     // its components' names changes name whenever they change: the recipe, which cannot be updated
     // in place, is replaced under a new name.
-    this.imageRecipeName = imageBuilderName(this, { parentImage, components: components.map(({ identity }) => identity) });
+    // The SSM agent stays in the image even when Image Builder had to install it for the build:
+    // instances need it for Session Manager, Run Command and the release checks.
+    const additionalInstanceConfiguration = { systemsManagerAgent: { uninstallAfterBuild: false } };
+    const componentIdentities = components.map(({ identity }) => identity);
+    this.imageRecipeName = imageBuilderName(this, { parentImage, components: componentIdentities, additionalInstanceConfiguration });
     const recipe = new imagebuilder.CfnImageRecipe(this, 'Recipe', {
       name: this.imageRecipeName,
       version: '1.0.0',
       parentImage,
       components: this.recipeComponents,
+      additionalInstanceConfiguration,
     });
     this.imageRecipeArn = recipe.attrArn;
 
@@ -360,6 +380,8 @@ export class ApplicationImageRecipe extends Construct {
       logging: { s3Logs: { s3BucketName: logs.bucketName, s3KeyPrefix: BUILD_LOG_PREFIX } },
       snsTopicArn: topic.topicArn,
     });
+    // A build can start as soon as the configuration exists; the role's policy must exist by then.
+    infrastructure.node.addDependency(role);
     this.infrastructureConfigurationArn = infrastructure.attrArn;
 
     this.distributionTargets = new DistributionTargets(Stack.of(this).region);
@@ -437,8 +459,13 @@ export class ApplicationImageRecipe extends Construct {
    * @param keyPattern keys the instances may read, for example `my-pipeline/BuildOutput/*`
    */
   public addArtifactSource(bucket: s3.IBucket, keyPattern: string): void {
-    this.instanceRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(keyPattern)] }));
+    const objects = bucket.arnForObjects(keyPattern);
+    this.instanceRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }));
     bucket.encryptionKey?.grantDecrypt(this.instanceRole);
+    if (keyPattern.includes('*')) {
+      acknowledgeNagFinding(this.instanceRole, `AwsSolutions-IAM5[Resource::${nagResourceReference(this, objects)}]`,
+        `Each build installs its own artifact, under a key the pipeline generates; the build instances may read objects under ${keyPattern} only`);
+    }
   }
 
   /**
@@ -452,6 +479,10 @@ export class ApplicationImageRecipe extends Construct {
    * that run close together cannot install each other's artifact, as they could through a shared
    * "latest artifact" key or parameter. The build instances must be allowed to read the artifact
    * (`addArtifactSource`).
+   *
+   * The structs use the casing of the `CfnImageRecipe` L1 (`componentArn`, `parameters`); an
+   * `aws-sdk:imagebuilder:createImageRecipe` Step Functions task takes the same fields in
+   * PascalCase (`ComponentArn`, `Parameters`, `Name`, `Value`).
    *
    * @param artifactS3Uri `s3://bucket/key` of the artifact, a token, or a Step Functions JSONata
    * expression (`{% ... %}`) that yields one. It is substituted into a single-quoted shell string,
@@ -539,7 +570,7 @@ export class ApplicationImageRecipe extends Construct {
       actions: ['s3:GetObject'],
       resources: [props.artifact.bucket.arnForObjects(props.artifact.key)],
     }));
-    props.artifact.bucket.encryptionKey?.grantDecrypt(role);
+    (props.artifact.encryptionKey ?? props.artifact.bucket.encryptionKey)?.grantDecrypt(role);
     for (const policy of ['AmazonSSMManagedInstanceCore', 'EC2InstanceProfileForImageBuilder']) {
       acknowledgeNagFinding(role, `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${policy}]`,
         `Image Builder documents ${policy} as an AWS-managed policy its build instances need; it follows the service as it changes`);
@@ -555,8 +586,7 @@ export class ApplicationImageRecipe extends Construct {
       lifecycleRules: [{ expiration: retention }],
     });
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [logs.arnForObjects(`${BUILD_LOG_PREFIX}/*`)] }));
-    const buildLogObjects = `${nagArnReference(logs.node.defaultChild as s3.CfnBucket)}/${BUILD_LOG_PREFIX}/*`;
-    acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${buildLogObjects}]`,
+    acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(this, logs.arnForObjects(`${BUILD_LOG_PREFIX}/*`))}]`,
       'Image Builder writes build logs under object keys it generates per build; the role may put objects under the build log prefix only');
     acknowledgeNagFinding(logs, 'AwsSolutions-S1',
       'The bucket holds only expiring Image Builder build logs, written by the build role; access logs of it would need a second bucket per recipe');
@@ -591,6 +621,13 @@ function managedComponent(componentName: string, version: string = 'x.x.x'): Rec
 
 function defaultInstanceType(baseImage: BaseImage): ec2.InstanceType {
   return new ec2.InstanceType(baseImage.architecture === ec2.InstanceArchitecture.ARM_64 ? 't4g.medium' : 't3.medium');
+}
+
+function validateInstanceArchitectures(instanceTypes: ec2.InstanceType[], baseImage: BaseImage): void {
+  const mismatched = instanceTypes.filter((type) => !Token.isUnresolved(type.toString()) && type.architecture !== baseImage.architecture);
+  if (mismatched.length > 0) {
+    throw new Error(`instanceTypes must run ${baseImage.architecture} images like the base image, got ${mismatched.map((type) => `${type} (${type.architecture})`).join(', ')}`);
+  }
 }
 
 /** The key is written into a single-quoted shell string, so it must not contain quotes or newlines. */

@@ -99,6 +99,11 @@ export class ImageBuildStep {
     if (script && script.operatingSystem !== operatingSystem) {
       throw new Error(`Build step '${script.name}' is a ${SCRIPT_LANGUAGES[script.operatingSystem].language} script, which ${operatingSystem} images cannot run; use ImageBuildStep.${SCRIPT_LANGUAGES[operatingSystem].factory}`);
     }
+    const managed = this.definition.managedComponent;
+    const otherPlatform = operatingSystem === ImageOperatingSystem.LINUX ? '-windows' : '-linux';
+    if (managed?.name.endsWith(otherPlatform)) {
+      throw new Error(`AWS-managed component '${managed.name}' is for ${otherPlatform.slice(1)} images; this image runs ${operatingSystem}`);
+    }
     return this.definition;
   }
 }

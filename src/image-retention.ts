@@ -28,7 +28,9 @@ export class ImageRetention {
    * Keep the newest `count` images; delete older ones with their AMIs and snapshots.
    *
    * Image Builder counts per recipe version: each version of the recipe keeps its own newest
-   * `count` images. Images beyond the count are deleted without being deprecated first, because
+   * `count` images. Every change to the recipe makes a new version, and so does every recipe
+   * made per build with `componentsForArtifact`, so a count bounds the scheduled rebuilds of one
+   * recipe version; `age` bounds all images. Images beyond the count are deleted without being deprecated first, because
    * Image Builder's deprecation rules take an age only.
    *
    * @param count images to keep, 1 to 1000

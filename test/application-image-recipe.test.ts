@@ -1,7 +1,7 @@
 import { Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { shellcheck } from '../scripts/lib/shellcheck';
-import { ApplicationImageRecipeProps, ArtifactFormat, BaseImage, ImageOperatingSystem } from '../src';
+import { ApplicationImageRecipeProps, ArtifactFormat, BaseImage, ImageBuildStep, ImageOperatingSystem } from '../src';
 import { applicationDocument, managedComponent, onlyResource, recipeStack, stepScript } from './helpers/recipe-stack';
 
 const IMAGE_BUILDER_NAME = /^[-_A-Za-z0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z0-9]$/;
@@ -20,6 +20,12 @@ describe('ApplicationImageRecipe', () => {
         managedComponent('amazon-cloudwatch-agent-linux'),
         { ComponentArn: { 'Fn::GetAtt': [expect.stringMatching(/^ImageApplicationComponent/), 'Arn'] } },
       ]);
+    });
+
+    test('given defaults, then the SSM agent stays in the image after the build', () => {
+      const recipe = onlyResource(recipeStack().template, 'AWS::ImageBuilder::ImageRecipe').Properties;
+
+      expect(recipe.AdditionalInstanceConfiguration).toEqual({ SystemsManagerAgent: { UninstallAfterBuild: false } });
     });
 
     test('given patchOperatingSystem false, then the update-linux component is left out', () => {
@@ -156,6 +162,29 @@ describe('ApplicationImageRecipe', () => {
       });
     });
 
+    test('given an imported artifact bucket and the key it encrypts with, then the role may decrypt with that key', () => {
+      const { template } = recipeStack({}, (stack) => ({
+        artifact: {
+          bucket: s3.Bucket.fromBucketName(stack, 'Imported', 'imported-artifacts'),
+          key: 'web.zip',
+          encryptionKey: kms.Key.fromKeyArn(stack, 'ImportedKey', 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
+        },
+      }));
+
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'kms:Decrypt', Resource: 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab' })]) },
+      });
+    });
+
+    test('given defaults, then the infrastructure configuration waits for the role and its policy, so a build never starts without artifact access', () => {
+      const infrastructure = onlyResource(recipeStack().template, 'AWS::ImageBuilder::InfrastructureConfiguration');
+
+      expect(infrastructure.DependsOn).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^ImageInstanceRoleDefaultPolicy/),
+        expect.stringMatching(/^ImageInstanceRole[0-9A-F]{8}$/),
+      ]));
+    });
+
     test('given a log retention, then the encrypted, TLS-only logs bucket expires logs after it', () => {
       const { template } = recipeStack({ buildLogRetention: Duration.days(7) });
 
@@ -226,6 +255,12 @@ describe('ApplicationImageRecipe', () => {
       ['a health check port out of range', { healthCheck: { port: 70000 } }, 'Health check port must be an integer from 1 to 65535, got 70000'],
       ['a health check path without a leading slash', { healthCheck: { port: 80, path: 'health' } }, "Health check path must start with '/', got 'health'"],
       ['a log retention under a day', { buildLogRetention: Duration.hours(12) }, 'buildLogRetention must be a whole number of days, at least 1, got 12 hours'],
+      ['x86 instance types for an arm64 base image', { baseImage: BaseImage.amazonLinux2023(ec2.InstanceArchitecture.ARM_64), instanceTypes: [new ec2.InstanceType('t3.medium')] },
+        'instanceTypes must run arm64 images like the base image, got t3.medium (x86_64)'],
+      ['a health check timeout beyond the test phase', { healthCheck: { port: 8080, timeout: Duration.hours(3) } },
+        'healthCheck.timeout must be from 5 seconds to 30 minutes, got 3 hours'],
+      ['a Windows AWS-managed component on a Linux image', { buildSteps: [ImageBuildStep.awsManagedComponent('powershell-windows')] },
+        "AWS-managed component 'powershell-windows' is for windows images; this image runs Linux"],
     ])('given %s, then construction fails naming the value', (_case, props, message) => {
       expect(() => recipeStack(props)).toThrow(message);
     });

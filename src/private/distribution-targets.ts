@@ -28,12 +28,17 @@ export class DistributionTargets {
   private readonly byRegion = new Map<string, RegionTarget>();
 
   /** @param buildRegion always a target: the build account keeps its AMI there */
-  constructor(buildRegion: string) {
-    this.add({ region: buildRegion });
+  constructor(private readonly buildRegion: string) {
+    this.byRegion.set(buildRegion, { region: buildRegion, copyToAccounts: new Set(), launchPermissionAccounts: new Set() });
   }
 
   public add(target: ImageDistributionTarget): void {
     validateTarget(target);
+    // An unknown build region could be this very region at deploy time: Image Builder would then
+    // get two distributions for one region, and the merge above could not have caught it.
+    if (Token.isUnresolved(this.buildRegion) && !Token.isUnresolved(target.region)) {
+      throw new Error(`Distribution target ${target.region} needs the stack's region to be known, so that the build region is not listed twice; set env.region on the stack`);
+    }
     const existing = this.byRegion.get(target.region);
     const merged = existing ?? { region: target.region, copyToAccounts: new Set<string>(), launchPermissionAccounts: new Set<string>() };
     target.copyToAccounts?.forEach((account) => merged.copyToAccounts.add(account));

@@ -12,7 +12,21 @@ export function acknowledgeNagFinding(scope: IConstruct, findingId: string, reas
   scope.node.addMetadata(Validations.ACKNOWLEDGED_RULES_METADATA_KEY, { [findingId]: reason });
 }
 
-/** How cdk-nag writes a resource's ARN in finding ids: `<LogicalId.Arn>`. */
-export function nagArnReference(resource: { logicalId: string; stack: Stack }): string {
-  return `<${resource.stack.resolve(resource.logicalId)}.Arn>`;
+/**
+ * How cdk-nag writes a policy resource in finding ids: references as `<LogicalId>`,
+ * `<LogicalId.Attribute>` or `<AWS::Partition>`, joins concatenated.
+ */
+export function nagResourceReference(scope: IConstruct, resource: string): string {
+  return renderForNag(Stack.of(scope).resolve(resource));
+}
+
+function renderForNag(value: any): string {
+  if (typeof value === 'string') return value;
+  if (value?.Ref !== undefined) return `<${value.Ref}>`;
+  if (value?.['Fn::GetAtt'] !== undefined) return `<${value['Fn::GetAtt'].join('.')}>`;
+  if (value?.['Fn::Join'] !== undefined) {
+    const [delimiter, parts] = value['Fn::Join'];
+    return parts.map(renderForNag).join(delimiter);
+  }
+  throw new Error(`Cannot render ${JSON.stringify(value)} as cdk-nag does in finding ids`);
 }

@@ -17,6 +17,11 @@ export type ArchiveFormat = 'zip' | 'tar';
 
 /** Lowercase, starts with a letter, fits a Linux user name (32 characters). */
 const SERVICE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+/** Users and services of Amazon Linux and the agents every image carries; the install script refuses any other existing one. */
+const RESERVED_NAMES = new Set([
+  'root', 'bin', 'daemon', 'adm', 'lp', 'sync', 'shutdown', 'halt', 'mail', 'operator', 'games', 'ftp', 'nobody',
+  'sshd', 'ec2-user', 'ssm-user', 'chrony', 'dbus', 'rpc', 'rpcuser', 'tss', 'amazon-ssm-agent', 'amazon-cloudwatch-agent', 'cwagent',
+]);
 const PACKAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 
 /** The archive format of an artifact key, from its extension. */
@@ -29,6 +34,9 @@ export function archiveFormatOf(key: string): ArchiveFormat {
 export function validateServiceInstall(install: ServiceInstall): void {
   if (!SERVICE_NAME.test(install.serviceName)) {
     throw new Error(`Application name must be 1 to 32 lowercase letters, digits or '-', starting with a letter, got '${install.serviceName}'`);
+  }
+  if (RESERVED_NAMES.has(install.serviceName) || install.serviceName.startsWith('systemd-')) {
+    throw new Error(`Application name '${install.serviceName}' is a user or service of the operating system or its agents; choose another`);
   }
   const command = install.startCommand;
   if (!Token.isUnresolved(command) && (command.trim() === '' || /[\r\n]/.test(command))) {
@@ -68,9 +76,13 @@ export function renderServiceInstallScript(install: ServiceInstall): string {
     `app_dir='${installDirectory(serviceName)}'`,
     `artifact='${install.artifactS3Uri}'`,
     ...(packages.length > 0 ? [`dnf install -y ${[...new Set(packages)].join(' ')}`] : []),
-    'if ! id "$service_name" >/dev/null 2>&1; then',
-    '  useradd --system --home-dir "$app_dir" --shell /sbin/nologin "$service_name"',
+    // An existing user or unit means the name is taken (by the OS, an agent or a layer below):
+    // reusing it could run the application as that user or replace that service.
+    'if id "$service_name" >/dev/null 2>&1 || systemctl cat "$service_name.service" >/dev/null 2>&1; then',
+    '  echo "A user or service named $service_name already exists on the base image; choose another application name." >&2',
+    '  exit 1',
     'fi',
+    'useradd --system --home-dir "$app_dir" --shell /sbin/nologin "$service_name"',
     'download_dir="$(mktemp -d)"',
     'aws s3 cp "$artifact" "$download_dir/artifact"',
     'mkdir -p "$app_dir" "/etc/$service_name"',
@@ -90,7 +102,8 @@ export function renderServiceInstallScript(install: ServiceInstall): string {
     `WorkingDirectory=${installDirectory(serviceName)}`,
     // Optional ("-"): written by each environment's deployment, absent in the image itself.
     `EnvironmentFile=-${environmentFile(serviceName)}`,
-    `ExecStart=${install.startCommand}`,
+    // systemd expands %-specifiers in ExecStart; %% is a literal %.
+    `ExecStart=${install.startCommand.replace(/%/g, '%%')}`,
     'Restart=on-failure',
     'RestartSec=5',
     '',
@@ -120,21 +133,35 @@ export function renderServiceEnabledScript(serviceName: string): string {
 
 /**
  * Test-phase script, on a fresh instance of the new image: the service becomes active within a
- * bounded number of attempts.
+ * bounded number of attempts, then stays active without a restart for two more intervals, so that
+ * a service that crashes and is restarted by systemd does not pass on a lucky probe.
  */
 export function renderServiceActiveScript(serviceName: string, attempts: number, intervalSeconds: number): string {
+  const settleSeconds = 2 * intervalSeconds;
   return [
     '#!/bin/bash',
     'set -euo pipefail',
+    `service_name='${serviceName}'`,
+    'show_log() {',
+    '  journalctl -u "$service_name" --no-pager -n 50 >&2 || true',
+    '}',
     `for attempt in $(seq 1 ${attempts}); do`,
-    `  if systemctl is-active --quiet '${serviceName}'; then`,
-    `    echo "Service ${serviceName} is active (attempt $attempt of ${attempts})"`,
-    '    exit 0',
+    '  if systemctl is-active --quiet "$service_name"; then',
+    `    echo "Service $service_name is active (attempt $attempt of ${attempts}); checking that it stays up for ${settleSeconds}s"`,
+    `    sleep ${settleSeconds}`,
+    '    restarts="$(systemctl show --property=NRestarts --value "$service_name")"',
+    '    if systemctl is-active --quiet "$service_name" && [ "$restarts" = 0 ]; then',
+    '      echo "Service $service_name stays active with no restarts"',
+    '      exit 0',
+    '    fi',
+    '    echo "Service $service_name did not stay up: systemd restarted it $restarts times; its log follows." >&2',
+    '    show_log',
+    '    exit 1',
     '  fi',
     `  sleep ${intervalSeconds}`,
     'done',
-    `echo "Service ${serviceName} did not become active within ${attempts} attempts; its log follows." >&2`,
-    `journalctl -u '${serviceName}' --no-pager -n 50 >&2 || true`,
+    `echo "Service $service_name did not become active within ${attempts} attempts; its log follows." >&2`,
+    'show_log',
     'exit 1',
     '',
   ].join('\n');

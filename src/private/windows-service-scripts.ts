@@ -125,31 +125,32 @@ export function renderWindowsServiceEnabledScript(serviceName: string): string {
 }
 
 /**
- * Test-phase script, on a fresh instance of the new image: the service is running within a
- * bounded number of attempts, started first if it is stopped.
+ * Test-phase script, on a fresh instance of the new image: the service, started by Windows at boot
+ * (never by this script, which would hide a service that fails to start on its own), is running
+ * within a bounded number of attempts and still running two intervals later, so that a service
+ * that the recovery actions keep restarting does not pass on a lucky probe.
  */
 export function renderWindowsServiceRunningScript(serviceName: string, attempts: number, intervalSeconds: number): string {
+  const settleSeconds = 2 * intervalSeconds;
   return [
     ...PREAMBLE,
     `$serviceName = ${powerShellString(serviceName)}`,
     `$attempts = ${attempts}`,
     `$intervalSeconds = ${intervalSeconds}`,
-    // Measured rather than computed: Start-Service itself can block until the start times out.
-    '$stopwatch = [Diagnostics.Stopwatch]::StartNew()',
-    "if ((Get-Service -Name $serviceName).Status -eq 'Stopped') {",
-    '  Write-Output "Service $serviceName is stopped; starting it"',
-    // A failed start is reported by the polling below, with the status it left behind.
-    '  try { Start-Service -Name $serviceName } catch { Write-Output "Starting service $serviceName failed: $($_.Exception.Message)" }',
-    '}',
+    `$settleSeconds = ${settleSeconds}`,
     'for ($attempt = 1; $attempt -le $attempts; $attempt++) {',
     '  $status = (Get-Service -Name $serviceName).Status',
     "  if ($status -eq 'Running') {",
-    '    Write-Output "Service $serviceName is running (attempt $attempt of $attempts)"',
+    '    Write-Output "Service $serviceName is running (attempt $attempt of $attempts); checking that it stays up for ${settleSeconds}s"',
+    '    Start-Sleep -Seconds $settleSeconds',
+    '    $status = (Get-Service -Name $serviceName).Status',
+    "    if ($status -ne 'Running') { throw \"Service $serviceName did not stay up: it was $status ${settleSeconds}s after running.\" }",
+    '    Write-Output "Service $serviceName stays running"',
     '    exit 0',
     '  }',
     '  Start-Sleep -Seconds $intervalSeconds',
     '}',
-    'throw "Service $serviceName did not reach Running within $attempts attempts ($([int]$stopwatch.Elapsed.TotalSeconds) seconds); its last status was $status."',
+    'throw "Service $serviceName did not reach Running within $attempts attempts; its last status was $status. Windows starts it at boot: check the System event log for Service Control Manager errors."',
     '',
   ].join('\n');
 }

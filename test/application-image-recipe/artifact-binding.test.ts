@@ -15,7 +15,7 @@ describe('ApplicationImageRecipe artifact binding', () => {
     expect(bound[bound.length - 1].parameters).toEqual([{ name: 'ArtifactS3Uri', value: ['s3://pipeline-artifacts/web/BuildOutput/a1b2c3'] }]);
   });
 
-  test('given two builds bound close together, then each keeps its own artifact and the recipe itself is unchanged', () => {
+  test('given two artifacts bound one after the other, then each binding keeps its own artifact and the recipe itself is unchanged: there is no shared pointer to overwrite', () => {
     const { recipe, stack } = recipeStack();
 
     const first = recipe.componentsForArtifact('s3://pipeline-artifacts/build-1.zip');

@@ -4,6 +4,7 @@ import { ApplicationImageRecipe } from '../../src';
 import { onlyResource, recipeStack } from '../helpers/recipe-stack';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const IN_US_EAST_1 = { env: { account: '999999999999', region: 'us-east-1' } };
 
 function distributions(template: Template): any[] {
   return onlyResource(template, 'AWS::ImageBuilder::DistributionConfiguration').Properties.Distributions;
@@ -23,7 +24,7 @@ describe('ApplicationImageRecipe distribution', () => {
         { region: 'eu-west-1', copyToAccounts: ['111111111111', '222222222222'], kmsKeyArn: KEY_ARN },
         { region: 'us-west-2', launchPermissionAccounts: ['333333333333'] },
       ],
-    });
+    }, undefined, IN_US_EAST_1);
 
     expect(distributions(template).slice(1)).toEqual([
       {
@@ -38,10 +39,10 @@ describe('ApplicationImageRecipe distribution', () => {
   });
 
   test('given a target added after construction, as environments do, then the synthesized distribution includes it', () => {
-    const { recipe } = recipeStack();
+    const { recipe } = recipeStack({}, undefined, IN_US_EAST_1);
     recipe.addDistributionTarget({ region: 'eu-west-1', copyToAccounts: ['111111111111'] });
 
-    expect(recipe.distributionRegions).toEqual([expect.stringMatching(/^\$\{Token/), 'eu-west-1']);
+    expect(recipe.distributionRegions).toEqual(['us-east-1', 'eu-west-1']);
     expect(distributions(Template.fromStack(recipe.node.scope as Stack))[1].AmiDistributionConfiguration.TargetAccountIds).toEqual(['111111111111']);
   });
 
@@ -60,13 +61,18 @@ describe('ApplicationImageRecipe distribution', () => {
     }]);
   });
 
+  test('given a region-agnostic stack and a target region, then construction fails asking for the stack region, as the build region might be listed twice', () => {
+    expect(() => recipeStack({ distributionTargets: [{ region: 'eu-west-1' }] }))
+      .toThrow("Distribution target eu-west-1 needs the stack's region to be known, so that the build region is not listed twice; set env.region on the stack");
+  });
+
   test('given a KMS key id instead of an ARN for a cross-account copy, then construction fails naming the id', () => {
     expect(() => recipeStack({ distributionTargets: [{ region: 'eu-west-1', copyToAccounts: ['111111111111'], kmsKeyArn: 'alias/ami-copies' }] }))
       .toThrow("kmsKeyArn must be a full key or alias ARN (arn:aws:kms:<region>:<account>:key/<id>), because copies in other accounts resolve a bare id in their own account; got 'alias/ami-copies'");
   });
 
   test('given an AMI id parameter, then Image Builder writes it in the build region only', () => {
-    const { template } = recipeStack({ amiIdParameterName: '/web/ami', distributionTargets: [{ region: 'eu-west-1' }] });
+    const { template } = recipeStack({ amiIdParameterName: '/web/ami', distributionTargets: [{ region: 'eu-west-1' }] }, undefined, IN_US_EAST_1);
 
     expect(distributions(template).map((distribution) => distribution.SsmParameterConfigurations)).toEqual([
       [{ ParameterName: '/web/ami', DataType: 'aws:ec2:image' }],

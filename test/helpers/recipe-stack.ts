@@ -1,11 +1,15 @@
-import { App, Stack, aws_s3 as s3 } from 'aws-cdk-lib';
+import { App, Stack, StackProps, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parse as parseYaml } from 'yaml';
 import { ApplicationImageRecipe, ApplicationImageRecipeProps } from '../../src';
 
 /** A stack with one recipe of the `web` application, with the given props over the defaults. */
-export function recipeStack(props: Partial<ApplicationImageRecipeProps> = {}, configure?: (stack: Stack) => Partial<ApplicationImageRecipeProps>) {
-  const stack = new Stack(new App(), 'Stack');
+export function recipeStack(
+  props: Partial<ApplicationImageRecipeProps> = {},
+  configure?: (stack: Stack) => Partial<ApplicationImageRecipeProps>,
+  stackProps: StackProps = {},
+) {
+  const stack = new Stack(new App(), 'Stack', stackProps);
   const artifacts = s3.Bucket.fromBucketName(stack, 'Artifacts', 'artifacts');
   const recipe = new ApplicationImageRecipe(stack, 'Image', {
     applicationName: 'web',

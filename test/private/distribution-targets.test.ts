@@ -4,6 +4,11 @@ const output = { name: 'web-{{ imagebuilder:buildDate }}', tags: { Application: 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 describe('DistributionTargets', () => {
+  test('given an unknown build region, then a literal target region is refused, as it could be the build region', () => {
+    expect(() => new DistributionTargets('${Token[AWS.Region.7]}').add({ region: 'eu-west-1' }))
+      .toThrow("Distribution target eu-west-1 needs the stack's region to be known, so that the build region is not listed twice; set env.region on the stack");
+  });
+
   test('given only the build region, then the build account keeps the AMI there, with the SSM parameter output', () => {
     const targets = new DistributionTargets('us-east-1');
 

@@ -117,20 +117,28 @@ describe('renderWindowsServiceEnabledScript', () => {
 });
 
 describe('renderWindowsServiceRunningScript', () => {
-  test('given a stopped service, then the script starts it before polling', () => {
+  test('given a service, then the script only polls it: Windows must have started it at boot', () => {
     const script = renderWindowsServiceRunningScript('web', 24, 5);
 
-    expect(script).toContain("if ((Get-Service -Name $serviceName).Status -eq 'Stopped') {");
-    expect(script).toContain('try { Start-Service -Name $serviceName }');
+    expect(script).not.toContain('Start-Service');
+    expect(script).toContain("  $status = (Get-Service -Name $serviceName).Status\n  if ($status -eq 'Running') {");
   });
 
-  test('given attempts and an interval, then the wait is bounded and a failure names the service, its last status and the time waited', () => {
+  test('given a running service, then it must still run after two intervals', () => {
+    const script = renderWindowsServiceRunningScript('web', 24, 5);
+
+    expect(script).toContain('$settleSeconds = 10\n');
+    expect(script).toContain('    Start-Sleep -Seconds $settleSeconds\n    $status = (Get-Service -Name $serviceName).Status\n');
+    expect(script).toContain('throw "Service $serviceName did not stay up: it was $status ${settleSeconds}s after running."');
+  });
+
+  test('given attempts and an interval, then the wait is bounded and a failure names the service, its last status and where to look', () => {
     const script = renderWindowsServiceRunningScript('web', 24, 5);
 
     expect(script).toContain('$attempts = 24\n$intervalSeconds = 5\n');
     expect(script).toContain('for ($attempt = 1; $attempt -le $attempts; $attempt++) {');
-    expect(script).toContain('Start-Sleep -Seconds $intervalSeconds');
-    expect(script).toContain('throw "Service $serviceName did not reach Running within $attempts attempts ($([int]$stopwatch.Elapsed.TotalSeconds) seconds); its last status was $status."');
+    expect(script).toContain('  Start-Sleep -Seconds $intervalSeconds\n}');
+    expect(script).toContain('throw "Service $serviceName did not reach Running within $attempts attempts; its last status was $status. Windows starts it at boot: check the System event log');
   });
 });
 

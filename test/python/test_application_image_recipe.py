@@ -21,13 +21,14 @@ from cdk_immutable_servers import (
     BaseImage,
     ImageBuildStep,
     ImageDistributionTarget,
+    ImageRetention,
 )
 
 COMPONENT = "AWS::ImageBuilder::Component"
 
 
-def synth(**props):
-    stack = cdk.Stack(cdk.App(), "Stack")
+def synth(stack_env=None, **props):
+    stack = cdk.Stack(cdk.App(), "Stack", env=stack_env)
     artifacts = s3.Bucket.from_bucket_name(stack, "Artifacts", "artifacts")
     ApplicationImageRecipe(
         stack,
@@ -83,8 +84,34 @@ def test_given_bash_build_step_on_windows_image_when_constructed_then_error_name
 
 
 def test_distribution_target_struct_from_python_reaches_the_distribution_configuration():
-    template = synth(distribution_targets=[ImageDistributionTarget(region="eu-west-1", copy_to_accounts=["111111111111"])])
+    template = synth(
+        stack_env=cdk.Environment(account="999999999999", region="us-east-1"),
+        distribution_targets=[ImageDistributionTarget(region="eu-west-1", copy_to_accounts=["111111111111"])],
+    )
 
     (distribution,) = template.find_resources("AWS::ImageBuilder::DistributionConfiguration").values()
     (copy,) = [d for d in distribution["Properties"]["Distributions"] if d["Region"] == "eu-west-1"]
     assert copy["AmiDistributionConfiguration"]["TargetAccountIds"] == ["111111111111"]
+
+
+def test_retention_factory_from_python_sets_the_lifecycle_policy_count():
+    template = synth(image_retention=ImageRetention.count(5))
+
+    (policy,) = template.find_resources("AWS::ImageBuilder::LifecyclePolicy").values()
+    assert policy["Properties"]["PolicyDetails"][0]["Filter"] == {"Type": "COUNT", "Value": 5}
+
+
+def test_components_for_artifact_returns_structs_python_can_read():
+    stack = cdk.Stack(cdk.App(), "Stack")
+    recipe = ApplicationImageRecipe(
+        stack,
+        "Image",
+        application_name="web",
+        artifact=ApplicationArtifact(bucket=s3.Bucket.from_bucket_name(stack, "Artifacts", "artifacts"), key="web.tar.gz"),
+        start_command="/opt/web/bin/server",
+    )
+
+    components = recipe.components_for_artifact("s3://pipeline-artifacts/build-7.zip")
+
+    assert components[-1].parameters[0].name == "ArtifactS3Uri"
+    assert components[-1].parameters[0].value == ["s3://pipeline-artifacts/build-7.zip"]
