@@ -9,8 +9,8 @@ import { ApplicationImageRecipe, ArtifactFormat, ImageBuildStep } from '../src';
  * - the recipe's own artifact builds an AVAILABLE image whose AMI carries the tags;
  * - a recipe version bound to another artifact (`componentsForArtifact`) installs that artifact:
  *   its health check asks for a page only the second artifact has, so the build would fail if the
- *   recipe's own artifact were installed instead. The same recipe runs a bash build step and an
- *   AWS-managed component before the application.
+ *   recipe's own artifact were installed instead. The same recipe runs an inline bash step, an
+ *   uploaded script and an AWS-managed component before the application.
  */
 const app = new App();
 const stack = new Stack(app, 'ImageRecipeInteg');
@@ -42,6 +42,7 @@ const boundRecipe = new ApplicationImageRecipe(stack, 'BoundImage', {
   healthCheck: { port: 8080, path: '/v2.html', timeout: Duration.minutes(1) },
   buildSteps: [
     ImageBuildStep.bash('RecordBuildStep', ['mkdir -p /etc/bound', 'date -u > /etc/bound/build-step-ran']),
+    ImageBuildStep.scriptAsset('RecordAssetStep', path.join(__dirname, 'fixtures', 'record-asset-step.sh')),
     ImageBuildStep.awsManagedComponent('aws-cli-version-2-linux'),
   ],
   patchOperatingSystem: false,

@@ -17,7 +17,7 @@ run_gate() {
     outcome=FAILED
     failed_gates=$((failed_gates + 1))
   fi
-  gate_lines+=("$(printf '  %-44s %5ss  %s' "$name" $((SECONDS - started)) "$outcome")")
+  gate_lines+=("$(printf '  %-50s %5ss  %s' "$name" $((SECONDS - started)) "$outcome")")
   [ "$outcome" = passed ]
 }
 
@@ -43,7 +43,7 @@ run_gate "eslint" npx projen eslint
 run_gate "unit tests (jest --ci)" npx projen test --json --outputFile=test-reports/jest.json
 run_gate "integ snapshots (offline)" npx projen integ
 run_gate "templates: cfn-lint, shellcheck, PowerShell, ASL" npx projen gate:templates
-run_gate "shellcheck of the project's own scripts" shellcheck scripts/*.sh .ci/run
+run_gate "shellcheck of the project's own scripts" shellcheck scripts/*.sh .ci/run integ/fixtures/*.sh
 run_gate "Python bindings (wheel, fresh venv, pytest)" npx projen gate:python
 
 printf '\nGate times:\n'

@@ -1,6 +1,6 @@
 import {
   Aws, Duration, Lazy, Stack, Token,
-  aws_ec2 as ec2, aws_events as events, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms, aws_s3 as s3, aws_sns as sns,
+  aws_ec2 as ec2, aws_events as events, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms, aws_s3 as s3, aws_s3_assets as assets, aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BaseImage, ImageOperatingSystem } from './base-image';
@@ -8,7 +8,9 @@ import { ImageBuildStep } from './image-build-step';
 import { ImageDistributionTarget } from './image-distribution';
 import { ImageRetention } from './image-retention';
 import { ARTIFACT_PARAMETER, renderApplicationComponentDocument } from './private/application-component';
-import { BoundBuildStep, SCRIPT_ACTIONS, ScriptStep, groupBuildSteps, scriptText } from './private/build-steps';
+import {
+  BoundBuildStep, SCRIPT_ACTIONS, ScriptAssetStep, ScriptStep, groupBuildSteps, scriptAssetRunner, scriptText,
+} from './private/build-steps';
 import { renderComponentDocument } from './private/component-document';
 import { DistributionTargets } from './private/distribution-targets';
 import { imageBuilderName } from './private/image-builder-names';
@@ -138,7 +140,8 @@ export interface ApplicationImageRecipeProps {
 
   /**
    * Steps that run, in order, after the operating system is patched and the CloudWatch agent is
-   * installed, and before the application is installed.
+   * installed, and before the application is installed: inline scripts, script files (inlined or
+   * uploaded as assets) and AWS-managed components.
    *
    * @default - none
    */
@@ -302,6 +305,7 @@ export class ApplicationImageRecipe extends Construct {
 
   private readonly recipeComponents: imagebuilder.CfnImageRecipe.ComponentConfigurationProperty[];
   private readonly distributionTargets: DistributionTargets;
+  private readonly uploadedScripts: assets.Asset[] = [];
 
   constructor(scope: Construct, id: string, props: ApplicationImageRecipeProps) {
     super(scope, id);
@@ -332,7 +336,8 @@ export class ApplicationImageRecipe extends Construct {
     const application = new imagebuilder.CfnComponent(this, 'ApplicationComponent', this.applicationComponentProps(props));
     this.applicationComponentArn = application.attrArn;
     const managed = MANAGED_COMPONENTS[operatingSystem];
-    const buildSteps = (props.buildSteps ?? []).map((step) => step._bind(operatingSystem));
+    const buildSteps = (props.buildSteps ?? []).map((step) => step._bind(operatingSystem))
+      .map((step, index) => (step.scriptAsset ? { script: this.uploadScript(step.scriptAsset, index) } : step));
     const components = [
       ...(props.patchOperatingSystem ?? true ? [managedComponent(managed.patch)] : []),
       managedComponent(managed.cloudWatchAgent),
@@ -361,6 +366,10 @@ export class ApplicationImageRecipe extends Construct {
 
     const role = this.createInstanceRole(props);
     this.instanceRole = role;
+    // The uploaded scripts' keys only, as for the artifact.
+    for (const script of this.uploadedScripts) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [script.bucket.arnForObjects(script.s3ObjectKey)] }));
+    }
     const instanceProfile = new iam.InstanceProfile(this, 'InstanceProfile', { role });
     const logs = this.createBuildLogsBucket(role, retention);
     this.buildLogsBucket = logs;
@@ -518,6 +527,13 @@ export class ApplicationImageRecipe extends Construct {
       },
     });
     return this.componentProps(data, `Installs and checks ${props.applicationName}`);
+  }
+
+  /** Uploads a script file as an asset, and returns the script step that downloads and runs it. */
+  private uploadScript(step: ScriptAssetStep, index: number): ScriptStep {
+    const asset = new assets.Asset(this, `BuildStepScript${index + 1}`, { path: step.path });
+    this.uploadedScripts.push(asset);
+    return scriptAssetRunner(step, asset.s3BucketName, asset.s3ObjectKey);
   }
 
   /** The components that run the build steps: one per run of consecutive scripts, and each managed one. */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'fs';
+import { existsSync, readFileSync } from 'fs';
 import { extname } from 'path';
 import { ImageOperatingSystem } from './base-image';
 import { BoundBuildStep } from './private/build-steps';
@@ -47,15 +47,28 @@ export class ImageBuildStep {
    * @param path path of the file
    */
   public static scriptFile(name: string, path: string): ImageBuildStep {
-    const extension = extname(path).toLowerCase();
-    const operatingSystem = extension === '.sh' ? ImageOperatingSystem.LINUX
-      : extension === '.ps1' ? ImageOperatingSystem.WINDOWS : undefined;
-    if (!operatingSystem) {
-      throw new Error(`Script file ${path} must end in .sh (bash, Linux) or .ps1 (PowerShell, Windows), got '${extension}'`);
-    }
+    const operatingSystem = scriptOperatingSystem(path);
     const lines = readFileSync(path, 'utf8').split(/\r?\n/);
     // The step brings its own preamble; a second shebang further down would be a mistake.
     return ImageBuildStep.script(name, operatingSystem, lines[0]?.startsWith('#!') ? lines.slice(1) : lines);
+  }
+
+  /**
+   * A script file uploaded as an S3 asset, which the build instance downloads and runs: for
+   * scripts too long to inline (component documents hold at most 16,000 characters). `.sh` runs
+   * with bash on Linux images, `.ps1` with PowerShell on Windows images; a non-zero exit fails the
+   * build. The build instances may read this asset's key only.
+   *
+   * @param name step name: letters, digits, `_` and `-`
+   * @param path path of the file
+   */
+  public static scriptAsset(name: string, path: string): ImageBuildStep {
+    validateStepName(name);
+    const operatingSystem = scriptOperatingSystem(path);
+    if (!existsSync(path)) {
+      throw new Error(`Build step '${name}': script file ${path} does not exist`);
+    }
+    return new ImageBuildStep({ scriptAsset: { name, operatingSystem, path } });
   }
 
   /**
@@ -78,9 +91,7 @@ export class ImageBuildStep {
   }
 
   private static script(name: string, operatingSystem: ImageOperatingSystem, commands: string[]): ImageBuildStep {
-    if (!STEP_NAME.test(name)) {
-      throw new Error(`Build step names are 1 to 128 letters, digits, '_' or '-', got '${name}'`);
-    }
+    validateStepName(name);
     if (commands.every((line) => line.trim() === '')) {
       throw new Error(`Build step '${name}' has no commands`);
     }
@@ -95,7 +106,7 @@ export class ImageBuildStep {
    * @internal
    */
   public _bind(operatingSystem: ImageOperatingSystem): BoundBuildStep {
-    const script = this.definition.script;
+    const script = this.definition.script ?? this.definition.scriptAsset;
     if (script && script.operatingSystem !== operatingSystem) {
       throw new Error(`Build step '${script.name}' is a ${SCRIPT_LANGUAGES[script.operatingSystem].language} script, which ${operatingSystem} images cannot run; use ImageBuildStep.${SCRIPT_LANGUAGES[operatingSystem].factory}`);
     }
@@ -106,4 +117,18 @@ export class ImageBuildStep {
     }
     return this.definition;
   }
+}
+
+function validateStepName(name: string): void {
+  if (!STEP_NAME.test(name)) {
+    throw new Error(`Build step names are 1 to 128 letters, digits, '_' or '-', got '${name}'`);
+  }
+}
+
+/** `.sh` scripts run on Linux, `.ps1` scripts on Windows. */
+function scriptOperatingSystem(path: string): ImageOperatingSystem {
+  const extension = extname(path).toLowerCase();
+  if (extension === '.sh') return ImageOperatingSystem.LINUX;
+  if (extension === '.ps1') return ImageOperatingSystem.WINDOWS;
+  throw new Error(`Script file ${path} must end in .sh (bash, Linux) or .ps1 (PowerShell, Windows), got '${extension}'`);
 }

@@ -53,3 +53,21 @@ describe('ImageBuildStep', () => {
     });
   });
 });
+
+describe('ImageBuildStep.scriptAsset', () => {
+  test('given a .ps1 file, then it is an uploaded PowerShell step for Windows images', () => {
+    expect(ImageBuildStep.scriptAsset('Harden', fixture('harden.ps1'))._bind(ImageOperatingSystem.WINDOWS)).toEqual({
+      scriptAsset: { name: 'Harden', operatingSystem: ImageOperatingSystem.WINDOWS, path: fixture('harden.ps1') },
+    });
+  });
+
+  test('given a .sh file on a Windows image, then binding fails naming the step', () => {
+    expect(() => ImageBuildStep.scriptAsset('Harden', fixture('harden.sh'))._bind(ImageOperatingSystem.WINDOWS))
+      .toThrow("Build step 'Harden' is a bash script, which Windows images cannot run; use ImageBuildStep.powerShell");
+  });
+
+  test('given a file that does not exist, then it fails naming the path', () => {
+    expect(() => ImageBuildStep.scriptAsset('Harden', fixture('missing.sh')))
+      .toThrow(`Build step 'Harden': script file ${fixture('missing.sh')} does not exist`);
+  });
+});

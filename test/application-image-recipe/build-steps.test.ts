@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parse as parseYaml } from 'yaml';
+import { flattenIntrinsics } from '../../scripts/lib/intrinsics';
 import { shellcheck } from '../../scripts/lib/shellcheck';
 import { ImageBuildStep } from '../../src';
 import { managedComponent, onlyResource, recipeStack } from '../helpers/recipe-stack';
@@ -61,5 +65,38 @@ describe('ApplicationImageRecipe build steps', () => {
 
     expect(() => recipeStack({ buildSteps: [longScript] }))
       .toThrow(/^Build steps 1: the component document is \d+ characters, over Image Builder's limit of 16000; move long scripts into the application artifact$/);
+  });
+});
+
+describe('ApplicationImageRecipe build steps from script assets', () => {
+  const fixtureDir = join(__dirname, '..', 'fixtures', 'build-steps');
+
+  test('given a script asset, then a step downloads that asset and the build role may read its key only', () => {
+    const { template } = recipeStack({ buildSteps: [ImageBuildStep.scriptAsset('Harden', join(fixtureDir, 'harden.sh'))] });
+    const [component] = stepComponents(template);
+    const document = parseYaml(String(flattenIntrinsics(component.Properties.Data)));
+
+    expect(document.phases[0].steps[0].inputs.commands[0]).toMatch(/\naws s3 cp 's3:\/\/cdk-hnb659fds-assets-[\w-]+\/[0-9a-f]{64}\.sh' "\$script"\nbash "\$script"\n/);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', { 'Fn::Sub': 'cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}' }, expect.stringMatching(/^\/[0-9a-f]{64}\.sh$/)]] },
+    });
+  });
+
+  test('given a changed script file, then its component and the recipe get new names', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'script-asset-'));
+    const names = (content: string) => {
+      writeFileSync(join(dir, 'step.sh'), content);
+      const { template } = recipeStack({ buildSteps: [ImageBuildStep.scriptAsset('Step', join(dir, 'step.sh'))] });
+      return [stepComponents(template)[0].Properties.Name, onlyResource(template, 'AWS::ImageBuilder::ImageRecipe').Properties.Name];
+    };
+
+    const before = names('echo one\n');
+    const after = names('echo two\n');
+
+    expect(after[0]).not.toBe(before[0]);
+    expect(after[1]).not.toBe(before[1]);
   });
 });
