@@ -1,6 +1,7 @@
 import {
   Aws, Duration, Lazy, Stack, Token,
-  aws_ec2 as ec2, aws_events as events, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms, aws_s3 as s3, aws_s3_assets as assets, aws_sns as sns,
+  aws_ec2 as ec2, aws_events as events, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms,
+  aws_s3 as s3, aws_s3_assets as assets, aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BaseImage, ImageOperatingSystem } from './base-image';
