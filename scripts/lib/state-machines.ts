@@ -29,7 +29,25 @@ function definitionOf(logicalId: string, properties: Record<string, any>): AslDe
     : String(flattenIntrinsics(properties.DefinitionString));
   // DefinitionSubstitutions replace `${name}` in the definition before Step Functions reads it.
   const substitutions = (flattenIntrinsics(properties.DefinitionSubstitutions ?? {}) as Record<string, unknown>);
-  return JSON.parse(text.replace(/\$\{([^}]+)\}/g, (match, name: string) => (Object.hasOwn(substitutions, name) ? String(substitutions[name]) : match)));
+  const definition = JSON.parse(text.replace(/\$\{([^}]+)\}/g, (match, name: string) => (Object.hasOwn(substitutions, name) ? String(substitutions[name]) : match)));
+  return withPlaceholderTaskArns(definition);
+}
+
+/**
+ * A Task whose Resource is a reference (a Lambda function's `Arn` attribute, once flattened to
+ * `CFN_ATT_<LogicalId>_Arn`) gets an ARN of the same shape, as the deployed definition would have,
+ * so that asl-validator checks the rest of the state rather than the placeholder.
+ */
+function withPlaceholderTaskArns(definition: AslDefinition): AslDefinition {
+  for (const state of Object.values<any>(definition.States ?? {})) {
+    if (state.Type === 'Task' && typeof state.Resource === 'string' && /^CFN_(ATT|REF)_/.test(state.Resource)) {
+      state.Resource = `arn:aws:lambda:us-east-1:123456789012:function:${state.Resource}`;
+    }
+    for (const branch of [...state.Branches ?? [], ...state.Iterator ? [state.Iterator] : [], ...state.ItemProcessor ? [state.ItemProcessor] : []]) {
+      withPlaceholderTaskArns(branch);
+    }
+  }
+  return definition;
 }
 
 /** `asl-validator` errors of a definition, one line each; empty when it is valid. */

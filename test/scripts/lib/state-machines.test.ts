@@ -50,6 +50,24 @@ describe('stateMachinesInTemplate with other definition forms', () => {
     expect(machine.definition.States.Done.Result).toEqual({ topic: 'CFN_REF_Topic', table: 'CFN_REF_Table' });
   });
 
+  test('given a Task whose Resource is a function reference, then it becomes an ARN of that shape and the definition validates', () => {
+    const template = {
+      Resources: {
+        Machine: {
+          Type: 'AWS::StepFunctions::StateMachine',
+          Properties: {
+            DefinitionString: { 'Fn::Join': ['', ['{"StartAt":"Call","States":{"Call":{"Type":"Task","End":true,"Resource":"', { 'Fn::GetAtt': ['Handler', 'Arn'] }, '"}}}']] },
+          },
+        },
+      },
+    };
+
+    const [machine] = stateMachinesInTemplate(template);
+
+    expect(machine.definition.States.Call.Resource).toBe('arn:aws:lambda:us-east-1:123456789012:function:CFN_ATT_Handler_Arn');
+    expect(validateDefinition(machine.definition)).toEqual([]);
+  });
+
   test('given a definition kept in S3, then it fails naming the state machine', () => {
     const template = { Resources: { Machine: { Type: 'AWS::StepFunctions::StateMachine', Properties: { DefinitionS3Location: { Bucket: 'b', Key: 'k' } } } } };
 
