@@ -102,6 +102,8 @@ export function renderServiceInstallScript(install: ServiceInstall): string {
     `WorkingDirectory=${installDirectory(serviceName)}`,
     // Optional ("-"): written by each environment's deployment, absent in the image itself.
     `EnvironmentFile=-${environmentFile(serviceName)}`,
+    // /var/log/<name>, owned by the service's user: the CloudWatch agent ships *.log files from it.
+    `LogsDirectory=${serviceName}`,
     // systemd expands %-specifiers in ExecStart; %% is a literal %.
     `ExecStart=${install.startCommand.replace(/%/g, '%%')}`,
     'Restart=on-failure',

@@ -23,7 +23,7 @@ describe('renderServiceInstallScript', () => {
     expect(script).toContain('dnf install -y nodejs20\n');
     expect(script).toContain('tar -xf "$download_dir/artifact" -C "$app_dir"');
     expect(script).toContain('useradd --system --home-dir "$app_dir" --shell /sbin/nologin "$service_name"');
-    expect(script).toMatch(/\[Service\]\nUser=web\nGroup=web\nWorkingDirectory=\/opt\/web\nEnvironmentFile=-\/etc\/web\/environment\nExecStart=\/opt\/web\/bin\/server --port 8080\nRestart=on-failure/);
+    expect(script).toMatch(/\[Service\]\nUser=web\nGroup=web\nWorkingDirectory=\/opt\/web\nEnvironmentFile=-\/etc\/web\/environment\nLogsDirectory=web\nExecStart=\/opt\/web\/bin\/server --port 8080\nRestart=on-failure/);
     expect(script).toContain('systemctl enable "$service_name"');
   });
 
