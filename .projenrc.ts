@@ -106,6 +106,10 @@ project.addTask('gate:templates', {
   description: 'Synthesize every example and integ app; cfn-lint every template and shellcheck every generated script',
   exec: `${tsNode} scripts/check-templates.ts`,
 });
+project.addTask('rollout:table', {
+  description: 'Print the modelled rollout waves and durations of the default instance refresh policy (a model, not a measurement)',
+  exec: `${tsNode} scripts/rollout-table.ts`,
+});
 project.addTask('gate:python', {
   description: 'Build the Python wheel, install it into a fresh venv and run the pytest suite',
   exec: 'bash scripts/check-python-bindings.sh',
