@@ -1,6 +1,8 @@
-import { App, Duration, Stack, StackProps, aws_events as events, aws_s3 as s3 } from 'aws-cdk-lib';
+import { App, Duration, Stack, StackProps, aws_ec2 as ec2, aws_events as events, aws_iam as iam, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ApplicationImageRecipe, BaseImage, ImageBuildStep, ImageRetention } from '../src';
+import {
+  ApplicationImageRecipe, BaseImage, DeploymentLoadBalancing, ImageBuildStep, ImageRetention, RollingAsgDeployment,
+} from '../src';
 
 /**
  * Bakes a web application into an AMI: patched Amazon Linux 2023, the CloudWatch agent, and the
@@ -47,11 +49,39 @@ export class WindowsServiceImageStack extends Stack {
   }
 }
 
+/**
+ * Runs the web application in production: a load-balanced group that runs whatever AMI the
+ * environment's release ledger names, replaced with zero downtime by each release.
+ */
+export class WebProductionStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const vpc = new ec2.Vpc(this, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    vpc.addFlowLog('FlowLogs');
+    new RollingAsgDeployment(this, 'Web', {
+      applicationName: 'web',
+      environmentName: 'prod',
+      vpc,
+      instanceType: new ec2.InstanceType('t3.small'),
+      applicationPort: 8080,
+      minCapacity: 2,
+      loadBalancing: DeploymentLoadBalancing.applicationLoadBalancer(),
+      healthCheck: { path: '/health' },
+      environment: { LOG_LEVEL: 'info' },
+      rollout: { bakeTime: Duration.minutes(10) },
+      // On-call engineers may open a logged session (with MFA); the touched instance is replaced.
+      breakGlass: { principals: [new iam.ArnPrincipal(`arn:aws:iam::${this.account}:role/oncall`)] },
+    });
+  }
+}
+
 /** Builds the example app; tests call this to check every example stack. */
 export function createExampleApp(app: App = new App()): App {
   new WebImageStack(app, 'WebImage');
   // A known region: its AMIs also go to another region, which must not turn out to be this one.
   new WindowsServiceImageStack(app, 'WorkerImage', { env: { region: 'us-east-1' } });
+  // A known region: the load balancer's access logs need it.
+  new WebProductionStack(app, 'WebProd', { env: { region: 'eu-west-1' } });
   return app;
 }
 

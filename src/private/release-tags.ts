@@ -11,3 +11,15 @@ export const IN_USE_TAG_KEY = 'immutable-servers:in-use';
 
 /** Value of the in-use tag. Image Builder's exclusion rules match a tag's key and value. */
 export const IN_USE_TAG_VALUE = 'true';
+
+/**
+ * Tags that every instance and volume of an environment carries, naming the release it runs. The
+ * launch template sets them from the ledger, so one release is one launch template version.
+ */
+export const RELEASE_TAG_KEYS = {
+  version: 'immutable-servers:release-version',
+  commitId: 'immutable-servers:commit-id',
+  commitMessage: 'immutable-servers:commit-message',
+  pipelineExecutionId: 'immutable-servers:pipeline-execution-id',
+  environment: 'immutable-servers:environment',
+} as const;

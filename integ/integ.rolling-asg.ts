@@ -1,0 +1,108 @@
+import * as path from 'path';
+import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import {
+  App, Duration, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_s3 as s3,
+  aws_s3_assets as assets, custom_resources as cr,
+} from 'aws-cdk-lib';
+import { ApplicationImageRecipe, ArtifactFormat, DeploymentLoadBalancing, RollingAsgDeployment } from '../src';
+
+/**
+ * Releases a baked AMI into an environment, as a release workflow would, and checks it runs:
+ * 1. the image stack bakes the hello app into an AMI;
+ * 2. the deployment's companion ledger stack creates the ledger (placeholder, version "none");
+ * 3. the release stack writes the ledger as a release does (AMI, version, commit);
+ * 4. the environment stack resolves the ledger and runs the group behind a load balancer.
+ * A real run asserts that the group's instances are InService on the released AMI, carry the
+ * release's tags, and that the load balancer answers 200.
+ */
+const app = new App();
+const env = { region: 'us-east-1' };
+
+const imageStack = new Stack(app, 'RollingAsgIntegImage', { env });
+const artifact = new assets.Asset(imageStack, 'HelloApp', { path: path.join(__dirname, 'fixtures', 'hello-app.tar.gz') });
+const recipe = new ApplicationImageRecipe(imageStack, 'HelloImage', {
+  applicationName: 'hello',
+  artifact: { bucket: artifact.bucket, key: artifact.s3ObjectKey, format: ArtifactFormat.TAR },
+  startCommand: '/usr/bin/python3 -m http.server 8080 --directory /opt/hello',
+  healthCheck: { port: 8080, path: '/index.html' },
+  buildLogRetention: Duration.days(1),
+});
+(recipe.buildLogsBucket.node.defaultChild as s3.CfnBucket).applyRemovalPolicy(RemovalPolicy.DESTROY);
+const image = new imagebuilder.CfnImage(imageStack, 'Image', {
+  imageRecipeArn: recipe.imageRecipeArn,
+  infrastructureConfigurationArn: recipe.infrastructureConfigurationArn,
+  distributionConfigurationArn: recipe.distributionConfigurationArn,
+  imageTestsConfiguration: { imageTestsEnabled: true, timeoutMinutes: 60 },
+});
+
+const environmentStack = new Stack(app, 'RollingAsgIntegEnvironment', { env });
+const vpc = new ec2.Vpc(environmentStack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+const deployment = new RollingAsgDeployment(environmentStack, 'Hello', {
+  applicationName: 'hello',
+  environmentName: 'integ',
+  vpc,
+  instanceType: new ec2.InstanceType('t3.small'),
+  applicationPort: 8080,
+  minCapacity: 2,
+  loadBalancing: DeploymentLoadBalancing.applicationLoadBalancer(),
+  healthCheck: { path: '/index.html', gracePeriod: Duration.minutes(2) },
+});
+
+// The release, as the release workflow writes it, between the ledger's creation and the
+// environment stack that resolves it.
+const releaseStack = new Stack(app, 'RollingAsgIntegRelease', { env });
+const target = deployment.releaseTarget;
+const release: Array<[string, string]> = [
+  [target.amiParameterName, image.attrImageId],
+  [target.versionParameterName, 'integ-1'],
+  [target.commitIdParameterName, '0123456789abcdef0123456789abcdef01234567'],
+  [target.commitMessageParameterName, 'Integ release'],
+  [target.pipelineExecutionIdParameterName, 'integ-execution'],
+];
+release.forEach(([name, value], index) => new cr.AwsCustomResource(releaseStack, `Release${index}`, {
+  onCreate: {
+    service: 'SSM',
+    action: 'putParameter',
+    parameters: { Name: name, Value: value, Type: 'String', Overwrite: true, DataType: index === 0 ? 'aws:ec2:image' : 'text' },
+    physicalResourceId: cr.PhysicalResourceId.of(name),
+  },
+  policy: cr.AwsCustomResourcePolicy.fromStatements([
+    new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: [releaseStack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.slice(1) })] }),
+    new iam.PolicyStatement({ actions: ['ec2:DescribeImages'], resources: ['*'] }),
+  ]),
+  installLatestAwsSdk: false,
+}));
+releaseStack.addStackDependency(deployment.ledgerStack);
+environmentStack.addStackDependency(releaseStack);
+
+const integ = new IntegTest(app, 'RollingAsgTest', {
+  testCases: [environmentStack],
+  // In the same region: the assertions read the image and environment stacks' values.
+  assertionStack: new Stack(app, 'RollingAsgIntegAssertions', { env }),
+});
+integ.assertions
+  .awsApiCall('AutoScaling', 'describeAutoScalingGroups', { AutoScalingGroupNames: [deployment.autoScalingGroup.autoScalingGroupName] })
+  .expect(ExpectedResult.objectLike({
+    AutoScalingGroups: [Match.objectLike({
+      Instances: [Match.objectLike({ LifecycleState: 'InService', HealthStatus: 'Healthy' }), Match.objectLike({ LifecycleState: 'InService', HealthStatus: 'Healthy' })],
+    })],
+  }))
+  .waitForAssertions({ totalTimeout: Duration.minutes(15), interval: Duration.seconds(30) });
+integ.assertions
+  .awsApiCall('EC2', 'describeInstances', {
+    Filters: [
+      { Name: 'tag:aws:autoscaling:groupName', Values: [deployment.autoScalingGroup.autoScalingGroupName] },
+      { Name: 'instance-state-name', Values: ['running'] },
+      { Name: 'image-id', Values: [image.attrImageId] },
+      { Name: 'tag:immutable-servers:release-version', Values: ['integ-1'] },
+    ],
+  })
+  .expect(ExpectedResult.objectLike({
+    Reservations: Match.arrayWith([Match.objectLike({ Instances: Match.arrayWith([Match.objectLike({ ImageId: image.attrImageId })]) })]),
+  }));
+integ.assertions
+  .httpApiCall(`${target.url}/index.html`)
+  .expect(ExpectedResult.objectLike({ status: 200 }))
+  .waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(20) });
+
+app.synth();

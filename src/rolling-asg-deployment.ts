@@ -1,0 +1,727 @@
+import {
+  Duration, Fn, Names, RemovalPolicy, Size, Stack, Tags, Token,
+  aws_autoscaling as autoscaling, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2,
+  aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_s3 as s3, aws_sns as sns, aws_ssm as ssm,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { ImageOperatingSystem } from './base-image';
+import { ApplicationLoadBalancerOptions, DeploymentLoadBalancing, ListenerProtocol } from './deployment-load-balancing';
+import { BreakGlassAccess } from './private/break-glass';
+import {
+  AGENT_NAMESPACE, PROCESS_COUNT_METRIC, renderAgentConfiguration, renderInstanceConfiguration,
+} from './private/instance-configuration';
+import { acknowledgeNagFinding, nagResourceReference } from './private/nag-acknowledgement';
+import {
+  LedgerParameterNames, LedgerReference, ReleaseLedger, acknowledgeLedgerProviderFindings, ledgerParameterNames,
+} from './private/release-ledger';
+import { RELEASE_TAG_KEYS } from './private/release-tags';
+import { validateRollout } from './private/rollout-validation';
+
+/**
+ * How the group replaces its instances when a release changes the AMI: an
+ * `AutoScalingInstanceRefresh` update policy. Any alarm in ALARM fails the refresh, and
+ * CloudFormation rolls the stack, and so the fleet, back to the previous release.
+ *
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-updatepolicy.html#cfn-attributes-updatepolicy-instancerefresh
+ */
+export interface RolloutOptions {
+  /**
+   * Share of the desired capacity that stays in service during the refresh, 0 to 100.
+   *
+   * @default 100
+   */
+  readonly minHealthyPercentage?: number;
+
+  /**
+   * Share of the desired capacity that may be in service or pending, 100 to 200, at most 100 above
+   * `minHealthyPercentage`. Above 100, replacements launch before old instances terminate.
+   *
+   * @default 200
+   */
+  readonly maxHealthyPercentage?: number;
+
+  /**
+   * How long a new instance warms up before it counts towards the healthy share.
+   *
+   * @default - the health check grace period
+   */
+  readonly instanceWarmup?: Duration;
+
+  /**
+   * Percentages at which the refresh pauses for `checkpointDelay`, ascending, ending at 100.
+   *
+   * @default - no checkpoints
+   */
+  readonly checkpointPercentages?: number[];
+
+  /**
+   * Pause at each checkpoint, at most 48 hours.
+   *
+   * @default - 1 hour when checkpoints are set
+   */
+  readonly checkpointDelay?: Duration;
+
+  /**
+   * How long the alarms must stay OK after the last replacement before the release succeeds, at
+   * most 48 hours.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly bakeTime?: Duration;
+
+  /**
+   * Alarms of your own that fail the refresh, besides the built-in ones (at most 10 in all).
+   *
+   * @default - none
+   */
+  readonly alarms?: cloudwatch.IAlarm[];
+}
+
+/**
+ * The application's HTTP health check, used by the load balancer's target group.
+ */
+export interface DeploymentHealthCheck {
+  /**
+   * Path to request; must start with `/`.
+   *
+   * @default '/'
+   */
+  readonly path?: string;
+
+  /**
+   * HTTP codes that count as healthy, e.g. `200` or `200-299`.
+   *
+   * @default '200'
+   */
+  readonly healthyHttpCodes?: string;
+
+  /**
+   * Time after launch before failing health checks count: the application's start time.
+   *
+   * @default Duration.minutes(3)
+   */
+  readonly gracePeriod?: Duration;
+}
+
+/**
+ * Who may use the break-glass path, and for how long a touched instance lives on.
+ *
+ * Principals assume the break-glass role with MFA and open Session Manager sessions on this
+ * environment's instances only, with a session document that logs every session to an encrypted
+ * log group. An EventBridge rule on CloudTrail's `StartSession` (which needs a trail logging in
+ * the account and region) tags the instance `immutable-servers:tainted` and replaces it after the
+ * grace period, so the fleet returns to pristine instances.
+ */
+export interface BreakGlassOptions {
+  /** Principals that may assume the break-glass role (with MFA). */
+  readonly principals: iam.IPrincipal[];
+
+  /**
+   * How long an instance that had a session stays before it is replaced.
+   *
+   * @default Duration.minutes(30)
+   */
+  readonly taintGracePeriod?: Duration;
+}
+
+/**
+ * What a release into this environment needs to know, with no cross-stack export.
+ */
+export interface ReleaseTarget {
+  /** Name of the environment's stack. */
+  readonly stackName: string;
+  /** Account of the environment (a token when the stack is environment-agnostic). */
+  readonly account: string;
+  /** Region of the environment (a token when the stack is environment-agnostic). */
+  readonly region: string;
+  /** Ledger parameter (`aws:ec2:image`) naming the AMI the environment runs. */
+  readonly amiParameterName: string;
+  /** Ledger parameter naming the released version. */
+  readonly versionParameterName: string;
+  /** Ledger parameter naming the released commit. */
+  readonly commitIdParameterName: string;
+  /** Ledger parameter with the (truncated) commit message. */
+  readonly commitMessageParameterName: string;
+  /** Ledger parameter naming the pipeline execution that released. */
+  readonly pipelineExecutionIdParameterName: string;
+  /** Names of the alarms that roll a release back. */
+  readonly alarmNames: string[];
+  /**
+   * URL of the load balancer.
+   *
+   * @default - no load balancer created by the deployment
+   */
+  readonly url?: string;
+}
+
+/**
+ * Properties of a `RollingAsgDeployment`.
+ */
+export interface RollingAsgDeploymentProps {
+  /** Name of the application, as baked by its `ApplicationImageRecipe` (its service name). */
+  readonly applicationName: string;
+
+  /** Name of the environment, e.g. `dev`, `qa`, `prod`: lowercase letters, digits and `-`. */
+  readonly environmentName: string;
+
+  /** VPC of the instances. */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * Subnets of the instances.
+   *
+   * @default - the VPC's private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /** Instance type. */
+  readonly instanceType: ec2.InstanceType;
+
+  /**
+   * Operating system of the application's images.
+   *
+   * @default ImageOperatingSystem.LINUX
+   */
+  readonly operatingSystem?: ImageOperatingSystem;
+
+  /** Port the application listens on. */
+  readonly applicationPort: number;
+
+  /**
+   * Instances once a release exists; before the first release the group has none.
+   *
+   * @default 2
+   */
+  readonly minCapacity?: number;
+
+  /**
+   * Most instances.
+   *
+   * @default - twice minCapacity
+   */
+  readonly maxCapacity?: number;
+
+  /**
+   * Desired instances, if something other than scaling policies should set it.
+   *
+   * @default - not set: the group starts at minCapacity
+   */
+  readonly desiredCapacity?: number;
+
+  /**
+   * How instances receive traffic.
+   *
+   * @default DeploymentLoadBalancing.none()
+   */
+  readonly loadBalancing?: DeploymentLoadBalancing;
+
+  /**
+   * The application's HTTP health check, for load-balanced deployments.
+   *
+   * @default - GET / answering 200, with a 3 minute grace period
+   */
+  readonly healthCheck?: DeploymentHealthCheck;
+
+  /**
+   * How releases replace instances.
+   *
+   * @default - launch all replacements before terminating (100 % to 200 %), 5 minutes bake time
+   */
+  readonly rollout?: RolloutOptions;
+
+  /**
+   * Variables of the application's service in this environment. Changing one replaces the
+   * instances, as any release does.
+   *
+   * @default - only IMMUTABLE_SERVERS_ENVIRONMENT and IMMUTABLE_SERVERS_CONFIG_PATH
+   */
+  readonly environment?: Record<string, string>;
+
+  /**
+   * Size of the encrypted root volume.
+   *
+   * @default Size.gibibytes(8) on Linux, Size.gibibytes(50) on Windows
+   */
+  readonly rootVolumeSize?: Size;
+
+  /**
+   * Customer-managed key of the root volume (the Auto Scaling service-linked role must be allowed
+   * to use it).
+   *
+   * @default - the account's default EBS key
+   */
+  readonly rootVolumeKey?: kms.IKey;
+
+  /**
+   * Instance metadata hop limit; raise to 2 only for containers that call IMDS.
+   *
+   * @default 1
+   */
+  readonly metadataHopLimit?: number;
+
+  /**
+   * Retention of the environment's log group.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Command-line pattern of the application's process, counted by the CloudWatch agent for the
+   * "process down" alarm.
+   *
+   * @default - the install folder: `/opt/<name>` on Linux, `<name>` on Windows
+   */
+  readonly processPattern?: string;
+
+  /**
+   * Break-glass access: off unless given.
+   *
+   * @default - no terminal access to instances at all
+   */
+  readonly breakGlass?: BreakGlassOptions;
+
+  /**
+   * Prefix of the environment's ledger and configuration parameters.
+   *
+   * @default `/immutable-servers/<applicationName>/<environmentName>`
+   */
+  readonly parameterPrefix?: string;
+}
+
+const NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/**
+ * One environment of an application that is replaced, never changed: an Auto Scaling group that
+ * runs the AMI its release ledger names, and replaces its instances when a release changes it.
+ *
+ * The ledger is a set of SSM parameters in the environment's account and region (created once by
+ * a companion stack the construct adds, before this stack resolves them). The stack reads them
+ * through CloudFormation parameters of SSM parameter types whose defaults name them, so every
+ * deploy path (`cdk deploy`, CDK Pipelines, the console, a release with `UsePreviousTemplate`)
+ * converges to the current release and none reverts it. Each release is one launch template
+ * version with a concrete AMI id and the release's tags, rolled out by the group's instance
+ * refresh: replacements launch before old instances terminate, and the built-in alarms (unhealthy
+ * targets, target 5xx rate, application process down) and your own fail the refresh and roll the
+ * stack back to the previous release.
+ *
+ * Before the first release the group has no instances, so the stack deploys cleanly on its own.
+ *
+ * Instances require IMDSv2, have encrypted root volumes, no key pair and no SSH port. Their role
+ * has Systems Manager core and CloudWatch agent permissions and may read the configuration path
+ * `<parameterPrefix>/config/`; add more with `addToRolePolicy`.
+ *
+ * @example
+ * declare const vpc: ec2.IVpc;
+ * new RollingAsgDeployment(this, 'Web', {
+ *   applicationName: 'web',
+ *   environmentName: 'prod',
+ *   vpc,
+ *   instanceType: new ec2.InstanceType('t3.small'),
+ *   applicationPort: 8080,
+ *   loadBalancing: DeploymentLoadBalancing.applicationLoadBalancer(),
+ *   healthCheck: { path: '/health' },
+ * });
+ */
+export class RollingAsgDeployment extends Construct {
+  /** The Auto Scaling group. */
+  public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  /** The launch template; each release is one version of it. */
+  public readonly launchTemplate: ec2.LaunchTemplate;
+  /** The instances' security group. */
+  public readonly connections: ec2.Connections;
+  /** The instances' role. */
+  public readonly instanceRole: iam.IRole;
+  /** The environment's log group. */
+  public readonly logGroup: logs.ILogGroup;
+  /** The alarms that fail a rollout: built-in and your own. */
+  public readonly rolloutAlarms: cloudwatch.IAlarm[];
+  /** The load balancer, when the deployment created one. */
+  public readonly loadBalancer?: elbv2.ApplicationLoadBalancer;
+  /** The SSM parameter path instances may read for fast-changing configuration. */
+  public readonly configParameterPath: string;
+  /** What a release into this environment needs. */
+  public readonly releaseTarget: ReleaseTarget;
+  /**
+   * The role break-glass principals assume (with MFA) to open a logged Session Manager session on
+   * this environment's instances.
+   *
+   * @default - no break-glass access
+   */
+  public readonly breakGlassRole?: iam.IRole;
+  /**
+   * How to open a break-glass session, after assuming `breakGlassRole`.
+   *
+   * @default - no break-glass access
+   */
+  public readonly breakGlassStartSessionCommand?: string;
+  /** Topic that receives the group's launch and termination events, including failed ones. */
+  public readonly scalingEvents: sns.ITopic;
+  /** The companion stack holding the ledger; deploy it before this one (CDK orders it). */
+  public readonly ledgerStack: Stack;
+
+  constructor(scope: Construct, id: string, props: RollingAsgDeploymentProps) {
+    super(scope, id);
+    validateNames(props);
+    const operatingSystem = props.operatingSystem ?? ImageOperatingSystem.LINUX;
+    const capacity = resolveCapacity(props);
+    validatePort(props.applicationPort);
+    const healthCheck = resolveHealthCheck(props.healthCheck);
+    const prefix = props.parameterPrefix ?? `/immutable-servers/${props.applicationName}/${props.environmentName}`;
+    this.configParameterPath = `${prefix}/config`;
+    const ledgerNames = ledgerParameterNames(`${prefix}/release`);
+    this.ledgerStack = this.createLedgerStack(ledgerNames);
+    const ledger = new LedgerReference(this, 'Ledger', ledgerNames);
+
+    const vpcSubnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    if (props.vpc.selectSubnets(vpcSubnets).subnetIds.length === 0) {
+      throw new Error(`vpcSubnets selects no subnet in VPC ${props.vpc.node.path}`);
+    }
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: `${props.applicationName} ${props.environmentName} instances: no SSH, the application port from its load balancer only`,
+      allowAllOutbound: true,
+    });
+    this.connections = new ec2.Connections({ securityGroups: [securityGroup], defaultPort: ec2.Port.tcp(props.applicationPort) });
+
+    const role = this.createInstanceRole(props);
+    this.instanceRole = role;
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.logGroup.grantWrite(role);
+    const autoScalingGroupName = Names.uniqueResourceName(this, { maxLength: 255, separator: '-' });
+    const agentConfig = new ssm.StringParameter(this, 'AgentConfig', {
+      description: `CloudWatch agent configuration of ${props.applicationName} in ${props.environmentName}`,
+      stringValue: Stack.of(this).toJsonString(renderAgentConfiguration({
+        operatingSystem,
+        serviceName: props.applicationName,
+        logGroupName: this.logGroup.logGroupName,
+        processPattern: props.processPattern ?? (operatingSystem === ImageOperatingSystem.WINDOWS ? props.applicationName : `/opt/${props.applicationName}`),
+      })),
+    });
+    agentConfig.grantRead(role);
+
+    this.scalingEvents = new sns.Topic(this, 'ScalingEvents', { enforceSSL: true });
+    this.launchTemplate = this.createLaunchTemplate(props, operatingSystem, ledger, securityGroup, role, agentConfig.parameterName);
+    const loadBalancing = props.loadBalancing ?? DeploymentLoadBalancing.none();
+    const created = loadBalancing._applicationLoadBalancer
+      ? this.createLoadBalancer(props, loadBalancing._applicationLoadBalancer, healthCheck)
+      : undefined;
+    this.loadBalancer = created?.loadBalancer;
+    // Alarms exist before the group: its update policy names them.
+    this.rolloutAlarms = [
+      ...created ? targetGroupAlarms(this, created.targetGroup) : [],
+      processDownAlarm(this, autoScalingGroupName, props.applicationName),
+      ...props.rollout?.alarms ?? [],
+    ];
+    const targetGroups = [...loadBalancing._targetGroups, ...created ? [created.targetGroup] : []];
+    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Group', {
+      vpc: props.vpc,
+      vpcSubnets,
+      launchTemplate: this.launchTemplate,
+      autoScalingGroupName,
+      minCapacity: capacity.min,
+      maxCapacity: capacity.max,
+      desiredCapacity: capacity.desired,
+      healthChecks: targetGroups.length > 0
+        ? autoscaling.HealthChecks.withAdditionalChecks({
+          additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
+          gracePeriod: healthCheck.gracePeriod,
+        })
+        : autoscaling.HealthChecks.ec2({ gracePeriod: healthCheck.gracePeriod }),
+      updatePolicy: this.rolloutPolicy(props.rollout ?? {}, healthCheck.gracePeriod),
+      notifications: [{ topic: this.scalingEvents, scalingEvents: autoscaling.ScalingEvents.ALL }],
+    });
+    zeroCapacityUntilFirstRelease(this.autoScalingGroup, ledger, capacity);
+    targetGroups.forEach((group) => this.autoScalingGroup.attachToApplicationTargetGroup(group));
+    if (created) {
+      created.loadBalancer.connections.allowTo(this.connections, ec2.Port.tcp(props.applicationPort), 'Load balancer to the application');
+    }
+
+    if (props.breakGlass) {
+      const breakGlass = new BreakGlassAccess(this, 'BreakGlass', {
+        autoScalingGroup: this.autoScalingGroup,
+        instanceRole: role,
+        environmentName: props.environmentName,
+        principals: props.breakGlass.principals,
+        taintGracePeriod: props.breakGlass.taintGracePeriod,
+      });
+      this.breakGlassRole = breakGlass.role;
+      this.breakGlassStartSessionCommand = breakGlass.startSessionCommand;
+    }
+
+    this.releaseTarget = {
+      stackName: Stack.of(this).stackName,
+      account: Stack.of(this).account,
+      region: Stack.of(this).region,
+      amiParameterName: ledgerNames.ami,
+      versionParameterName: ledgerNames.version,
+      commitIdParameterName: ledgerNames.commitId,
+      commitMessageParameterName: ledgerNames.commitMessage,
+      pipelineExecutionIdParameterName: ledgerNames.pipelineExecutionId,
+      alarmNames: this.rolloutAlarms.map((alarm) => alarm.alarmName),
+      url: this.loadBalancer && `${props.loadBalancing?._applicationLoadBalancer?.protocol === ListenerProtocol.HTTPS ? 'https' : 'http'}://${this.loadBalancer.loadBalancerDnsName}`,
+    };
+  }
+
+  /** Adds a statement to the instances' role. */
+  public addToRolePolicy(statement: iam.PolicyStatement): void {
+    this.instanceRole.addToPrincipalPolicy(statement);
+  }
+
+  /** The ledger lives in a stack of its own, deployed first, so that this stack can resolve it. */
+  private createLedgerStack(names: LedgerParameterNames): Stack {
+    const stack = Stack.of(this);
+    const ledgerStack = new Stack(stack.node.scope as Construct, `${Names.uniqueId(this)}-Ledger`, {
+      env: { account: stack.account, region: stack.region },
+      description: `Release ledger of ${this.node.path}: parameters written once here, then by releases only`,
+    });
+    new ReleaseLedger(ledgerStack, 'Ledger', names);
+    acknowledgeLedgerProviderFindings(ledgerStack);
+    stack.addStackDependency(ledgerStack, 'The environment resolves its release ledger when it deploys');
+    return ledgerStack;
+  }
+
+  private createInstanceRole(props: RollingAsgDeploymentProps): iam.Role {
+    const role = new iam.Role(this, 'InstanceRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: `Instances of ${props.applicationName} in ${props.environmentName}`,
+      managedPolicies: [
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'),
+        iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchAgentServerPolicy'),
+      ],
+    });
+    const configParameters = Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${this.configParameterPath.replace(/^\//, '')}/*` });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
+      resources: [configParameters],
+    }));
+    for (const policy of ['AmazonSSMManagedInstanceCore', 'CloudWatchAgentServerPolicy']) {
+      acknowledgeNagFinding(role, `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${policy}]`,
+        `${policy} is the AWS-managed policy that Systems Manager and the CloudWatch agent document for instances; it follows the services as they change`);
+    }
+    acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(this, configParameters)}]`,
+      'The application reads its fast-changing configuration from any parameter under its environment\'s configuration path, and nothing outside it');
+    return role;
+  }
+
+  private createLaunchTemplate(
+    props: RollingAsgDeploymentProps, operatingSystem: ImageOperatingSystem, ledger: LedgerReference,
+    securityGroup: ec2.ISecurityGroup, role: iam.IRole, agentConfigParameterName: string,
+  ): ec2.LaunchTemplate {
+    const windows = operatingSystem === ImageOperatingSystem.WINDOWS;
+    const script = renderInstanceConfiguration({
+      operatingSystem,
+      serviceName: props.applicationName,
+      environment: {
+        IMMUTABLE_SERVERS_ENVIRONMENT: props.environmentName,
+        IMMUTABLE_SERVERS_CONFIG_PATH: this.configParameterPath,
+        ...props.environment,
+      },
+      agentConfigParameterName,
+    });
+    const launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+      instanceType: props.instanceType,
+      // The ledger's AMI, resolved by CloudFormation: a concrete id in each version.
+      machineImage: { getImage: () => ({ imageId: ledger.amiId, osType: windows ? ec2.OperatingSystemType.WINDOWS : ec2.OperatingSystemType.LINUX, userData: ec2.UserData.custom('') }) },
+      userData: ec2.UserData.custom(windows ? `<powershell>\n${script}</powershell>` : script),
+      role,
+      securityGroup,
+      requireImdsv2: true,
+      httpPutResponseHopLimit: props.metadataHopLimit ?? 1,
+      blockDevices: [{
+        deviceName: windows ? '/dev/sda1' : '/dev/xvda',
+        volume: ec2.BlockDeviceVolume.ebs((props.rootVolumeSize ?? Size.gibibytes(windows ? 50 : 8)).toGibibytes(), {
+          encrypted: true,
+          kmsKey: props.rootVolumeKey,
+          volumeType: ec2.EbsDeviceVolumeType.GP3,
+          deleteOnTermination: true,
+        }),
+      }],
+    });
+    const releaseTags: Record<string, string> = {
+      [RELEASE_TAG_KEYS.environment]: props.environmentName,
+      [RELEASE_TAG_KEYS.version]: ledger.version,
+      [RELEASE_TAG_KEYS.commitId]: ledger.commitId,
+      [RELEASE_TAG_KEYS.commitMessage]: ledger.commitMessage,
+      [RELEASE_TAG_KEYS.pipelineExecutionId]: ledger.pipelineExecutionId,
+    };
+    Object.entries(releaseTags).forEach(([key, value]) => Tags.of(launchTemplate).add(key, value));
+    return launchTemplate;
+  }
+
+  private createLoadBalancer(props: RollingAsgDeploymentProps, options: ApplicationLoadBalancerOptions, healthCheck: ResolvedHealthCheck):
+  { loadBalancer: elbv2.ApplicationLoadBalancer; targetGroup: elbv2.ApplicationTargetGroup } {
+    if (Token.isUnresolved(Stack.of(this).region)) {
+      throw new Error(`The load balancer of ${this.node.path} logs access to S3, which needs the stack's region: set env.region on the stack`);
+    }
+    const internetFacing = options.internetFacing ?? true;
+    const loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      internetFacing,
+      vpcSubnets: options.vpcSubnets ?? { subnetType: internetFacing ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      dropInvalidHeaderFields: true,
+    });
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+    });
+    loadBalancer.logAccessLogs(accessLogs);
+    acknowledgeNagFinding(accessLogs, 'AwsSolutions-S1', 'This bucket receives the load balancer\'s access logs; logging access to it would need yet another bucket');
+    const https = options.protocol === ListenerProtocol.HTTPS;
+    const listener = loadBalancer.addListener('Listener', {
+      port: https ? 443 : 80,
+      protocol: https ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
+      certificates: options.certificate ? [options.certificate] : undefined,
+      sslPolicy: https ? elbv2.SslPolicy.RECOMMENDED_TLS : undefined,
+      open: internetFacing,
+    });
+    if (internetFacing) {
+      acknowledgeNagFinding(loadBalancer, 'AwsSolutions-EC23', 'An internet-facing load balancer accepts its listener port from anywhere; the instances accept traffic from it only');
+    }
+    const targetGroup = new elbv2.ApplicationTargetGroup(this, 'Targets', {
+      vpc: props.vpc,
+      port: props.applicationPort,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.INSTANCE,
+      healthCheck: {
+        path: healthCheck.path,
+        healthyHttpCodes: healthCheck.healthyHttpCodes,
+        interval: Duration.seconds(15),
+        healthyThresholdCount: 2,
+      },
+      deregistrationDelay: Duration.seconds(30),
+    });
+    listener.addTargetGroups('Application', { targetGroups: [targetGroup] });
+    return { loadBalancer, targetGroup };
+  }
+
+  private rolloutPolicy(rollout: RolloutOptions, gracePeriod: Duration): autoscaling.UpdatePolicy {
+    const minHealthyPercentage = rollout.minHealthyPercentage ?? 100;
+    const maxHealthyPercentage = rollout.maxHealthyPercentage ?? 200;
+    const bakeTime = rollout.bakeTime ?? Duration.minutes(5);
+    validateRollout({
+      minHealthyPercentage,
+      maxHealthyPercentage,
+      checkpointPercentages: rollout.checkpointPercentages,
+      checkpointDelay: rollout.checkpointDelay,
+      bakeTime,
+      alarmCount: this.rolloutAlarms.length,
+    });
+    return autoscaling.UpdatePolicy.instanceRefresh({
+      strategy: autoscaling.InstanceRefreshStrategy.ROLLING,
+      minHealthyPercentage,
+      maxHealthyPercentage,
+      instanceWarmup: rollout.instanceWarmup ?? gracePeriod,
+      checkpointPercentages: rollout.checkpointPercentages,
+      checkpointDelay: rollout.checkpointDelay,
+      bakeTime,
+      alarms: this.rolloutAlarms,
+    });
+  }
+}
+
+interface Capacity { readonly min: number; readonly max: number; readonly desired?: number }
+interface ResolvedHealthCheck { readonly path: string; readonly healthyHttpCodes: string; readonly gracePeriod: Duration }
+
+function validateNames(props: RollingAsgDeploymentProps): void {
+  for (const [prop, value] of [['applicationName', props.applicationName], ['environmentName', props.environmentName]]) {
+    if (!NAME.test(value)) {
+      throw new Error(`${prop} must be 1 to 32 lowercase letters, digits or '-', starting with a letter, got '${value}'`);
+    }
+  }
+}
+
+function resolveCapacity(props: RollingAsgDeploymentProps): Capacity {
+  const min = props.minCapacity ?? 2;
+  const max = props.maxCapacity ?? Math.max(1, 2 * min);
+  const desired = props.desiredCapacity;
+  const known = [min, max, desired].every((value) => value === undefined || !Token.isUnresolved(value));
+  if (known && (min < 0 || min > max)) {
+    throw new Error(`minCapacity (${min}) must be from 0 to maxCapacity (${max})`);
+  }
+  if (known && desired !== undefined && (desired < min || desired > max)) {
+    throw new Error(`desiredCapacity (${desired}) must be from minCapacity (${min}) to maxCapacity (${max})`);
+  }
+  return { min, max, desired };
+}
+
+function validatePort(port: number): void {
+  if (!Token.isUnresolved(port) && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+    throw new Error(`applicationPort must be an integer from 1 to 65535, got ${port}`);
+  }
+}
+
+function resolveHealthCheck(healthCheck: DeploymentHealthCheck = {}): ResolvedHealthCheck {
+  const path = healthCheck.path ?? '/';
+  if (!Token.isUnresolved(path) && !path.startsWith('/')) {
+    throw new Error(`healthCheck.path must start with '/', got '${path}'`);
+  }
+  return { path, healthyHttpCodes: healthCheck.healthyHttpCodes ?? '200', gracePeriod: healthCheck.gracePeriod ?? Duration.minutes(3) };
+}
+
+/**
+ * Before the first release the ledger names a placeholder AMI, so the group keeps no instances;
+ * the first release's update brings it to capacity.
+ */
+function zeroCapacityUntilFirstRelease(group: autoscaling.AutoScalingGroup, ledger: LedgerReference, capacity: Capacity): void {
+  const resource = group.node.defaultChild as autoscaling.CfnAutoScalingGroup;
+  const untilRelease = (value: number) => Fn.conditionIf(ledger.hasRelease.logicalId, String(value), '0').toString();
+  resource.minSize = untilRelease(capacity.min);
+  resource.maxSize = untilRelease(capacity.max);
+  if (capacity.desired !== undefined) {
+    resource.desiredCapacity = untilRelease(capacity.desired);
+  }
+}
+
+/** Unhealthy targets and the 5xx share of a target group: a release that serves errors rolls back. */
+function targetGroupAlarms(scope: Construct, group: elbv2.IApplicationTargetGroup): cloudwatch.Alarm[] {
+  const metrics = group.metrics;
+  const id = Names.uniqueId(group);
+  const unhealthy = new cloudwatch.Alarm(scope, `UnhealthyTargets${id}`, {
+    alarmDescription: 'Targets failing the health check: fails the rollout and rolls the release back',
+    metric: metrics.unhealthyHostCount({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+    threshold: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    evaluationPeriods: 2,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  const errorRate = new cloudwatch.Alarm(scope, `Target5xxRate${id}`, {
+    alarmDescription: 'More than 5 % of requests answered 5xx by the targets: fails the rollout and rolls the release back',
+    metric: new cloudwatch.MathExpression({
+      expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+      usingMetrics: {
+        errors: metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1), statistic: cloudwatch.Stats.SUM }),
+        requests: metrics.requestCount({ period: Duration.minutes(1), statistic: cloudwatch.Stats.SUM }),
+      },
+      period: Duration.minutes(1),
+    }),
+    threshold: 5,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 2,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  return [unhealthy, errorRate];
+}
+
+/** Fewer than one application process on some instance of the group, from the agent's procstat count. */
+function processDownAlarm(scope: Construct, autoScalingGroupName: string, applicationName: string): cloudwatch.Alarm {
+  return new cloudwatch.Alarm(scope, 'ProcessDown', {
+    alarmDescription: `An instance runs no ${applicationName} process: fails the rollout and rolls the release back`,
+    metric: new cloudwatch.Metric({
+      namespace: AGENT_NAMESPACE,
+      metricName: PROCESS_COUNT_METRIC,
+      dimensionsMap: { AutoScalingGroupName: autoScalingGroupName },
+      statistic: cloudwatch.Stats.MINIMUM,
+      period: Duration.minutes(1),
+    }),
+    threshold: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+    evaluationPeriods: 2,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+}

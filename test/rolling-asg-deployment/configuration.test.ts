@@ -1,0 +1,67 @@
+import { Fn } from 'aws-cdk-lib';
+import { flattenIntrinsics } from '../../scripts/lib/intrinsics';
+import { powerShellSyntaxErrors } from '../../scripts/lib/powershell-syntax';
+import { shellcheck } from '../../scripts/lib/shellcheck';
+import { ImageOperatingSystem } from '../../src';
+import { deploymentStack, onlyOfType } from '../helpers/deployment-stack';
+
+function userData(template: any): string {
+  const encoded = onlyOfType(template, 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData.UserData;
+  return String(flattenIntrinsics(encoded['Fn::Base64']));
+}
+
+describe('RollingAsgDeployment configuration', () => {
+  test('given environment variables, then user data writes them, quoted, to the service\'s environment file and restarts the service', () => {
+    const script = userData(deploymentStack({ environment: { GREETING: 'hello "world"', LOG_LEVEL: 'info' } }).template);
+
+    expect(script).toContain([
+      "cat > \"$environment_file\" <<'ENVIRONMENT'",
+      'IMMUTABLE_SERVERS_ENVIRONMENT="prod"',
+      'IMMUTABLE_SERVERS_CONFIG_PATH="/immutable-servers/web/prod/config"',
+      'GREETING="hello \\"world\\""',
+      'LOG_LEVEL="info"',
+      'ENVIRONMENT',
+    ].join('\n'));
+    expect(script).toContain("environment_file='/etc/web/environment'");
+    expect(script.trimEnd().endsWith('systemctl restart "$service_name"')).toBe(true);
+  });
+
+  test('given a variable from a deploy-time token, then user data carries the reference', () => {
+    const { template } = deploymentStack({ environment: { DATABASE_HOST: Fn.importValue('DatabaseHost') } });
+    const encoded = onlyOfType(template, 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData.UserData;
+
+    expect(JSON.stringify(encoded)).toContain('{"Fn::ImportValue":"DatabaseHost"}');
+  });
+
+  test('given a Linux deployment, then user data fetches the agent configuration from SSM and passes shellcheck', () => {
+    const { template } = deploymentStack({ environment: { GREETING: 'it\'s $HOME' } });
+    const script = userData(template);
+
+    expect(script).toMatch(/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c 'ssm:CFN_REF_WebAgentConfig\w+'/);
+    expect(shellcheck(script)).toEqual([]);
+  });
+
+  test('given the agent configuration, then it ships the application logs and boot log to the environment log group and counts the process', () => {
+    const { template } = deploymentStack();
+    const parameter = Object.values(template.findResources('AWS::SSM::Parameter'))[0];
+    const config = JSON.parse(String(flattenIntrinsics(parameter.Properties.Value)));
+
+    expect(config.logs.logs_collected.files.collect_list.map((entry: any) => entry.file_path)).toEqual(['/var/log/web/**.log', '/var/log/cloud-init-output.log']);
+    expect(config.logs.logs_collected.files.collect_list[0].log_group_name).toMatch(/^CFN_REF_WebLogs/);
+    expect(config.metrics.metrics_collected.procstat).toEqual([{ pattern: '/opt/web', measurement: ['pid_count'] }]);
+    expect(config.metrics.aggregation_dimensions).toEqual([['AutoScalingGroupName']]);
+  });
+
+  test('given a Windows deployment, then user data sets the service\'s registry environment in PowerShell that parses, and restarts it', () => {
+    const { template } = deploymentStack({ operatingSystem: ImageOperatingSystem.WINDOWS, environment: { GREETING: "it's" } });
+    const script = userData(template);
+    const body = script.replace(/^<powershell>\n/, '').replace(/<\/powershell>$/, '');
+
+    expect(script.startsWith('<powershell>\n')).toBe(true);
+    expect(body).toContain("New-ItemProperty -Path 'HKLM:\\SYSTEM\\CurrentControlSet\\Services\\web' -Name 'Environment' -PropertyType MultiString");
+    expect(body).toContain("'GREETING=it''s'");
+    expect(body).toContain('Restart-Service -Name $serviceName');
+    expect(powerShellSyntaxErrors([body])).toEqual([[]]);
+    expect(onlyOfType(template, 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData.BlockDeviceMappings[0]).toMatchObject({ DeviceName: '/dev/sda1', Ebs: { VolumeSize: 50 } });
+  });
+});

@@ -1,0 +1,110 @@
+import { deploymentStack, onlyOfType, resourcesOfType } from '../helpers/deployment-stack';
+
+const LEDGER = '/immutable-servers/web/prod/release';
+
+describe('RollingAsgDeployment release ledger', () => {
+  test('given a deployment, then the stack reads the ledger through SSM-typed parameters whose defaults name it', () => {
+    const parameters = deploymentStack().template.toJSON().Parameters;
+    const byDefault = Object.fromEntries(Object.values<any>(parameters).map((parameter) => [parameter.Default, parameter.Type]));
+
+    expect(byDefault).toMatchObject({
+      [`${LEDGER}/ami`]: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
+      [`${LEDGER}/version`]: 'AWS::SSM::Parameter::Value<String>',
+      [`${LEDGER}/commit-id`]: 'AWS::SSM::Parameter::Value<String>',
+      [`${LEDGER}/commit-message`]: 'AWS::SSM::Parameter::Value<String>',
+      [`${LEDGER}/pipeline-execution-id`]: 'AWS::SSM::Parameter::Value<String>',
+    });
+  });
+
+  test('given a deployment, then the AMI and release parameters reach the launch template image id and the instance and volume tags', () => {
+    const { template } = deploymentStack();
+    const parameters = template.toJSON().Parameters;
+    const parameterFor = (suffix: string) => Object.keys(parameters).find((id) => parameters[id].Default === `${LEDGER}/${suffix}`);
+    const data = onlyOfType(template, 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData;
+
+    expect(data.ImageId).toEqual({ Ref: parameterFor('ami') });
+    expect(data.TagSpecifications.map((spec: any) => spec.ResourceType)).toEqual(['instance', 'volume']);
+    for (const spec of data.TagSpecifications) {
+      expect(spec.Tags).toEqual(expect.arrayContaining([
+        { Key: 'immutable-servers:release-version', Value: { Ref: parameterFor('version') } },
+        { Key: 'immutable-servers:commit-id', Value: { Ref: parameterFor('commit-id') } },
+        { Key: 'immutable-servers:commit-message', Value: { Ref: parameterFor('commit-message') } },
+        { Key: 'immutable-servers:pipeline-execution-id', Value: { Ref: parameterFor('pipeline-execution-id') } },
+        { Key: 'immutable-servers:environment', Value: 'prod' },
+      ]));
+    }
+  });
+
+  test('given two syntheses, then the template is the same and names no AMI: it does not depend on the current release, so a release can reuse it', () => {
+    const first = JSON.stringify(deploymentStack().template.toJSON());
+    const second = JSON.stringify(deploymentStack().template.toJSON());
+
+    expect(first).toBe(second);
+    expect(first).not.toMatch(/ami-[0-9a-f]{8}/);
+  });
+
+  test('given no release yet, then the group has no capacity, and the first release (version no longer "none") brings it to capacity', () => {
+    const { template } = deploymentStack({ minCapacity: 3, maxCapacity: 6 });
+    const group = onlyOfType(template, 'AWS::AutoScaling::AutoScalingGroup').Properties;
+    const [conditionId, condition] = Object.entries<any>(template.toJSON().Conditions)[0];
+    const parameters = template.toJSON().Parameters;
+
+    expect(group.MinSize).toEqual({ 'Fn::If': [conditionId, '3', '0'] });
+    expect(group.MaxSize).toEqual({ 'Fn::If': [conditionId, '6', '0'] });
+    expect(condition).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: expect.any(String) }, 'none'] }] });
+    expect(parameters[condition['Fn::Not'][0]['Fn::Equals'][0].Ref].Default).toBe(`${LEDGER}/version`);
+  });
+
+  test('given a deployment, then a companion ledger stack in the same account and region is deployed first', () => {
+    const { stack, deployment } = deploymentStack();
+
+    expect(deployment.ledgerStack.account).toBe('111111111111');
+    expect(deployment.ledgerStack.region).toBe('eu-west-1');
+    expect(stack.dependencies).toContain(deployment.ledgerStack);
+  });
+
+  test('given the ledger stack, then each ledger parameter is created once, with no update or delete, keeping an existing value', () => {
+    const resources = resourcesOfType(deploymentStack().ledgerTemplate, 'Custom::AWS');
+    const calls = resources.map((resource) => ({
+      create: JSON.parse(resource.Properties.Create['Fn::Join'] ? resource.Properties.Create['Fn::Join'][1].join('') : resource.Properties.Create),
+      update: resource.Properties.Update,
+      delete: resource.Properties.Delete,
+    }));
+
+    expect(calls.map((call) => call.create.parameters.Name)).toEqual([
+      `${LEDGER}/ami`, `${LEDGER}/version`, `${LEDGER}/commit-id`, `${LEDGER}/commit-message`, `${LEDGER}/pipeline-execution-id`,
+    ]);
+    for (const call of calls) {
+      expect(call.create).toMatchObject({ service: 'SSM', action: 'putParameter', ignoreErrorCodesMatching: 'ParameterAlreadyExists' });
+      expect(call.create.parameters.Overwrite).toBe(false);
+      expect(call.update).toBeUndefined();
+      expect(call.delete).toBeUndefined();
+    }
+    expect(calls[0].create.parameters).toMatchObject({ DataType: 'aws:ec2:image', Value: expect.stringMatching(/^\{\{resolve:ssm:\/aws\/service\/ami-amazon-linux-latest\//) });
+    expect(calls.slice(1).map((call) => call.create.parameters.Value)).toEqual(['none', 'none', 'none', 'none']);
+  });
+
+  test('given a parameter prefix, then the ledger and the configuration path live under it', () => {
+    const { deployment } = deploymentStack({ parameterPrefix: '/acme/web-prod' });
+
+    expect(deployment.releaseTarget.amiParameterName).toBe('/acme/web-prod/release/ami');
+    expect(deployment.configParameterPath).toBe('/acme/web-prod/config');
+  });
+
+  test('given a deployment, then the release target names the stack, its environment, ledger and alarms, with no cross-stack export', () => {
+    const { deployment, template } = deploymentStack();
+
+    expect(deployment.releaseTarget).toMatchObject({
+      stackName: 'WebProd',
+      account: '111111111111',
+      region: 'eu-west-1',
+      amiParameterName: `${LEDGER}/ami`,
+      versionParameterName: `${LEDGER}/version`,
+      commitIdParameterName: `${LEDGER}/commit-id`,
+      commitMessageParameterName: `${LEDGER}/commit-message`,
+      pipelineExecutionIdParameterName: `${LEDGER}/pipeline-execution-id`,
+    });
+    expect(deployment.releaseTarget.alarmNames).toHaveLength(deployment.rolloutAlarms.length);
+    expect(JSON.stringify(template.toJSON().Outputs ?? {})).not.toContain('Export');
+  });
+});
