@@ -69,8 +69,9 @@ export class WebProductionStack extends Stack {
       healthCheck: { path: '/health' },
       environment: { LOG_LEVEL: 'info' },
       rollout: { bakeTime: Duration.minutes(10) },
-      // On-call engineers may open a logged session (with MFA); the touched instance is replaced.
-      breakGlass: { principals: [new iam.ArnPrincipal(`arn:aws:iam::${this.account}:role/oncall`)] },
+      // Identities of this account that IAM allows to assume the role, with MFA, may open a logged
+      // session; the touched instance is then replaced.
+      breakGlass: { principals: [new iam.AccountRootPrincipal()] },
     });
   }
 }

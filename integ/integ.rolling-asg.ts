@@ -63,12 +63,11 @@ release.forEach(([name, value], index) => new cr.AwsCustomResource(releaseStack,
   onCreate: {
     service: 'SSM',
     action: 'putParameter',
-    parameters: { Name: name, Value: value, Type: 'String', Overwrite: true, DataType: index === 0 ? 'aws:ec2:image' : 'text' },
+    parameters: { Name: name, Value: value, Type: 'String', Overwrite: true },
     physicalResourceId: cr.PhysicalResourceId.of(name),
   },
   policy: cr.AwsCustomResourcePolicy.fromStatements([
     new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: [releaseStack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.slice(1) })] }),
-    new iam.PolicyStatement({ actions: ['ec2:DescribeImages'], resources: ['*'] }),
   ]),
   installLatestAwsSdk: false,
 }));
@@ -101,7 +100,7 @@ integ.assertions
     Reservations: Match.arrayWith([Match.objectLike({ Instances: Match.arrayWith([Match.objectLike({ ImageId: image.attrImageId })]) })]),
   }));
 integ.assertions
-  .httpApiCall(`${target.url}/index.html`)
+  .httpApiCall(`${deployment.url}/index.html`)
   .expect(ExpectedResult.objectLike({ status: 200 }))
   .waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(20) });
 

@@ -106,6 +106,10 @@ export interface DeploymentHealthCheck {
 /**
  * Who may use the break-glass path, and for how long a touched instance lives on.
  *
+ * The principals must assume the role with MFA (`aws:MultiFactorAuthPresent`): IAM users with an
+ * MFA device, or roles whose own sessions carry MFA. Sessions of federated or chained roles often
+ * do not, and are refused.
+ *
  * Principals assume the break-glass role with MFA and open Session Manager sessions on this
  * environment's instances only, with a session document that logs every session to an encrypted
  * log group. An EventBridge rule on CloudTrail's `StartSession` (which needs a trail logging in
@@ -122,6 +126,13 @@ export interface BreakGlassOptions {
    * @default Duration.minutes(30)
    */
   readonly taintGracePeriod?: Duration;
+
+  /**
+   * How long session logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly sessionLogRetention?: logs.RetentionDays;
 }
 
 /**
@@ -144,14 +155,14 @@ export interface ReleaseTarget {
   readonly commitMessageParameterName: string;
   /** Ledger parameter naming the pipeline execution that released. */
   readonly pipelineExecutionIdParameterName: string;
-  /** Names of the alarms that roll a release back. */
+  /** Names of the alarms that roll a release back (literal names, usable from any stack). */
   readonly alarmNames: string[];
   /**
-   * URL of the load balancer.
+   * SSM parameter in the environment's account and region holding the load balancer's URL.
    *
    * @default - no load balancer created by the deployment
    */
-  readonly url?: string;
+  readonly urlParameterName?: string;
 }
 
 /**
@@ -197,7 +208,7 @@ export interface RollingAsgDeploymentProps {
   /**
    * Most instances.
    *
-   * @default - twice minCapacity
+   * @default - twice minCapacity, and at least 1
    */
   readonly maxCapacity?: number;
 
@@ -245,15 +256,16 @@ export interface RollingAsgDeploymentProps {
   readonly rootVolumeSize?: Size;
 
   /**
-   * Customer-managed key of the root volume (the Auto Scaling service-linked role must be allowed
-   * to use it).
+   * Customer-managed key of the root volume. The key policy of a key created in the same stack
+   * lets the Auto Scaling service-linked role use it; for an imported key, its owner must allow that.
    *
    * @default - the account's default EBS key
+   * @see https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
    */
   readonly rootVolumeKey?: kms.IKey;
 
   /**
-   * Instance metadata hop limit; raise to 2 only for containers that call IMDS.
+   * Instance metadata hop limit, 1 to 64; raise to 2 only for containers that call IMDS.
    *
    * @default 1
    */
@@ -267,10 +279,11 @@ export interface RollingAsgDeploymentProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * Command-line pattern of the application's process, counted by the CloudWatch agent for the
-   * "process down" alarm.
+   * Command-line pattern (a regular expression) of the application's process, counted by the
+   * CloudWatch agent for the "process down" alarm. The default matches a start command that runs
+   * from the install folder.
    *
-   * @default - the install folder: `/opt/<name>` on Linux, `<name>` on Windows
+   * @default - `/opt/<name>/` on Linux, `Program Files\\<name>\\` on Windows
    */
   readonly processPattern?: string;
 
@@ -282,7 +295,8 @@ export interface RollingAsgDeploymentProps {
   readonly breakGlass?: BreakGlassOptions;
 
   /**
-   * Prefix of the environment's ledger and configuration parameters.
+   * Prefix of the environment's ledger and configuration parameters: `/`-separated letters,
+   * digits, `_`, `.` and `-`, starting with `/`, not ending with one.
    *
    * @default `/immutable-servers/<applicationName>/<environmentName>`
    */
@@ -323,7 +337,7 @@ const NAME = /^[a-z][a-z0-9-]{0,31}$/;
  *   healthCheck: { path: '/health' },
  * });
  */
-export class RollingAsgDeployment extends Construct {
+export class RollingAsgDeployment extends Construct implements ec2.IConnectable, iam.IGrantable {
   /** The Auto Scaling group. */
   public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   /** The launch template; each release is one version of it. */
@@ -334,8 +348,14 @@ export class RollingAsgDeployment extends Construct {
   public readonly instanceRole: iam.IRole;
   /** The environment's log group. */
   public readonly logGroup: logs.ILogGroup;
-  /** The alarms that fail a rollout: built-in and your own. */
-  public readonly rolloutAlarms: cloudwatch.IAlarm[];
+  /** The instances' role, to grant them access to more (`grant*` methods of other resources). */
+  public readonly grantPrincipal: iam.IPrincipal;
+  /**
+   * URL of the load balancer, for use in this stack (other stacks read `releaseTarget.urlParameterName`).
+   *
+   * @default - no load balancer created by the deployment
+   */
+  public readonly url?: string;
   /** The load balancer, when the deployment created one. */
   public readonly loadBalancer?: elbv2.ApplicationLoadBalancer;
   /** The SSM parameter path instances may read for fast-changing configuration. */
@@ -360,14 +380,18 @@ export class RollingAsgDeployment extends Construct {
   /** The companion stack holding the ledger; deploy it before this one (CDK orders it). */
   public readonly ledgerStack: Stack;
 
+  private readonly alarms: cloudwatch.IAlarm[];
+
   constructor(scope: Construct, id: string, props: RollingAsgDeploymentProps) {
     super(scope, id);
     validateNames(props);
+    validateHopLimit(props.metadataHopLimit);
     const operatingSystem = props.operatingSystem ?? ImageOperatingSystem.LINUX;
     const capacity = resolveCapacity(props);
     validatePort(props.applicationPort);
     const healthCheck = resolveHealthCheck(props.healthCheck);
     const prefix = props.parameterPrefix ?? `/immutable-servers/${props.applicationName}/${props.environmentName}`;
+    validateParameterPrefix(prefix);
     this.configParameterPath = `${prefix}/config`;
     const ledgerNames = ledgerParameterNames(`${prefix}/release`);
     this.ledgerStack = this.createLedgerStack(ledgerNames);
@@ -386,6 +410,7 @@ export class RollingAsgDeployment extends Construct {
 
     const role = this.createInstanceRole(props);
     this.instanceRole = role;
+    this.grantPrincipal = role;
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -398,10 +423,12 @@ export class RollingAsgDeployment extends Construct {
         operatingSystem,
         serviceName: props.applicationName,
         logGroupName: this.logGroup.logGroupName,
-        processPattern: props.processPattern ?? (operatingSystem === ImageOperatingSystem.WINDOWS ? props.applicationName : `/opt/${props.applicationName}`),
+        processPattern: props.processPattern
+          ?? (operatingSystem === ImageOperatingSystem.WINDOWS ? `Program Files\\\\${props.applicationName}\\\\` : `/opt/${props.applicationName}/`),
       })),
     });
     agentConfig.grantRead(role);
+    restrictParameterReads(role, [this.configParameterPath, agentConfig.parameterArn]);
 
     this.scalingEvents = new sns.Topic(this, 'ScalingEvents', { enforceSSL: true });
     this.launchTemplate = this.createLaunchTemplate(props, operatingSystem, ledger, securityGroup, role, agentConfig.parameterName);
@@ -410,13 +437,21 @@ export class RollingAsgDeployment extends Construct {
       ? this.createLoadBalancer(props, loadBalancing._applicationLoadBalancer, healthCheck)
       : undefined;
     this.loadBalancer = created?.loadBalancer;
-    // Alarms exist before the group: its update policy names them.
-    this.rolloutAlarms = [
-      ...created ? targetGroupAlarms(this, created.targetGroup) : [],
-      processDownAlarm(this, autoScalingGroupName, props.applicationName),
-      ...props.rollout?.alarms ?? [],
-    ];
+    this.url = created && `${loadBalancing._applicationLoadBalancer?.protocol === ListenerProtocol.HTTPS ? 'https' : 'http'}://${created.loadBalancer.loadBalancerDnsName}`;
+    const urlParameter = this.url === undefined ? undefined : new ssm.StringParameter(this, 'Url', {
+      parameterName: `${prefix}/url`,
+      description: `URL of ${props.applicationName} in ${props.environmentName}`,
+      stringValue: this.url,
+    });
     const targetGroups = [...loadBalancing._targetGroups, ...created ? [created.targetGroup] : []];
+    // Alarms exist before the group: its update policy names them. Their names are literal (from
+    // the group's), so that a release workflow in any stack or account can watch them.
+    const builtInAlarms = [
+      ...targetGroups.flatMap((group, index) => targetGroupAlarms(this, group, `${autoScalingGroupName}-targets${index + 1}`, healthCheck.gracePeriod)),
+      processDownAlarm(this, autoScalingGroupName, props.applicationName),
+    ];
+    this.alarms = [...builtInAlarms.map(({ alarm }) => alarm), ...props.rollout?.alarms ?? []];
+    const alarmNames = [...builtInAlarms.map(({ name }) => name), ...(props.rollout?.alarms ?? []).map((alarm) => alarm.alarmName)];
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Group', {
       vpc: props.vpc,
       vpcSubnets,
@@ -447,6 +482,7 @@ export class RollingAsgDeployment extends Construct {
         environmentName: props.environmentName,
         principals: props.breakGlass.principals,
         taintGracePeriod: props.breakGlass.taintGracePeriod,
+        sessionLogRetention: props.breakGlass.sessionLogRetention,
       });
       this.breakGlassRole = breakGlass.role;
       this.breakGlassStartSessionCommand = breakGlass.startSessionCommand;
@@ -461,9 +497,14 @@ export class RollingAsgDeployment extends Construct {
       commitIdParameterName: ledgerNames.commitId,
       commitMessageParameterName: ledgerNames.commitMessage,
       pipelineExecutionIdParameterName: ledgerNames.pipelineExecutionId,
-      alarmNames: this.rolloutAlarms.map((alarm) => alarm.alarmName),
-      url: this.loadBalancer && `${props.loadBalancing?._applicationLoadBalancer?.protocol === ListenerProtocol.HTTPS ? 'https' : 'http'}://${this.loadBalancer.loadBalancerDnsName}`,
+      alarmNames,
+      urlParameterName: urlParameter && `${prefix}/url`,
     };
+  }
+
+  /** The alarms that fail a rollout: built-in and your own. */
+  public get rolloutAlarms(): cloudwatch.IAlarm[] {
+    return [...this.alarms];
   }
 
   /** Adds a statement to the instances' role. */
@@ -541,6 +582,9 @@ export class RollingAsgDeployment extends Construct {
         }),
       }],
     });
+    if (props.rootVolumeKey instanceof kms.Key) {
+      allowAutoScalingToUseKey(props.rootVolumeKey);
+    }
     const releaseTags: Record<string, string> = {
       [RELEASE_TAG_KEYS.environment]: props.environmentName,
       [RELEASE_TAG_KEYS.version]: ledger.version,
@@ -610,7 +654,7 @@ export class RollingAsgDeployment extends Construct {
       checkpointPercentages: rollout.checkpointPercentages,
       checkpointDelay: rollout.checkpointDelay,
       bakeTime,
-      alarmCount: this.rolloutAlarms.length,
+      alarmCount: this.alarms.length,
     });
     return autoscaling.UpdatePolicy.instanceRefresh({
       strategy: autoscaling.InstanceRefreshStrategy.ROLLING,
@@ -620,12 +664,14 @@ export class RollingAsgDeployment extends Construct {
       checkpointPercentages: rollout.checkpointPercentages,
       checkpointDelay: rollout.checkpointDelay,
       bakeTime,
-      alarms: this.rolloutAlarms,
+      alarms: this.alarms,
     });
   }
 }
 
 interface Capacity { readonly min: number; readonly max: number; readonly desired?: number }
+/** An alarm and its literal name, which other stacks and accounts can use without a reference. */
+interface NamedAlarm { readonly alarm: cloudwatch.Alarm; readonly name: string }
 interface ResolvedHealthCheck { readonly path: string; readonly healthyHttpCodes: string; readonly gracePeriod: Duration }
 
 function validateNames(props: RollingAsgDeploymentProps): void {
@@ -678,19 +724,27 @@ function zeroCapacityUntilFirstRelease(group: autoscaling.AutoScalingGroup, ledg
   }
 }
 
-/** Unhealthy targets and the 5xx share of a target group: a release that serves errors rolls back. */
-function targetGroupAlarms(scope: Construct, group: elbv2.IApplicationTargetGroup): cloudwatch.Alarm[] {
-  const metrics = group.metrics;
+/**
+ * Unhealthy targets and the 5xx share of a target group: a release that serves errors rolls back.
+ * Unhealthy targets must last longer than the health check grace period plus a minute, so that a
+ * new instance that is still starting does not fail a healthy release.
+ */
+function targetGroupAlarms(scope: Construct, group: elbv2.IApplicationTargetGroup, alarmNamePrefix: string, gracePeriod: Duration): NamedAlarm[] {
+  const metrics = targetGroupMetrics(group);
   const id = Names.uniqueId(group);
+  const unhealthyName = `${alarmNamePrefix}-unhealthy`;
   const unhealthy = new cloudwatch.Alarm(scope, `UnhealthyTargets${id}`, {
+    alarmName: unhealthyName,
     alarmDescription: 'Targets failing the health check: fails the rollout and rolls the release back',
     metric: metrics.unhealthyHostCount({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
     threshold: 1,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    evaluationPeriods: 2,
+    evaluationPeriods: Math.max(2, Math.ceil(gracePeriod.toSeconds() / 60) + 1),
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
+  const errorRateName = `${alarmNamePrefix}-5xx-rate`;
   const errorRate = new cloudwatch.Alarm(scope, `Target5xxRate${id}`, {
+    alarmName: errorRateName,
     alarmDescription: 'More than 5 % of requests answered 5xx by the targets: fails the rollout and rolls the release back',
     metric: new cloudwatch.MathExpression({
       expression: 'IF(requests > 0, 100 * errors / requests, 0)',
@@ -705,12 +759,23 @@ function targetGroupAlarms(scope: Construct, group: elbv2.IApplicationTargetGrou
     evaluationPeriods: 2,
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
-  return [unhealthy, errorRate];
+  return [{ alarm: unhealthy, name: unhealthyName }, { alarm: errorRate, name: errorRateName }];
+}
+
+/** A target group's metrics, which need the load balancer it serves: imported groups must name it. */
+function targetGroupMetrics(group: elbv2.IApplicationTargetGroup): elbv2.IApplicationTargetGroupMetrics {
+  try {
+    return group.metrics;
+  } catch (error) {
+    throw new Error(`Target group ${group.node.path} needs its load balancer for the rollback alarms: import it with loadBalancerArns (${(error as Error).message})`);
+  }
 }
 
 /** Fewer than one application process on some instance of the group, from the agent's procstat count. */
-function processDownAlarm(scope: Construct, autoScalingGroupName: string, applicationName: string): cloudwatch.Alarm {
-  return new cloudwatch.Alarm(scope, 'ProcessDown', {
+function processDownAlarm(scope: Construct, autoScalingGroupName: string, applicationName: string): NamedAlarm {
+  const name = `${autoScalingGroupName}-process-down`;
+  const alarm = new cloudwatch.Alarm(scope, 'ProcessDown', {
+    alarmName: name,
     alarmDescription: `An instance runs no ${applicationName} process: fails the rollout and rolls the release back`,
     metric: new cloudwatch.Metric({
       namespace: AGENT_NAMESPACE,
@@ -724,4 +789,57 @@ function processDownAlarm(scope: Construct, autoScalingGroupName: string, applic
     evaluationPeriods: 2,
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
+  return { alarm, name };
+}
+
+function validateHopLimit(hopLimit: number | undefined): void {
+  if (hopLimit !== undefined && !Token.isUnresolved(hopLimit) && (!Number.isInteger(hopLimit) || hopLimit < 1 || hopLimit > 64)) {
+    throw new Error(`metadataHopLimit must be an integer from 1 to 64, got ${hopLimit}`);
+  }
+}
+
+function validateParameterPrefix(prefix: string): void {
+  if (!Token.isUnresolved(prefix) && !/^(\/[A-Za-z0-9_.-]+)+$/.test(prefix)) {
+    throw new Error(`parameterPrefix must be /-separated letters, digits, '_', '.' and '-', starting with '/' and not ending with one, got '${prefix}'`);
+  }
+}
+
+/**
+ * The Systems Manager core policy lets instances read every parameter in the account; this keeps
+ * an environment's instances to their own configuration path, their agent configuration and the
+ * CloudWatch agent's own parameters, whatever else is allowed.
+ */
+function restrictParameterReads(role: iam.Role, allowed: string[]): void {
+  const stack = Stack.of(role);
+  const parameterArn = (pathOrArn: string) => pathOrArn.startsWith('/')
+    ? stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${pathOrArn.slice(1)}/*` })
+    : pathOrArn;
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    effect: iam.Effect.DENY,
+    actions: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath', 'ssm:GetParameterHistory'],
+    notResources: [...allowed.map(parameterArn), stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: 'AmazonCloudWatch-*' })],
+  }));
+}
+
+/**
+ * The Auto Scaling service-linked role launches the instances, so it must use the root volume's
+ * key, as AWS documents for customer managed keys.
+ *
+ * @see https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
+ */
+function allowAutoScalingToUseKey(key: kms.Key): void {
+  const autoScaling = new iam.ArnPrincipal(Stack.of(key).formatArn({
+    service: 'iam', region: '', resource: 'role', resourceName: 'aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling',
+  }));
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    principals: [autoScaling],
+    actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+    resources: ['*'],
+  }));
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    principals: [autoScaling],
+    actions: ['kms:CreateGrant'],
+    resources: ['*'],
+    conditions: { Bool: { 'kms:GrantIsForAWSResource': true } },
+  }));
 }

@@ -5,8 +5,9 @@ import { windowsServiceEnvironmentRegistryPath } from './windows-service-scripts
 
 /**
  * What an instance of an environment does at boot: nothing is installed, only configuration that
- * differs per environment is written, the CloudWatch agent fetches its configuration, and the
- * service is restarted so that it reads what was written.
+ * differs per environment is written and the CloudWatch agent fetches its configuration. On Linux
+ * the service starts after user data; Windows starts services before user data runs, so there the
+ * service is restarted to read its environment.
  */
 export interface InstanceConfiguration {
   readonly operatingSystem: ImageOperatingSystem;
@@ -55,8 +56,8 @@ function renderLinux({ serviceName, environment, agentConfigParameterName }: Ins
     'chown root:"$service_name" "$environment_file"',
     'chmod 0640 "$environment_file"',
     `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c 'ssm:${agentConfigParameterName}'`,
-    // The service may have started before this script ran; restart it so it reads the file.
-    'systemctl restart "$service_name"',
+    // No restart: the image orders the service after cloud-final, so it starts once this script
+    // is done, with the file above (a restart here would wait on this script and never return).
     '',
   ].join('\n');
 }

@@ -8,11 +8,11 @@ import { acknowledgeNagFinding } from './nag-acknowledgement';
 export const NO_RELEASE = 'none';
 
 /**
- * The AMI the ledger names before the first release. `aws:ec2:image` parameters only accept an
- * existing image, so a public one stands in; no instance launches from it, as the group has no
- * capacity until the first release.
+ * The public parameter whose AMI the ledger names before the first release. The environment's
+ * parameter type accepts only an AMI id, so a real one stands in; no instance launches from it, as
+ * the group has no capacity until the first release.
  */
-const PLACEHOLDER_AMI = '{{resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64}}';
+const PLACEHOLDER_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
 
 /** The parameters of one environment's ledger, under its prefix. */
 export interface LedgerParameterNames {
@@ -42,26 +42,34 @@ export function ledgerParameterNames(prefix: string): LedgerParameterNames {
 export class ReleaseLedger extends Construct {
   constructor(scope: Construct, id: string, names: LedgerParameterNames) {
     super(scope, id);
-    const initialValues: Array<[string, string, string]> = [
-      [names.ami, PLACEHOLDER_AMI, 'aws:ec2:image'],
-      [names.version, NO_RELEASE, 'text'],
-      [names.commitId, NO_RELEASE, 'text'],
-      [names.commitMessage, NO_RELEASE, 'text'],
-      [names.pipelineExecutionId, NO_RELEASE, 'text'],
+    // Resolved by CloudFormation as a stack parameter, which custom resource properties are not
+    // documented to be for dynamic references.
+    const placeholderAmi = new CfnParameter(this, 'PlaceholderAmi', {
+      type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
+      default: PLACEHOLDER_AMI_PARAMETER,
+      description: 'The AMI the ledger names until the first release; no instance runs it',
+    }).valueAsString;
+    const initialValues: Array<[string, string]> = [
+      [names.ami, placeholderAmi],
+      [names.version, NO_RELEASE],
+      [names.commitId, NO_RELEASE],
+      [names.commitMessage, NO_RELEASE],
+      [names.pipelineExecutionId, NO_RELEASE],
     ];
     const stack = Stack.of(this);
     const parameterArns = initialValues.map(([name]) => stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') }));
     const policy = cr.AwsCustomResourcePolicy.fromStatements([
       new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: parameterArns }),
-      // Systems Manager checks that an aws:ec2:image value is an image the caller can describe.
-      new iam.PolicyStatement({ actions: ['ec2:DescribeImages'], resources: ['*'] }),
     ]);
-    initialValues.forEach(([name, value, dataType], index) => {
+    initialValues.forEach(([name, value], index) => {
       new cr.AwsCustomResource(this, `Parameter${index}`, {
         onCreate: {
           service: 'SSM',
           action: 'putParameter',
-          parameters: { Name: name, Value: value, Type: 'String', DataType: dataType, Overwrite: false, Description: 'Release ledger: written by releases only' },
+          // Data type text, not aws:ec2:image: Systems Manager validates aws:ec2:image values after
+          // PutParameter returns and drops invalid ones, so a stack (or a release) could resolve the
+          // parameter before it exists. The environment's parameter type checks that it is an AMI id.
+          parameters: { Name: name, Value: value, Type: 'String', DataType: 'text', Overwrite: false, Description: 'Release ledger: written by releases only' },
           physicalResourceId: cr.PhysicalResourceId.of(name),
           // The environment existed before (its ledger stack was replaced): keep what it runs.
           ignoreErrorCodesMatching: 'ParameterAlreadyExists',
@@ -112,8 +120,6 @@ export class LedgerReference extends Construct {
 export function acknowledgeLedgerProviderFindings(ledgerStack: Stack): void {
   acknowledgeNagFinding(ledgerStack, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
     'The AwsCustomResource provider that creates the ledger once writes only its own logs with the AWS-managed basic execution policy');
-  acknowledgeNagFinding(ledgerStack, 'AwsSolutions-IAM5[Resource::*]',
-    'Systems Manager validates aws:ec2:image parameter values with ec2:DescribeImages, which supports no resource-level permissions');
   acknowledgeNagFinding(ledgerStack, 'AwsSolutions-L1',
     'The AwsCustomResource provider runtime is chosen by aws-cdk-lib, which moves it to newer Node.js runtimes as it is upgraded');
 }

@@ -94,7 +94,9 @@ export function renderServiceInstallScript(install: ServiceInstall): string {
     '[Unit]',
     `Description=${serviceName} (installed by cdk-immutable-servers)`,
     'Wants=network-online.target',
-    'After=network-online.target',
+    // After user data (cloud-final), which writes each environment's configuration: the service
+    // starts once, with it. User data must therefore never start or restart the service itself.
+    'After=network-online.target cloud-final.service',
     '',
     '[Service]',
     `User=${serviceName}`,

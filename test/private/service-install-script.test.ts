@@ -27,6 +27,10 @@ describe('renderServiceInstallScript', () => {
     expect(script).toContain('systemctl enable "$service_name"');
   });
 
+  test('given an install, then the service starts after user data (cloud-final), which writes each environment\'s configuration', () => {
+    expect(renderServiceInstallScript(install)).toContain('\nAfter=network-online.target cloud-final.service\n');
+  });
+
   test('given a start command with a percent sign, then it is escaped from systemd specifier expansion', () => {
     const script = renderServiceInstallScript({ ...install, startCommand: '/opt/web/bin/server --cpu-limit 50% --home %h' });
 

@@ -1,5 +1,6 @@
 import { Size, aws_kms as kms } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import { DeploymentLoadBalancing } from '../../src';
 import { deploymentStack, onlyOfType, resourcesOfType } from '../helpers/deployment-stack';
 
 describe('RollingAsgDeployment instances', () => {
@@ -49,11 +50,38 @@ describe('RollingAsgDeployment instances', () => {
     });
   });
 
-  test('given any load balancing, then the security group opens no SSH port', () => {
-    const groups = resourcesOfType(deploymentStack().template, 'AWS::EC2::SecurityGroup');
-    const ingress = groups.flatMap((group) => group.Properties.SecurityGroupIngress ?? []);
+  test.each([
+    ['no load balancing', () => DeploymentLoadBalancing.none()],
+    ['a load balancer', () => DeploymentLoadBalancing.applicationLoadBalancer()],
+  ])('given %s, then no security group rule opens the SSH port', (_case, loadBalancing) => {
+    const { template } = deploymentStack({ loadBalancing: loadBalancing() });
+    const inline = resourcesOfType(template, 'AWS::EC2::SecurityGroup').flatMap((group) => group.Properties.SecurityGroupIngress ?? []);
+    const separate = resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress').map((rule) => rule.Properties);
 
-    expect(ingress.filter((rule: any) => rule.FromPort <= 22 && rule.ToPort >= 22)).toEqual([]);
+    expect([...inline, ...separate].filter((rule: any) => rule.FromPort <= 22 && rule.ToPort >= 22)).toEqual([]);
+  });
+
+  test('given any configuration, then the role may not read parameters outside its configuration path and agent configuration', () => {
+    const { template } = deploymentStack();
+    const statements = resourcesOfType(template, 'AWS::IAM::Policy').flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    const deny = statements.find((statement) => statement.Effect === 'Deny');
+
+    expect(deny.Action).toEqual(['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath', 'ssm:GetParameterHistory']);
+    expect(JSON.stringify(deny.NotResource)).toContain(':parameter/immutable-servers/web/prod/config/*');
+    expect(JSON.stringify(deny.NotResource)).toContain(':parameter/AmazonCloudWatch-*');
+    expect(deny.NotResource).toHaveLength(3);
+  });
+
+  test('given a root volume key from the same stack, then its policy lets the Auto Scaling service-linked role use it and create grants for AWS resources', () => {
+    const { template } = deploymentStack({}, (stack) => ({ rootVolumeKey: new kms.Key(stack, 'VolumeKey') }));
+    const statements = onlyOfType(template, 'AWS::KMS::Key').Properties.KeyPolicy.Statement;
+    const forAutoScaling = statements.filter((statement: any) => JSON.stringify(statement.Principal).includes('AWSServiceRoleForAutoScaling'));
+
+    expect(forAutoScaling.map((statement: any) => statement.Action)).toEqual([
+      ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+      'kms:CreateGrant',
+    ]);
+    expect(forAutoScaling[1].Condition).toEqual({ Bool: { 'kms:GrantIsForAWSResource': true } });
   });
 
   test('given defaults, then the environment has a log group kept for a month', () => {

@@ -1,3 +1,5 @@
+import { Stack, aws_ssm as ssm } from 'aws-cdk-lib';
+import { DeploymentLoadBalancing } from '../../src';
 import { deploymentStack, onlyOfType, resourcesOfType } from '../helpers/deployment-stack';
 
 const LEDGER = '/immutable-servers/web/prod/release';
@@ -80,8 +82,20 @@ describe('RollingAsgDeployment release ledger', () => {
       expect(call.update).toBeUndefined();
       expect(call.delete).toBeUndefined();
     }
-    expect(calls[0].create.parameters).toMatchObject({ DataType: 'aws:ec2:image', Value: expect.stringMatching(/^\{\{resolve:ssm:\/aws\/service\/ami-amazon-linux-latest\//) });
+    expect(calls.every((call) => call.create.parameters.DataType === 'text')).toBe(true);
     expect(calls.slice(1).map((call) => call.create.parameters.Value)).toEqual(['none', 'none', 'none', 'none']);
+  });
+
+  test('given the ledger stack, then its AMI starts as a public Amazon Linux AMI, resolved by CloudFormation as a stack parameter', () => {
+    const { ledgerTemplate } = deploymentStack();
+    const [placeholderId, placeholder] = Object.entries<any>(ledgerTemplate.toJSON().Parameters).find(([id]) => id.includes('PlaceholderAmi'))!;
+    const amiCall = resourcesOfType(ledgerTemplate, 'Custom::AWS')[0].Properties.Create;
+
+    expect(placeholder).toMatchObject({
+      Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
+      Default: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+    });
+    expect(JSON.stringify(amiCall)).toContain(`{"Ref":"${placeholderId}"}`);
   });
 
   test('given a parameter prefix, then the ledger and the configuration path live under it', () => {
@@ -106,5 +120,21 @@ describe('RollingAsgDeployment release ledger', () => {
     });
     expect(deployment.releaseTarget.alarmNames).toHaveLength(deployment.rolloutAlarms.length);
     expect(JSON.stringify(template.toJSON().Outputs ?? {})).not.toContain('Export');
+  });
+});
+
+describe('RollingAsgDeployment release target across accounts', () => {
+  test('given a stack in another account that reads the release target, then both synthesize with no cross-stack export or import', () => {
+    const { app, deployment, stack } = deploymentStack({ loadBalancing: DeploymentLoadBalancing.applicationLoadBalancer() });
+    const pipeline = new Stack(app, 'Pipeline', { env: { account: '222222222222', region: 'eu-west-1' } });
+    const target = deployment.releaseTarget;
+    new ssm.StringParameter(pipeline, 'Target', {
+      stringValue: [target.stackName, target.account, target.region, target.amiParameterName, target.urlParameterName!, ...target.alarmNames].join(','),
+    });
+
+    const assembly = app.synth();
+
+    expect(JSON.stringify(assembly.getStackByName(stack.stackName).template)).not.toContain('Export');
+    expect(JSON.stringify(assembly.getStackByName('Pipeline').template)).not.toContain('Fn::ImportValue');
   });
 });

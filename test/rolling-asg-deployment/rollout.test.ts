@@ -43,6 +43,33 @@ describe('RollingAsgDeployment rollout', () => {
     expect(deployment.rolloutAlarms).toHaveLength(3);
   });
 
+  test('given a load balancer, then the unhealthy-targets alarm outlasts the health check grace period, and the 5xx alarm is a rate of requests', () => {
+    const { template } = deploymentStack({ loadBalancing: DeploymentLoadBalancing.applicationLoadBalancer(), healthCheck: { gracePeriod: Duration.minutes(5) } });
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map((alarm) => alarm.Properties);
+    const unhealthy = alarms.find((alarm) => alarm.MetricName === 'UnHealthyHostCount');
+    const errorRate = alarms.find((alarm) => alarm.Metrics !== undefined);
+
+    expect(unhealthy).toMatchObject({ Namespace: 'AWS/ApplicationELB', Statistic: 'Maximum', Threshold: 1, EvaluationPeriods: 6, Period: 60 });
+    expect(unhealthy.Dimensions.map((dimension: any) => dimension.Name).sort()).toEqual(['LoadBalancer', 'TargetGroup']);
+    expect(errorRate.Metrics[0].Expression).toBe('IF(requests > 0, 100 * errors / requests, 0)');
+    const metricNames = errorRate.Metrics.slice(1).map((metric: any) => metric.MetricStat.Metric.MetricName);
+    expect(metricNames.sort()).toEqual(['HTTPCode_Target_5XX_Count', 'RequestCount']);
+    expect(errorRate).toMatchObject({ Threshold: 5, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  test('given alarms, then each has a literal name a release workflow in another account can watch, and rolloutAlarms is a copy', () => {
+    const { deployment } = deploymentStack({ loadBalancing: DeploymentLoadBalancing.applicationLoadBalancer() });
+    const group = 'WebProd-Web-';
+
+    expect(deployment.releaseTarget.alarmNames).toEqual([
+      expect.stringMatching(new RegExp(`^${group}\\w+-targets1-unhealthy$`)),
+      expect.stringMatching(new RegExp(`^${group}\\w+-targets1-5xx-rate$`)),
+      expect.stringMatching(new RegExp(`^${group}\\w+-process-down$`)),
+    ]);
+    deployment.rolloutAlarms.pop();
+    expect(deployment.rolloutAlarms).toHaveLength(3);
+  });
+
   test('given the process down alarm, then it watches the agent\'s process count of this group, at least one per instance', () => {
     const alarm = resourcesOfType(deploymentStack().template, 'AWS::CloudWatch::Alarm')[0].Properties;
     const group = onlyOfType(deploymentStack().template, 'AWS::AutoScaling::AutoScalingGroup').Properties;
@@ -67,7 +94,7 @@ describe('RollingAsgDeployment rollout', () => {
     expect(preferences.AlarmSpecification.Alarms).toEqual([{ Ref: expect.stringMatching(/^WebProcessDown/) }, 'web-prod-latency']);
   });
 
-  test('given the rollout evidence the design relies on, then the image id comes from the ledger parameter and the group rolls out by instance refresh with alarms', () => {
+  test('given the template facts the rollback argument of docs/research/release-rollback.md needs, then the image id comes from the ledger parameter and the group rolls out by instance refresh with alarms', () => {
     // docs/research/release-rollback.md: a failed instance refresh rolls the stack back, and the
     // rollback restores the group's previous configuration, i.e. its previous launch template
     // version with the previously resolved AMI id. These are the template facts that argument needs.
