@@ -44,7 +44,10 @@ describe('RollingAsgDeployment rollout', () => {
   });
 
   test('given a load balancer, then the unhealthy-targets alarm outlasts the health check grace period, and the 5xx alarm is a rate of requests', () => {
-    const { template } = deploymentStack({ loadBalancing: DeploymentLoadBalancing.applicationLoadBalancer(), healthCheck: { gracePeriod: Duration.minutes(5) } });
+    const { template } = deploymentStack({
+      loadBalancing: DeploymentLoadBalancing.applicationLoadBalancer(),
+      healthCheck: { gracePeriod: Duration.minutes(5) },
+    });
     const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map((alarm) => alarm.Properties);
     const unhealthy = alarms.find((alarm) => alarm.MetricName === 'UnHealthyHostCount');
     const errorRate = alarms.find((alarm) => alarm.Metrics !== undefined);
