@@ -1,7 +1,8 @@
 import * as path from 'path';
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import { App, Duration, RemovalPolicy, Stack, aws_imagebuilder as imagebuilder, aws_s3 as s3, aws_s3_assets as assets } from 'aws-cdk-lib';
-import { ApplicationImageRecipe, ArtifactFormat, ImageBuildStep } from '../src';
+import { App, Duration, Stack, aws_imagebuilder as imagebuilder } from 'aws-cdk-lib';
+import { ImageBuildStep } from '../src';
+import { buildImageOnce, helloArtifact, helloRecipe } from './helpers/hello-image';
 
 /**
  * Bakes a static web page served by Python's http.server into AMIs, building two images during
@@ -15,30 +16,17 @@ import { ApplicationImageRecipe, ArtifactFormat, ImageBuildStep } from '../src';
 const app = new App();
 const stack = new Stack(app, 'ImageRecipeInteg');
 
-const artifact = new assets.Asset(stack, 'HelloApp', { path: path.join(__dirname, 'fixtures', 'hello-app.tar.gz') });
-const recipe = new ApplicationImageRecipe(stack, 'HelloImage', {
+const artifact = helloArtifact(stack, 'HelloApp');
+const recipe = helloRecipe(stack, 'HelloImage', artifact, {
   applicationName: 'hello',
-  artifact: { bucket: artifact.bucket, key: artifact.s3ObjectKey, format: ArtifactFormat.TAR },
-  startCommand: '/usr/bin/python3 -m http.server 8080 --directory /opt/hello',
   healthCheck: { port: 8080, path: '/index.html', timeout: Duration.minutes(1) },
   amiTags: { IntegTest: 'image-recipe' },
-  buildLogRetention: Duration.days(1),
 });
-(recipe.buildLogsBucket.node.defaultChild as s3.CfnBucket).applyRemovalPolicy(RemovalPolicy.DESTROY);
+const image = buildImageOnce(stack, 'Image', recipe);
 
-// An image resource builds once, during the deploy, from the recipe's own configurations.
-const image = new imagebuilder.CfnImage(stack, 'Image', {
-  imageRecipeArn: recipe.imageRecipeArn,
-  infrastructureConfigurationArn: recipe.infrastructureConfigurationArn,
-  distributionConfigurationArn: recipe.distributionConfigurationArn,
-  imageTestsConfiguration: { imageTestsEnabled: true, timeoutMinutes: 60 },
-});
-
-const secondArtifact = new assets.Asset(stack, 'HelloAppV2', { path: path.join(__dirname, 'fixtures', 'hello-app-v2.tar.gz') });
-const boundRecipe = new ApplicationImageRecipe(stack, 'BoundImage', {
+const secondArtifact = helloArtifact(stack, 'HelloAppV2', 'hello-app-v2.tar.gz');
+const boundRecipe = helloRecipe(stack, 'BoundImage', artifact, {
   applicationName: 'bound',
-  artifact: { bucket: artifact.bucket, key: artifact.s3ObjectKey, format: ArtifactFormat.TAR },
-  startCommand: '/usr/bin/python3 -m http.server 8080 --directory /opt/bound',
   healthCheck: { port: 8080, path: '/v2.html', timeout: Duration.minutes(1) },
   buildSteps: [
     ImageBuildStep.bash('RecordBuildStep', ['mkdir -p /etc/bound', 'date -u > /etc/bound/build-step-ran']),
@@ -46,9 +34,7 @@ const boundRecipe = new ApplicationImageRecipe(stack, 'BoundImage', {
     ImageBuildStep.awsManagedComponent('aws-cli-version-2-linux'),
   ],
   patchOperatingSystem: false,
-  buildLogRetention: Duration.days(1),
 });
-(boundRecipe.buildLogsBucket.node.defaultChild as s3.CfnBucket).applyRemovalPolicy(RemovalPolicy.DESTROY);
 boundRecipe.addArtifactSource(secondArtifact.bucket, secondArtifact.s3ObjectKey);
 // What a bake workflow does per build: a recipe of its own naming the build's artifact.
 const boundRecipeVersion = new imagebuilder.CfnImageRecipe(stack, 'BoundRecipeVersion', {
@@ -57,13 +43,7 @@ const boundRecipeVersion = new imagebuilder.CfnImageRecipe(stack, 'BoundRecipeVe
   parentImage: boundRecipe.baseImage.parentImage,
   components: boundRecipe.componentsForArtifact(secondArtifact.s3ObjectUrl),
 });
-const boundImage = new imagebuilder.CfnImage(stack, 'BoundImageBuild', {
-  imageRecipeArn: boundRecipeVersion.attrArn,
-  infrastructureConfigurationArn: boundRecipe.infrastructureConfigurationArn,
-  distributionConfigurationArn: boundRecipe.distributionConfigurationArn,
-  imageTestsConfiguration: { imageTestsEnabled: true, timeoutMinutes: 60 },
-  tags: boundRecipe.imageTags,
-});
+const boundImage = buildImageOnce(stack, 'BoundImageBuild', boundRecipe, boundRecipeVersion.attrArn);
 
 const integ = new IntegTest(app, 'ImageRecipeTest', { testCases: [stack] });
 integ.assertions

@@ -1,10 +1,7 @@
-import * as path from 'path';
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import {
-  App, Duration, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_s3 as s3,
-  aws_s3_assets as assets, custom_resources as cr,
-} from 'aws-cdk-lib';
-import { ApplicationImageRecipe, ArtifactFormat, DeploymentLoadBalancing, RollingAsgDeployment } from '../src';
+import { App, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, custom_resources as cr } from 'aws-cdk-lib';
+import { DeploymentLoadBalancing, RollingAsgDeployment } from '../src';
+import { buildImageOnce, helloArtifact, helloRecipe } from './helpers/hello-image';
 
 /**
  * Releases a baked AMI into an environment, as a release workflow would, and checks it runs:
@@ -19,21 +16,11 @@ const app = new App();
 const env = { region: 'us-east-1' };
 
 const imageStack = new Stack(app, 'RollingAsgIntegImage', { env });
-const artifact = new assets.Asset(imageStack, 'HelloApp', { path: path.join(__dirname, 'fixtures', 'hello-app.tar.gz') });
-const recipe = new ApplicationImageRecipe(imageStack, 'HelloImage', {
+const recipe = helloRecipe(imageStack, 'HelloImage', helloArtifact(imageStack, 'HelloApp'), {
   applicationName: 'hello',
-  artifact: { bucket: artifact.bucket, key: artifact.s3ObjectKey, format: ArtifactFormat.TAR },
-  startCommand: '/usr/bin/python3 -m http.server 8080 --directory /opt/hello',
   healthCheck: { port: 8080, path: '/index.html' },
-  buildLogRetention: Duration.days(1),
 });
-(recipe.buildLogsBucket.node.defaultChild as s3.CfnBucket).applyRemovalPolicy(RemovalPolicy.DESTROY);
-const image = new imagebuilder.CfnImage(imageStack, 'Image', {
-  imageRecipeArn: recipe.imageRecipeArn,
-  infrastructureConfigurationArn: recipe.infrastructureConfigurationArn,
-  distributionConfigurationArn: recipe.distributionConfigurationArn,
-  imageTestsConfiguration: { imageTestsEnabled: true, timeoutMinutes: 60 },
-});
+const image = buildImageOnce(imageStack, 'Image', recipe);
 
 const environmentStack = new Stack(app, 'RollingAsgIntegEnvironment', { env });
 const vpc = new ec2.Vpc(environmentStack, 'Vpc', { maxAzs: 2, natGateways: 1 });
