@@ -34,6 +34,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cdk-nag@^3.0.2',
     'asl-validator@^4.0.0',
     'aws-local-stepfunctions@3.0.0',
+    // Evaluates JSONata states in tests: aws-local-stepfunctions 3 runs JSONPath only.
+    'jsonata@2.2.2',
     'yaml@^2.8.0',
   ],
 

@@ -1,0 +1,220 @@
+import {
+  Arn, ArnFormat, Duration, Stack, Token,
+  aws_iam as iam, aws_logs as logs, aws_stepfunctions as sfn,
+} from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
+import { stackScopedLogGroupName } from './break-glass-workflow';
+import { acknowledgeNagFinding, nagResourceReference } from './nag-acknowledgement';
+import { IN_USE_TAG_KEY, IN_USE_TAG_VALUE, RELEASE_TAG_KEYS } from './release-tags';
+import { ReleaseDefinition } from './release-workflow-definition';
+import { ledgerNames } from './release-workflow-states';
+import type { ReleaseTarget } from '../rolling-asg-deployment';
+
+const MIN_TIMEOUT = Duration.minutes(5);
+/** CloudFormation's own bound on one direction of an update with an instance refresh. */
+const MAX_TIMEOUT = Duration.hours(36);
+/** Room beyond the update and rollback bounds for the other calls and their retries. */
+const EXECUTION_MARGIN = Duration.minutes(30);
+
+export interface ReleaseWorkflowProps {
+  /** Name of the environment, as its deployment names it; it appears in the workflow's output. */
+  readonly environmentName: string;
+
+  /** The environment's stack and ledger: `RollingAsgDeployment.releaseTarget`. */
+  readonly target: ReleaseTarget;
+
+  /**
+   * A role in the target's account that the workflow assumes for every call to the target (through
+   * each Task state's `Credentials`). It needs `releaseRolePolicyStatements(target)` and must trust
+   * the workflow's `role`. Required when the target's account is not the workflow stack's.
+   *
+   * @see https://docs.aws.amazon.com/step-functions/latest/dg/concepts-access-cross-acct-resources.html
+   * @default - the workflow's own role calls the target, which must be in its account and region
+   */
+  readonly releaseRoleArn?: string;
+
+  /**
+   * How long the stack update may take before it is cancelled; the rollback that follows is given
+   * as long again. Between 5 minutes and 36 hours.
+   *
+   * @default Duration.minutes(60)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * How long the workflow's execution logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * A Step Functions standard workflow, SDK integrations only, that releases one AMI into one
+ * environment: it writes the environment's release ledger and updates its stack with the previous
+ * template and parameter values, so that CloudFormation resolves the new ledger and the instance
+ * refresh replaces the fleet.
+ *
+ * Execution input: `{ "amiId", "version", "commitId", "commitMessage", "pipelineExecutionId" }`,
+ * all strings; the commit message is cut to 256 characters (a tag value's limit).
+ *
+ * 1. Reads the stack's parameter keys and the ledger's current values (the release a failure
+ *    restores), then writes the ledger (plain text parameters, overwritten).
+ * 2. `UpdateStack` with `UsePreviousTemplate`, every parameter's previous value and the IAM and
+ *    macro capabilities. "No updates are to be performed" is a success: the stack runs this release.
+ * 3. Polls the stack every 30 seconds (longer for timeouts over 6 hours) until it is no longer in
+ *    progress, for at most `timeout`.
+ * 4. On success tags the AMI `immutable-servers:in-use=true` with the release's provenance, and
+ *    outputs `{ "environment", "amiId", "version", "outcome": "RELEASED" | "NO_CHANGE" }`.
+ *
+ * Failures restore the ledger to the previous release and fail with one of these errors, with a
+ * cause that says what happened and where to look: `ReleaseRolledBack` (names the first resource
+ * that failed in this update, its type and reason), `ReleaseTimedOut` (the update was cancelled and
+ * rolled back), `ReleaseNotStarted` (CloudFormation refused the update, or the ledger could not be
+ * written). `LedgerNotFound` (nothing written), `LedgerNotRestored`, `ReleaseStatusUnknown` and
+ * `AmiNotTagged` say what to put right by hand.
+ */
+export class ReleaseWorkflow extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  /** The state machine's role: the principal a release role must trust. */
+  public readonly role: iam.IRole;
+
+  constructor(scope: Construct, id: string, props: ReleaseWorkflowProps) {
+    super(scope, id);
+    const timeout = props.timeout ?? Duration.minutes(60);
+    validateReleaseWorkflow(this, props, timeout);
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
+      description: `Releases AMIs into stack ${props.target.stackName}`,
+    });
+    this.role = role;
+    const credentials = props.releaseRoleArn === undefined ? undefined : {
+      role: sfn.TaskRole.fromRole(iam.Role.fromRoleArn(this, 'ReleaseRole', props.releaseRoleArn, { mutable: false })),
+    };
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: stackScopedLogGroupName(this, '/aws/vendedlogs/states/'),
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+    });
+    const definition = new ReleaseDefinition(this, { environmentName: props.environmentName, target: props.target, credentials, timeout });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      comment: `Releases an AMI into ${props.environmentName} (stack ${props.target.stackName}): ledger, stack update, rollback`,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition.chain()),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      // The update, then at most as long again for the rollback of a cancelled update.
+      timeout: timeout.plus(timeout).plus(EXECUTION_MARGIN),
+      // CDK would grant each task's action on '*'; the role's whole policy is below.
+      role: role.withoutPolicyUpdates(),
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL },
+      tracingEnabled: true,
+    });
+    this.stateMachine.node.addDependency(role);
+    if (props.releaseRoleArn === undefined) {
+      grantReleasePermissions(role, props.target);
+    } else {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [props.releaseRoleArn] }));
+    }
+    grantExecutionLogging(role);
+  }
+}
+
+/**
+ * What a release needs in the target's account and region, each statement as narrow as its API
+ * allows: attach these to the role given as `releaseRoleArn` (or they go on the workflow's own
+ * role). The stack update itself runs as the stack's service role, which CloudFormation reuses when
+ * `UpdateStack` names none (CDK deploys with the bootstrap's execution role), so the release role
+ * cannot change anything but the ledger, the stack's parameters' resolution and the AMI's tags.
+ *
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html
+ */
+export function releaseRolePolicyStatements(scope: IConstruct, target: ReleaseTarget): iam.PolicyStatement[] {
+  const arns = targetArns(scope, target);
+  return [
+    new iam.PolicyStatement({
+      actions: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents', 'cloudformation:UpdateStack', 'cloudformation:CancelUpdateStack'],
+      resources: [arns.stack],
+    }),
+    new iam.PolicyStatement({ actions: ['ssm:GetParameters', 'ssm:PutParameter'], resources: arns.ledger }),
+    // CloudFormation resolves the stack's SSM parameter types with the caller's permissions
+    // (aws/aws-cdk#20959): the ledger above, and the CDK bootstrap version every CDK stack reads.
+    new iam.PolicyStatement({ actions: ['ssm:GetParameters'], resources: [arns.bootstrapVersion] }),
+    // Any image in the region (a shared image is another account's), but only the release's tags,
+    // and only together with the in-use tag.
+    new iam.PolicyStatement({
+      actions: ['ec2:CreateTags'],
+      resources: [arns.images],
+      conditions: {
+        'StringEquals': { [`aws:RequestTag/${IN_USE_TAG_KEY}`]: IN_USE_TAG_VALUE },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [IN_USE_TAG_KEY, RELEASE_TAG_KEYS.version, RELEASE_TAG_KEYS.commitId, RELEASE_TAG_KEYS.commitMessage, RELEASE_TAG_KEYS.pipelineExecutionId] },
+      },
+    }),
+  ];
+}
+
+/** Adds `releaseRolePolicyStatements` to a role, acknowledging the wildcards they need. */
+export function grantReleasePermissions(role: iam.Role, target: ReleaseTarget): void {
+  releaseRolePolicyStatements(role, target).forEach((statement) => role.addToPrincipalPolicy(statement));
+  const arns = targetArns(role, target);
+  const acknowledge = (resource: string, reason: string) => acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(role, resource)}]`, reason);
+  acknowledge(arns.stack, `The wildcard in a stack ARN stands for the stack id, which a release cannot know; the name pins it to stack ${target.stackName}`);
+  acknowledge(arns.images, 'CreateTags is limited by condition to the release tag keys and requires the in-use tag; the AMI differs per release');
+  acknowledge(arns.bootstrapVersion, 'GetParameters of the CDK bootstrap version parameter, whose qualifier the workflow cannot know: CloudFormation resolves it on every stack update');
+}
+
+/** What StateMachine grants for its logs and X-Ray traces: these APIs take no resource ARNs. */
+function grantExecutionLogging(role: iam.Role): void {
+  // https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html#cloudwatch-iam-policy
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: [
+      'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
+      'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets',
+    ],
+    resources: ['*'],
+  }));
+  acknowledgeNagFinding(role, 'AwsSolutions-IAM5[Resource::*]',
+    'CloudWatch Logs vended log delivery and X-Ray trace uploads support no resource-level permissions');
+}
+
+function targetArns(scope: IConstruct, target: ReleaseTarget) {
+  const stack = Stack.of(scope);
+  const at = { account: target.account, region: target.region };
+  const parameter = (name: string) => stack.formatArn({ ...at, service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') });
+  return {
+    stack: stack.formatArn({ ...at, service: 'cloudformation', resource: 'stack', resourceName: `${target.stackName}/*` }),
+    ledger: ledgerNames(target).map(parameter),
+    bootstrapVersion: parameter('cdk-bootstrap/*/version'),
+    // Images have no account in their ARN.
+    images: stack.formatArn({ region: target.region, account: '', service: 'ec2', resource: 'image', resourceName: '*' }),
+  };
+}
+
+/** Synth-time errors for what would fail at release time, each naming the bad value. */
+function validateReleaseWorkflow(scope: IConstruct, props: ReleaseWorkflowProps, timeout: Duration): void {
+  if (!Token.isUnresolved(props.environmentName) && !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(props.environmentName)) {
+    throw new Error(`environmentName must be lowercase letters, digits and single '-' between them, got '${props.environmentName}'`);
+  }
+  if (timeout.toSeconds() < MIN_TIMEOUT.toSeconds() || timeout.toSeconds() > MAX_TIMEOUT.toSeconds()) {
+    throw new Error(`timeout must be between ${MIN_TIMEOUT.toHumanString()} and ${MAX_TIMEOUT.toHumanString()}, got ${timeout.toHumanString()}`);
+  }
+  // Each name is a literal in the definition's JSONPath filters and the role's ARNs.
+  for (const name of ledgerNames(props.target)) {
+    if (Token.isUnresolved(name) || !/^\/?[a-zA-Z0-9_.-]+(\/[a-zA-Z0-9_.-]+)*$/.test(name)) {
+      throw new Error(`Ledger parameter names must be literal SSM parameter names (letters, digits, '_', '.', '-' and '/'), got '${name}'`);
+    }
+  }
+  const stack = Stack.of(scope);
+  const where = `stack ${props.target.stackName} (account ${props.target.account}, region ${props.target.region})`;
+  // Tokens compare equal only when they are the same token, e.g. both stacks environment-agnostic.
+  if (props.target.region !== stack.region) {
+    throw new Error(`The release workflow must be in the region of ${where}, but its stack is in region ${stack.region}: Step Functions SDK integrations cannot call another region`);
+  }
+  if (props.releaseRoleArn === undefined && props.target.account !== stack.account) {
+    throw new Error(`Target account ${props.target.account} of ${where} is not the release workflow's account ${stack.account}: give a releaseRoleArn in account ${props.target.account}`);
+  }
+  if (props.releaseRoleArn !== undefined && !Token.isUnresolved(props.releaseRoleArn) && !Token.isUnresolved(props.target.account)) {
+    const roleAccount = Arn.split(props.releaseRoleArn, ArnFormat.SLASH_RESOURCE_NAME).account;
+    if (roleAccount !== props.target.account) {
+      throw new Error(`releaseRoleArn ${props.releaseRoleArn} is in account ${roleAccount}, not in target account ${props.target.account} of ${where}`);
+    }
+  }
+}
