@@ -9,6 +9,7 @@ import { ImageBuildStep } from './image-build-step';
 import { ImageDistributionTarget } from './image-distribution';
 import { ImageRetention } from './image-retention';
 import { ARTIFACT_PARAMETER, renderApplicationComponentDocument } from './private/application-component';
+import { artifactBuildStatements } from './private/build-for-artifact-grant';
 import {
   BoundBuildStep, SCRIPT_ACTIONS, ScriptAssetStep, ScriptStep, groupBuildSteps, scriptAssetRunner, scriptText,
 } from './private/build-steps';
@@ -459,6 +460,24 @@ export class ApplicationImageRecipe extends Construct {
       actions: ['imagebuilder:StartImagePipelineExecution'],
       resourceArns: [this.imagePipelineArn],
     });
+  }
+
+  /**
+   * Lets a principal, such as a bake workflow, build an image of one artifact: create a recipe
+   * version named `<imageRecipeName>-<suffix>` (at most 128 characters) with
+   * `componentsForArtifact`, build it with `CreateImage` and this recipe's infrastructure and
+   * distribution configurations, and follow the build with `GetImage`.
+   */
+  public grantBuildForArtifact(grantee: iam.IGrantable): void {
+    const statements = artifactBuildStatements(Stack.of(this), {
+      recipeNamePrefix: this.imageRecipeName,
+      componentArns: this.recipeComponents.flatMap((component) => component.componentArn ?? []),
+      infrastructureConfigurationArn: this.infrastructureConfigurationArn,
+      distributionConfigurationArn: this.distributionConfigurationArn,
+      instanceRoleArn: this.instanceRole.roleArn,
+      vulnerabilityScanning: this.vulnerabilityScanning,
+    });
+    statements.forEach((statement) => grantee.grantPrincipal.addToPrincipalPolicy(statement));
   }
 
   /**

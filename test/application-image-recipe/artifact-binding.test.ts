@@ -58,3 +58,34 @@ describe('ApplicationImageRecipe artifact binding', () => {
     expect(recipe.instanceRole).toBeInstanceOf(iam.Role);
   });
 });
+
+describe('ApplicationImageRecipe.grantBuildForArtifact', () => {
+  function grantedStatements(props = {}) {
+    const { recipe, stack } = recipeStack(props);
+    const workflow = new iam.Role(stack, 'Workflow', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
+    recipe.grantBuildForArtifact(workflow);
+    const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: stack.getLogicalId(workflow.node.defaultChild as iam.CfnRole) }] } }));
+    return { recipe, stack, statements: policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement) };
+  }
+
+  test('given a workflow, then it may create recipe versions and images named after this recipe only, and read what they use', () => {
+    const { recipe, stack, statements } = grantedStatements();
+    const create = statements.find((statement) => JSON.stringify(statement.Action).includes('imagebuilder:CreateImageRecipe'));
+
+    expect(create.Action).toEqual(['imagebuilder:CreateImageRecipe', 'imagebuilder:GetImageRecipe', 'imagebuilder:CreateImage', 'imagebuilder:GetImage', 'imagebuilder:TagResource']);
+    expect(JSON.stringify(create.Resource)).toContain(`:image-recipe/${recipe.imageRecipeName}-*`);
+    expect(JSON.stringify(create.Resource)).toContain(`:image/${recipe.imageRecipeName}-*`);
+    const reads = statements.find((statement) => statement.Action === 'imagebuilder:GetComponent');
+    expect(stack.resolve(reads.Resource)).toHaveLength(3);
+    const passRole = statements.find((statement) => statement.Action === 'iam:PassRole');
+    expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
+    expect(passRole.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ImageInstanceRole/), 'Arn'] });
+  });
+
+  test('given vulnerability scanning, then the workflow may also read the Inspector account status', () => {
+    const actions = (props: object) => grantedStatements(props).statements.map((statement) => statement.Action);
+
+    expect(actions({ vulnerabilityScanning: true })).toContainEqual('inspector2:BatchGetAccountStatus');
+    expect(actions({})).not.toContainEqual('inspector2:BatchGetAccountStatus');
+  });
+});
