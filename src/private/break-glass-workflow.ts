@@ -1,9 +1,10 @@
 import {
-  Aws, Duration, Fn, Names, Stack,
+  Duration, Stack,
   aws_iam as iam, aws_logs as logs, aws_stepfunctions as sfn, aws_stepfunctions_tasks as tasks,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledgeNagFinding, nagResourceReference } from './nag-acknowledgement';
+import { executionLoggingStatement, stackScopedLogGroupName } from './state-machine-logging';
 
 /**
  * Key of the tag that marks an instance someone opened a Session Manager session on. Its value is
@@ -204,16 +205,7 @@ function grantWorkflowPermissions(role: iam.Role, props: TaintWorkflowProps): vo
     actions: ['autoscaling:TerminateInstanceInAutoScalingGroup'],
     resources: [props.autoScalingGroupArn],
   }));
-  // What StateMachine grants for its logs and X-Ray traces: these APIs take no resource ARNs.
-  // https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html#cloudwatch-iam-policy
-  role.addToPrincipalPolicy(new iam.PolicyStatement({
-    actions: [
-      'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery',
-      'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
-      'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets',
-    ],
-    resources: ['*'],
-  }));
+  role.addToPrincipalPolicy(executionLoggingStatement());
   acknowledgeNagFinding(role, 'AwsSolutions-IAM5[Resource::*]',
     'DescribeAutoScalingInstances, CloudWatch Logs vended log delivery and X-Ray trace uploads support no resource-level permissions; the workflow can only read with them');
   acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(role, instanceArns(role))}]`,
@@ -225,15 +217,4 @@ function grantWorkflowPermissions(role: iam.Role, props: TaintWorkflowProps): vo
 /** Every EC2 instance in the stack's account and region, for statements narrowed by condition. */
 export function instanceArns(scope: IConstruct): string {
   return Stack.of(scope).formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
-}
-
-/**
- * A log group name that is unique per construct and per stack *instance*: the construct's path
- * plus the UUID of the stack's id. Computed without referencing the log group, so policies can
- * name its ARN before it exists (a key policy scoped to it would otherwise be circular), and a
- * stack deleted and created again does not collide with the log group it retained.
- */
-export function stackScopedLogGroupName(scope: IConstruct, prefix: string): string {
-  const stackUuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
-  return `${prefix}${Names.uniqueResourceName(scope, { maxLength: 200, separator: '-' }).toLowerCase()}-${stackUuid}`;
 }

@@ -4,8 +4,9 @@ import {
   aws_kms as kms, aws_logs as logs, aws_ssm as ssm, aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { TaintWorkflow, instanceArns, stackScopedLogGroupName } from './break-glass-workflow';
+import { TaintWorkflow, instanceArns } from './break-glass-workflow';
 import { acknowledgeNagFinding, nagResourceReference } from './nag-acknowledgement';
+import { stackScopedLogGroupName } from './state-machine-logging';
 
 /** Longest grace period: a tainted instance should not serve traffic for days. */
 const MAX_GRACE_PERIOD = Duration.hours(24);

@@ -3,11 +3,12 @@ import {
   aws_iam as iam, aws_logs as logs, aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { stackScopedLogGroupName } from './break-glass-workflow';
+
 import { acknowledgeNagFinding, nagResourceReference } from './nag-acknowledgement';
 import { IN_USE_TAG_KEY, IN_USE_TAG_VALUE, RELEASE_TAG_KEYS } from './release-tags';
 import { ReleaseDefinition } from './release-workflow-definition';
 import { ledgerNames } from './release-workflow-states';
+import { executionLoggingStatement, stackScopedLogGroupName } from './state-machine-logging';
 import type { ReleaseTarget } from '../rolling-asg-deployment';
 
 const MIN_TIMEOUT = Duration.minutes(5);
@@ -160,17 +161,8 @@ export function grantReleasePermissions(role: iam.Role, target: ReleaseTarget): 
   acknowledge(arns.bootstrapVersion, 'GetParameters of the CDK bootstrap version parameter, whose qualifier the workflow cannot know: CloudFormation resolves it on every stack update');
 }
 
-/** What StateMachine grants for its logs and X-Ray traces: these APIs take no resource ARNs. */
 function grantExecutionLogging(role: iam.Role): void {
-  // https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html#cloudwatch-iam-policy
-  role.addToPrincipalPolicy(new iam.PolicyStatement({
-    actions: [
-      'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery',
-      'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
-      'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets',
-    ],
-    resources: ['*'],
-  }));
+  role.addToPrincipalPolicy(executionLoggingStatement());
   acknowledgeNagFinding(role, 'AwsSolutions-IAM5[Resource::*]',
     'CloudWatch Logs vended log delivery and X-Ray trace uploads support no resource-level permissions');
 }
