@@ -1,6 +1,6 @@
 import {
-  Arn, ArnFormat, Duration, Stack, Token,
-  aws_iam as iam, aws_logs as logs, aws_stepfunctions as sfn,
+  Duration, Stack, Token,
+  aws_iam as iam, aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 
@@ -8,7 +8,7 @@ import { acknowledgeNagFinding, nagResourceReference } from './nag-acknowledgeme
 import { IN_USE_TAG_KEY, IN_USE_TAG_VALUE, RELEASE_TAG_KEYS } from './release-tags';
 import { ReleaseDefinition } from './release-workflow-definition';
 import { ledgerNames } from './release-workflow-states';
-import { executionLoggingStatement, stackScopedLogGroupName } from './state-machine-logging';
+import { TargetWorkflowProps, createTargetWorkflow, validateEnvironmentName } from './target-workflow';
 import type { ReleaseTarget } from '../rolling-asg-deployment';
 
 const MIN_TIMEOUT = Duration.minutes(5);
@@ -17,23 +17,7 @@ const MAX_TIMEOUT = Duration.hours(36);
 /** Room beyond the update and rollback bounds for the other calls and their retries. */
 const EXECUTION_MARGIN = Duration.minutes(30);
 
-export interface ReleaseWorkflowProps {
-  /** Name of the environment, as its deployment names it; it appears in the workflow's output. */
-  readonly environmentName: string;
-
-  /** The environment's stack and ledger: `RollingAsgDeployment.releaseTarget`. */
-  readonly target: ReleaseTarget;
-
-  /**
-   * A role in the target's account that the workflow assumes for every call to the target (through
-   * each Task state's `Credentials`). It needs `releaseRolePolicyStatements(target)` and must trust
-   * the workflow's `role`. Required when the target's account is not the workflow stack's.
-   *
-   * @see https://docs.aws.amazon.com/step-functions/latest/dg/concepts-access-cross-acct-resources.html
-   * @default - the workflow's own role calls the target, which must be in its account and region
-   */
-  readonly releaseRoleArn?: string;
-
+export interface ReleaseWorkflowProps extends TargetWorkflowProps {
   /**
    * How long the stack update may take before it is cancelled; the rollback that follows is given
    * as long again. Between 5 minutes and 36 hours.
@@ -41,13 +25,6 @@ export interface ReleaseWorkflowProps {
    * @default Duration.minutes(60)
    */
   readonly timeout?: Duration;
-
-  /**
-   * How long the workflow's execution logs are kept.
-   *
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -83,38 +60,23 @@ export class ReleaseWorkflow extends Construct {
   constructor(scope: Construct, id: string, props: ReleaseWorkflowProps) {
     super(scope, id);
     const timeout = props.timeout ?? Duration.minutes(60);
-    validateReleaseWorkflow(this, props, timeout);
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
-      description: `Releases AMIs into stack ${props.target.stackName}`,
-    });
-    this.role = role;
-    const credentials = props.releaseRoleArn === undefined ? undefined : {
-      role: sfn.TaskRole.fromRole(iam.Role.fromRoleArn(this, 'ReleaseRole', props.releaseRoleArn, { mutable: false })),
-    };
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: stackScopedLogGroupName(this, '/aws/vendedlogs/states/'),
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-    });
-    const definition = new ReleaseDefinition(this, { environmentName: props.environmentName, target: props.target, credentials, timeout });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+    validateReleaseWorkflow(props, timeout);
+    const { stateMachine, role } = createTargetWorkflow(this, {
+      purpose: 'release',
+      roleDescription: `Releases AMIs into stack ${props.target.stackName}`,
       comment: `Releases an AMI into ${props.environmentName} (stack ${props.target.stackName}): ledger, stack update, rollback`,
-      definitionBody: sfn.DefinitionBody.fromChainable(definition.chain()),
-      stateMachineType: sfn.StateMachineType.STANDARD,
+      target: props.target,
+      releaseRoleArn: props.releaseRoleArn,
       // The update, then at most as long again for the rollback of a cancelled update.
       timeout: timeout.plus(timeout).plus(EXECUTION_MARGIN),
-      // CDK would grant each task's action on '*'; the role's whole policy is below.
-      role: role.withoutPolicyUpdates(),
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL },
-      tracingEnabled: true,
+      logRetention: props.logRetention,
+      definition: (credentials) => new ReleaseDefinition(this, {
+        environmentName: props.environmentName, target: props.target, credentials, timeout,
+      }).chain(),
+      grantTargetPermissions: (workflowRole) => grantReleasePermissions(workflowRole, props.target),
     });
-    this.stateMachine.node.addDependency(role);
-    if (props.releaseRoleArn === undefined) {
-      grantReleasePermissions(role, props.target);
-    } else {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [props.releaseRoleArn] }));
-    }
-    grantExecutionLogging(role);
+    this.stateMachine = stateMachine;
+    this.role = role;
   }
 }
 
@@ -161,12 +123,6 @@ export function grantReleasePermissions(role: iam.Role, target: ReleaseTarget): 
   acknowledge(arns.bootstrapVersion, 'GetParameters of the CDK bootstrap version parameter, whose qualifier the workflow cannot know: CloudFormation resolves it on every stack update');
 }
 
-function grantExecutionLogging(role: iam.Role): void {
-  role.addToPrincipalPolicy(executionLoggingStatement());
-  acknowledgeNagFinding(role, 'AwsSolutions-IAM5[Resource::*]',
-    'CloudWatch Logs vended log delivery and X-Ray trace uploads support no resource-level permissions');
-}
-
 function targetArns(scope: IConstruct, target: ReleaseTarget) {
   const stack = Stack.of(scope);
   const at = { account: target.account, region: target.region };
@@ -181,10 +137,8 @@ function targetArns(scope: IConstruct, target: ReleaseTarget) {
 }
 
 /** Synth-time errors for what would fail at release time, each naming the bad value. */
-function validateReleaseWorkflow(scope: IConstruct, props: ReleaseWorkflowProps, timeout: Duration): void {
-  if (!Token.isUnresolved(props.environmentName) && !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(props.environmentName)) {
-    throw new Error(`environmentName must be lowercase letters, digits and single '-' between them, got '${props.environmentName}'`);
-  }
+function validateReleaseWorkflow(props: ReleaseWorkflowProps, timeout: Duration): void {
+  validateEnvironmentName(props.environmentName);
   if (timeout.toSeconds() < MIN_TIMEOUT.toSeconds() || timeout.toSeconds() > MAX_TIMEOUT.toSeconds()) {
     throw new Error(`timeout must be between ${MIN_TIMEOUT.toHumanString()} and ${MAX_TIMEOUT.toHumanString()}, got ${timeout.toHumanString()}`);
   }
@@ -192,21 +146,6 @@ function validateReleaseWorkflow(scope: IConstruct, props: ReleaseWorkflowProps,
   for (const name of ledgerNames(props.target)) {
     if (Token.isUnresolved(name) || !/^\/?[a-zA-Z0-9_.-]+(\/[a-zA-Z0-9_.-]+)*$/.test(name)) {
       throw new Error(`Ledger parameter names must be literal SSM parameter names (letters, digits, '_', '.', '-' and '/'), got '${name}'`);
-    }
-  }
-  const stack = Stack.of(scope);
-  const where = `stack ${props.target.stackName} (account ${props.target.account}, region ${props.target.region})`;
-  // Tokens compare equal only when they are the same token, e.g. both stacks environment-agnostic.
-  if (props.target.region !== stack.region) {
-    throw new Error(`The release workflow must be in the region of ${where}, but its stack is in region ${stack.region}: Step Functions SDK integrations cannot call another region`);
-  }
-  if (props.releaseRoleArn === undefined && props.target.account !== stack.account) {
-    throw new Error(`Target account ${props.target.account} of ${where} is not the release workflow's account ${stack.account}: give a releaseRoleArn in account ${props.target.account}`);
-  }
-  if (props.releaseRoleArn !== undefined && !Token.isUnresolved(props.releaseRoleArn) && !Token.isUnresolved(props.target.account)) {
-    const roleAccount = Arn.split(props.releaseRoleArn, ArnFormat.SLASH_RESOURCE_NAME).account;
-    if (roleAccount !== props.target.account) {
-      throw new Error(`releaseRoleArn ${props.releaseRoleArn} is in account ${roleAccount}, not in target account ${props.target.account} of ${where}`);
     }
   }
 }
