@@ -16,6 +16,7 @@ import {
 } from './private/release-ledger';
 import { RELEASE_TAG_KEYS } from './private/release-tags';
 import { validateRollout } from './private/rollout-validation';
+import { SERVICE_NAME } from './private/service-install-script';
 
 /**
  * How the group replaces its instances when a release changes the AMI: an
@@ -302,8 +303,6 @@ export interface RollingAsgDeploymentProps {
    */
   readonly parameterPrefix?: string;
 }
-
-const NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
 /**
  * One environment of an application that is replaced, never changed: an Auto Scaling group that
@@ -676,7 +675,8 @@ interface ResolvedHealthCheck { readonly path: string; readonly healthyHttpCodes
 
 function validateNames(props: RollingAsgDeploymentProps): void {
   for (const [prop, value] of [['applicationName', props.applicationName], ['environmentName', props.environmentName]]) {
-    if (!NAME.test(value)) {
+    // The application's name is the service its image runs; environments follow the same rule.
+    if (!SERVICE_NAME.test(value)) {
       throw new Error(`${prop} must be 1 to 32 lowercase letters, digits or '-', starting with a letter, got '${value}'`);
     }
   }

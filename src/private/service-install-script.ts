@@ -16,7 +16,7 @@ export interface ServiceInstall {
 export type ArchiveFormat = 'zip' | 'tar';
 
 /** Lowercase, starts with a letter, fits a Linux user name (32 characters). */
-const SERVICE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+export const SERVICE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 /** Users and services of Amazon Linux and the agents every image carries; the install script refuses any other existing one. */
 const RESERVED_NAMES = new Set([
   'root', 'bin', 'daemon', 'adm', 'lp', 'sync', 'shutdown', 'halt', 'mail', 'operator', 'games', 'ftp', 'nobody',
