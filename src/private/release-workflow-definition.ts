@@ -8,6 +8,14 @@ import type { ReleaseTarget } from '../rolling-asg-deployment';
 /** Longest tag value EC2 and CloudFormation accept; the commit message becomes one. */
 export const TAG_VALUE_MAX_LENGTH = 256;
 
+/**
+ * The key of an environment's AMI in a release manifest's `images`: the AMI is a copy per account
+ * and region.
+ */
+export function releaseManifestImageKey(target: Pick<ReleaseTarget, 'account' | 'region'>): string {
+  return `${target.account}/${target.region}`;
+}
+
 export interface ReleaseDefinitionOptions {
   readonly environmentName: string;
   readonly target: ReleaseTarget;
@@ -35,8 +43,7 @@ export class ReleaseDefinition {
   public chain(): sfn.IChainable {
     const released = this.tagAmi(this.output());
     const restore = this.restoreLedger();
-    return this.prepare()
-      .next(this.describeStack())
+    const release = this.describeStack()
       .next(new sfn.Map(this.scope, 'KeepParameterValues', {
         comment: 'Every parameter of the stack keeps its previous value; SSM parameter types resolve again',
         itemsPath: '$.stack.parameterKeys',
@@ -55,18 +62,29 @@ export class ReleaseDefinition {
           cause: `The release ledger of stack ${this.target.stackName} is incomplete: account ${this.target.account}, region ${this.target.region} `
             + `must hold ${this.names.join(', ')}. Deploy the environment (its ledger stack creates them) before releasing into it.`,
         })));
+    return this.prepare().next(new sfn.Choice(this.scope, 'AmiGiven?')
+      .when(sfn.Condition.isPresent('$.amiId'), release)
+      .otherwise(new sfn.Fail(this.scope, 'AmiNotGiven', {
+        error: 'ImageNotInManifest',
+        cause: `The release names no AMI for stack ${this.target.stackName}: give "amiId", or a release manifest whose "images" `
+          + `has the key "${releaseManifestImageKey(this.target)}". Nothing was released.`,
+      })));
   }
 
   /**
-   * The only JSONata state: JSONPath intrinsics cannot shorten a string, JSONata's `$substring`
-   * can, and one state of a JSONPath workflow may use JSONata.
+   * The only JSONata state: JSONPath intrinsics cannot shorten a string or read a key that holds a
+   * `/`, JSONata's `$substring` and `$lookup` can, and one state of a JSONPath workflow may use JSONata.
    *
    * @see https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html
    */
   private prepare(): sfn.Pass {
+    const manifestAmi = `$lookup($states.input.images, "${releaseManifestImageKey(this.target)}")`;
     return sfn.Pass.jsonata(this.scope, 'PrepareRelease', {
-      comment: `Truncates the commit message to the ${TAG_VALUE_MAX_LENGTH} characters of a tag value`,
-      outputs: `{% $merge([$states.input, {"commitMessage": $substring($states.input.commitMessage, 0, ${TAG_VALUE_MAX_LENGTH})}]) %}`,
+      comment: `Picks this environment's AMI from a release manifest, and truncates the commit message to the ${TAG_VALUE_MAX_LENGTH} characters of a tag value`,
+      outputs: '{% $merge([$states.input, {'
+        + `"amiId": $exists($states.input.amiId) ? $states.input.amiId : ${manifestAmi}, `
+        + `"commitMessage": $substring($states.input.commitMessage, 0, ${TAG_VALUE_MAX_LENGTH})`
+        + '}]) %}',
     });
   }
 

@@ -34,7 +34,10 @@ export interface ReleaseWorkflowProps extends TargetWorkflowProps {
  * refresh replaces the fleet.
  *
  * Execution input: `{ "amiId", "version", "commitId", "commitMessage", "pipelineExecutionId" }`,
- * all strings; the commit message is cut to 256 characters (a tag value's limit).
+ * all strings; the commit message is cut to 256 characters (a tag value's limit). Instead of
+ * `amiId`, a release manifest gives `"images": { "<account>/<region>": "<AMI id>" }` with one AMI
+ * per account and region it was distributed to; without either, the release fails with
+ * `ImageNotInManifest` before anything is read or written.
  *
  * 1. Reads the stack's parameter keys and the ledger's current values (the release a failure
  *    restores), then writes the ledger (plain text parameters, overwritten).

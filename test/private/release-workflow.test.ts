@@ -80,7 +80,7 @@ function workflowDefinition(props: Partial<ReleaseWorkflowProps> = {}): AslDefin
  * Runs a release locally. The first state, the only JSONata one, is evaluated with the JSONata
  * engine; the rest of the definition, JSONPath, runs in aws-local-stepfunctions.
  */
-async function runRelease(definition: AslDefinition, input: Release, fakes: Record<string, TaskFake>): Promise<LocalExecution> {
+async function runRelease(definition: AslDefinition, input: Release | Record<string, unknown>, fakes: Record<string, TaskFake>): Promise<LocalExecution> {
   const prepare = definition.States[definition.StartAt];
   expect(prepare).toMatchObject({ Type: 'Pass', QueryLanguage: 'JSONata' });
   const expression = /^\{%([\s\S]*)%\}$/.exec(prepare.Output)![1];
@@ -470,6 +470,25 @@ describe('ReleaseWorkflow', () => {
       expect(execution.status).toBe('SUCCEEDED');
       expect(finalLedger(execution)[NAMES.commitMessage]).toBe(message.slice(0, 256));
       expect((execution.calls.TagAmi[0] as any).Tags).toContainEqual({ Key: RELEASE_TAG_KEYS.commitMessage, Value: message.slice(0, 256) });
+    });
+
+    test('given a release manifest, then the AMI of the target\'s account and region is released', async () => {
+      const { amiId, ...metadata } = RELEASE;
+      const images = { [`${TARGET_ACCOUNT}/${REGION}`]: 'ami-0aaaaaaaaaaaaaaaa', [`${ACCOUNT}/${REGION}`]: amiId, [`${ACCOUNT}/us-east-1`]: 'ami-0bbbbbbbbbbbbbbbb' };
+      const execution = await runRelease(workflowDefinition(), { ...metadata, images }, targetFakes());
+
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(finalLedger(execution)).toEqual(ledgerOf(RELEASE));
+    });
+
+    test('given a release manifest without the target\'s account and region, then nothing is read or written and the error names the key', async () => {
+      const { amiId, ...metadata } = RELEASE;
+      const execution = await runRelease(workflowDefinition(), { ...metadata, images: { [`${ACCOUNT}/us-east-1`]: amiId } }, targetFakes());
+
+      expect(execution.status).toBe('FAILED');
+      expect(execution.error).toBe('ImageNotInManifest');
+      expect(execution.cause).toContain(`"${ACCOUNT}/${REGION}"`);
+      expect(execution.calls).toEqual({});
     });
 
     test('given a release role, then the release runs the same and the ledger names the release', async () => {
