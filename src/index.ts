@@ -5,3 +5,6 @@ export * from './image-distribution';
 export * from './image-retention';
 export * from './deployment-load-balancing';
 export * from './rolling-asg-deployment';
+export * from './deployment-window';
+export * from './environment-promotion';
+export * from './promotion-approval';

@@ -89,7 +89,7 @@ export class ReleaseDefinition {
   }
 
   /** The keys of the stack's parameters: every one keeps its value. Nothing is written before. */
-  private describeStack(): sfn.IChainable {
+  private describeStack(): sfn.TaskStateBase {
     const describe = this.states.describeStack('DescribeStack', '$.stack', { 'parameterKeys.$': '$.Stacks[0].Parameters[*].ParameterKey' });
     describe.addCatch(this.states.explain('ExplainStackUnreadable', 'ReleaseNotStarted',
       `Could not read stack ${this.target.stackName} in account ${this.target.account}, region ${this.target.region}, so nothing was released: {}`,

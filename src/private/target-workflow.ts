@@ -1,5 +1,5 @@
 import {
-  Arn, ArnFormat, Duration, Stack, Token,
+  Arn, ArnFormat, Duration, PhysicalName, Stack, Token,
   aws_iam as iam, aws_logs as logs, aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
@@ -66,6 +66,8 @@ export function createTargetWorkflow(scope: Construct, options: TargetWorkflowOp
     retention: options.logRetention ?? logs.RetentionDays.ONE_YEAR,
   });
   const stateMachine = new sfn.StateMachine(scope, 'StateMachine', {
+    // A name only when a pipeline in another account or region refers to it: a literal ARN, no export.
+    stateMachineName: PhysicalName.GENERATE_IF_NEEDED,
     comment: options.comment,
     definitionBody: sfn.DefinitionBody.fromChainable(options.definition(credentials)),
     stateMachineType: sfn.StateMachineType.STANDARD,

@@ -1,0 +1,32 @@
+import { Stack, Stage, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { ReleaseTarget } from '../rolling-asg-deployment';
+
+/**
+ * Where the workflows acting on one environment live. Step Functions SDK integrations call their
+ * own region only, so the workflows run in the target's account and region: in the promotion's
+ * stack when it is there, otherwise in one release stack per account and region beside it (in the
+ * same Stage or App), which the pipeline reaches through CodePipeline's cross-account action role,
+ * as `cdk bootstrap --trust` allows.
+ */
+export function releaseStackFor(promotion: Construct, environmentName: string, target: ReleaseTarget): Stack {
+  const home = Stack.of(promotion);
+  // Tokens compare equal only when they are the same token, e.g. both stacks environment-agnostic.
+  if (target.account === home.account && target.region === home.region) {
+    return home;
+  }
+  const where = `environment ${environmentName} (stack ${target.stackName}, account ${target.account}, region ${target.region})`;
+  if (Token.isUnresolved(target.account) || Token.isUnresolved(target.region)) {
+    throw new Error(`The release workflows of ${where} need its literal account and region, as they run there: give stack ${target.stackName} an explicit env`);
+  }
+  if (Token.isUnresolved(home.account) || Token.isUnresolved(home.region)) {
+    throw new Error(`Target account ${target.account} of ${where} has no release role the promotion can reach: stack ${home.stackName} of the promotion `
+      + 'must have an explicit account and region to release into another account or region');
+  }
+  const stage = Stage.of(home) ?? home.node.root;
+  const id = `${home.node.id}-Release-${target.account}-${target.region}`;
+  return stage.node.tryFindChild(id) as Stack | undefined ?? new Stack(stage, id, {
+    env: { account: target.account, region: target.region },
+    description: `Release and soak workflows of the promotions in stack ${home.stackName}, for account ${target.account}, region ${target.region}`,
+  });
+}
