@@ -13,9 +13,9 @@ export function alarmEvaluationWindow(alarm: cloudwatch.IAlarm): Duration | unde
   }
   const resolve = (value: unknown) => Stack.of(alarm).resolve(value);
   const evaluationPeriods = resolve(resource.evaluationPeriods);
-  // Resolved, so plain JSON with CloudFormation's property names.
-  const queries: Array<{ MetricStat?: { Period?: unknown }; Period?: unknown }> = resolve(resource.metrics) ?? [];
-  const periods = [resolve(resource.period), ...queries.map((query) => query.MetricStat?.Period ?? query.Period)]
+  // Resolved: plain objects, with the L1 property names.
+  const queries: Array<{ metricStat?: { period?: unknown }; period?: unknown }> = resolve(resource.metrics) ?? [];
+  const periods = [resolve(resource.period), ...queries.map((query) => query.metricStat?.period ?? query.period)]
     .filter((period) => period !== undefined);
   if (typeof evaluationPeriods !== 'number' || periods.length === 0 || periods.some((period) => typeof period !== 'number' || Token.isUnresolved(period))) {
     return undefined;
