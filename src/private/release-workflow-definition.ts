@@ -1,6 +1,7 @@
 import { Duration, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { IN_USE_TAG_KEY, IN_USE_TAG_VALUE, RELEASE_TAG_KEYS } from './release-tags';
+import { ReleaseLabelStates } from './release-workflow-labels';
 import { RELEASE_FIELDS, ReleaseStates, ledgerNames } from './release-workflow-states';
 import { StackUpdateStates } from './release-workflow-update';
 import type { ReleaseTarget } from '../rolling-asg-deployment';
@@ -41,7 +42,8 @@ export class ReleaseDefinition {
   }
 
   public chain(): sfn.IChainable {
-    const released = this.tagAmi(this.output());
+    const labels = new ReleaseLabelStates(this.states);
+    const released = this.tagAmi(labels.label(this.output()));
     const restore = this.restoreLedger();
     const release = this.describeStack()
       .next(new sfn.Map(this.scope, 'KeepParameterValues', {
@@ -62,13 +64,14 @@ export class ReleaseDefinition {
           cause: `The release ledger of stack ${this.target.stackName} is incomplete: account ${this.target.account}, region ${this.target.region} `
             + `must hold ${this.names.join(', ')}. Deploy the environment (its ledger stack creates them) before releasing into it.`,
         })));
-    return this.prepare().next(new sfn.Choice(this.scope, 'AmiGiven?')
+    const amiGiven = new sfn.Choice(this.scope, 'AmiGiven?')
       .when(sfn.Condition.isPresent('$.amiId'), release)
       .otherwise(new sfn.Fail(this.scope, 'AmiNotGiven', {
         error: 'ImageNotInManifest',
         cause: `The release names no AMI for stack ${this.target.stackName}: give "amiId", or a release manifest whose "images" `
           + `has the key "${releaseManifestImageKey(this.target)}". Nothing was released.`,
-      })));
+      }));
+    return this.prepare().next(labels.returnToPrevious(amiGiven));
   }
 
   /**
@@ -103,7 +106,10 @@ export class ReleaseDefinition {
    */
   private selectLedger(): sfn.Pass {
     return new sfn.Pass(this.scope, 'SelectLedger', {
-      parameters: Object.fromEntries(RELEASE_FIELDS.map((field, index) => [`${field}.$`, `$.ledger.parameters[?(@.Name == '${this.names[index]}')].Value`])),
+      parameters: Object.fromEntries(RELEASE_FIELDS.flatMap((field, index) => [
+        [`${field}.$`, `$.ledger.parameters[?(@.Name == '${this.names[index]}')].Value`],
+        [`${field}Version.$`, `$.ledger.parameters[?(@.Name == '${this.names[index]}')].Version`],
+      ])),
       resultPath: '$.ledger',
     });
   }
@@ -121,13 +127,16 @@ export class ReleaseDefinition {
         'previous': Object.fromEntries(RELEASE_FIELDS.map((field) => [`${field}.$`, previous(field)])),
         'ledgerWrites': entries((field) => `$.${field}`),
         'ledgerRestores': entries(previous),
+        // The versions that ran before this release: labelled previous-release if it succeeds.
+        'previousVersions': RELEASE_FIELDS.map((field, index) => ({ 'Name': this.names[index], 'Version.$': previous(`${field}Version`) })),
       },
     });
   }
 
   private writeLedger(restore: sfn.IChainable): sfn.Map {
-    const write = new sfn.Map(this.scope, 'WriteLedger', { itemsPath: '$.ledgerWrites', maxConcurrency: 1, resultPath: sfn.JsonPath.DISCARD })
-      .itemProcessor(this.putParameter('PutLedgerParameter'));
+    // Keeps each written version, which a successful release labels current-release.
+    const write = new sfn.Map(this.scope, 'WriteLedger', { itemsPath: '$.ledgerWrites', maxConcurrency: 1, resultPath: '$.ledgerWritten' })
+      .itemProcessor(this.putParameter('PutLedgerParameter', '$.written'));
     write.addCatch(this.states.explain('ExplainLedgerNotWritten', 'ReleaseNotStarted',
       `Could not write the release ledger of stack ${this.target.stackName}, so the stack was not updated: {}. The ledger is restored to {} (version {}).`,
       '$.error.Cause', '$.previous.amiId', '$.previous.version').next(restore), { errors: ['States.ALL'], resultPath: '$.error' });
@@ -137,7 +146,7 @@ export class ReleaseDefinition {
   /** Puts the previous release back in the ledger, then fails with the error in `$.failure`. */
   private restoreLedger(): sfn.IChainable {
     const restore = new sfn.Map(this.scope, 'RestoreLedger', { itemsPath: '$.ledgerRestores', maxConcurrency: 1, resultPath: sfn.JsonPath.DISCARD })
-      .itemProcessor(this.putParameter('RestoreLedgerParameter'));
+      .itemProcessor(this.putParameter('RestoreLedgerParameter', sfn.JsonPath.DISCARD));
     const manual = this.names.map((name) => `${name}={}`).join(', ');
     restore.addCatch(new sfn.Pass(this.scope, 'ExplainLedgerNotRestored', {
       parameters: {
@@ -175,7 +184,7 @@ export class ReleaseDefinition {
     });
   }
 
-  private putParameter(id: string): sfn.IChainable {
+  private putParameter(id: string, resultPath: string): sfn.IChainable {
     return this.states.call(id, 'ssm', 'putParameter', {
       Name: sfn.JsonPath.stringAt('$.Name'),
       Value: sfn.JsonPath.stringAt('$.Value'),
@@ -183,6 +192,6 @@ export class ReleaseDefinition {
       Type: 'String',
       DataType: 'text',
       Overwrite: true,
-    }, sfn.JsonPath.DISCARD);
+    }, resultPath, { 'Version.$': '$.Version' });
   }
 }

@@ -45,15 +45,20 @@ export interface ReleaseWorkflowProps extends TargetWorkflowProps {
  *    macro capabilities. "No updates are to be performed" is a success: the stack runs this release.
  * 3. Polls the stack every 30 seconds (longer for timeouts over 6 hours) until it is no longer in
  *    progress, for at most `timeout`.
- * 4. On success tags the AMI `immutable-servers:in-use=true` with the release's provenance, and
+ * 4. On success tags the AMI `immutable-servers:in-use=true` with the release's provenance, labels
+ *    the ledger versions it wrote `current-release` and those it replaced `previous-release`, and
  *    outputs `{ "environment", "amiId", "version", "outcome": "RELEASED" | "NO_CHANGE" }`.
+ *
+ * `{ "returnToPreviousRelease": true }` releases the ledger's `previous-release` versions again:
+ * the environment returns to the release before its current one, from the ledger alone, with no
+ * image built; `NoPreviousRelease` when none is labelled, or only the placeholder before the first.
  *
  * Failures restore the ledger to the previous release and fail with one of these errors, with a
  * cause that says what happened and where to look: `ReleaseRolledBack` (names the first resource
  * that failed in this update, its type and reason), `ReleaseTimedOut` (the update was cancelled and
  * rolled back), `ReleaseNotStarted` (CloudFormation refused the update, or the ledger could not be
  * written). `LedgerNotFound` (nothing written), `LedgerNotRestored`, `ReleaseStatusUnknown` and
- * `AmiNotTagged` say what to put right by hand.
+ * `AmiNotTagged` and `LedgerNotLabelled` say what to put right by hand.
  */
 export class ReleaseWorkflow extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -99,7 +104,7 @@ export function releaseRolePolicyStatements(scope: IConstruct, target: ReleaseTa
       actions: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents', 'cloudformation:UpdateStack', 'cloudformation:CancelUpdateStack'],
       resources: [arns.stack],
     }),
-    new iam.PolicyStatement({ actions: ['ssm:GetParameters', 'ssm:PutParameter'], resources: arns.ledger }),
+    new iam.PolicyStatement({ actions: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:PutParameter', 'ssm:LabelParameterVersion'], resources: arns.ledger }),
     // CloudFormation resolves the stack's SSM parameter types with the caller's permissions
     // (aws/aws-cdk#20959): the ledger above, and the CDK bootstrap version every CDK stack reads.
     new iam.PolicyStatement({ actions: ['ssm:GetParameters'], resources: [arns.bootstrapVersion] }),

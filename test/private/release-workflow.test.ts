@@ -182,6 +182,17 @@ function targetFakes(behaviour: TargetBehaviour = {}): Record<string, TaskFake> 
     DescribeRollback: stackIn(...behaviour.rollback ?? ['UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE']),
     RestoreLedgerParameter: () => ({ Version: 9, Tier: 'Standard' }),
     TagAmi: () => ({}),
+    LabelPreviousReleaseVersion: () => ({ InvalidLabels: [] }),
+    LabelCurrentReleaseVersion: () => ({ InvalidLabels: [] }),
+    ReadPreviousReleaseParameter: labelledLedger(PREVIOUS),
+  };
+}
+
+/** GetParameter of `<name>:previous-release`, as Systems Manager answers it when the ledger labels `values` so. */
+function labelledLedger(values: Release): TaskFake {
+  return (input) => {
+    const [name, label] = (input.Name as string).split(':');
+    return { Parameter: { Name: name, Selector: `:${label}`, Type: 'String', DataType: 'text', Version: 5, Value: ledgerOf(values)[name] } };
   };
 }
 
@@ -491,6 +502,63 @@ describe('ReleaseWorkflow', () => {
       expect(execution.calls).toEqual({});
     });
 
+    test('given a release that succeeds, then the versions it wrote are labelled current-release and those it replaced previous-release', async () => {
+      const execution = await runRelease(workflowDefinition(), RELEASE, targetFakes());
+
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(execution.calls.LabelPreviousReleaseVersion).toEqual(FIELDS.map((field) => ({ Name: NAMES[field], ParameterVersion: 7, Labels: ['previous-release'] })));
+      expect(execution.calls.LabelCurrentReleaseVersion).toEqual(FIELDS.map((field) => ({ Name: NAMES[field], ParameterVersion: 8, Labels: ['current-release'] })));
+    });
+
+    test('given a release that fails, then no version is labelled', async () => {
+      const execution = await runRelease(workflowDefinition(), RELEASE, targetFakes({ statuses: ['UPDATE_ROLLBACK_COMPLETE'] }));
+
+      expect(execution.status).toBe('FAILED');
+      expect(execution.calls.LabelPreviousReleaseVersion).toBeUndefined();
+      expect(execution.calls.LabelCurrentReleaseVersion).toBeUndefined();
+    });
+
+    test('given "returnToPreviousRelease", then the ledger\'s previous-release versions are released again, with no AMI given and nothing rebuilt', async () => {
+      const fakes = { ...targetFakes(), ReadLedger: ledgerHolding(RELEASE) };
+      const execution = await runRelease(workflowDefinition(), { returnToPreviousRelease: true }, fakes);
+
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(execution.calls.ReadPreviousReleaseParameter).toEqual(FIELDS.map((field) => ({ Name: `${NAMES[field]}:previous-release` })));
+      expect(execution.calls.PutLedgerParameter.map((put: any) => [put.Name, put.Value])).toEqual(Object.entries(ledgerOf(PREVIOUS)));
+      expect(execution.calls.UpdateStack).toHaveLength(1);
+      expect(execution.output).toEqual({ environment: 'prod', amiId: PREVIOUS.amiId, version: PREVIOUS.version, outcome: 'RELEASED' });
+    });
+
+    test('given "returnToPreviousRelease" and no version labelled previous-release, then nothing is written and the error says so', async () => {
+      const notFound = () => { throw new TaskFailure('Ssm.ParameterVersionNotFoundException', 'Systems Manager could not find version previous-release'); };
+      const execution = await runRelease(workflowDefinition(), { returnToPreviousRelease: true }, { ...targetFakes(), ReadPreviousReleaseParameter: notFound });
+
+      expect(execution.status).toBe('FAILED');
+      expect(execution.error).toBe('NoPreviousRelease');
+      expect(execution.cause).toContain(`labels no release before the current one (${NAMES.amiId}:previous-release): nothing was changed`);
+      expect(execution.calls.PutLedgerParameter).toBeUndefined();
+      expect(execution.calls.UpdateStack).toBeUndefined();
+    });
+
+    test('given "returnToPreviousRelease" right after the first release, then the placeholder before it is not released', async () => {
+      const placeholder: Release = { amiId: 'ami-0aaaaaaaaaaaaaaaa', version: 'none', commitId: 'none', commitMessage: 'none', pipelineExecutionId: 'none' };
+      const execution = await runRelease(workflowDefinition(), { returnToPreviousRelease: true }, { ...targetFakes(), ReadPreviousReleaseParameter: labelledLedger(placeholder) });
+
+      expect(execution.status).toBe('FAILED');
+      expect(execution.error).toBe('NoPreviousRelease');
+      expect(execution.calls.PutLedgerParameter).toBeUndefined();
+    });
+
+    test('given the versions cannot be labelled, then the release fails saying so, and the ledger keeps the release', async () => {
+      const denied = () => { throw new TaskFailure('Ssm.SsmException', 'not authorized to perform ssm:LabelParameterVersion'); };
+      const execution = await runRelease(workflowDefinition(), RELEASE, { ...targetFakes(), LabelCurrentReleaseVersion: denied });
+
+      expect(execution.status).toBe('FAILED');
+      expect(execution.error).toBe('LedgerNotLabelled');
+      expect(execution.cause).toContain(`runs ${RELEASE.amiId} (version ${RELEASE.version}) and the ledger names it`);
+      expect(finalLedger(execution)).toEqual(ledgerOf(RELEASE));
+    });
+
     test('given a release role, then the release runs the same and the ledger names the release', async () => {
       const definition = workflowDefinition({ releaseRoleArn: RELEASE_ROLE, target: target({ account: TARGET_ACCOUNT }) });
       const execution = await runRelease(definition, RELEASE, targetFakes());
@@ -506,7 +574,8 @@ describe('ReleaseWorkflow', () => {
         .filter(([, state]) => state.Type === 'Task');
 
       expect(tasks.map(([name]) => name).sort()).toEqual(['CancelUpdate', 'DescribeRollback', 'DescribeStack', 'DescribeStackEvents', 'DescribeUpdate',
-        'PutLedgerParameter', 'ReadLedger', 'RestoreLedgerParameter', 'TagAmi', 'UpdateStack']);
+        'LabelCurrentReleaseVersion', 'LabelPreviousReleaseVersion', 'PutLedgerParameter', 'ReadLedger', 'ReadPreviousReleaseParameter',
+        'RestoreLedgerParameter', 'TagAmi', 'UpdateStack']);
       expect(tasks.map(([, task]) => task.Credentials)).toEqual(tasks.map(() => ({ RoleArn: RELEASE_ROLE })));
     });
 
@@ -556,7 +625,7 @@ describe('ReleaseWorkflow', () => {
         },
         {
           Effect: 'Allow',
-          Action: ['ssm:GetParameters', 'ssm:PutParameter'],
+          Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:PutParameter', 'ssm:LabelParameterVersion'],
           Resource: FIELDS.map((field) => `arn:<AWS::Partition>:ssm:${REGION}:${ACCOUNT}:parameter${NAMES[field]}`),
         },
         {
