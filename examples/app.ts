@@ -1,7 +1,12 @@
-import { App, Duration, Stack, StackProps, aws_ec2 as ec2, aws_events as events, aws_iam as iam, aws_s3 as s3 } from 'aws-cdk-lib';
+import {
+  App, Duration, Stack, StackProps, Validations,
+  aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_ec2 as ec2, aws_events as events, aws_iam as iam,
+  aws_s3 as s3, aws_sns as sns,
+} from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  ApplicationImageRecipe, BaseImage, DeploymentLoadBalancing, ImageBuildStep, ImageRetention, RollingAsgDeployment,
+  ApplicationImageRecipe, BaseImage, DeploymentLoadBalancing, DeploymentWindow, EnvironmentPromotion, ImageBuildStep, ImageRetention,
+  PromotionApproval, RollingAsgDeployment,
 } from '../src';
 
 /**
@@ -54,11 +59,14 @@ export class WindowsServiceImageStack extends Stack {
  * environment's release ledger names, replaced with zero downtime by each release.
  */
 export class WebProductionStack extends Stack {
+  /** The production environment. */
+  public readonly deployment: RollingAsgDeployment;
+
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     const vpc = new ec2.Vpc(this, 'Vpc', { maxAzs: 2, natGateways: 1 });
     vpc.addFlowLog('FlowLogs');
-    new RollingAsgDeployment(this, 'Web', {
+    this.deployment = new RollingAsgDeployment(this, 'Web', {
       applicationName: 'web',
       environmentName: 'prod',
       vpc,
@@ -76,13 +84,63 @@ export class WebProductionStack extends Stack {
   }
 }
 
+/** Properties of a `WebReleaseStack`. */
+export interface WebReleaseStackProps extends StackProps {
+  /** The production environment releases go to. */
+  readonly production: RollingAsgDeployment;
+}
+
+/**
+ * Releases baked AMIs into production: a pipeline whose source stands for the bake's release
+ * manifest, then an approval, the release and a soak, inside a weekday deployment window.
+ */
+export class WebReleaseStack extends Stack {
+  constructor(scope: Construct, id: string, props: WebReleaseStackProps) {
+    super(scope, id, props);
+    const manifests = new codepipeline.Artifact('ReleaseManifest');
+    const pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
+      pipelineType: codepipeline.PipelineType.V2,
+      enableKeyRotation: true,
+    });
+    pipeline.addStage({
+      stageName: 'Source',
+      actions: [new actions.S3SourceAction({
+        actionName: 'ReleaseManifest',
+        bucket: s3.Bucket.fromBucketName(this, 'Manifests', 'my-release-manifests'),
+        bucketKey: 'web/release.zip',
+        output: manifests,
+      })],
+    });
+    // The pipeline is yours: these are findings about aws-cdk-lib's Pipeline, not about the library.
+    Validations.of(pipeline).acknowledge(
+      { id: 'AwsSolutions-S1', reason: 'The artifact bucket holds release manifests only, each read by the pipeline; CloudTrail data events can log access' },
+      ...['Action::s3:GetBucket*', 'Action::s3:GetObject*', 'Action::s3:List*', 'Action::s3:Abort*', 'Action::s3:DeleteObject*',
+        'Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*', 'Resource::<PipelineArtifactsBucket22248F97.Arn>/*'].map((finding) => ({
+        id: `AwsSolutions-IAM5[${finding}]`,
+        reason: 'aws-cdk-lib grants the pipeline and its source action object-level access to its own artifact bucket and key',
+      })),
+    );
+    const approvers = new sns.Topic(this, 'Approvers', { enforceSSL: true });
+    new EnvironmentPromotion(this, 'Promotion', {
+      environments: [{
+        name: 'prod',
+        deployment: props.production,
+        approval: PromotionApproval.manual({ notificationTopic: approvers }),
+        soakPeriod: Duration.minutes(30),
+        deploymentWindow: DeploymentWindow.cron('* * 9-15 ? * MON-THU', 'Europe/Berlin'),
+      }],
+    }).addToPipeline(pipeline, { releaseManifest: manifests.atPath('release.json') });
+  }
+}
+
 /** Builds the example app; tests call this to check every example stack. */
 export function createExampleApp(app: App = new App()): App {
   new WebImageStack(app, 'WebImage');
   // A known region: its AMIs also go to another region, which must not turn out to be this one.
   new WindowsServiceImageStack(app, 'WorkerImage', { env: { region: 'us-east-1' } });
   // A known region: the load balancer's access logs need it.
-  new WebProductionStack(app, 'WebProd', { env: { region: 'eu-west-1' } });
+  const production = new WebProductionStack(app, 'WebProd', { env: { region: 'eu-west-1' } });
+  new WebReleaseStack(app, 'WebRelease', { env: { region: 'eu-west-1' }, production: production.deployment });
   return app;
 }
 

@@ -39,7 +39,7 @@ function validateCron(expression: string): void {
   }
   const fields = expression.trim().split(/\s+/);
   if (fields.length < 6 || fields.length > 7) {
-    throw new Error(`A deployment window's cron expression has 6 fields (seconds, minutes, hours, day of month, month, day of week) and an optional year, `
+    throw new Error("A deployment window's cron expression has 6 fields (seconds, minutes, hours, day of month, month, day of week) and an optional year, "
       + `got ${fields.length} in '${expression}'`);
   }
   if (fields[0] !== '*') {
@@ -58,7 +58,7 @@ function validateTimeZone(timeZone: string): void {
   const utcOffset = /^UTC([+-]\d{2}:\d{2})?$/;
   const abbreviation = /^[A-Z]{3,5}$/;
   if (![regionCity, utcOffset, abbreviation].some((format) => format.test(timeZone))) {
-    throw new Error(`A deployment window's time zone must be a Region/City name (Europe/Berlin), UTC with an optional offset (UTC+05:30) `
+    throw new Error("A deployment window's time zone must be a Region/City name (Europe/Berlin), UTC with an optional offset (UTC+05:30) "
       + `or an abbreviation (EST), got '${timeZone}'`);
   }
 }

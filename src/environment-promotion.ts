@@ -5,13 +5,14 @@ import {
 import { Construct } from 'constructs';
 import type { ApplicationImageRecipe } from './application-image-recipe';
 import type { DeploymentWindow } from './deployment-window';
-import { PromotionApproval } from './promotion-approval';
-import type { ReleaseTarget, RollingAsgDeployment } from './rolling-asg-deployment';
 import { longestEvaluationWindow } from './private/alarm-evaluation';
+import { acknowledgeStepFunctionActionFindings } from './private/pipeline-action-nag';
 import { releaseStackFor } from './private/promotion-placement';
 import { ReleaseWorkflow } from './private/release-workflow';
 import { SoakWorkflow } from './private/soak-workflow';
 import { validateEnvironmentName } from './private/target-workflow';
+import type { PromotionApproval } from './promotion-approval';
+import type { ReleaseTarget, RollingAsgDeployment } from './rolling-asg-deployment';
 
 /**
  * CodePipeline's fixed limit of stages in one pipeline.
@@ -227,7 +228,7 @@ export class EnvironmentPromotion extends Construct {
           stateMachine: environment.soakStateMachine,
         }));
       }
-      return pipeline.addStage({
+      const stage = pipeline.addStage({
         stageName: environment.name,
         actions: stageActions,
         beforeEntry: declared.deploymentWindow && {
@@ -243,6 +244,9 @@ export class EnvironmentPromotion extends Construct {
         },
         onFailure: { result: codepipeline.Result.ROLLBACK },
       });
+      acknowledgeStepFunctionActionFindings(pipeline.node.findChild(environment.name), pipeline,
+        [environment.releaseStateMachine, ...environment.soakStateMachine ? [environment.soakStateMachine] : []]);
+      return stage;
     });
   }
 
@@ -266,7 +270,8 @@ export class EnvironmentPromotion extends Construct {
     }
   }
 
-  private createWorkflows(environment: PromotionEnvironment, target: ReleaseTarget, logRetention: logs.RetentionDays | undefined): PromotedEnvironment {
+  private createWorkflows(environment: PromotionEnvironment, target: ReleaseTarget,
+    logRetention: logs.RetentionDays | undefined): PromotedEnvironment {
     const stack = releaseStackFor(this, environment.name, target);
     const scope = stack === Stack.of(this)
       ? new Construct(this, environment.name)
@@ -338,8 +343,10 @@ function validatePipeline(pipeline: codepipeline.Pipeline, environments: Promoti
   }
   for (const environment of environments) {
     const topic = environment.approval?.manualApproval?.notificationTopic;
-    if (topic !== undefined && !Token.isUnresolved(topic.env.region) && !Token.isUnresolved(pipelineStack.region) && topic.env.region !== pipelineStack.region) {
-      throw new Error(`The approval topic of environment ${environment.name} is in region ${topic.env.region}, `
+    const topicRegion = topic?.env.region;
+    const comparable = topicRegion !== undefined && !Token.isUnresolved(topicRegion) && !Token.isUnresolved(pipelineStack.region);
+    if (comparable && topicRegion !== pipelineStack.region) {
+      throw new Error(`The approval topic of environment ${environment.name} is in region ${topicRegion}, `
         + `but pipeline ${pipeline.node.path} publishes from region ${pipelineStack.region}: use a topic in ${pipelineStack.region}`);
     }
   }

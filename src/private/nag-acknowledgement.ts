@@ -14,7 +14,7 @@ export function acknowledgeNagFinding(scope: IConstruct, findingId: string, reas
 
 /**
  * How cdk-nag writes a policy resource in finding ids: references as `<LogicalId>`,
- * `<LogicalId.Attribute>` or `<AWS::Partition>`, joins concatenated.
+ * `<LogicalId.Attribute>` or `<AWS::Partition>`, joins concatenated, other intrinsics as JSON.
  */
 export function nagResourceReference(scope: IConstruct, resource: string): string {
   return renderForNag(Stack.of(scope).resolve(resource));
@@ -28,5 +28,6 @@ function renderForNag(value: any): string {
     const [delimiter, parts] = value['Fn::Join'];
     return parts.map(renderForNag).join(delimiter);
   }
-  throw new Error(`Cannot render ${JSON.stringify(value)} as cdk-nag does in finding ids`);
+  // Other intrinsics (Fn::Select, Fn::Split) appear as their JSON.
+  return JSON.stringify(value);
 }

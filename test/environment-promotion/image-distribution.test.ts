@@ -20,7 +20,8 @@ describe('EnvironmentPromotion.distributeImages', () => {
     promotion.distributeImages(recipe);
 
     const distributions = onlyOfType(Template.fromStack(pipelineStack), 'AWS::ImageBuilder::DistributionConfiguration').Properties.Distributions;
-    const byRegion = Object.fromEntries(distributions.map((distribution: any) => [distribution.Region, distribution.AmiDistributionConfiguration.TargetAccountIds]));
+    const byRegion = Object.fromEntries(distributions.map((distribution: any) =>
+      [distribution.Region, distribution.AmiDistributionConfiguration.TargetAccountIds]));
     expect(byRegion).toEqual({ 'eu-west-1': ['222222222222'], 'us-east-1': ['333333333333'] });
   });
 

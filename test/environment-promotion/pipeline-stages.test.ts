@@ -31,11 +31,14 @@ describe('EnvironmentPromotion.addToPipeline', () => {
       Configuration: { InputType: 'FilePath', Input: 'Baked::release.json' },
       InputArtifacts: [{ Name: 'Baked' }],
     });
-    expect(pipelineStack.resolve(release.Configuration.StateMachineArn)).toEqual(pipelineStack.resolve(promotion.environments[0].releaseStateMachine.stateMachineArn));
+    const devRelease = promotion.environments[0].releaseStateMachine;
+    expect(pipelineStack.resolve(release.Configuration.StateMachineArn)).toEqual(pipelineStack.resolve(devRelease.stateMachineArn));
   });
 
   test('given a soak period, then the stage soaks after the release; without one, the stage only releases', () => {
-    const { pipelineStack, promotion, pipeline, releaseManifest } = threeAccountPromotion(() => ({ environments: { dev: { soakPeriod: Duration.minutes(30) } } }));
+    const { pipelineStack, promotion, pipeline, releaseManifest } = threeAccountPromotion(() => ({
+      environments: { dev: { soakPeriod: Duration.minutes(30) } },
+    }));
     promotion.addToPipeline(pipeline, { releaseManifest });
 
     expect(stageNamed(pipelineStack, 'dev').Actions.map((action: any) => [action.Name, action.RunOrder])).toEqual([['Release', 2], ['Soak', 3]]);

@@ -7,7 +7,7 @@ export const QA_ENV = { account: '222222222222', region: 'eu-west-1' };
 export const PROD_ENV = { account: '333333333333', region: 'us-east-1' };
 
 /** One `web` environment in a stack of its own. */
-export function environmentStack(app: App, name: string, env: { account: string; region: string }): { stack: Stack; deployment: RollingAsgDeployment } {
+export function environmentStack(app: App, name: string, env: { account: string; region: string }) {
   const stack = new Stack(app, `Web-${name}`, { env });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
   const deployment = new RollingAsgDeployment(stack, 'Web', {
@@ -48,7 +48,9 @@ export interface PromotionConfiguration {
  * Three accounts in two regions: the pipeline and dev in 111111111111 eu-west-1, qa in
  * 222222222222 eu-west-1, prod in 333333333333 us-east-1.
  */
-export function threeAccountPromotion(configure: (pipelineStack: Stack, deployments: Record<EnvironmentName, RollingAsgDeployment>) => PromotionConfiguration = () => ({})) {
+export function threeAccountPromotion(
+  configure: (pipelineStack: Stack, deployments: Record<EnvironmentName, RollingAsgDeployment>) => PromotionConfiguration = () => ({}),
+) {
   const app = new App();
   const pipelineStack = new Stack(app, 'Pipeline', { env: PIPELINE_ENV });
   const deployments = {

@@ -80,7 +80,8 @@ function workflowDefinition(props: Partial<ReleaseWorkflowProps> = {}): AslDefin
  * Runs a release locally. The first state, the only JSONata one, is evaluated with the JSONata
  * engine; the rest of the definition, JSONPath, runs in aws-local-stepfunctions.
  */
-async function runRelease(definition: AslDefinition, input: Release | Record<string, unknown>, fakes: Record<string, TaskFake>): Promise<LocalExecution> {
+async function runRelease(definition: AslDefinition, input: Release | Record<string, unknown>,
+  fakes: Record<string, TaskFake>): Promise<LocalExecution> {
   const prepare = definition.States[definition.StartAt];
   expect(prepare).toMatchObject({ Type: 'Pass', QueryLanguage: 'JSONata' });
   const expression = /^\{%([\s\S]*)%\}$/.exec(prepare.Output)![1];
@@ -531,7 +532,8 @@ describe('ReleaseWorkflow', () => {
 
     test('given "returnToPreviousRelease" and no version labelled previous-release, then nothing is written and the error says so', async () => {
       const notFound = () => { throw new TaskFailure('Ssm.ParameterVersionNotFoundException', 'Systems Manager could not find version previous-release'); };
-      const execution = await runRelease(workflowDefinition(), { returnToPreviousRelease: true }, { ...targetFakes(), ReadPreviousReleaseParameter: notFound });
+      const fakes = { ...targetFakes(), ReadPreviousReleaseParameter: notFound };
+      const execution = await runRelease(workflowDefinition(), { returnToPreviousRelease: true }, fakes);
 
       expect(execution.status).toBe('FAILED');
       expect(execution.error).toBe('NoPreviousRelease');
@@ -542,7 +544,8 @@ describe('ReleaseWorkflow', () => {
 
     test('given "returnToPreviousRelease" right after the first release, then the placeholder before it is not released', async () => {
       const placeholder: Release = { amiId: 'ami-0aaaaaaaaaaaaaaaa', version: 'none', commitId: 'none', commitMessage: 'none', pipelineExecutionId: 'none' };
-      const execution = await runRelease(workflowDefinition(), { returnToPreviousRelease: true }, { ...targetFakes(), ReadPreviousReleaseParameter: labelledLedger(placeholder) });
+      const fakes = { ...targetFakes(), ReadPreviousReleaseParameter: labelledLedger(placeholder) };
+      const execution = await runRelease(workflowDefinition(), { returnToPreviousRelease: true }, fakes);
 
       expect(execution.status).toBe('FAILED');
       expect(execution.error).toBe('NoPreviousRelease');
