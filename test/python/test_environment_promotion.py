@@ -1,0 +1,84 @@
+"""EnvironmentPromotion as a Python user sees it: environments as structs, approvals and windows as factories."""
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_codepipeline as codepipeline
+from aws_cdk import aws_codepipeline_actions as actions
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
+
+from cdk_immutable_servers import (
+    DeploymentWindow,
+    EnvironmentPromotion,
+    PromotionApproval,
+    PromotionEnvironment,
+    RollingAsgDeployment,
+)
+
+ENV = cdk.Environment(account="111111111111", region="eu-west-1")
+
+
+def promotion_with_pipeline(environments):
+    app = cdk.App()
+    stack = cdk.Stack(app, "Pipeline", env=ENV)
+    baked = codepipeline.Artifact("Baked")
+    pipeline = codepipeline.Pipeline(stack, "Pipeline", pipeline_type=codepipeline.PipelineType.V2)
+    pipeline.add_stage(
+        stage_name="Source",
+        actions=[
+            actions.S3SourceAction(
+                action_name="Baked",
+                bucket=s3.Bucket(stack, "Releases", versioned=True),
+                bucket_key="release.zip",
+                output=baked,
+            )
+        ],
+    )
+    promotion = EnvironmentPromotion(stack, "Promotion", environments=environments(app))
+    promotion.add_to_pipeline(pipeline, release_manifest=baked.at_path("release.json"))
+    return stack, promotion
+
+
+def deployment(app, name):
+    stack = cdk.Stack(app, f"Web-{name}", env=ENV)
+    return RollingAsgDeployment(
+        stack,
+        "Web",
+        application_name="web",
+        environment_name=name,
+        vpc=ec2.Vpc(stack, "Vpc", max_azs=2),
+        instance_type=ec2.InstanceType("t3.small"),
+        application_port=8080,
+    )
+
+
+def test_environments_from_python_become_pipeline_stages_with_approval_and_window():
+    stack, promotion = promotion_with_pipeline(
+        lambda app: [
+            PromotionEnvironment(name="dev", deployment=deployment(app, "dev"), soak_period=cdk.Duration.minutes(10)),
+            PromotionEnvironment(
+                name="prod",
+                deployment=deployment(app, "prod"),
+                approval=PromotionApproval.manual(),
+                deployment_window=DeploymentWindow.cron("* * 9-15 ? * MON-THU", "Europe/Berlin"),
+            ),
+        ]
+    )
+
+    (pipeline,) = Template.from_stack(stack).find_resources("AWS::CodePipeline::Pipeline").values()
+    stages = {stage["Name"]: stage for stage in pipeline["Properties"]["Stages"]}
+    assert [action["Name"] for action in stages["dev"]["Actions"]] == ["Release", "Soak"]
+    assert [action["Name"] for action in stages["prod"]["Actions"]] == ["Approve", "Release"]
+    assert stages["prod"]["BeforeEntry"]["Conditions"][0]["Rules"][0]["Configuration"]["TimeZone"] == "Europe/Berlin"
+    assert promotion.environments[0].soak_state_machine is not None
+
+
+def test_duplicate_environment_names_fail_in_python_naming_the_name():
+    with pytest.raises(RuntimeError, match="got 'dev' twice"):
+        promotion_with_pipeline(
+            lambda app: [
+                PromotionEnvironment(name="dev", deployment=deployment(app, "dev")),
+                PromotionEnvironment(name="dev", deployment=deployment(app, "qa")),
+            ]
+        )
