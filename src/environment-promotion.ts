@@ -1,25 +1,19 @@
 import {
   Duration, Names, Stack, Token,
-  aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_logs as logs, aws_stepfunctions as sfn,
+  aws_codepipeline as codepipeline, aws_logs as logs, aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { ApplicationImageRecipe } from './application-image-recipe';
 import type { DeploymentWindow } from './deployment-window';
 import { longestEvaluationWindow } from './private/alarm-evaluation';
 import { acknowledgeStepFunctionActionFindings } from './private/pipeline-action-nag';
-import { releaseStackFor } from './private/promotion-placement';
+import { isInStackEnvironment, releaseStackFor } from './private/promotion-placement';
+import { promotionStage } from './private/promotion-stage';
+import { validateEnvironments, validatePipeline } from './private/promotion-validation';
 import { ReleaseWorkflow } from './private/release-workflow';
 import { SoakWorkflow } from './private/soak-workflow';
-import { validateEnvironmentName } from './private/target-workflow';
 import type { PromotionApproval } from './promotion-approval';
 import type { ReleaseTarget, RollingAsgDeployment } from './rolling-asg-deployment';
-
-/**
- * CodePipeline's fixed limit of stages in one pipeline.
- *
- * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/limits.html
- */
-const MAX_PIPELINE_STAGES = 50;
 
 /**
  * One environment of a promotion, in the order releases reach it.
@@ -199,51 +193,15 @@ export class EnvironmentPromotion extends Construct {
    */
   public addToPipeline(pipeline: codepipeline.Pipeline, options: PromotionPipelineOptions): codepipeline.IStage[] {
     validatePipeline(pipeline, this.declared);
-    const summary = options.releaseSummary ?? 'Release of pipeline execution #{codepipeline.PipelineExecutionId}';
+    const releaseSummary = options.releaseSummary ?? 'Release of pipeline execution #{codepipeline.PipelineExecutionId}';
     return this.environments.map((environment, index) => {
-      const declared = this.declared[index];
-      const stageActions: codepipeline.IAction[] = [];
-      const approval = declared.approval?.manualApproval;
-      if (approval !== undefined) {
-        const previous = index === 0 ? undefined : this.declared[index - 1];
-        stageActions.push(new actions.ManualApprovalAction({
-          actionName: 'Approve',
-          runOrder: 1,
-          notificationTopic: approval.notificationTopic,
-          timeout: approval.timeout,
-          additionalInformation: `${summary}, into ${environment.name}.${previous === undefined ? '' : ` ${previousEnvironmentNote(previous, this.environments[index - 1].target)}`}`,
-          externalEntityLink: previous?.url,
-        }));
-      }
-      stageActions.push(new actions.StepFunctionInvokeAction({
-        actionName: 'Release',
-        runOrder: 2,
-        stateMachine: environment.releaseStateMachine,
-        stateMachineInput: actions.StateMachineInput.filePath(options.releaseManifest),
+      const stage = pipeline.addStage(promotionStage({
+        environment,
+        declared: this.declared[index],
+        previous: index === 0 ? undefined : { declared: this.declared[index - 1], target: this.environments[index - 1].target },
+        releaseManifest: options.releaseManifest,
+        releaseSummary,
       }));
-      if (environment.soakStateMachine !== undefined) {
-        stageActions.push(new actions.StepFunctionInvokeAction({
-          actionName: 'Soak',
-          runOrder: 3,
-          stateMachine: environment.soakStateMachine,
-        }));
-      }
-      const stage = pipeline.addStage({
-        stageName: environment.name,
-        actions: stageActions,
-        beforeEntry: declared.deploymentWindow && {
-          conditions: [{
-            result: codepipeline.Result.FAIL,
-            rules: [new codepipeline.Rule({
-              name: `${environment.name}-DeploymentWindow`,
-              provider: 'DeploymentWindow',
-              version: '1',
-              configuration: { Cron: declared.deploymentWindow.expression, TimeZone: declared.deploymentWindow.timeZone },
-            })],
-          }],
-        },
-        onFailure: { result: codepipeline.Result.ROLLBACK },
-      });
       acknowledgeStepFunctionActionFindings(pipeline.node.findChild(environment.name), pipeline,
         [environment.releaseStateMachine, ...environment.soakStateMachine ? [environment.soakStateMachine] : []]);
       return stage;
@@ -257,7 +215,7 @@ export class EnvironmentPromotion extends Construct {
   public distributeImages(recipe: ApplicationImageRecipe): void {
     const build = Stack.of(recipe);
     for (const { target, name } of this.environments) {
-      if (target.account === build.account && target.region === build.region) {
+      if (isInStackEnvironment(target, build)) {
         continue;
       }
       if (Token.isUnresolved(target.account) || Token.isUnresolved(target.region)) {
@@ -287,67 +245,5 @@ export class EnvironmentPromotion extends Construct {
       logRetention,
     });
     return { name: environment.name, target, releaseStateMachine: release.stateMachine, soakStateMachine: soak?.stateMachine };
-  }
-}
-
-/** What an approver of the next environment can look at. */
-function previousEnvironmentNote(previous: PromotionEnvironment, target: ReleaseTarget): string {
-  if (previous.url !== undefined) {
-    return `${previous.name} runs it: ${previous.url}`;
-  }
-  if (target.urlParameterName !== undefined) {
-    return `${previous.name} runs it; its URL is in SSM parameter ${target.urlParameterName} (account ${target.account}, region ${target.region}).`;
-  }
-  return `${previous.name} runs it.`;
-}
-
-/** Synth-time errors for environments that cannot be promoted through, each naming the bad value; returns their targets. */
-function validateEnvironments(environments: PromotionEnvironment[]): ReleaseTarget[] {
-  if (environments.length === 0) {
-    throw new Error('A promotion needs at least one environment, got none');
-  }
-  const names = new Set<string>();
-  const stacks = new Map<string, string>();
-  return environments.map((environment) => {
-    validateEnvironmentName(environment.name);
-    if (names.has(environment.name)) {
-      throw new Error(`Environment names must be unique in a promotion, got '${environment.name}' twice`);
-    }
-    names.add(environment.name);
-    if ((environment.deployment === undefined) === (environment.target === undefined)) {
-      throw new Error(`Environment ${environment.name} needs exactly one of deployment and target, got ${environment.deployment === undefined ? 'neither' : 'both'}`);
-    }
-    const target = environment.deployment?.releaseTarget ?? environment.target!;
-    const stackKey = `${target.account}/${target.region}/${target.stackName}`;
-    const earlier = stacks.get(stackKey);
-    if (earlier !== undefined) {
-      throw new Error(`Environments ${earlier} and ${environment.name} both release into stack ${target.stackName} (account ${target.account}, region ${target.region}): `
-        + `${environment.name} would be its own predecessor`);
-    }
-    stacks.set(stackKey, environment.name);
-    return target;
-  });
-}
-
-/** Synth-time errors for a pipeline the promotion cannot be added to. */
-function validatePipeline(pipeline: codepipeline.Pipeline, environments: PromotionEnvironment[]): void {
-  const pipelineStack = Stack.of(pipeline);
-  const pipelineType = pipelineStack.resolve((pipeline.node.defaultChild as codepipeline.CfnPipeline).pipelineType);
-  if (pipelineType !== codepipeline.PipelineType.V2) {
-    throw new Error(`Pipeline ${pipeline.node.path} must be of type V2 for stage conditions and rollback, got ${pipelineType ?? 'V1'}`);
-  }
-  const stages = pipeline.stageCount + environments.length;
-  if (stages > MAX_PIPELINE_STAGES) {
-    throw new Error(`Pipeline ${pipeline.node.path} would have ${stages} stages (${pipeline.stageCount} and one per environment), `
-      + `more than the ${MAX_PIPELINE_STAGES} CodePipeline allows`);
-  }
-  for (const environment of environments) {
-    const topic = environment.approval?.manualApproval?.notificationTopic;
-    const topicRegion = topic?.env.region;
-    const comparable = topicRegion !== undefined && !Token.isUnresolved(topicRegion) && !Token.isUnresolved(pipelineStack.region);
-    if (comparable && topicRegion !== pipelineStack.region) {
-      throw new Error(`The approval topic of environment ${environment.name} is in region ${topicRegion}, `
-        + `but pipeline ${pipeline.node.path} publishes from region ${pipelineStack.region}: use a topic in ${pipelineStack.region}`);
-    }
   }
 }

@@ -11,8 +11,7 @@ import type { ReleaseTarget } from '../rolling-asg-deployment';
  */
 export function releaseStackFor(promotion: Construct, environmentName: string, target: ReleaseTarget): Stack {
   const home = Stack.of(promotion);
-  // Tokens compare equal only when they are the same token, e.g. both stacks environment-agnostic.
-  if (target.account === home.account && target.region === home.region) {
+  if (isInStackEnvironment(target, home)) {
     return home;
   }
   const where = `environment ${environmentName} (stack ${target.stackName}, account ${target.account}, region ${target.region})`;
@@ -29,4 +28,12 @@ export function releaseStackFor(promotion: Construct, environmentName: string, t
     env: { account: target.account, region: target.region },
     description: `Release and soak workflows of the promotions in stack ${home.stackName}, for account ${target.account}, region ${target.region}`,
   });
+}
+
+/**
+ * Whether the target is in the stack's account and region. Tokens compare equal only when they are
+ * the same token, e.g. both stacks environment-agnostic.
+ */
+export function isInStackEnvironment(target: Pick<ReleaseTarget, 'account' | 'region'>, stack: Stack): boolean {
+  return target.account === stack.account && target.region === stack.region;
 }
