@@ -73,11 +73,12 @@ export class ImageLifecyclePolicy extends Construct {
     acknowledgeNagFinding(role, `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${LIFECYCLE_EXECUTION_POLICY}]`,
       'Image Builder documents EC2ImageBuilderLifecycleExecutionPolicy for lifecycle execution roles; it limits image and snapshot actions to resources tagged CreatedBy: EC2 Image Builder and follows the service as it changes');
 
-    // Both levels. The AMI level checks each distributed AMI's own tags, so it protects what an
-    // environment runs wherever the workflow tagged it. But it protects only the AMI: the image
-    // around a skipped AMI can still be deleted (AWS's lifecycle sample says it is), which would
-    // leave that AMI outside every later run. The image level keeps image and AMI together, when
-    // the promotion workflow tags the image as well.
+    // Both levels. The AMI level checks each distributed AMI's own tags, which the release workflow
+    // sets in the environment's account and region and removes once no environment runs the AMI:
+    // it protects what environments run. It protects only the AMI, though: the image around a
+    // skipped AMI can still be deleted (AWS's lifecycle sample says it is), which would leave that
+    // AMI outside every later run. The image level keeps image and AMI together for images that
+    // carry the tag; the release workflow cannot set it, as images live in the build account.
     const inUse = { [IN_USE_TAG_KEY]: IN_USE_TAG_VALUE };
     const policy = new imagebuilder.CfnLifecyclePolicy(this, 'Resource', {
       name: imageBuilderName(this),

@@ -1,16 +1,39 @@
+import { createHash } from 'crypto';
+
 /**
- * Key of the tag that marks an AMI as in use by an environment.
+ * Key of the tag that marks an AMI as in use by some environment: the image lifecycle policy of
+ * `ApplicationImageRecipe` never deprecates or deletes an AMI that carries it.
  *
- * The promotion workflow tags every AMI that a release ledger names with it, in the ledger's own
- * account and region (each distributed copy is a separate AMI with its own tags), and removes it
- * once no ledger names the AMI. It also tags the AMI's Image Builder image (whose ARN the AMI
- * carries in its `Ec2ImageBuilderArn` tag), so that the image and its AMI are kept together.
- * The lifecycle policy of `ApplicationImageRecipe` never deprecates or deletes what carries it.
+ * The release workflow sets it, with the environment's own `inUseByTagKey`, on the AMI it released,
+ * in the environment's account and region (each distributed copy is a separate AMI with its own
+ * tags). When a later release replaces that AMI, the workflow removes the environment's tag, and
+ * this one too once no environment's tag is left on the AMI: the lifecycle policy may then retire it.
  */
 export const IN_USE_TAG_KEY = 'immutable-servers:in-use';
 
 /** Value of the in-use tag. Image Builder's exclusion rules match a tag's key and value. */
 export const IN_USE_TAG_VALUE = 'true';
+
+/** What every environment's in-use tag key starts with. */
+export const IN_USE_BY_TAG_PREFIX = 'immutable-servers:in-use-by:';
+
+/** EC2's longest tag key. */
+const TAG_KEY_MAX_LENGTH = 128;
+
+/**
+ * Key of the tag that marks an AMI as in use by the environment of one stack, whose value is the
+ * environment's name. Keyed by stack, as a stack name is unique in its account and region: two
+ * environments there may run the same AMI, and each release removes only its own environment's tag.
+ * A stack name too long for a tag key is shortened and made unique again by a hash of the whole.
+ */
+export function inUseByTagKey(stackName: string): string {
+  const key = `${IN_USE_BY_TAG_PREFIX}${stackName}`;
+  if (key.length <= TAG_KEY_MAX_LENGTH) {
+    return key;
+  }
+  const hash = createHash('sha256').update(stackName).digest('hex').slice(0, 8);
+  return `${key.slice(0, TAG_KEY_MAX_LENGTH - hash.length - 1)}-${hash}`;
+}
 
 /**
  * Tags that every instance and volume of an environment carries, naming the release it runs. The

@@ -1,6 +1,6 @@
 import { Duration, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { IN_USE_TAG_KEY, IN_USE_TAG_VALUE, RELEASE_TAG_KEYS } from './release-tags';
+import { InUseTagStates } from './release-workflow-in-use';
 import { ReleaseLabelStates } from './release-workflow-labels';
 import { RELEASE_FIELDS, ReleaseStates, ledgerNames } from './release-workflow-states';
 import { StackUpdateStates } from './release-workflow-update';
@@ -43,7 +43,8 @@ export class ReleaseDefinition {
 
   public chain(): sfn.IChainable {
     const labels = new ReleaseLabelStates(this.states);
-    const released = this.tagAmi(labels.label(this.output()));
+    const inUse = new InUseTagStates(this.states, this.options.environmentName);
+    const released = inUse.tagReleased(labels.label(inUse.retirePrevious(this.output())));
     const restore = this.restoreLedger();
     const release = this.describeStack()
       .next(new sfn.Map(this.scope, 'KeepParameterValues', {
@@ -159,28 +160,11 @@ export class ReleaseDefinition {
     return restore.next(this.states.fail('ReleaseFailed'));
   }
 
-  /** Marks the AMI in use, so the recipe's lifecycle policy keeps it, and records its provenance. */
-  private tagAmi(next: sfn.IChainable): sfn.IChainable {
-    const tag = this.states.call('TagAmi', 'ec2', 'createTags', {
-      Resources: sfn.JsonPath.array(sfn.JsonPath.stringAt('$.amiId')),
-      Tags: [
-        { Key: IN_USE_TAG_KEY, Value: IN_USE_TAG_VALUE },
-        { Key: RELEASE_TAG_KEYS.version, Value: sfn.JsonPath.stringAt('$.version') },
-        { Key: RELEASE_TAG_KEYS.commitId, Value: sfn.JsonPath.stringAt('$.commitId') },
-        { Key: RELEASE_TAG_KEYS.commitMessage, Value: sfn.JsonPath.stringAt('$.commitMessage') },
-        { Key: RELEASE_TAG_KEYS.pipelineExecutionId, Value: sfn.JsonPath.stringAt('$.pipelineExecutionId') },
-      ],
-    }, sfn.JsonPath.DISCARD);
-    tag.addCatch(this.states.explain('ExplainAmiNotTagged', 'AmiNotTagged',
-      `Stack ${this.target.stackName} runs {} (version {}) and the ledger names it, but the AMI could not be tagged ${IN_USE_TAG_KEY}=${IN_USE_TAG_VALUE} `
-      + `in account ${this.target.account}, region ${this.target.region}: {}. Tag it by hand, or the image lifecycle policy may delete it.`,
-      '$.amiId', '$.version', '$.error.Cause').next(this.states.fail('AmiNotTagged')), { errors: ['States.TaskFailed'], resultPath: '$.error' });
-    return tag.next(next);
-  }
-
   private output(): sfn.Pass {
     return new sfn.Pass(this.scope, 'Released', {
-      parameters: { 'environment': this.options.environmentName, 'amiId.$': '$.amiId', 'version.$': '$.version', 'outcome.$': '$.outcome' },
+      parameters: {
+        'environment': this.options.environmentName, 'amiId.$': '$.amiId', 'version.$': '$.version', 'outcome.$': '$.outcome', 'previousAmi.$': '$.previousAmi',
+      },
     });
   }
 

@@ -1,4 +1,5 @@
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { NO_RELEASE } from './release-ledger';
 import { RELEASE_FIELDS, ReleaseStates, ledgerNames } from './release-workflow-states';
 
 /**
@@ -10,9 +11,6 @@ import { RELEASE_FIELDS, ReleaseStates, ledgerNames } from './release-workflow-s
  * @see https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-labels.html
  */
 export const RELEASE_LABELS = { current: 'current-release', previous: 'previous-release' };
-
-/** The version a release before the first one leaves in the ledger (see `ReleaseLedger`). */
-const NO_RELEASE_VERSION = 'none';
 
 /**
  * The states that keep the ledger's release labels, and that return an environment to its
@@ -80,7 +78,7 @@ export class ReleaseLabelStates {
       parameters: Object.fromEntries(RELEASE_FIELDS.map((field, index) => [`${field}.$`, `$.previousRelease[${index}].parameter.Value`])),
     });
     const beforeFirst = new sfn.Choice(scope, 'PreviousIsARelease?')
-      .when(sfn.Condition.stringEquals('$.version', NO_RELEASE_VERSION), noPrevious('PreviousIsBeforeFirstRelease'))
+      .when(sfn.Condition.stringEquals('$.version', NO_RELEASE), noPrevious('PreviousIsBeforeFirstRelease'))
       .otherwise(release);
     return new sfn.Choice(scope, 'ReturnToPreviousRelease?')
       .when(sfn.Condition.and(sfn.Condition.isPresent('$.returnToPreviousRelease'), sfn.Condition.booleanEquals('$.returnToPreviousRelease', true)), selectors.next(read).next(asRelease).next(beforeFirst))

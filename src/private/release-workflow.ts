@@ -5,8 +5,9 @@ import {
 import { Construct, IConstruct } from 'constructs';
 
 import { acknowledgeNagFinding, nagResourceReference } from './nag-acknowledgement';
-import { IN_USE_TAG_KEY, IN_USE_TAG_VALUE, RELEASE_TAG_KEYS } from './release-tags';
+import { IN_USE_TAG_KEY, IN_USE_TAG_VALUE, inUseByTagKey } from './release-tags';
 import { ReleaseDefinition } from './release-workflow-definition';
+import { releaseTagKeys } from './release-workflow-in-use';
 import { ledgerNames } from './release-workflow-states';
 import { TargetWorkflowProps, createTargetWorkflow, validateEnvironmentName } from './target-workflow';
 import type { ReleaseTarget } from '../rolling-asg-deployment';
@@ -45,9 +46,12 @@ export interface ReleaseWorkflowProps extends TargetWorkflowProps {
  *    macro capabilities. "No updates are to be performed" is a success: the stack runs this release.
  * 3. Polls the stack every 30 seconds (longer for timeouts over 6 hours) until it is no longer in
  *    progress, for at most `timeout`.
- * 4. On success tags the AMI `immutable-servers:in-use=true` with the release's provenance, labels
- *    the ledger versions it wrote `current-release` and those it replaced `previous-release`, and
- *    outputs `{ "environment", "amiId", "version", "outcome": "RELEASED" | "NO_CHANGE" }`.
+ * 4. On success tags the AMI `immutable-servers:in-use=true` and in use by this stack's environment,
+ *    with the release's provenance, labels the ledger versions it wrote `current-release` and those
+ *    it replaced `previous-release`, takes the environment's in-use tag off the AMI it replaced (and
+ *    the shared one, once no other environment's is left), and outputs `{ "environment", "amiId",
+ *    "version", "outcome": "RELEASED" | "NO_CHANGE", "previousAmi": { "amiId", "inUseTag" } }`
+ *    (see `PREVIOUS_AMI_OUTCOMES`).
  *
  * `{ "returnToPreviousRelease": true }` releases the ledger's `previous-release` versions again:
  * the environment returns to the release before its current one, from the ledger alone, with no
@@ -115,9 +119,20 @@ export function releaseRolePolicyStatements(scope: IConstruct, target: ReleaseTa
       resources: [arns.images],
       conditions: {
         'StringEquals': { [`aws:RequestTag/${IN_USE_TAG_KEY}`]: IN_USE_TAG_VALUE },
-        'ForAllValues:StringEquals': { 'aws:TagKeys': [IN_USE_TAG_KEY, RELEASE_TAG_KEYS.version, RELEASE_TAG_KEYS.commitId, RELEASE_TAG_KEYS.commitMessage, RELEASE_TAG_KEYS.pipelineExecutionId] },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': releaseTagKeys(target.stackName) },
       },
     }),
+    // Only the in-use tags, and never without naming them: a DeleteTags that names no tag deletes all.
+    new iam.PolicyStatement({
+      actions: ['ec2:DeleteTags'],
+      resources: [arns.images],
+      conditions: {
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [inUseByTagKey(target.stackName), IN_USE_TAG_KEY] },
+        'Null': { 'aws:TagKeys': 'false' },
+      },
+    }),
+    // Whether other environments still run the replaced AMI. DescribeTags has no resource-level permissions.
+    new iam.PolicyStatement({ actions: ['ec2:DescribeTags'], resources: ['*'] }),
   ];
 }
 
@@ -127,7 +142,8 @@ export function grantReleasePermissions(role: iam.Role, target: ReleaseTarget): 
   const arns = targetArns(role, target);
   const acknowledge = (resource: string, reason: string) => acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(role, resource)}]`, reason);
   acknowledge(arns.stack, `The wildcard in a stack ARN stands for the stack id, which a release cannot know; the name pins it to stack ${target.stackName}`);
-  acknowledge(arns.images, 'CreateTags is limited by condition to the release tag keys and requires the in-use tag; the AMI differs per release');
+  acknowledge(arns.images, 'CreateTags is limited by condition to the release tag keys and requires the in-use tag, DeleteTags to the in-use tag keys; '
+    + 'the AMI differs per release');
   acknowledge(arns.bootstrapVersion, 'GetParameters of the CDK bootstrap version parameter, whose qualifier the workflow cannot know: CloudFormation resolves it on every stack update');
 }
 
@@ -149,6 +165,10 @@ function validateReleaseWorkflow(props: ReleaseWorkflowProps, timeout: Duration)
   validateEnvironmentName(props.environmentName);
   if (timeout.toSeconds() < MIN_TIMEOUT.toSeconds() || timeout.toSeconds() > MAX_TIMEOUT.toSeconds()) {
     throw new Error(`timeout must be between ${MIN_TIMEOUT.toHumanString()} and ${MAX_TIMEOUT.toHumanString()}, got ${timeout.toHumanString()}`);
+  }
+  // The stack names the environment's in-use tag key, a literal in the definition and the role's conditions.
+  if (Token.isUnresolved(props.target.stackName)) {
+    throw new Error(`The release target's stackName must be a literal, as it names the environment's in-use tag; got a token for environment ${props.environmentName}`);
   }
   // Each name is a literal in the definition's JSONPath filters and the role's ARNs.
   for (const name of ledgerNames(props.target)) {

@@ -84,7 +84,8 @@ export function createTargetWorkflow(scope: Construct, options: TargetWorkflowOp
   }
   role.addToPrincipalPolicy(executionLoggingStatement());
   acknowledgeNagFinding(role, 'AwsSolutions-IAM5[Resource::*]',
-    'CloudWatch Logs vended log delivery and X-Ray trace uploads support no resource-level permissions');
+    'Only actions that support no resource-level permissions: CloudWatch Logs vended log delivery, X-Ray trace uploads, '
+    + 'and the release workflow\'s ec2:DescribeTags, which reads whether other environments still run the AMI a release replaced');
   return { stateMachine, role };
 }
 

@@ -1,201 +1,15 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-import jsonata = require('jsonata');
 import { AslDefinition, validateDefinition } from '../../scripts/lib/state-machines';
 import { IN_USE_TAG_KEY, RELEASE_TAG_KEYS } from '../../src/private/release-tags';
-import { ReleaseWorkflow, ReleaseWorkflowProps, releaseRolePolicyStatements } from '../../src/private/release-workflow';
-import { ReleaseTarget } from '../../src/rolling-asg-deployment';
+import { ReleaseWorkflow, releaseRolePolicyStatements } from '../../src/private/release-workflow';
 import { awsSolutionsFindings, isSpecificReason, nagAcknowledgements } from '../helpers/nag';
-import { LocalExecution, TaskFailure, TaskFake, runLocally, stateMachineDefinition } from '../helpers/state-machine';
-
-// aws-local-stepfunctions 3 runs JSONPath only, so the one JSONata state is evaluated with the
-// jsonata engine itself (see runRelease).
-
-const ACCOUNT = '111111111111';
-const TARGET_ACCOUNT = '222222222222';
-const REGION = 'eu-west-1';
-const STACK = 'web-prod';
-const STACK_ID = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${STACK}/6a7e8feb-b491-4cf7-a9f1-bf3703467718`;
-const RELEASE_ROLE = `arn:aws:iam::${TARGET_ACCOUNT}:role/web-prod-release`;
-const PREFIX = '/immutable-servers/web/prod/release';
-
-interface Release {
-  readonly amiId: string;
-  readonly version: string;
-  readonly commitId: string;
-  readonly commitMessage: string;
-  readonly pipelineExecutionId: string;
-}
-const FIELDS: Array<keyof Release> = ['amiId', 'version', 'commitId', 'commitMessage', 'pipelineExecutionId'];
-const NAMES: Release = {
-  amiId: `${PREFIX}/ami`,
-  version: `${PREFIX}/version`,
-  commitId: `${PREFIX}/commit-id`,
-  commitMessage: `${PREFIX}/commit-message`,
-  pipelineExecutionId: `${PREFIX}/pipeline-execution-id`,
-};
-const PREVIOUS: Release = {
-  amiId: 'ami-0fedcba9876543210',
-  version: '1.4.1',
-  commitId: '3f786850e387550fdab836ed7e6dc881de23001b',
-  commitMessage: 'Log slow requests',
-  pipelineExecutionId: '8d1c2b3a-0000-4000-8000-000000000001',
-};
-const RELEASE: Release = {
-  amiId: 'ami-0123456789abcdef0',
-  version: '1.4.2',
-  commitId: '89e6c98d92887913cadf06b2adb97f26cde4849b',
-  commitMessage: 'Serve /health from the new router',
-  pipelineExecutionId: '8d1c2b3a-0000-4000-8000-000000000002',
-};
-
-function target(overrides: Partial<ReleaseTarget> = {}): ReleaseTarget {
-  return {
-    stackName: STACK,
-    account: ACCOUNT,
-    region: REGION,
-    amiParameterName: NAMES.amiId,
-    versionParameterName: NAMES.version,
-    commitIdParameterName: NAMES.commitId,
-    commitMessageParameterName: NAMES.commitMessage,
-    pipelineExecutionIdParameterName: NAMES.pipelineExecutionId,
-    alarmNames: ['web-prod-unhealthy-hosts'],
-    ...overrides,
-  };
-}
-
-function workflowStack(props: Partial<ReleaseWorkflowProps> = {}) {
-  const app = new App();
-  const stack = new Stack(app, 'Pipeline', { env: { account: ACCOUNT, region: REGION } });
-  new ReleaseWorkflow(stack, 'Release', { environmentName: 'prod', target: target(), ...props });
-  return { app, stack };
-}
-
-function workflowDefinition(props: Partial<ReleaseWorkflowProps> = {}): AslDefinition {
-  return stateMachineDefinition(Template.fromStack(workflowStack(props).stack).toJSON());
-}
-
-/**
- * Runs a release locally. The first state, the only JSONata one, is evaluated with the JSONata
- * engine; the rest of the definition, JSONPath, runs in aws-local-stepfunctions.
- */
-async function runRelease(definition: AslDefinition, input: Release | Record<string, unknown>,
-  fakes: Record<string, TaskFake>): Promise<LocalExecution> {
-  const prepare = definition.States[definition.StartAt];
-  expect(prepare).toMatchObject({ Type: 'Pass', QueryLanguage: 'JSONata' });
-  const expression = /^\{%([\s\S]*)%\}$/.exec(prepare.Output)![1];
-  const prepared = await jsonata(expression).evaluate({}, { states: { input } });
-  const states = Object.fromEntries(Object.entries(definition.States).filter(([name]) => name !== definition.StartAt));
-  return runLocally({ ...definition, StartAt: prepare.Next, States: states }, prepared, fakes);
-}
-
-/**
- * The ledger after an execution: the previous release, then every PutParameter in order (writes
- * come before restores), except those of the tasks in `failed`, whose fakes always throw.
- */
-function finalLedger(execution: LocalExecution, failed: string[] = []): Record<string, string> {
-  const ledger = ledgerOf(PREVIOUS);
-  const puts = ['PutLedgerParameter', 'RestoreLedgerParameter'].filter((task) => !failed.includes(task)).flatMap((task) => execution.calls[task] ?? []);
-  for (const put of puts as any[]) {
-    expect(put).toEqual({ Name: put.Name, Value: put.Value, Type: 'String', DataType: 'text', Overwrite: true });
-    ledger[put.Name] = put.Value;
-  }
-  return ledger;
-}
-
-function ledgerOf(values: Release): Record<string, string> {
-  return Object.fromEntries(FIELDS.map((field) => [NAMES[field], values[field]]));
-}
-
-/** GetParameters as Systems Manager answers it: in no particular order. */
-function ledgerHolding(values: Release, missing: string[] = []): TaskFake {
-  return (input) => ({
-    Parameters: (input.Names as string[]).filter((name) => !missing.includes(name)).reverse().map((name) => ({
-      Name: name,
-      Type: 'String',
-      DataType: 'text',
-      Version: 7,
-      LastModifiedDate: '2025-01-01T12:00:00Z',
-      Value: ledgerOf(values)[name],
-      ARN: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`,
-    })),
-    InvalidParameters: missing,
-  });
-}
-
-function stackIn(...statuses: string[]): TaskFake {
-  return () => ({
-    Stacks: [{
-      StackId: STACK_ID,
-      StackName: STACK,
-      StackStatus: statuses.length > 1 ? statuses.shift() : statuses[0],
-      Parameters: [
-        { ParameterKey: 'LedgerAmi3F1D2B7C', ParameterValue: NAMES.amiId, ResolvedValue: PREVIOUS.amiId },
-        { ParameterKey: 'LedgerVersion8E2A4C1D', ParameterValue: NAMES.version, ResolvedValue: PREVIOUS.version },
-        { ParameterKey: 'BootstrapVersion', ParameterValue: '/cdk-bootstrap/hnb659fds/version', ResolvedValue: '30' },
-      ],
-    }],
-  });
-}
-
-/** Fails the first `times` calls with `error`, then answers as `then` does. */
-function failing(times: number, error: () => TaskFailure, then: TaskFake): TaskFake {
-  let failures = 0;
-  return (input) => {
-    if (failures < times) {
-      failures += 1;
-      throw error();
-    }
-    return then(input);
-  };
-}
-
-const cloudFormationError = (message: string) => () => new TaskFailure('CloudFormation.CloudFormationException',
-  `${message} (Service: CloudFormation, Status Code: 400, Error Code: ValidationError, Request ID: 0f2c7a8e-1b2c-4d5e-8f90-123456789abc)`);
-const throttled = (service: string, exception: string) => () => new TaskFailure(`${service}.${exception}`,
-  `Rate exceeded (Service: ${service}, Status Code: 400, Error Code: Throttling)`);
-
-interface TargetBehaviour {
-  /** What DescribeStacks says while the workflow waits for the update, in turn; the last repeats. */
-  readonly statuses?: string[];
-  readonly update?: TaskFake;
-  /** The stack's events, given the update's client request token. */
-  readonly events?: (token: string) => unknown[];
-  /** What DescribeStacks says while the workflow waits for the rollback of a cancelled update. */
-  readonly rollback?: string[];
-}
-
-/** Fakes of every call to the target, which behaves as `behaviour` says. */
-function targetFakes(behaviour: TargetBehaviour = {}): Record<string, TaskFake> {
-  let token = '';
-  return {
-    DescribeStack: stackIn('UPDATE_COMPLETE'),
-    ReadLedger: ledgerHolding(PREVIOUS),
-    PutLedgerParameter: () => ({ Version: 8, Tier: 'Standard' }),
-    UpdateStack: (input) => {
-      token = input.ClientRequestToken;
-      return (behaviour.update ?? (() => ({ StackId: STACK_ID })))(input);
-    },
-    DescribeUpdate: stackIn(...behaviour.statuses ?? ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE']),
-    DescribeStackEvents: () => ({ StackEvents: (behaviour.events ?? (() => []))(token) }),
-    CancelUpdate: () => ({}),
-    DescribeRollback: stackIn(...behaviour.rollback ?? ['UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE']),
-    RestoreLedgerParameter: () => ({ Version: 9, Tier: 'Standard' }),
-    TagAmi: () => ({}),
-    LabelPreviousReleaseVersion: () => ({ InvalidLabels: [] }),
-    LabelCurrentReleaseVersion: () => ({ InvalidLabels: [] }),
-    ReadPreviousReleaseParameter: labelledLedger(PREVIOUS),
-  };
-}
-
-/** GetParameter of `<name>:previous-release`, as Systems Manager answers it when the ledger labels `values` so. */
-function labelledLedger(values: Release): TaskFake {
-  return (input) => {
-    const [name, label] = (input.Name as string).split(':');
-    return { Parameter: { Name: name, Selector: `:${label}`, Type: 'String', DataType: 'text', Version: 5, Value: ledgerOf(values)[name] } };
-  };
-}
+import {
+  ACCOUNT, FIELDS, NAMES, PREVIOUS, REGION, RELEASE, RELEASE_ROLE, Release, STACK, STACK_ID, TARGET_ACCOUNT,
+  cloudFormationError, failing, finalLedger, labelledLedger, ledgerHolding, ledgerOf, runRelease, target, targetFakes, throttled,
+  workflowDefinition, workflowStack,
+} from '../helpers/release-workflow';
+import { TaskFailure } from '../helpers/state-machine';
 
 function stackEvent(token: string | undefined, logicalId: string, type: string, status: string, reason?: string, minute = 0) {
   return {
@@ -229,6 +43,8 @@ function rolledBackEvents(token: string) {
   ];
 }
 
+const IN_USE_BY_WEB_PROD = `immutable-servers:in-use-by:${STACK}`;
+
 const WHERE = `Look at the events of stack ${STACK} in the CloudFormation console of account ${ACCOUNT}, region ${REGION}, and at the instance refresh history of its Auto Scaling group.`;
 
 describe('ReleaseWorkflow', () => {
@@ -237,7 +53,9 @@ describe('ReleaseWorkflow', () => {
       const execution = await runRelease(workflowDefinition(), RELEASE, targetFakes());
 
       expect(execution.status).toBe('SUCCEEDED');
-      expect(execution.output).toEqual({ environment: 'prod', amiId: RELEASE.amiId, version: RELEASE.version, outcome: 'RELEASED' });
+      expect(execution.output).toEqual({
+        environment: 'prod', amiId: RELEASE.amiId, version: RELEASE.version, outcome: 'RELEASED', previousAmi: { amiId: PREVIOUS.amiId, inUseTag: 'REMOVED' },
+      });
       expect(finalLedger(execution)).toEqual(ledgerOf(RELEASE));
       expect(execution.calls.ReadLedger).toEqual([{ Names: FIELDS.map((field) => NAMES[field]) }]);
       expect(execution.calls.UpdateStack).toEqual([{
@@ -257,6 +75,7 @@ describe('ReleaseWorkflow', () => {
         Resources: [RELEASE.amiId],
         Tags: [
           { Key: IN_USE_TAG_KEY, Value: 'true' },
+          { Key: IN_USE_BY_WEB_PROD, Value: 'prod' },
           { Key: RELEASE_TAG_KEYS.version, Value: RELEASE.version },
           { Key: RELEASE_TAG_KEYS.commitId, Value: RELEASE.commitId },
           { Key: RELEASE_TAG_KEYS.commitMessage, Value: RELEASE.commitMessage },
@@ -274,7 +93,7 @@ describe('ReleaseWorkflow', () => {
       }));
 
       expect(execution.status).toBe('SUCCEEDED');
-      expect(execution.output).toEqual({ environment: 'prod', amiId: RELEASE.amiId, version: RELEASE.version, outcome: 'NO_CHANGE' });
+      expect(execution.output).toMatchObject({ environment: 'prod', amiId: RELEASE.amiId, version: RELEASE.version, outcome: 'NO_CHANGE' });
       expect(finalLedger(execution)).toEqual(ledgerOf(RELEASE));
       expect(execution.calls.DescribeUpdate).toBeUndefined();
       expect(execution.calls.TagAmi).toHaveLength(1);
@@ -527,7 +346,10 @@ describe('ReleaseWorkflow', () => {
       expect(execution.calls.ReadPreviousReleaseParameter).toEqual(FIELDS.map((field) => ({ Name: `${NAMES[field]}:previous-release` })));
       expect(execution.calls.PutLedgerParameter.map((put: any) => [put.Name, put.Value])).toEqual(Object.entries(ledgerOf(PREVIOUS)));
       expect(execution.calls.UpdateStack).toHaveLength(1);
-      expect(execution.output).toEqual({ environment: 'prod', amiId: PREVIOUS.amiId, version: PREVIOUS.version, outcome: 'RELEASED' });
+      // The AMI returned from is the one whose in-use tag comes off.
+      expect(execution.output).toEqual({
+        environment: 'prod', amiId: PREVIOUS.amiId, version: PREVIOUS.version, outcome: 'RELEASED', previousAmi: { amiId: RELEASE.amiId, inUseTag: 'REMOVED' },
+      });
     });
 
     test('given "returnToPreviousRelease" and no version labelled previous-release, then nothing is written and the error says so', async () => {
@@ -576,9 +398,9 @@ describe('ReleaseWorkflow', () => {
       const tasks = allStates(workflowDefinition({ releaseRoleArn: RELEASE_ROLE, target: target({ account: TARGET_ACCOUNT }) }))
         .filter(([, state]) => state.Type === 'Task');
 
-      expect(tasks.map(([name]) => name).sort()).toEqual(['CancelUpdate', 'DescribeRollback', 'DescribeStack', 'DescribeStackEvents', 'DescribeUpdate',
-        'LabelCurrentReleaseVersion', 'LabelPreviousReleaseVersion', 'PutLedgerParameter', 'ReadLedger', 'ReadPreviousReleaseParameter',
-        'RestoreLedgerParameter', 'TagAmi', 'UpdateStack']);
+      expect(tasks.map(([name]) => name).sort()).toEqual(['CancelUpdate', 'DescribeRollback', 'DescribeStack', 'DescribeStackEvents', 'DescribeUpdate', 'LabelCurrentReleaseVersion',
+        'LabelPreviousReleaseVersion', 'PutLedgerParameter', 'ReadLedger', 'ReadPreviousAmiUsers', 'ReadPreviousReleaseParameter',
+        'RestoreLedgerParameter', 'RetirePreviousAmi', 'TagAmi', 'UntagPreviousAmi', 'UpdateStack']);
       expect(tasks.map(([, task]) => task.Credentials)).toEqual(tasks.map(() => ({ RoleArn: RELEASE_ROLE })));
     });
 
@@ -642,9 +464,21 @@ describe('ReleaseWorkflow', () => {
           Resource: `arn:<AWS::Partition>:ec2:${REGION}::image/*`,
           Condition: {
             'StringEquals': { [`aws:RequestTag/${IN_USE_TAG_KEY}`]: 'true' },
-            'ForAllValues:StringEquals': { 'aws:TagKeys': [IN_USE_TAG_KEY, ...Object.values(RELEASE_TAG_KEYS).filter((key) => key !== RELEASE_TAG_KEYS.environment)] },
+            'ForAllValues:StringEquals': {
+              'aws:TagKeys': [IN_USE_TAG_KEY, IN_USE_BY_WEB_PROD, ...Object.values(RELEASE_TAG_KEYS).filter((key) => key !== RELEASE_TAG_KEYS.environment)],
+            },
           },
         },
+        {
+          Effect: 'Allow',
+          Action: 'ec2:DeleteTags',
+          Resource: `arn:<AWS::Partition>:ec2:${REGION}::image/*`,
+          Condition: {
+            'ForAllValues:StringEquals': { 'aws:TagKeys': [IN_USE_BY_WEB_PROD, IN_USE_TAG_KEY] },
+            'Null': { 'aws:TagKeys': 'false' },
+          },
+        },
+        { Effect: 'Allow', Action: 'ec2:DescribeTags', Resource: '*' },
         expect.objectContaining({ Action: expect.arrayContaining(['logs:CreateLogDelivery', 'xray:PutTraceSegments']), Resource: '*' }),
       ]);
     });
@@ -663,6 +497,8 @@ describe('ReleaseWorkflow', () => {
         expect.arrayContaining([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:${REGION}:${TARGET_ACCOUNT}:parameter${NAMES.amiId}`]] }]),
         { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:${REGION}:${TARGET_ACCOUNT}:parameter/cdk-bootstrap/*/version`]] },
         { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ec2:${REGION}::image/*`]] },
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ec2:${REGION}::image/*`]] },
+        '*',
       ]);
     });
 

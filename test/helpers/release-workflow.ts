@@ -1,0 +1,201 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import jsonata = require('jsonata');
+import { LocalExecution, TaskFailure, TaskFake, runLocally, stateMachineDefinition } from './state-machine';
+import { AslDefinition } from '../../scripts/lib/state-machines';
+import { ReleaseWorkflow, ReleaseWorkflowProps } from '../../src/private/release-workflow';
+import { ReleaseTarget } from '../../src/rolling-asg-deployment';
+
+// A release into stack web-prod, and fakes of every call the release workflow makes to it.
+// aws-local-stepfunctions 3 runs JSONPath only, so the one JSONata state is evaluated with the
+// jsonata engine itself (see runRelease).
+
+export const ACCOUNT = '111111111111';
+export const TARGET_ACCOUNT = '222222222222';
+export const REGION = 'eu-west-1';
+export const STACK = 'web-prod';
+export const STACK_ID = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${STACK}/6a7e8feb-b491-4cf7-a9f1-bf3703467718`;
+export const RELEASE_ROLE = `arn:aws:iam::${TARGET_ACCOUNT}:role/web-prod-release`;
+export const PREFIX = '/immutable-servers/web/prod/release';
+
+export interface Release {
+  readonly amiId: string;
+  readonly version: string;
+  readonly commitId: string;
+  readonly commitMessage: string;
+  readonly pipelineExecutionId: string;
+}
+export const FIELDS: Array<keyof Release> = ['amiId', 'version', 'commitId', 'commitMessage', 'pipelineExecutionId'];
+export const NAMES: Release = {
+  amiId: `${PREFIX}/ami`,
+  version: `${PREFIX}/version`,
+  commitId: `${PREFIX}/commit-id`,
+  commitMessage: `${PREFIX}/commit-message`,
+  pipelineExecutionId: `${PREFIX}/pipeline-execution-id`,
+};
+export const PREVIOUS: Release = {
+  amiId: 'ami-0fedcba9876543210',
+  version: '1.4.1',
+  commitId: '3f786850e387550fdab836ed7e6dc881de23001b',
+  commitMessage: 'Log slow requests',
+  pipelineExecutionId: '8d1c2b3a-0000-4000-8000-000000000001',
+};
+export const RELEASE: Release = {
+  amiId: 'ami-0123456789abcdef0',
+  version: '1.4.2',
+  commitId: '89e6c98d92887913cadf06b2adb97f26cde4849b',
+  commitMessage: 'Serve /health from the new router',
+  pipelineExecutionId: '8d1c2b3a-0000-4000-8000-000000000002',
+};
+
+export function target(overrides: Partial<ReleaseTarget> = {}): ReleaseTarget {
+  return {
+    stackName: STACK,
+    account: ACCOUNT,
+    region: REGION,
+    amiParameterName: NAMES.amiId,
+    versionParameterName: NAMES.version,
+    commitIdParameterName: NAMES.commitId,
+    commitMessageParameterName: NAMES.commitMessage,
+    pipelineExecutionIdParameterName: NAMES.pipelineExecutionId,
+    alarmNames: ['web-prod-unhealthy-hosts'],
+    ...overrides,
+  };
+}
+
+export function workflowStack(props: Partial<ReleaseWorkflowProps> = {}) {
+  const app = new App();
+  const stack = new Stack(app, 'Pipeline', { env: { account: ACCOUNT, region: REGION } });
+  new ReleaseWorkflow(stack, 'Release', { environmentName: 'prod', target: target(), ...props });
+  return { app, stack };
+}
+
+export function workflowDefinition(props: Partial<ReleaseWorkflowProps> = {}): AslDefinition {
+  return stateMachineDefinition(Template.fromStack(workflowStack(props).stack).toJSON());
+}
+
+/**
+ * Runs a release locally. The first state, the only JSONata one, is evaluated with the JSONata
+ * engine; the rest of the definition, JSONPath, runs in aws-local-stepfunctions.
+ */
+export async function runRelease(definition: AslDefinition, input: Release | Record<string, unknown>,
+  fakes: Record<string, TaskFake>): Promise<LocalExecution> {
+  const prepare = definition.States[definition.StartAt];
+  expect(prepare).toMatchObject({ Type: 'Pass', QueryLanguage: 'JSONata' });
+  const expression = /^\{%([\s\S]*)%\}$/.exec(prepare.Output)![1];
+  const prepared = await jsonata(expression).evaluate({}, { states: { input } });
+  const states = Object.fromEntries(Object.entries(definition.States).filter(([name]) => name !== definition.StartAt));
+  return runLocally({ ...definition, StartAt: prepare.Next, States: states }, prepared, fakes);
+}
+
+/**
+ * The ledger after an execution: the previous release, then every PutParameter in order (writes
+ * come before restores), except those of the tasks in `failed`, whose fakes always throw.
+ */
+export function finalLedger(execution: LocalExecution, failed: string[] = []): Record<string, string> {
+  const ledger = ledgerOf(PREVIOUS);
+  const puts = ['PutLedgerParameter', 'RestoreLedgerParameter'].filter((task) => !failed.includes(task)).flatMap((task) => execution.calls[task] ?? []);
+  for (const put of puts as any[]) {
+    expect(put).toEqual({ Name: put.Name, Value: put.Value, Type: 'String', DataType: 'text', Overwrite: true });
+    ledger[put.Name] = put.Value;
+  }
+  return ledger;
+}
+
+export function ledgerOf(values: Release): Record<string, string> {
+  return Object.fromEntries(FIELDS.map((field) => [NAMES[field], values[field]]));
+}
+
+/** GetParameters as Systems Manager answers it: in no particular order. */
+export function ledgerHolding(values: Release, missing: string[] = []): TaskFake {
+  return (input) => ({
+    Parameters: (input.Names as string[]).filter((name) => !missing.includes(name)).reverse().map((name) => ({
+      Name: name,
+      Type: 'String',
+      DataType: 'text',
+      Version: 7,
+      LastModifiedDate: '2025-01-01T12:00:00Z',
+      Value: ledgerOf(values)[name],
+      ARN: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`,
+    })),
+    InvalidParameters: missing,
+  });
+}
+
+export function stackIn(...statuses: string[]): TaskFake {
+  return () => ({
+    Stacks: [{
+      StackId: STACK_ID,
+      StackName: STACK,
+      StackStatus: statuses.length > 1 ? statuses.shift() : statuses[0],
+      Parameters: [
+        { ParameterKey: 'LedgerAmi3F1D2B7C', ParameterValue: NAMES.amiId, ResolvedValue: PREVIOUS.amiId },
+        { ParameterKey: 'LedgerVersion8E2A4C1D', ParameterValue: NAMES.version, ResolvedValue: PREVIOUS.version },
+        { ParameterKey: 'BootstrapVersion', ParameterValue: '/cdk-bootstrap/hnb659fds/version', ResolvedValue: '30' },
+      ],
+    }],
+  });
+}
+
+/** Fails the first `times` calls with `error`, then answers as `then` does. */
+export function failing(times: number, error: () => TaskFailure, then: TaskFake): TaskFake {
+  let failures = 0;
+  return (input) => {
+    if (failures < times) {
+      failures += 1;
+      throw error();
+    }
+    return then(input);
+  };
+}
+
+export const cloudFormationError = (message: string) => () => new TaskFailure('CloudFormation.CloudFormationException',
+  `${message} (Service: CloudFormation, Status Code: 400, Error Code: ValidationError, Request ID: 0f2c7a8e-1b2c-4d5e-8f90-123456789abc)`);
+export const throttled = (service: string, exception: string) => () => new TaskFailure(`${service}.${exception}`,
+  `Rate exceeded (Service: ${service}, Status Code: 400, Error Code: Throttling)`);
+
+export interface TargetBehaviour {
+  /** What DescribeStacks says while the workflow waits for the update, in turn; the last repeats. */
+  readonly statuses?: string[];
+  readonly update?: TaskFake;
+  /** The stack's events, given the update's client request token. */
+  readonly events?: (token: string) => unknown[];
+  /** What DescribeStacks says while the workflow waits for the rollback of a cancelled update. */
+  readonly rollback?: string[];
+}
+
+/** Fakes of every call to the target, which behaves as `behaviour` says. */
+export function targetFakes(behaviour: TargetBehaviour = {}): Record<string, TaskFake> {
+  let token = '';
+  return {
+    DescribeStack: stackIn('UPDATE_COMPLETE'),
+    ReadLedger: ledgerHolding(PREVIOUS),
+    PutLedgerParameter: () => ({ Version: 8, Tier: 'Standard' }),
+    UpdateStack: (input) => {
+      token = input.ClientRequestToken;
+      return (behaviour.update ?? (() => ({ StackId: STACK_ID })))(input);
+    },
+    DescribeUpdate: stackIn(...behaviour.statuses ?? ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE']),
+    DescribeStackEvents: () => ({ StackEvents: (behaviour.events ?? (() => []))(token) }),
+    CancelUpdate: () => ({}),
+    DescribeRollback: stackIn(...behaviour.rollback ?? ['UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE']),
+    RestoreLedgerParameter: () => ({ Version: 9, Tier: 'Standard' }),
+    TagAmi: () => ({}),
+    UntagPreviousAmi: () => ({}),
+    // No other environment's in-use tag on the replaced AMI.
+    ReadPreviousAmiUsers: () => ({ Tags: [] }),
+    RetirePreviousAmi: () => ({}),
+    LabelPreviousReleaseVersion: () => ({ InvalidLabels: [] }),
+    LabelCurrentReleaseVersion: () => ({ InvalidLabels: [] }),
+    ReadPreviousReleaseParameter: labelledLedger(PREVIOUS),
+  };
+}
+
+/** GetParameter of `<name>:previous-release`, as Systems Manager answers it when the ledger labels `values` so. */
+export function labelledLedger(values: Release): TaskFake {
+  return (input) => {
+    const [name, label] = (input.Name as string).split(':');
+    return { Parameter: { Name: name, Selector: `:${label}`, Type: 'String', DataType: 'text', Version: 5, Value: ledgerOf(values)[name] } };
+  };
+}
