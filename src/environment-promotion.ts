@@ -1,6 +1,6 @@
 import {
   Duration, Names, Stack, Token,
-  aws_codepipeline as codepipeline, aws_logs as logs, aws_stepfunctions as sfn,
+  aws_cloudwatch as cloudwatch, aws_codepipeline as codepipeline, aws_logs as logs, aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { ApplicationImageRecipe } from './application-image-recipe';
@@ -10,6 +10,7 @@ import { acknowledgeStepFunctionActionFindings } from './private/pipeline-action
 import { isInStackEnvironment, releaseStackFor } from './private/promotion-placement';
 import { promotionStage } from './private/promotion-stage';
 import { validateEnvironments, validatePipeline } from './private/promotion-validation';
+import { ReleaseDashboard } from './private/release-dashboard';
 import { ReleaseWorkflow } from './private/release-workflow';
 import { SoakWorkflow } from './private/soak-workflow';
 import type { PromotionApproval } from './promotion-approval';
@@ -93,6 +94,17 @@ export interface EnvironmentPromotionProps {
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Whether to create release dashboards: one in each account and region the environments run in,
+   * beside their workflows, logs, metrics and alarms. Per environment it shows what the environment
+   * runs and the command that returns it to its previous release, the release history (released
+   * at, version, commit, AMI), failed releases, in-service against desired instances, and the
+   * rollback alarms.
+   *
+   * @default true
+   */
+  readonly dashboards?: boolean;
 }
 
 /**
@@ -108,6 +120,11 @@ export interface PromotedEnvironment {
    * "commitId", "commitMessage", "pipelineExecutionId" }`.
    */
   readonly releaseStateMachine: sfn.IStateMachine;
+  /**
+   * The release workflow's execution logs, with each execution's input and output: the history of
+   * the releases into this environment.
+   */
+  readonly releaseLogGroup: logs.ILogGroup;
   /**
    * The soak workflow.
    *
@@ -174,6 +191,9 @@ export class EnvironmentPromotion extends Construct {
   /** The environments, in order, with their workflows. */
   public readonly environments: PromotedEnvironment[];
 
+  /** The release dashboards, one per account and region of the environments. */
+  public readonly dashboards: cloudwatch.Dashboard[];
+
   private readonly declared: PromotionEnvironment[];
 
   constructor(scope: Construct, id: string, props: EnvironmentPromotionProps) {
@@ -181,6 +201,7 @@ export class EnvironmentPromotion extends Construct {
     this.declared = props.environments;
     const targets = validateEnvironments(props.environments);
     this.environments = props.environments.map((environment, index) => this.createWorkflows(environment, targets[index], props.logRetention));
+    this.dashboards = props.dashboards === false ? [] : this.createDashboards();
   }
 
   /**
@@ -244,6 +265,24 @@ export class EnvironmentPromotion extends Construct {
       minimumSoak: environment.deployment && longestEvaluationWindow(environment.deployment.rolloutAlarms),
       logRetention,
     });
-    return { name: environment.name, target, releaseStateMachine: release.stateMachine, soakStateMachine: soak?.stateMachine };
+    return {
+      name: environment.name,
+      target,
+      releaseStateMachine: release.stateMachine,
+      releaseLogGroup: release.logGroup,
+      soakStateMachine: soak?.stateMachine,
+    };
+  }
+
+  /** One dashboard per stack the workflows run in, for the environments there, in promotion order. */
+  private createDashboards(): cloudwatch.Dashboard[] {
+    const byStack = new Map<Stack, PromotedEnvironment[]>();
+    for (const environment of this.environments) {
+      const stack = Stack.of(environment.releaseStateMachine);
+      byStack.set(stack, [...byStack.get(stack) ?? [], environment]);
+    }
+    return [...byStack].map(([stack, environments]) => (stack === Stack.of(this)
+      ? new ReleaseDashboard(this, 'Dashboard', environments)
+      : new ReleaseDashboard(stack, `${Names.uniqueId(this)}-Dashboard`, environments)).dashboard);
   }
 }

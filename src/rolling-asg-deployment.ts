@@ -164,6 +164,13 @@ export interface ReleaseTarget {
    * @default - no load balancer created by the deployment
    */
   readonly urlParameterName?: string;
+  /**
+   * Literal name of the environment's Auto Scaling group, whose group metrics (in-service and
+   * desired instances) a promotion's dashboard shows.
+   *
+   * @default - the dashboard shows no instance counts
+   */
+  readonly autoScalingGroupName?: string;
 }
 
 /**
@@ -467,6 +474,8 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
         : autoscaling.HealthChecks.ec2({ gracePeriod: healthCheck.gracePeriod }),
       updatePolicy: this.rolloutPolicy(props.rollout ?? {}, healthCheck.gracePeriod),
       notifications: [{ topic: this.scalingEvents, scalingEvents: autoscaling.ScalingEvents.ALL }],
+      // What a promotion's dashboard shows: in-service instances against desired capacity.
+      groupMetrics: [new autoscaling.GroupMetrics(autoscaling.GroupMetric.IN_SERVICE_INSTANCES, autoscaling.GroupMetric.DESIRED_CAPACITY)],
     });
     zeroCapacityUntilFirstRelease(this.autoScalingGroup, ledger, capacity);
     targetGroups.forEach((group) => this.autoScalingGroup.attachToApplicationTargetGroup(group));
@@ -498,6 +507,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
       pipelineExecutionIdParameterName: ledgerNames.pipelineExecutionId,
       alarmNames,
       urlParameterName: urlParameter && `${prefix}/url`,
+      autoScalingGroupName,
     };
   }
 

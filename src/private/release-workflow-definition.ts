@@ -163,7 +163,12 @@ export class ReleaseDefinition {
   private output(): sfn.Pass {
     return new sfn.Pass(this.scope, 'Released', {
       parameters: {
-        'environment': this.options.environmentName, 'amiId.$': '$.amiId', 'version.$': '$.version', 'outcome.$': '$.outcome', 'previousAmi.$': '$.previousAmi',
+        'environment': this.options.environmentName,
+        'amiId.$': '$.amiId',
+        'version.$': '$.version',
+        'commitId.$': '$.commitId',
+        'outcome.$': '$.outcome',
+        'previousAmi.$': '$.previousAmi',
       },
     });
   }

@@ -65,18 +65,19 @@ export class InUseTagStates {
   /**
    * Takes this environment's in-use tag off the AMI the release replaced (`$.previous.amiId`), and
    * the shared in-use tag once no environment's tag is left, then records the outcome in
-   * `$.previousAmi` and goes to `next`. A failure is recorded, not raised: the release succeeded,
+   * `$.previousAmi` and goes to `next`. Its id is `imageId`, so that `amiId` names one AMI only in
+   * the output that release dashboards parse. A failure is recorded, not raised: the release succeeded,
    * and failing it would make the pipeline roll a good release back over a tag.
    */
   public retirePrevious(next: sfn.IChainable): sfn.IChainable {
     const scope = this.states.scope;
     const outcome = (id: string, inUseTag: string) => new sfn.Pass(scope, id, {
-      parameters: { 'amiId.$': '$.previous.amiId', inUseTag },
+      parameters: { 'imageId.$': '$.previous.amiId', inUseTag },
       resultPath: '$.previousAmi',
     }).next(next);
     const notRemoved = new sfn.Pass(scope, 'PreviousAmiTagsNotRemoved', {
       parameters: {
-        'amiId.$': '$.previous.amiId',
+        'imageId.$': '$.previous.amiId',
         'inUseTag': PREVIOUS_AMI_OUTCOMES.notRemoved,
         'cause': sfn.JsonPath.format(`Could not remove the in-use tags ${this.environmentTagKey} and ${IN_USE_TAG_KEY} from {}: {}. `
           + 'The image lifecycle policy keeps it until they are removed by hand.', sfn.JsonPath.stringAt('$.previous.amiId'), sfn.JsonPath.stringAt('$.error.Cause')),

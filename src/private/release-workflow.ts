@@ -1,6 +1,6 @@
 import {
   Duration, Stack, Token,
-  aws_iam as iam, aws_stepfunctions as sfn,
+  aws_iam as iam, aws_logs as logs, aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 
@@ -50,8 +50,8 @@ export interface ReleaseWorkflowProps extends TargetWorkflowProps {
  *    with the release's provenance, labels the ledger versions it wrote `current-release` and those
  *    it replaced `previous-release`, takes the environment's in-use tag off the AMI it replaced (and
  *    the shared one, once no other environment's is left), and outputs `{ "environment", "amiId",
- *    "version", "outcome": "RELEASED" | "NO_CHANGE", "previousAmi": { "amiId", "inUseTag" } }`
- *    (see `PREVIOUS_AMI_OUTCOMES`).
+ *    "version", "commitId", "outcome": "RELEASED" | "NO_CHANGE", "previousAmi": { "imageId",
+ *    "inUseTag" } }` (see `PREVIOUS_AMI_OUTCOMES`). Execution logs hold it: the release history.
  *
  * `{ "returnToPreviousRelease": true }` releases the ledger's `previous-release` versions again:
  * the environment returns to the release before its current one, from the ledger alone, with no
@@ -68,12 +68,14 @@ export class ReleaseWorkflow extends Construct {
   public readonly stateMachine: sfn.StateMachine;
   /** The state machine's role: the principal a release role must trust. */
   public readonly role: iam.IRole;
+  /** The execution logs, with each execution's input and output: the releases' history. */
+  public readonly logGroup: logs.ILogGroup;
 
   constructor(scope: Construct, id: string, props: ReleaseWorkflowProps) {
     super(scope, id);
     const timeout = props.timeout ?? Duration.minutes(60);
     validateReleaseWorkflow(props, timeout);
-    const { stateMachine, role } = createTargetWorkflow(this, {
+    const { stateMachine, role, logGroup } = createTargetWorkflow(this, {
       purpose: 'release',
       roleDescription: `Releases AMIs into stack ${props.target.stackName}`,
       comment: `Releases an AMI into ${props.environmentName} (stack ${props.target.stackName}): ledger, stack update, rollback`,
@@ -82,6 +84,7 @@ export class ReleaseWorkflow extends Construct {
       // The update, then at most as long again for the rollback of a cancelled update.
       timeout: timeout.plus(timeout).plus(EXECUTION_MARGIN),
       logRetention: props.logRetention,
+      logExecutionData: true,
       definition: (credentials) => new ReleaseDefinition(this, {
         environmentName: props.environmentName, target: props.target, credentials, timeout,
       }).chain(),
@@ -89,6 +92,7 @@ export class ReleaseWorkflow extends Construct {
     });
     this.stateMachine = stateMachine;
     this.role = role;
+    this.logGroup = logGroup;
   }
 }
 

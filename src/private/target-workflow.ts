@@ -44,6 +44,8 @@ export interface TargetWorkflowOptions {
   readonly releaseRoleArn?: string;
   readonly timeout: Duration;
   readonly logRetention?: logs.RetentionDays;
+  /** Whether the logs hold each state's input and output, which dashboards can then query. */
+  readonly logExecutionData?: boolean;
   /** The states, given the credentials their target-side calls run with. */
   readonly definition: (credentials: sfn.Credentials | undefined) => sfn.IChainable;
   /** What the target-side calls need, granted to the workflow's own role when no release role is given. */
@@ -55,7 +57,8 @@ export interface TargetWorkflowOptions {
  * and by `grantTargetPermissions` (CDK would grant each task's action on `*`): either the
  * target-side permissions, or only `sts:AssumeRole` on the release role that holds them.
  */
-export function createTargetWorkflow(scope: Construct, options: TargetWorkflowOptions): { stateMachine: sfn.StateMachine; role: iam.Role } {
+export function createTargetWorkflow(scope: Construct, options: TargetWorkflowOptions):
+{ stateMachine: sfn.StateMachine; role: iam.Role; logGroup: logs.ILogGroup } {
   validateTargetPlacement(scope, options.purpose, options.target, options.releaseRoleArn);
   const role = new iam.Role(scope, 'Role', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com'), description: options.roleDescription });
   const credentials = options.releaseRoleArn === undefined ? undefined : {
@@ -73,7 +76,7 @@ export function createTargetWorkflow(scope: Construct, options: TargetWorkflowOp
     stateMachineType: sfn.StateMachineType.STANDARD,
     timeout: options.timeout,
     role: role.withoutPolicyUpdates(),
-    logs: { destination: logGroup, level: sfn.LogLevel.ALL },
+    logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: options.logExecutionData },
     tracingEnabled: true,
   });
   stateMachine.node.addDependency(role);
@@ -86,7 +89,7 @@ export function createTargetWorkflow(scope: Construct, options: TargetWorkflowOp
   acknowledgeNagFinding(role, 'AwsSolutions-IAM5[Resource::*]',
     'Only actions that support no resource-level permissions: CloudWatch Logs vended log delivery, X-Ray trace uploads, '
     + 'and the release workflow\'s ec2:DescribeTags, which reads whether other environments still run the AMI a release replaced');
-  return { stateMachine, role };
+  return { stateMachine, role, logGroup };
 }
 
 /** Environment names as deployments use them. */

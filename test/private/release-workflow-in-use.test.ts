@@ -17,7 +17,7 @@ describe('ReleaseWorkflow in-use tags', () => {
       Filters: [{ Name: 'resource-id', Values: [PREVIOUS.amiId] }, { Name: 'key', Values: ['immutable-servers:in-use-by:*'] }],
     }]);
     expect(execution.calls.RetirePreviousAmi).toEqual([{ Resources: [PREVIOUS.amiId], Tags: [{ Key: IN_USE_TAG_KEY }] }]);
-    expect(execution.output).toMatchObject({ previousAmi: { amiId: PREVIOUS.amiId, inUseTag: 'REMOVED' } });
+    expect(execution.output).toMatchObject({ previousAmi: { imageId: PREVIOUS.amiId, inUseTag: 'REMOVED' } });
   });
 
   test('given another environment in the account still runs the replaced AMI, then only this environment\'s tag comes off and the AMI stays in use', async () => {
@@ -31,7 +31,7 @@ describe('ReleaseWorkflow in-use tags', () => {
     expect(execution.status).toBe('SUCCEEDED');
     expect(execution.calls.UntagPreviousAmi).toEqual([{ Resources: [PREVIOUS.amiId], Tags: [{ Key: IN_USE_BY_WEB_PROD }] }]);
     expect(execution.calls.RetirePreviousAmi).toBeUndefined();
-    expect(execution.output).toMatchObject({ previousAmi: { amiId: PREVIOUS.amiId, inUseTag: 'KEPT_IN_USE_ELSEWHERE' } });
+    expect(execution.output).toMatchObject({ previousAmi: { imageId: PREVIOUS.amiId, inUseTag: 'KEPT_IN_USE_ELSEWHERE' } });
   });
 
   test('given a release of the AMI the environment already runs, then no tag is removed', async () => {
@@ -40,7 +40,7 @@ describe('ReleaseWorkflow in-use tags', () => {
     expect(execution.status).toBe('SUCCEEDED');
     expect(execution.calls.UntagPreviousAmi).toBeUndefined();
     expect(execution.calls.RetirePreviousAmi).toBeUndefined();
-    expect(execution.output).toMatchObject({ previousAmi: { amiId: PREVIOUS.amiId, inUseTag: 'KEPT_SAME_AMI' } });
+    expect(execution.output).toMatchObject({ previousAmi: { imageId: PREVIOUS.amiId, inUseTag: 'KEPT_SAME_AMI' } });
   });
 
   test('given the first release, then the placeholder AMI before it is left alone', async () => {
@@ -49,7 +49,7 @@ describe('ReleaseWorkflow in-use tags', () => {
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(execution.calls.UntagPreviousAmi).toBeUndefined();
-    expect(execution.output).toMatchObject({ previousAmi: { amiId: PREVIOUS.amiId, inUseTag: 'NO_PREVIOUS_RELEASE' } });
+    expect(execution.output).toMatchObject({ previousAmi: { imageId: PREVIOUS.amiId, inUseTag: 'NO_PREVIOUS_RELEASE' } });
   });
 
   test('given the replaced AMI\'s tags cannot be removed, then the release still succeeds and its output says what to remove by hand', async () => {
@@ -65,7 +65,7 @@ describe('ReleaseWorkflow in-use tags', () => {
     expect(execution.calls.RetirePreviousAmi).toBeUndefined();
     expect(execution.output).toMatchObject({
       previousAmi: {
-        amiId: PREVIOUS.amiId,
+        imageId: PREVIOUS.amiId,
         inUseTag: 'NOT_REMOVED',
         cause: `Could not remove the in-use tags ${IN_USE_BY_WEB_PROD} and ${IN_USE_TAG_KEY} from ${PREVIOUS.amiId}: You are not authorized to perform this operation. `
           + '(Service: Ec2, Status Code: 403, Error Code: UnauthorizedOperation). The image lifecycle policy keeps it until they are removed by hand.',

@@ -54,7 +54,7 @@ describe('ReleaseWorkflow', () => {
 
       expect(execution.status).toBe('SUCCEEDED');
       expect(execution.output).toEqual({
-        environment: 'prod', amiId: RELEASE.amiId, version: RELEASE.version, outcome: 'RELEASED', previousAmi: { amiId: PREVIOUS.amiId, inUseTag: 'REMOVED' },
+        environment: 'prod', amiId: RELEASE.amiId, version: RELEASE.version, commitId: RELEASE.commitId, outcome: 'RELEASED', previousAmi: { imageId: PREVIOUS.amiId, inUseTag: 'REMOVED' },
       });
       expect(finalLedger(execution)).toEqual(ledgerOf(RELEASE));
       expect(execution.calls.ReadLedger).toEqual([{ Names: FIELDS.map((field) => NAMES[field]) }]);
@@ -348,7 +348,7 @@ describe('ReleaseWorkflow', () => {
       expect(execution.calls.UpdateStack).toHaveLength(1);
       // The AMI returned from is the one whose in-use tag comes off.
       expect(execution.output).toEqual({
-        environment: 'prod', amiId: PREVIOUS.amiId, version: PREVIOUS.version, outcome: 'RELEASED', previousAmi: { amiId: RELEASE.amiId, inUseTag: 'REMOVED' },
+        environment: 'prod', amiId: PREVIOUS.amiId, version: PREVIOUS.version, commitId: PREVIOUS.commitId, outcome: 'RELEASED', previousAmi: { imageId: RELEASE.amiId, inUseTag: 'REMOVED' },
       });
     });
 

@@ -1,0 +1,130 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { EnvironmentPromotion } from '../../src';
+import { FAILED_RELEASES_QUERY, RELEASE_HISTORY_QUERY } from '../../src/private/release-dashboard';
+import { onlyOfType, resourcesOfType } from '../helpers/deployment-stack';
+import { PIPELINE_ENV, environmentStack, templateOf, threeAccountPromotion } from '../helpers/promotion-app';
+import { RELEASE, runRelease, targetFakes, workflowDefinition } from '../helpers/release-workflow';
+
+/**
+ * The widgets of the one dashboard in a template. Its body is a join of text and tokens; each
+ * token becomes `<token>` text, so the body parses as the JSON CloudWatch receives.
+ */
+function dashboardWidgets(template: Template): any[] {
+  const body = onlyOfType(template, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody;
+  const parts: unknown[] = typeof body === 'string' ? [body] : body['Fn::Join'][1];
+  return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : '<token>')).join('')).widgets;
+}
+
+/** The three-account promotion, added to its pipeline so that the app synthesizes. */
+function promoted(...configure: Parameters<typeof threeAccountPromotion>) {
+  const setup = threeAccountPromotion(...configure);
+  setup.promotion.addToPipeline(setup.pipeline, { releaseManifest: setup.releaseManifest });
+  return setup;
+}
+
+const titles = (widgets: any[]) => widgets.map((widget) => widget.properties.title ?? widget.properties.markdown.split('\n')[0]);
+
+describe('EnvironmentPromotion dashboards', () => {
+  test('given environments in three accounts and two regions, then each account and region gets a dashboard of its own environments', () => {
+    const { app, pipelineStack } = promoted();
+
+    expect(titles(dashboardWidgets(Template.fromStack(pipelineStack)))).toEqual([
+      '## dev', 'dev: releases (newest first)', 'dev: failed releases', 'dev: instances in service', 'dev: rollback alarms',
+    ]);
+    expect(titles(dashboardWidgets(templateOf(app, 'Pipeline-Release-222222222222-eu-west-1')))[0]).toBe('## qa');
+    expect(titles(dashboardWidgets(templateOf(app, 'Pipeline-Release-333333333333-us-east-1')))[0]).toBe('## prod');
+  });
+
+  test('given two environments in one account and region, then they share its dashboard, in promotion order', () => {
+    const app = new App();
+    const pipelineStack = new Stack(app, 'Pipeline', { env: PIPELINE_ENV });
+    const environments = ['dev', 'qa'].map((name) => ({ name, deployment: environmentStack(app, name, PIPELINE_ENV).deployment }));
+    const promotion = new EnvironmentPromotion(pipelineStack, 'Promotion', { environments });
+
+    expect(promotion.dashboards).toHaveLength(1);
+    expect(titles(dashboardWidgets(Template.fromStack(pipelineStack))).filter((title) => title.startsWith('##'))).toEqual(['## dev', '## qa']);
+  });
+
+  test('given a release history widget, then it queries the release workflow\'s logs, which hold each execution\'s output', () => {
+    const { pipelineStack } = promoted();
+    const template = Template.fromStack(pipelineStack);
+    const history = dashboardWidgets(template).find((widget) => widget.properties.title === 'dev: releases (newest first)');
+
+    expect(history.type).toBe('log');
+    expect(history.properties.query).toBe(`SOURCE '<token>' | ${RELEASE_HISTORY_QUERY.join('\n| ')}`);
+    expect(onlyOfType(template, 'AWS::StepFunctions::StateMachine').Properties.LoggingConfiguration)
+      .toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
+  });
+
+  test('given the output of a release run locally, logged as Step Functions logs it, then the history query reads its version, commit, AMI and outcome', async () => {
+    const execution = await runRelease(workflowDefinition(), RELEASE, targetFakes());
+    // An ExecutionSucceeded event: Logs Insights discovers details.output as one string field.
+    // Spaced JSON, to show the query does not depend on how the output is formatted.
+    const event = { type: 'ExecutionSucceeded', details: { output: JSON.stringify(execution.output, undefined, 1), outputDetails: { truncated: false } } };
+    const parsed = Object.assign({}, ...RELEASE_HISTORY_QUERY.filter((line) => line.startsWith('parse details.output ')).map((line) => {
+      const pattern = /^parse details\.output \/(.*)\/$/.exec(line)![1];
+      return new RegExp(pattern).exec(event.details.output)!.groups;
+    }));
+
+    expect(RELEASE_HISTORY_QUERY[0]).toBe(`filter type = "${event.type}"`);
+    // The AMI released, not the one it replaced, which the output names too.
+    expect(parsed).toEqual({ version: RELEASE.version, commitId: RELEASE.commitId, amiId: RELEASE.amiId, outcome: 'RELEASED' });
+  });
+
+  test('given a failed releases widget, then it lists failed, timed out and aborted executions with their error and cause', () => {
+    const { pipelineStack } = promoted();
+    const failed = dashboardWidgets(Template.fromStack(pipelineStack)).find((widget) => widget.properties.title === 'dev: failed releases');
+
+    expect(failed.properties.query).toBe(`SOURCE '<token>' | ${FAILED_RELEASES_QUERY.join('\n| ')}`);
+    expect(FAILED_RELEASES_QUERY[0]).toBe('filter type in ["ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"]');
+  });
+
+  test('given a deployment, then the dashboard graphs its group\'s in-service instances against desired capacity, which the group sends', () => {
+    const { app, pipelineStack, deployments } = promoted();
+    const groupName = deployments.dev.releaseTarget.autoScalingGroupName;
+    const instances = dashboardWidgets(Template.fromStack(pipelineStack)).find((widget) => widget.properties.title === 'dev: instances in service');
+
+    expect(instances.properties.metrics).toEqual([
+      ['AWS/AutoScaling', 'GroupInServiceInstances', 'AutoScalingGroupName', groupName, { label: 'In service', period: 60, stat: 'Minimum' }],
+      ['AWS/AutoScaling', 'GroupDesiredCapacity', 'AutoScalingGroupName', groupName, { label: 'Desired', period: 60, stat: 'Minimum' }],
+    ]);
+    expect(onlyOfType(templateOf(app, 'Web-dev'), 'AWS::AutoScaling::AutoScalingGroup').Properties.MetricsCollection)
+      .toEqual([{ Granularity: '1Minute', Metrics: ['GroupInServiceInstances', 'GroupDesiredCapacity'] }]);
+  });
+
+  test('given a deployment, then the dashboard shows the state of each of its rollback alarms', () => {
+    const { pipelineStack, deployments } = promoted();
+    const alarms = dashboardWidgets(Template.fromStack(pipelineStack)).find((widget) => widget.properties.title === 'dev: rollback alarms');
+
+    expect(alarms.type).toBe('alarm');
+    expect(alarms.properties.alarms).toEqual(deployments.dev.releaseTarget.alarmNames.map((name) => `arn:<token>:cloudwatch:eu-west-1:111111111111:alarm:${name}`));
+  });
+
+  test('given an environment, then its row names its stack and ledger and gives the command that returns it to its previous release', () => {
+    const { pipelineStack, deployments } = promoted();
+    const text = dashboardWidgets(Template.fromStack(pipelineStack))[0].properties.markdown;
+
+    expect(text).toContain('Stack **Web-dev** in account 111111111111, region eu-west-1.');
+    expect(text).toContain(`\`${deployments.dev.releaseTarget.amiParameterName}\``);
+    expect(text).toContain('`aws stepfunctions start-execution --region eu-west-1 --state-machine-arn <token> --input \'{"returnToPreviousRelease": true}\'`');
+  });
+
+  test('given an explicit target without an Auto Scaling group name, then its row has no instance graph', () => {
+    const { app, pipelineStack } = promoted((_stack, deployments) => ({
+      environments: { dev: { deployment: undefined, target: { ...deployments.dev.releaseTarget, autoScalingGroupName: undefined } } },
+    }));
+    app.synth();
+
+    expect(titles(dashboardWidgets(Template.fromStack(pipelineStack)))).not.toContain('dev: instances in service');
+  });
+
+  test('given dashboards turned off, then no stack has a dashboard', () => {
+    const { app, promotion } = promoted(() => ({ props: { dashboards: false } }));
+
+    expect(promotion.dashboards).toEqual([]);
+    for (const stack of app.synth().stacks) {
+      expect(resourcesOfType(Template.fromJSON(stack.template), 'AWS::CloudWatch::Dashboard')).toEqual([]);
+    }
+  });
+});
