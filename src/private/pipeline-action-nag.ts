@@ -3,19 +3,24 @@ import { IConstruct } from 'constructs';
 import { acknowledgeNagFinding, nagResourceReference } from './nag-acknowledgement';
 
 /**
- * Acknowledges the wildcards aws-cdk-lib's `StepFunctionInvokeAction` grants its role, when that
- * role is in the pipeline's stack (the state machine is in the pipeline's account): reading the
- * input artifact, and describing the executions it starts.
+ * Acknowledges the wildcards aws-cdk-lib's `StepFunctionInvokeAction` grants the role of each action
+ * that starts one of these state machines: reading the input artifact from the artifact bucket of
+ * the state machine's region, and describing the executions it starts. The role is under the stage
+ * when the state machine is in the pipeline's account, otherwise in the state machine's stack.
  */
 export function acknowledgeStepFunctionActionFindings(stage: IConstruct, pipeline: codepipeline.Pipeline, stateMachines: sfn.IStateMachine[]): void {
-  const acknowledge = (finding: string, reason: string) => acknowledgeNagFinding(stage, `AwsSolutions-IAM5[${finding}]`, reason);
-  const artifactReason = 'The Step Functions action reads the release manifest from the pipeline\'s artifact bucket, as aws-cdk-lib grants it';
-  for (const action of ['s3:GetBucket*', 's3:GetObject*', 's3:List*']) {
-    acknowledge(`Action::${action}`, artifactReason);
-  }
-  acknowledge(`Resource::${nagResourceReference(pipeline, `${pipeline.artifactBucket.bucketArn}/*`)}`, artifactReason);
-  for (const stateMachine of stateMachines.filter((machine) => Stack.of(machine) === Stack.of(pipeline))) {
-    acknowledge(`Resource::${nagResourceReference(pipeline, executionArns(stateMachine))}`,
+  const pipelineStack = Stack.of(pipeline);
+  for (const stateMachine of stateMachines) {
+    const machineStack = Stack.of(stateMachine);
+    const roleScope = machineStack.account === pipelineStack.account ? stage : machineStack;
+    const acknowledge = (finding: string, reason: string) => acknowledgeNagFinding(roleScope, `AwsSolutions-IAM5[${finding}]`, reason);
+    const artifactReason = 'The Step Functions action reads the release manifest from the pipeline\'s artifact bucket, as aws-cdk-lib grants it';
+    for (const action of ['s3:GetBucket*', 's3:GetObject*', 's3:List*']) {
+      acknowledge(`Action::${action}`, artifactReason);
+    }
+    const bucket = machineStack.region === pipelineStack.region ? pipeline.artifactBucket : pipeline.crossRegionSupport[machineStack.region].replicationBucket;
+    acknowledge(`Resource::${nagResourceReference(roleScope, `${bucket.bucketArn}/*`)}`, artifactReason);
+    acknowledge(`Resource::${nagResourceReference(roleScope, executionArns(stateMachine))}`,
       'The Step Functions action describes the executions it starts: execution ARNs are the state machine\'s name and an id');
   }
 }
