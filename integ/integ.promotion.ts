@@ -2,7 +2,8 @@ import * as path from 'path';
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import {
   App, Aws, Duration, Fn, RemovalPolicy, Stack,
-  aws_codebuild as codebuild, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_ec2 as ec2, aws_s3 as s3, aws_s3_deployment as s3deploy,
+  aws_codebuild as codebuild, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_ec2 as ec2,
+  aws_s3 as s3, aws_s3_deployment as s3deploy,
 } from 'aws-cdk-lib';
 import { EnvironmentPromotion, RollingAsgDeployment } from '../src';
 import { buildImageOnce, helloArtifact, helloRecipe } from './helpers/hello-image';

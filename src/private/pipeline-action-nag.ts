@@ -18,7 +18,9 @@ export function acknowledgeStepFunctionActionFindings(stage: IConstruct, pipelin
     for (const action of ['s3:GetBucket*', 's3:GetObject*', 's3:List*']) {
       acknowledge(`Action::${action}`, artifactReason);
     }
-    const bucket = machineStack.region === pipelineStack.region ? pipeline.artifactBucket : pipeline.crossRegionSupport[machineStack.region].replicationBucket;
+    const bucket = machineStack.region === pipelineStack.region
+      ? pipeline.artifactBucket
+      : pipeline.crossRegionSupport[machineStack.region].replicationBucket;
     acknowledge(`Resource::${nagResourceReference(roleScope, `${bucket.bucketArn}/*`)}`, artifactReason);
     acknowledge(`Resource::${nagResourceReference(roleScope, executionArns(stateMachine))}`,
       'The Step Functions action describes the executions it starts: execution ARNs are the state machine\'s name and an id');
