@@ -1,11 +1,12 @@
 import {
   Duration, Names, Stack, Token,
-  aws_cloudwatch as cloudwatch, aws_codepipeline as codepipeline, aws_logs as logs, aws_stepfunctions as sfn,
+  aws_cloudwatch as cloudwatch, aws_codepipeline as codepipeline, aws_kms as kms, aws_logs as logs, aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { ApplicationImageRecipe } from './application-image-recipe';
 import type { DeploymentWindow } from './deployment-window';
 import { longestEvaluationWindow } from './private/alarm-evaluation';
+import { allowAccountsToLaunchWithKey } from './private/image-key-policy';
 import { acknowledgeStepFunctionActionFindings } from './private/pipeline-action-nag';
 import { isInStackEnvironment, releaseStackFor } from './private/promotion-placement';
 import { promotionStage } from './private/promotion-stage';
@@ -156,6 +157,23 @@ export interface PromotionPipelineOptions {
 }
 
 /**
+ * Options of `EnvironmentPromotion.distributeImages`.
+ */
+export interface PromotionImageDistributionOptions {
+  /**
+   * Customer-managed KMS keys of the build account that encrypt the AMI copies, at most one per
+   * region: the copies for the environments in a key's region are encrypted with it. Each key's
+   * policy gets what the environments' accounts need to launch them (for a key this app owns;
+   * an imported key's policy is yours, and synthesis warns). The release workflow grants a key of
+   * another account to the environment's Auto Scaling service-linked role before each release.
+   *
+   * @see https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
+   * @default - the copies keep the encryption of the build's AMI
+   */
+  readonly encryptionKeys?: kms.IKey[];
+}
+
+/**
  * Moves one AMI through ordered environments (dev → qa → prod): per environment an optional
  * manual approval and deployment window, a release workflow that writes the environment's ledger
  * and updates its stack (the instance refresh rolls back on its alarms, and the ledger with it),
@@ -231,21 +249,31 @@ export class EnvironmentPromotion extends Construct {
 
   /**
    * Makes the recipe distribute its AMIs to every account and region of the environments, so that
-   * each environment launches its own copy. The build account and region always hold the AMI.
+   * each environment launches its own copy, encrypted with the key of its region when one is given.
+   * The build account and region always hold the AMI.
    */
-  public distributeImages(recipe: ApplicationImageRecipe): void {
+  public distributeImages(recipe: ApplicationImageRecipe, options: PromotionImageDistributionOptions = {}): void {
     const build = Stack.of(recipe);
+    const keys = imageKeysByRegion(options.encryptionKeys ?? [], this.environments.map(({ target }) => target.region), build);
     for (const { target, name } of this.environments) {
-      if (isInStackEnvironment(target, build)) {
-        continue;
-      }
       if (Token.isUnresolved(target.account) || Token.isUnresolved(target.region)) {
+        if (isInStackEnvironment(target, build)) {
+          continue;
+        }
         throw new Error(`Cannot distribute images to environment ${name}: its stack ${target.stackName} has no literal account and region`);
+      }
+      const key = keys.get(target.region);
+      if (isInStackEnvironment(target, build) && key === undefined) {
+        continue;
       }
       recipe.addDistributionTarget({
         region: target.region,
         copyToAccounts: target.account === build.account ? undefined : [target.account],
+        kmsKeyArn: key?.keyArn,
       });
+    }
+    for (const [region, key] of keys) {
+      allowAccountsToLaunchWithKey(key, this.environments.filter(({ target }) => target.region === region).map(({ target }) => target.account));
     }
   }
 
@@ -285,4 +313,29 @@ export class EnvironmentPromotion extends Construct {
       ? new ReleaseDashboard(this, 'Dashboard', environments)
       : new ReleaseDashboard(stack, `${Names.uniqueId(this)}-Dashboard`, environments)).dashboard);
   }
+}
+
+/** The keys by region, at most one per region and only in regions environments run in. */
+function imageKeysByRegion(keys: kms.IKey[], environmentRegions: string[], build: Stack): Map<string, kms.IKey> {
+  const byRegion = new Map<string, kms.IKey>();
+  for (const key of keys) {
+    // The recipe's distribution names each key's ARN: a key of this app in another account or
+    // region would be a reference CloudFormation cannot make.
+    if (Token.isUnresolved(key.keyArn) && !isInStackEnvironment(Stack.of(key), build)) {
+      throw new Error(`encryptionKeys: key ${key.node.path} is in account ${Stack.of(key).account}, region ${Stack.of(key).region}, but the recipe's stack `
+        + `${build.stackName} is in account ${build.account}, region ${build.region}: give it by ARN (kms.Key.fromKeyArn), and give its policy the statements `
+        + 'of the README section "Encrypted AMIs"');
+    }
+    const region = key.env.region;
+    if (Token.isUnresolved(region) || !environmentRegions.includes(region)) {
+      throw new Error(`encryptionKeys: key ${key.node.path} is in region ${region}, where no environment runs (${[...new Set(environmentRegions)].join(', ')}); `
+        + 'give each key in the region of the copies it encrypts, from a stack with an explicit region');
+    }
+    const other = byRegion.get(region);
+    if (other !== undefined) {
+      throw new Error(`encryptionKeys: keys ${other.node.path} and ${key.node.path} are both in region ${region}; Image Builder encrypts a region's copies with one key`);
+    }
+    byRegion.set(region, key);
+  }
+  return byRegion;
 }

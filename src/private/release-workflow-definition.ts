@@ -1,5 +1,6 @@
 import { Duration, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { ImageKeyGrantStates } from './release-workflow-image-key';
 import { InUseTagStates } from './release-workflow-in-use';
 import { ReleaseLabelStates } from './release-workflow-labels';
 import { RELEASE_FIELDS, ReleaseStates, ledgerNames } from './release-workflow-states';
@@ -66,7 +67,7 @@ export class ReleaseDefinition {
             + `must hold ${this.names.join(', ')}. Deploy the environment (its ledger stack creates them) before releasing into it.`,
         })));
     const amiGiven = new sfn.Choice(this.scope, 'AmiGiven?')
-      .when(sfn.Condition.isPresent('$.amiId'), release)
+      .when(sfn.Condition.isPresent('$.amiId'), new ImageKeyGrantStates(this.states).grant(release))
       .otherwise(new sfn.Fail(this.scope, 'AmiNotGiven', {
         error: 'ImageNotInManifest',
         cause: `The release names no AMI for stack ${this.target.stackName}: give "amiId", or a release manifest whose "images" `

@@ -14,7 +14,7 @@ const TASK_TIMEOUT = sfn.Timeout.duration(Duration.minutes(1));
 /**
  * Error names of the SDK integrations. CloudFormation and EC2 are query APIs, so throttling and
  * errors their models do not name (ValidationError, Throttling) arrive as the generic
- * `<Service>.<Service>Exception`; Systems Manager's throttling is unmodelled too.
+ * `<Service>.<Service>Exception`; the throttling of Systems Manager and KMS is unmodelled too.
  *
  * @see https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html#use-awssdk-integ
  */
@@ -22,6 +22,7 @@ const RETRIED_ERRORS: Record<string, string[]> = {
   cloudformation: ['CloudFormation.CloudFormationException'],
   ssm: ['Ssm.SsmException', 'Ssm.TooManyUpdatesException'],
   ec2: ['Ec2.Ec2Exception'],
+  kms: ['Kms.KmsException'],
 };
 
 /** The ledger's parameter names, in the order of `RELEASE_FIELDS`. */

@@ -7,6 +7,7 @@ import { Construct, IConstruct } from 'constructs';
 import { acknowledgeNagFinding, nagResourceReference } from './nag-acknowledgement';
 import { IN_USE_TAG_KEY, IN_USE_TAG_VALUE, inUseByTagKey } from './release-tags';
 import { ReleaseDefinition } from './release-workflow-definition';
+import { AUTO_SCALING_GRANT_OPERATIONS, autoScalingServiceRoleArn } from './release-workflow-image-key';
 import { releaseTagKeys } from './release-workflow-in-use';
 import { ledgerNames } from './release-workflow-states';
 import { TargetWorkflowProps, createTargetWorkflow, validateEnvironmentName } from './target-workflow';
@@ -40,6 +41,8 @@ export interface ReleaseWorkflowProps extends TargetWorkflowProps {
  * per account and region it was distributed to; without either, the release fails with
  * `ImageNotInManifest` before anything is read or written.
  *
+ * 0. When the AMI's snapshots are encrypted with a KMS key of another account, grants that key to
+ *    the target account's Auto Scaling service-linked role, so that instances can launch from it.
  * 1. Reads the stack's parameter keys and the ledger's current values (the release a failure
  *    restores), then writes the ledger (plain text parameters, overwritten).
  * 2. `UpdateStack` with `UsePreviousTemplate`, every parameter's previous value and the IAM and
@@ -61,7 +64,8 @@ export interface ReleaseWorkflowProps extends TargetWorkflowProps {
  * cause that says what happened and where to look: `ReleaseRolledBack` (names the first resource
  * that failed in this update, its type and reason), `ReleaseTimedOut` (the update was cancelled and
  * rolled back), `ReleaseNotStarted` (CloudFormation refused the update, or the ledger could not be
- * written). `LedgerNotFound` (nothing written), `LedgerNotRestored`, `ReleaseStatusUnknown` and
+ * written), `ImageNotLaunchable` (nothing written: the AMI or its keys could not be read or granted).
+ * `LedgerNotFound` (nothing written), `LedgerNotRestored`, `ReleaseStatusUnknown` and
  * `AmiNotTagged` and `LedgerNotLabelled` say what to put right by hand.
  */
 export class ReleaseWorkflow extends Construct {
@@ -135,8 +139,19 @@ export function releaseRolePolicyStatements(scope: IConstruct, target: ReleaseTa
         'Null': { 'aws:TagKeys': 'false' },
       },
     }),
-    // Whether other environments still run the replaced AMI. DescribeTags has no resource-level permissions.
-    new iam.PolicyStatement({ actions: ['ec2:DescribeTags'], resources: ['*'] }),
+    // Whether other environments still run the replaced AMI, and which keys encrypt the released
+    // one's snapshots. These describe calls have no resource-level permissions.
+    new iam.PolicyStatement({ actions: ['ec2:DescribeTags', 'ec2:DescribeImages', 'ec2:DescribeSnapshots'], resources: ['*'] }),
+    // Grants of any key in the region that encrypts a released AMI (the build account's, usually),
+    // only to this account's Auto Scaling service-linked role, only for what it needs to launch.
+    new iam.PolicyStatement({
+      actions: ['kms:CreateGrant'],
+      resources: [arns.keys],
+      conditions: {
+        'StringEquals': { 'kms:GranteePrincipal': autoScalingServiceRoleArn(scope, target) },
+        'ForAllValues:StringEquals': { 'kms:GrantOperations': AUTO_SCALING_GRANT_OPERATIONS },
+      },
+    }),
   ];
 }
 
@@ -148,6 +163,8 @@ export function grantReleasePermissions(role: iam.Role, target: ReleaseTarget): 
   acknowledge(arns.stack, `The wildcard in a stack ARN stands for the stack id, which a release cannot know; the name pins it to stack ${target.stackName}`);
   acknowledge(arns.images, 'CreateTags is limited by condition to the release tag keys and requires the in-use tag, DeleteTags to the in-use tag keys; '
     + 'the AMI differs per release');
+  acknowledge(arns.keys, 'CreateGrant is limited by condition to this account\'s Auto Scaling service-linked role and the operations it needs to launch '
+    + 'encrypted AMIs; the key is whichever encrypts the released AMI, usually the build account\'s');
   acknowledge(arns.bootstrapVersion, 'GetParameters of the CDK bootstrap version parameter, whose qualifier the workflow cannot know: CloudFormation resolves it on every stack update');
 }
 
@@ -161,6 +178,7 @@ function targetArns(scope: IConstruct, target: ReleaseTarget) {
     bootstrapVersion: parameter('cdk-bootstrap/*/version'),
     // Images have no account in their ARN.
     images: stack.formatArn({ region: target.region, account: '', service: 'ec2', resource: 'image', resourceName: '*' }),
+    keys: stack.formatArn({ region: target.region, account: '*', service: 'kms', resource: 'key', resourceName: '*' }),
   };
 }
 

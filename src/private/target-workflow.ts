@@ -88,7 +88,7 @@ export function createTargetWorkflow(scope: Construct, options: TargetWorkflowOp
   role.addToPrincipalPolicy(executionLoggingStatement());
   acknowledgeNagFinding(role, 'AwsSolutions-IAM5[Resource::*]',
     'Only actions that support no resource-level permissions: CloudWatch Logs vended log delivery, X-Ray trace uploads, '
-    + 'and the release workflow\'s ec2:DescribeTags, which reads whether other environments still run the AMI a release replaced');
+    + 'and the release workflow\'s EC2 describe calls, which read the released AMI\'s snapshots and whether other environments still run the AMI it replaced');
   return { stateMachine, role, logGroup };
 }
 

@@ -169,6 +169,10 @@ export interface TargetBehaviour {
 export function targetFakes(behaviour: TargetBehaviour = {}): Record<string, TaskFake> {
   let token = '';
   return {
+    // An AMI whose one snapshot is not encrypted: no key to grant.
+    ReadImageSnapshots: imageWithSnapshots(['snap-0a1b2c3d4e5f60718']),
+    ReadImageSnapshotKeys: snapshotsEncryptedWith([undefined], ['snap-0a1b2c3d4e5f60718']),
+    GrantImageKey: () => ({ GrantId: '0c237476b39f8bc44e45212e08498fbe3151305030726c0590dd8d3e9f3d6a60', GrantToken: 'AQpAM2RhZTk1MGMyNTk2ZmZm' }),
     DescribeStack: stackIn('UPDATE_COMPLETE'),
     ReadLedger: ledgerHolding(PREVIOUS),
     PutLedgerParameter: () => ({ Version: 8, Tier: 'Standard' }),
@@ -190,6 +194,33 @@ export function targetFakes(behaviour: TargetBehaviour = {}): Record<string, Tas
     LabelCurrentReleaseVersion: () => ({ InvalidLabels: [] }),
     ReadPreviousReleaseParameter: labelledLedger(PREVIOUS),
   };
+}
+
+/** DescribeImages of the released AMI, with one EBS block device per snapshot and an instance store volume. */
+export function imageWithSnapshots(snapshotIds: string[]): TaskFake {
+  return (input) => ({
+    Images: [{
+      ImageId: input.ImageIds[0],
+      State: 'available',
+      BlockDeviceMappings: [
+        ...snapshotIds.map((snapshotId, index) => ({ DeviceName: `/dev/xvd${'abcdefgh'[index]}`, Ebs: { SnapshotId: snapshotId, VolumeSize: 8, VolumeType: 'gp3' } })),
+        { DeviceName: '/dev/sdb', VirtualName: 'ephemeral0' },
+      ],
+    }],
+  });
+}
+
+/**
+ * DescribeSnapshots of one snapshot of the AMI: the snapshot at index i of the AMI's is encrypted
+ * with the key at index i, or not encrypted (undefined).
+ */
+export function snapshotsEncryptedWith(keyArns: Array<string | undefined>, snapshotIds: string[]): TaskFake {
+  return (input) => ({
+    Snapshots: (input.SnapshotIds as string[]).map((snapshotId) => {
+      const keyArn = keyArns[snapshotIds.indexOf(snapshotId)];
+      return { SnapshotId: snapshotId, State: 'completed', Encrypted: keyArn !== undefined, ...keyArn === undefined ? {} : { KmsKeyId: keyArn } };
+    }),
+  });
 }
 
 /** GetParameter of `<name>:previous-release`, as Systems Manager answers it when the ledger labels `values` so. */

@@ -398,9 +398,10 @@ describe('ReleaseWorkflow', () => {
       const tasks = allStates(workflowDefinition({ releaseRoleArn: RELEASE_ROLE, target: target({ account: TARGET_ACCOUNT }) }))
         .filter(([, state]) => state.Type === 'Task');
 
-      expect(tasks.map(([name]) => name).sort()).toEqual(['CancelUpdate', 'DescribeRollback', 'DescribeStack', 'DescribeStackEvents', 'DescribeUpdate', 'LabelCurrentReleaseVersion',
-        'LabelPreviousReleaseVersion', 'PutLedgerParameter', 'ReadLedger', 'ReadPreviousAmiUsers', 'ReadPreviousReleaseParameter',
-        'RestoreLedgerParameter', 'RetirePreviousAmi', 'TagAmi', 'UntagPreviousAmi', 'UpdateStack']);
+      expect(tasks.map(([name]) => name).sort()).toEqual(['CancelUpdate', 'DescribeRollback', 'DescribeStack', 'DescribeStackEvents', 'DescribeUpdate', 'GrantImageKey', 'LabelCurrentReleaseVersion',
+        'LabelPreviousReleaseVersion', 'PutLedgerParameter', 'ReadImageSnapshotKeys', 'ReadImageSnapshots', 'ReadLedger',
+        'ReadPreviousAmiUsers', 'ReadPreviousReleaseParameter', 'RestoreLedgerParameter', 'RetirePreviousAmi', 'TagAmi',
+        'UntagPreviousAmi', 'UpdateStack']);
       expect(tasks.map(([, task]) => task.Credentials)).toEqual(tasks.map(() => ({ RoleArn: RELEASE_ROLE })));
     });
 
@@ -413,9 +414,9 @@ describe('ReleaseWorkflow', () => {
     test('given any task, then it is an SDK integration with a timeout and a retry on throttling', () => {
       const tasks = allStates(workflowDefinition()).filter(([, state]) => state.Type === 'Task').map(([, task]) => task);
 
-      expect(tasks.map((task) => task.Resource)).toEqual(tasks.map(() => expect.stringMatching(/:states:::aws-sdk:(cloudformation|ssm|ec2):[a-zA-Z]+$/)));
+      expect(tasks.map((task) => task.Resource)).toEqual(tasks.map(() => expect.stringMatching(/:states:::aws-sdk:(cloudformation|ssm|ec2|kms):[a-zA-Z]+$/)));
       expect(tasks.map((task) => task.TimeoutSeconds)).toEqual(tasks.map(() => 60));
-      expect(tasks.map((task) => task.Retry[0].ErrorEquals)).toEqual(tasks.map(() => expect.arrayContaining([expect.stringMatching(/^(CloudFormation|Ssm|Ec2)\./)])));
+      expect(tasks.map((task) => task.Retry[0].ErrorEquals)).toEqual(tasks.map(() => expect.arrayContaining([expect.stringMatching(/^(CloudFormation|Ssm|Ec2|Kms)\./)])));
     });
 
     test.each([
@@ -478,7 +479,18 @@ describe('ReleaseWorkflow', () => {
             'Null': { 'aws:TagKeys': 'false' },
           },
         },
-        { Effect: 'Allow', Action: 'ec2:DescribeTags', Resource: '*' },
+        { Effect: 'Allow', Action: ['ec2:DescribeTags', 'ec2:DescribeImages', 'ec2:DescribeSnapshots'], Resource: '*' },
+        {
+          Effect: 'Allow',
+          Action: 'kms:CreateGrant',
+          Resource: `arn:<AWS::Partition>:kms:${REGION}:*:key/*`,
+          Condition: {
+            'StringEquals': { 'kms:GranteePrincipal': `arn:<AWS::Partition>:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling` },
+            'ForAllValues:StringEquals': {
+              'kms:GrantOperations': ['Encrypt', 'Decrypt', 'ReEncryptFrom', 'ReEncryptTo', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'DescribeKey', 'CreateGrant'],
+            },
+          },
+        },
         expect.objectContaining({ Action: expect.arrayContaining(['logs:CreateLogDelivery', 'xray:PutTraceSegments']), Resource: '*' }),
       ]);
     });
@@ -499,6 +511,7 @@ describe('ReleaseWorkflow', () => {
         { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ec2:${REGION}::image/*`]] },
         { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ec2:${REGION}::image/*`]] },
         '*',
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:kms:${REGION}:*:key/*`]] },
       ]);
     });
 
