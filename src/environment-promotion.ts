@@ -179,11 +179,13 @@ export interface PromotionImageDistributionOptions {
  * and updates its stack (the instance refresh rolls back on its alarms, and the ledger with it),
  * and an optional soak against the environment's rollback alarms.
  *
- * The workflows run in each environment's account and region (Step Functions SDK integrations
- * reach their own region only): in this construct's stack when the environment is there, otherwise
- * in a release stack per account and region, created beside this stack. The pipeline reaches them
+ * The workflows run in each environment's region (Step Functions SDK integrations reach their own
+ * region only) and account: in this construct's stack when the environment is there, otherwise in
+ * a release stack per account and region, created beside this stack. The pipeline reaches them
  * through CodePipeline's cross-account action roles, so target accounts are bootstrapped with
- * `cdk bootstrap --trust <pipeline account>`, and the pipeline needs `crossAccountKeys`.
+ * `cdk bootstrap --trust <pipeline account>`, and the pipeline needs `crossAccountKeys`. A
+ * deployment with a dedicated `releaseRole` instead keeps its workflows in this construct's
+ * account, which assume that role for every call to the environment.
  *
  * @example
  * declare const pipeline: codepipeline.Pipeline;
@@ -284,7 +286,7 @@ export class EnvironmentPromotion extends Construct {
       ? new Construct(this, environment.name)
       : new Construct(stack, `${Names.uniqueId(this)}-${environment.name}`);
     const release = new ReleaseWorkflow(scope, 'Release', {
-      environmentName: environment.name, target, timeout: environment.releaseTimeout, logRetention,
+      environmentName: environment.name, target, timeout: environment.releaseTimeout, logRetention, releaseRoleArn: target.releaseRoleArn,
     });
     const soak = environment.soakPeriod === undefined ? undefined : new SoakWorkflow(scope, 'Soak', {
       environmentName: environment.name,
@@ -292,6 +294,7 @@ export class EnvironmentPromotion extends Construct {
       soakPeriod: environment.soakPeriod,
       minimumSoak: environment.deployment && longestEvaluationWindow(environment.deployment.rolloutAlarms),
       logRetention,
+      releaseRoleArn: target.releaseRoleArn,
     });
     return {
       name: environment.name,

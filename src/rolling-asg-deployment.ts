@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { ImageOperatingSystem } from './base-image';
 import { ApplicationLoadBalancerOptions, DeploymentLoadBalancing, ListenerProtocol } from './deployment-load-balancing';
 import { BreakGlassAccess } from './private/break-glass';
+import { DeploymentReleaseRole } from './private/deployment-release-role';
 import {
   AGENT_NAMESPACE, PROCESS_COUNT_METRIC, renderAgentConfiguration, renderInstanceConfiguration,
 } from './private/instance-configuration';
@@ -171,6 +172,24 @@ export interface ReleaseTarget {
    * @default - the dashboard shows no instance counts
    */
   readonly autoScalingGroupName?: string;
+  /**
+   * Literal ARN of a role in the environment's account that release and soak workflows of another
+   * account assume: then they run in their own account, not in the environment's.
+   *
+   * @default - the workflows run in the environment's account (`cdk bootstrap --trust`)
+   */
+  readonly releaseRoleArn?: string;
+}
+
+/**
+ * A dedicated role that releases into one deployment, for release workflows in another account.
+ */
+export interface ReleaseRoleOptions {
+  /**
+   * Accounts whose release and soak workflows may assume the role: the account of the
+   * `EnvironmentPromotion`, usually the pipeline account.
+   */
+  readonly trustedAccounts: string[];
 }
 
 /**
@@ -303,6 +322,16 @@ export interface RollingAsgDeploymentProps {
   readonly breakGlass?: BreakGlassOptions;
 
   /**
+   * A dedicated release role in this stack, for promotions in other accounts: it may update only
+   * this stack, write only this environment's ledger, tag AMIs and read the rollback alarms, and
+   * the promotion's workflows assume it from their own account. Without it, the promotion puts its
+   * workflows in this account, which must trust the pipeline account (`cdk bootstrap --trust`).
+   *
+   * @default - no dedicated release role
+   */
+  readonly releaseRole?: ReleaseRoleOptions;
+
+  /**
    * Prefix of the environment's ledger and configuration parameters: `/`-separated letters,
    * digits, `_`, `.` and `-`, starting with `/`, not ending with one.
    *
@@ -375,6 +404,12 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
    * @default - no break-glass access
    */
   public readonly breakGlassRole?: iam.IRole;
+  /**
+   * The dedicated release role, when `releaseRole` is given.
+   *
+   * @default - no dedicated release role
+   */
+  public readonly releaseRole?: iam.IRole;
   /**
    * How to open a break-glass session, after assuming `breakGlassRole`.
    *
@@ -496,7 +531,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
       this.breakGlassStartSessionCommand = breakGlass.startSessionCommand;
     }
 
-    this.releaseTarget = {
+    const target = {
       stackName: Stack.of(this).stackName,
       account: Stack.of(this).account,
       region: Stack.of(this).region,
@@ -509,6 +544,9 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
       urlParameterName: urlParameter && `${prefix}/url`,
       autoScalingGroupName,
     };
+    const releaseRole = props.releaseRole && new DeploymentReleaseRole(this, 'ReleaseRole', props.releaseRole.trustedAccounts, target);
+    this.releaseRole = releaseRole?.role;
+    this.releaseTarget = { ...target, releaseRoleArn: releaseRole?.roleArn };
   }
 
   /** The alarms that fail a rollout: built-in and your own. */

@@ -1,5 +1,6 @@
 import { ArnFormat, Duration, Names, Stack, aws_cloudwatch as cloudwatch, aws_logs as logs, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { isInStackEnvironment } from './promotion-placement';
 import type { ReleaseTarget } from '../rolling-asg-deployment';
 
 /** An environment as its dashboard shows it, with the release workflow that keeps its history. */
@@ -36,7 +37,9 @@ export const FAILED_RELEASES_QUERY = [
 
 /**
  * A dashboard of the environments whose workflows run in one stack, so in one account and region,
- * where their logs, metrics and alarms are: no cross-account CloudWatch setup is needed. Per
+ * where their logs, metrics and alarms are: no cross-account CloudWatch setup is needed. An
+ * environment with a dedicated release role runs its workflows in another account than its
+ * metrics and alarms, which that account sees only with CloudWatch cross-account observability. Per
  * environment, a row with what it runs and how to return it to its previous release, the release
  * history (released at, version, commit, AMI), failed releases, in-service against desired
  * instances, and the rollback alarms.
@@ -52,6 +55,11 @@ export class ReleaseDashboard extends Construct {
       defaultInterval: Duration.days(7),
     });
     environments.forEach((environment) => this.dashboard.addWidgets(...this.environmentRow(environment)));
+  }
+
+  /** Where the environment's metrics are, when not in the dashboard's account and region (a dedicated release role). */
+  private metricsLocation(target: ReleaseTarget): { account?: string; region?: string } {
+    return isInStackEnvironment(target, Stack.of(this)) ? {} : { account: target.account, region: target.region };
   }
 
   private environmentRow(environment: DashboardEnvironment): cloudwatch.IWidget[] {
@@ -74,11 +82,13 @@ export class ReleaseDashboard extends Construct {
         width: 12,
         height: 6,
       }),
-      ...target.autoScalingGroupName === undefined ? [] : [instancesWidget(name, target.autoScalingGroupName)],
+      ...target.autoScalingGroupName === undefined ? [] : [instancesWidget(name, target.autoScalingGroupName, this.metricsLocation(target))],
       new cloudwatch.AlarmStatusWidget({
         title: `${name}: rollback alarms`,
         alarms: target.alarmNames.map((alarmName, index) => cloudwatch.Alarm.fromAlarmArn(this, `${name}Alarm${index}`,
-          Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: alarmName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }))),
+          Stack.of(this).formatArn({
+            service: 'cloudwatch', account: target.account, region: target.region, resource: 'alarm', resourceName: alarmName, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }))),
         width: 12,
         height: 6,
       }),
@@ -86,7 +96,8 @@ export class ReleaseDashboard extends Construct {
   }
 }
 
-function instancesWidget(environmentName: string, autoScalingGroupName: string): cloudwatch.GraphWidget {
+function instancesWidget(environmentName: string, autoScalingGroupName: string,
+  location: { account?: string; region?: string }): cloudwatch.GraphWidget {
   const groupMetric = (metricName: string, label: string) => new cloudwatch.Metric({
     namespace: 'AWS/AutoScaling',
     metricName,
@@ -94,6 +105,7 @@ function instancesWidget(environmentName: string, autoScalingGroupName: string):
     statistic: cloudwatch.Stats.MINIMUM,
     period: Duration.minutes(1),
     label,
+    ...location,
   });
   return new cloudwatch.GraphWidget({
     title: `${environmentName}: instances in service`,

@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { EnvironmentPromotion } from '../../src';
 import { FAILED_RELEASES_QUERY, RELEASE_HISTORY_QUERY } from '../../src/private/release-dashboard';
 import { onlyOfType, resourcesOfType } from '../helpers/deployment-stack';
-import { PIPELINE_ENV, environmentStack, templateOf, threeAccountPromotion } from '../helpers/promotion-app';
+import { PIPELINE_ENV, QA_ENV, environmentStack, templateOf, threeAccountPromotion } from '../helpers/promotion-app';
 import { RELEASE, runRelease, targetFakes, workflowDefinition } from '../helpers/release-workflow';
 
 /**
@@ -117,6 +117,21 @@ describe('EnvironmentPromotion dashboards', () => {
     app.synth();
 
     expect(titles(dashboardWidgets(Template.fromStack(pipelineStack)))).not.toContain('dev: instances in service');
+  });
+
+  test('given an environment with a dedicated release role, then the pipeline account\'s dashboard reads its metrics and alarms from its own account', () => {
+    const app = new App();
+    const pipelineStack = new Stack(app, 'Pipeline', { env: PIPELINE_ENV });
+    const { deployment } = environmentStack(app, 'qa', QA_ENV, { releaseRole: { trustedAccounts: [PIPELINE_ENV.account] } });
+    new EnvironmentPromotion(pipelineStack, 'Promotion', { environments: [{ name: 'qa', deployment }] });
+    const widgets = dashboardWidgets(Template.fromStack(pipelineStack));
+
+    const instances = widgets.find((widget) => widget.properties.title === 'qa: instances in service');
+    expect(instances.properties.metrics.map((metric: any[]) => metric[4])).toEqual([
+      expect.objectContaining({ accountId: QA_ENV.account, region: QA_ENV.region }), expect.objectContaining({ accountId: QA_ENV.account, region: QA_ENV.region }),
+    ]);
+    const alarms = widgets.find((widget) => widget.properties.title === 'qa: rollback alarms');
+    expect(alarms.properties.alarms).toEqual(deployment.releaseTarget.alarmNames.map((name) => `arn:<token>:cloudwatch:eu-west-1:${QA_ENV.account}:alarm:${name}`));
   });
 
   test('given dashboards turned off, then no stack has a dashboard', () => {

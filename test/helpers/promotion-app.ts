@@ -1,13 +1,13 @@
 import { App, Stack, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_ec2 as ec2, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { EnvironmentPromotion, EnvironmentPromotionProps, PromotionEnvironment, RollingAsgDeployment } from '../../src';
+import { EnvironmentPromotion, EnvironmentPromotionProps, PromotionEnvironment, RollingAsgDeployment, RollingAsgDeploymentProps } from '../../src';
 
 export const PIPELINE_ENV = { account: '111111111111', region: 'eu-west-1' };
 export const QA_ENV = { account: '222222222222', region: 'eu-west-1' };
 export const PROD_ENV = { account: '333333333333', region: 'us-east-1' };
 
 /** One `web` environment in a stack of its own. */
-export function environmentStack(app: App, name: string, env: { account: string; region: string }) {
+export function environmentStack(app: App, name: string, env: { account: string; region: string }, props: Partial<RollingAsgDeploymentProps> = {}) {
   const stack = new Stack(app, `Web-${name}`, { env });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
   const deployment = new RollingAsgDeployment(stack, 'Web', {
@@ -16,6 +16,7 @@ export function environmentStack(app: App, name: string, env: { account: string;
     vpc,
     instanceType: new ec2.InstanceType('t3.small'),
     applicationPort: 8080,
+    ...props,
   });
   return { stack, deployment };
 }

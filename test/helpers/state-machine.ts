@@ -100,7 +100,7 @@ export async function runLocally(definition: AslDefinition, input: unknown, fake
 }
 
 /** Every state by name, including those inside Parallel branches and Map iterations. */
-function allStates(definition: AslDefinition): Array<[string, any]> {
+export function allStates(definition: AslDefinition): Array<[string, any]> {
   return Object.entries<any>(definition.States ?? {}).flatMap(([name, state]) => [
     [name, state] as [string, any],
     ...(state.Branches ?? []).flatMap(allStates),

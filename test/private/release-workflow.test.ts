@@ -1,6 +1,6 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AslDefinition, validateDefinition } from '../../scripts/lib/state-machines';
+import { validateDefinition } from '../../scripts/lib/state-machines';
 import { IN_USE_TAG_KEY, RELEASE_TAG_KEYS } from '../../src/private/release-tags';
 import { ReleaseWorkflow, releaseRolePolicyStatements } from '../../src/private/release-workflow';
 import { awsSolutionsFindings, isSpecificReason, nagAcknowledgements } from '../helpers/nag';
@@ -9,7 +9,7 @@ import {
   cloudFormationError, failing, finalLedger, labelledLedger, ledgerHolding, ledgerOf, runRelease, target, targetFakes, throttled,
   workflowDefinition, workflowStack,
 } from '../helpers/release-workflow';
-import { TaskFailure } from '../helpers/state-machine';
+import { TaskFailure, allStates } from '../helpers/state-machine';
 
 function stackEvent(token: string | undefined, logicalId: string, type: string, status: string, reason?: string, minute = 0) {
   return {
@@ -577,11 +577,4 @@ function policyStatements(template: Template): unknown[] {
   expect(policies).toHaveLength(1);
   return JSON.parse(JSON.stringify(policies[0].Properties.PolicyDocument.Statement)
     .replace(/\{"Fn::Join":\["",\["arn:",\{"Ref":"AWS::Partition"\},"([^"]*)"\]\]\}/g, '"arn:<AWS::Partition>$1"'));
-}
-
-function allStates(definition: AslDefinition): Array<[string, any]> {
-  return Object.entries<any>(definition.States).flatMap(([name, state]) => [
-    [name, state] as [string, any],
-    ...state.ItemProcessor ? allStates(state.ItemProcessor) : [],
-  ]);
 }

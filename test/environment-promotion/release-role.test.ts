@@ -1,0 +1,89 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { EnvironmentPromotion } from '../../src';
+import { resourcesOfType } from '../helpers/deployment-stack';
+import { awsSolutionsFindings } from '../helpers/nag';
+import { PIPELINE_ENV, PROD_ENV, QA_ENV, environmentStack, pipelineWithSource, templateOf } from '../helpers/promotion-app';
+import { allStates, stateMachineDefinition } from '../helpers/state-machine';
+
+/** qa (eu-west-1) and prod (us-east-1), each with a dedicated release role trusting the pipeline account. */
+function promotedWithReleaseRoles() {
+  const app = new App();
+  const pipelineStack = new Stack(app, 'Pipeline', { env: PIPELINE_ENV });
+  const releaseRole = { trustedAccounts: [PIPELINE_ENV.account] };
+  const qa = environmentStack(app, 'qa', QA_ENV, { releaseRole }).deployment;
+  const prod = environmentStack(app, 'prod', PROD_ENV, { releaseRole }).deployment;
+  const promotion = new EnvironmentPromotion(pipelineStack, 'Promotion', { environments: [{ name: 'qa', deployment: qa }, { name: 'prod', deployment: prod }] });
+  const { pipeline, releaseManifest } = pipelineWithSource(pipelineStack, { crossAccountKeys: false });
+  promotion.addToPipeline(pipeline, { releaseManifest });
+  return { app, pipelineStack, qa, prod, promotion };
+}
+
+function roleNameIn(template: Template): string {
+  return resourcesOfType(template, 'AWS::IAM::Role').find((role) => role.Properties.Description?.startsWith('Releases AMIs into stack'))!.Properties.RoleName;
+}
+
+describe('RollingAsgDeployment releaseRole with EnvironmentPromotion', () => {
+  test('given a dedicated release role, then the deployment\'s stack has a role of literal name, trusting the pipeline account, scoped to this environment', () => {
+    const { app, qa } = promotedWithReleaseRoles();
+    const template = templateOf(app, 'Web-qa');
+    const roleName = roleNameIn(template);
+
+    expect(qa.releaseTarget.releaseRoleArn).toContain(`:iam::${QA_ENV.account}:role/${roleName}`);
+    const role = resourcesOfType(template, 'AWS::IAM::Role').find((resource) => resource.Properties.RoleName === roleName)!;
+    expect(JSON.stringify(role.Properties.AssumeRolePolicyDocument.Statement[0].Principal)).toContain(`:iam::${PIPELINE_ENV.account}:root`);
+    const statements = JSON.stringify(resourcesOfType(template, 'AWS::IAM::Policy')
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes('ReleaseRole')).map((policy) => policy.Properties.PolicyDocument));
+    expect(statements).toContain(`:cloudformation:${QA_ENV.region}:${QA_ENV.account}:stack/Web-qa/*`);
+    expect(statements).toContain(`parameter${qa.releaseTarget.amiParameterName}`);
+    expect(statements).toContain('cloudwatch:DescribeAlarms');
+  });
+
+  test('given dedicated release roles, then the workflows run in the pipeline account, in each environment\'s region, and no stack is added to the environments\' accounts', () => {
+    const { app } = promotedWithReleaseRoles();
+    const stacks = app.synth().stacks.map((stack) => [stack.stackName, stack.environment.account, stack.environment.region]);
+
+    expect(stacks.filter(([name]) => name.startsWith('Pipeline')).sort()).toEqual([
+      ['Pipeline', PIPELINE_ENV.account, PIPELINE_ENV.region],
+      ['Pipeline-Release-111111111111-us-east-1', PIPELINE_ENV.account, PROD_ENV.region],
+    ]);
+    resourcesOfType(templateOf(app, 'Pipeline'), 'AWS::StepFunctions::StateMachine').forEach((machine) =>
+      expect(JSON.stringify(machine.Properties.DefinitionString)).toContain('Releases an AMI into qa'));
+    templateOf(app, 'Pipeline-Release-111111111111-us-east-1').resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+  });
+
+  test('given a dedicated release role, then every call to the environment is made with it, and the workflow\'s own role may only assume it', () => {
+    const { app, pipelineStack } = promotedWithReleaseRoles();
+    const template = Template.fromStack(pipelineStack);
+    const roleName = roleNameIn(templateOf(app, 'Web-qa'));
+    const tasks = allStates(stateMachineDefinition(template.toJSON())).filter(([, state]) => state.Type === 'Task');
+
+    expect(tasks.length).toBeGreaterThan(10);
+    expect(new Set(tasks.map(([, task]) => task.Credentials.RoleArn))).toEqual(new Set([`arn:aws:iam::${QA_ENV.account}:role/${roleName}`]));
+    const workflowPolicy = resourcesOfType(template, 'AWS::IAM::Policy').find((policy) => JSON.stringify(policy.Properties.PolicyDocument).includes('sts:AssumeRole'))!;
+    expect(workflowPolicy.Properties.PolicyDocument.Statement[0]).toEqual({
+      Effect: 'Allow', Action: 'sts:AssumeRole', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${QA_ENV.account}:role/${roleName}`]] },
+    });
+  });
+
+  test('given dedicated release roles, then nothing is exported or imported across stacks', () => {
+    const { app } = promotedWithReleaseRoles();
+
+    for (const stack of app.synth().stacks) {
+      expect(JSON.stringify(stack.template)).not.toContain('Fn::ImportValue');
+    }
+  });
+
+  test('given a dedicated release role, then cdk-nag finds nothing on it', () => {
+    const { app } = promotedWithReleaseRoles();
+
+    expect(awsSolutionsFindings(app).filter((finding) => finding.path.includes('/ReleaseRole/'))).toEqual([]);
+  });
+
+  test.each([
+    [[], 'releaseRole.trustedAccounts must name at least one account: the one whose release workflows assume the role'],
+    [['11111111111'], "releaseRole.trustedAccounts must be 12-digit account ids, got '11111111111'"],
+  ])('given trusted accounts %j, then synthesis fails saying what is wrong', (trustedAccounts, message) => {
+    expect(() => environmentStack(new App(), 'qa', QA_ENV, { releaseRole: { trustedAccounts } })).toThrow(message);
+  });
+});
