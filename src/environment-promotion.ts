@@ -148,8 +148,8 @@ export interface PromotionPipelineOptions {
 
   /**
    * What approvers read about the release: CodePipeline variables are resolved, e.g.
-   * `Version #{Build.VERSION} of commit #{Source.CommitId}`. The name of the environment and a
-   * link to the previous one are added.
+   * `Version #{Build.VERSION} of commit #{Source.CommitId}`. The name of the environment, a link
+   * to the previous one and the ARN of its release execution (whose output names the AMI) are added.
    *
    * @default - 'Release of pipeline execution #{codepipeline.PipelineExecutionId}'
    */

@@ -44,7 +44,8 @@ function approvalActions({ environment, declared, previous, releaseSummary }: Pr
   if (approval === undefined) {
     return [];
   }
-  const where = previous === undefined ? '' : ` ${previousEnvironmentNote(previous.declared, previous.target)}`;
+  const where = previous === undefined ? '' : ` ${previousEnvironmentNote(previous.declared, previous.target)} `
+    + `The AMI it runs is in the output of its release, #{${releaseNamespace(previous.declared.name)}.ExecutionArn}.`;
   return [new actions.ManualApprovalAction({
     actionName: 'Approve',
     runOrder: 1,
@@ -61,6 +62,8 @@ function workflowActions({ environment, releaseManifest }: PromotionStageOptions
     runOrder: 2,
     stateMachine: environment.releaseStateMachine,
     stateMachineInput: actions.StateMachineInput.filePath(releaseManifest),
+    // Its ExecutionArn variable lets the next environment's approver open the release's output.
+    variablesNamespace: releaseNamespace(environment.name),
   });
   const soak = environment.soakStateMachine && new actions.StepFunctionInvokeAction({
     actionName: 'Soak',
@@ -70,10 +73,15 @@ function workflowActions({ environment, releaseManifest }: PromotionStageOptions
   return soak === undefined ? [release] : [release, soak];
 }
 
+/** The variables namespace of an environment's release action. */
+function releaseNamespace(environmentName: string): string {
+  return `${environmentName}-Release`;
+}
+
 /** What an approver of the next environment can look at. */
 function previousEnvironmentNote(previous: PromotionEnvironment, target: ReleaseTarget): string {
   if (previous.url !== undefined) {
-    return `${previous.name} runs it: ${previous.url}`;
+    return `${previous.name} runs it: ${previous.url}.`;
   }
   if (target.urlParameterName !== undefined) {
     return `${previous.name} runs it; its URL is in SSM parameter ${target.urlParameterName} (account ${target.account}, region ${target.region}).`;

@@ -66,16 +66,20 @@ describe('EnvironmentPromotion.addToPipeline', () => {
       RunOrder: 1,
       ActionTypeId: { Category: 'Approval', Provider: 'Manual' },
       Configuration: {
-        CustomData: 'Version #{Build.VERSION} of commit #{Source.CommitId}, into qa. dev runs it.',
+        CustomData: 'Version #{Build.VERSION} of commit #{Source.CommitId}, into qa. dev runs it. '
+          + 'The AMI it runs is in the output of its release, #{dev-Release.ExecutionArn}.',
       },
     });
     expect(pipelineStack.resolve(qaApproval.Configuration.NotificationArn)).toEqual(pipelineStack.resolve(approvers.topicArn));
+    // The variable the approval names exists: dev's release action exports it.
+    expect(stageNamed(pipelineStack, 'dev').Actions[0]).toMatchObject({ Name: 'Release', Namespace: 'dev-Release' });
     const prodApproval = stageNamed(pipelineStack, 'prod').Actions[0];
     expect(prodApproval).toMatchObject({
       Name: 'Approve',
       TimeoutInMinutes: 2 * 24 * 60,
       Configuration: {
-        CustomData: 'Version #{Build.VERSION} of commit #{Source.CommitId}, into prod. qa runs it: https://qa.example.com',
+        CustomData: 'Version #{Build.VERSION} of commit #{Source.CommitId}, into prod. qa runs it: https://qa.example.com. '
+          + 'The AMI it runs is in the output of its release, #{qa-Release.ExecutionArn}.',
         ExternalEntityLink: 'https://qa.example.com',
       },
     });
