@@ -5,14 +5,18 @@ import pytest
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_codepipeline_actions as actions
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
 from cdk_immutable_servers import (
+    ApplicationImageRecipe,
+    ApplicationArtifact,
     DeploymentWindow,
     EnvironmentPromotion,
     PromotionApproval,
     PromotionEnvironment,
+    ReleaseRoleOptions,
     RollingAsgDeployment,
 )
 
@@ -82,3 +86,38 @@ def test_duplicate_environment_names_fail_in_python_naming_the_name():
                 PromotionEnvironment(name="dev", deployment=deployment(app, "qa")),
             ]
         )
+
+
+def test_release_role_dashboard_and_image_key_from_python():
+    qa_env = cdk.Environment(account="222222222222", region="eu-west-1")
+    app = cdk.App()
+    pipeline_stack = cdk.Stack(app, "Pipeline", env=ENV)
+    qa_stack = cdk.Stack(app, "Web-qa", env=qa_env)
+    qa = RollingAsgDeployment(
+        qa_stack,
+        "Web",
+        application_name="web",
+        environment_name="qa",
+        vpc=ec2.Vpc(qa_stack, "Vpc", max_azs=2),
+        instance_type=ec2.InstanceType("t3.small"),
+        application_port=8080,
+        release_role=ReleaseRoleOptions(trusted_accounts=["111111111111"]),
+    )
+    promotion = EnvironmentPromotion(pipeline_stack, "Promotion", environments=[PromotionEnvironment(name="qa", deployment=qa)])
+    recipe = ApplicationImageRecipe(
+        pipeline_stack,
+        "Image",
+        application_name="web",
+        artifact=ApplicationArtifact(bucket=s3.Bucket.from_bucket_name(pipeline_stack, "Artifacts", "artifacts"), key="web.tar.gz"),
+        start_command="/opt/web/bin/server",
+    )
+    promotion.distribute_images(recipe, encryption_keys=[kms.Key(pipeline_stack, "ImageKey", enable_key_rotation=True)])
+
+    template = Template.from_stack(pipeline_stack)
+    assert qa.release_target.release_role_arn is not None
+    assert len(promotion.dashboards) == 1
+    assert len(template.find_resources("AWS::CloudWatch::Dashboard")) == 1
+    (distribution,) = template.find_resources("AWS::ImageBuilder::DistributionConfiguration").values()
+    (eu_west_1,) = distribution["Properties"]["Distributions"]
+    assert eu_west_1["AmiDistributionConfiguration"]["TargetAccountIds"] == ["222222222222"]
+    assert "Fn::GetAtt" in eu_west_1["AmiDistributionConfiguration"]["KmsKeyId"]
