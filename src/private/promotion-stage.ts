@@ -61,7 +61,7 @@ function workflowActions({ environment, releaseManifest }: PromotionStageOptions
     actionName: 'Release',
     runOrder: 2,
     stateMachine: environment.releaseStateMachine,
-    stateMachineInput: actions.StateMachineInput.filePath(releaseManifest),
+    stateMachineInput: actions.StateMachineInput.filePath(new PathInArtifact(releaseManifest.artifact, releaseManifest.fileName)),
     // Its ExecutionArn variable lets the next environment's approver open the release's output.
     variablesNamespace: releaseNamespace(environment.name),
   });
@@ -71,6 +71,19 @@ function workflowActions({ environment, releaseManifest }: PromotionStageOptions
     stateMachine: environment.soakStateMachine,
   });
   return soak === undefined ? [release] : [release, soak];
+}
+
+/**
+ * A file of an artifact, located by its path in the artifact alone. The Step Functions action reads
+ * `Input` as the path of a file in its input artifact (AWS's example: `assets/input.json`), but
+ * aws-cdk-lib renders an `ArtifactPath` as `<artifact>::<path>`, the form of CloudFormation actions.
+ *
+ * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-StepFunctions.html
+ */
+class PathInArtifact extends codepipeline.ArtifactPath {
+  public get location(): string {
+    return this.fileName;
+  }
 }
 
 /** The variables namespace of an environment's release action. */

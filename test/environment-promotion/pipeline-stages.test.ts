@@ -28,7 +28,8 @@ describe('EnvironmentPromotion.addToPipeline', () => {
     const release = stageNamed(pipelineStack, 'dev').Actions.find((action: any) => action.Name === 'Release');
     expect(release).toMatchObject({
       ActionTypeId: { Category: 'Invoke', Owner: 'AWS', Provider: 'StepFunctions' },
-      Configuration: { InputType: 'FilePath', Input: 'Baked::release.json' },
+      // The path in the input artifact, as the action reads it; not aws-cdk-lib's `Baked::release.json`.
+      Configuration: { InputType: 'FilePath', Input: 'release.json' },
       InputArtifacts: [{ Name: 'Baked' }],
     });
     const devRelease = promotion.environments[0].releaseStateMachine;
