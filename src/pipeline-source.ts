@@ -1,0 +1,230 @@
+import {
+  Arn, ArnFormat, Token,
+  aws_codecommit as codecommit, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_events as events, aws_iam as iam,
+  aws_s3 as s3,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+
+/**
+ * A repository connection (GitHub, GitLab, Bitbucket) through AWS CodeConnections.
+ */
+export interface ConnectionSourceOptions {
+  /**
+   * ARN of the connection, in either form: `arn:aws:codeconnections:...:connection/<id>` or the
+   * older `arn:aws:codestar-connections:...:connection/<id>`. The pipeline may use it under both
+   * service prefixes, as connections created under one are called under the other.
+   *
+   * @see https://docs.aws.amazon.com/dtconsole/latest/userguide/rename.html
+   */
+  readonly connectionArn: string;
+  /** Owner of the repository: a user, organization or workspace, e.g. `my-org`. */
+  readonly owner: string;
+  /** Name of the repository, e.g. `web`. */
+  readonly repository: string;
+  /** Branch whose pushes start the pipeline, e.g. `main`. */
+  readonly branch: string;
+  /**
+   * Only pushes that change a file matching one of these glob patterns start the pipeline, e.g.
+   * `['app/**', 'buildspec.yml']`.
+   *
+   * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-filter.html
+   * @default - any push to the branch
+   */
+  readonly triggerOnFilePaths?: string[];
+}
+
+/** A CodeCommit repository. */
+export interface CodeCommitSourceOptions {
+  /** The repository. */
+  readonly repository: codecommit.IRepository;
+  /** Branch whose pushes start the pipeline. */
+  readonly branch: string;
+}
+
+/** An S3 object: a zip of the source. */
+export interface S3SourceOptions {
+  /** The bucket, which must be versioned so that each execution reads one version. */
+  readonly bucket: s3.IBucket;
+  /** Key of the zip, e.g. `web/source.zip`. */
+  readonly key: string;
+}
+
+/** What a source gives the pipeline: the source action, and the trigger filter it needs. */
+export interface PipelineSourceBinding {
+  /** The action of the pipeline's Source stage. */
+  readonly action: codepipeline.IAction;
+  /**
+   * The V2 trigger that filters the action's pushes by branch and file paths.
+   *
+   * @default - the action's own trigger
+   */
+  readonly trigger?: codepipeline.TriggerProps;
+}
+
+/**
+ * Where an `ImmutableAmiPipeline` gets its source: a repository connection, a CodeCommit
+ * repository, or an S3 object. Each source names a branch (or key) at synth time.
+ */
+export abstract class PipelineSource {
+  /** A GitHub, GitLab or Bitbucket repository through a CodeConnections connection. */
+  public static connection(options: ConnectionSourceOptions): PipelineSource {
+    return new ConnectionSource(options);
+  }
+
+  /** A CodeCommit repository. */
+  public static codeCommit(options: CodeCommitSourceOptions): PipelineSource {
+    return new CodeCommitSource(options);
+  }
+
+  /** A zip object in a versioned S3 bucket. */
+  public static s3(options: S3SourceOptions): PipelineSource {
+    return new S3Source(options);
+  }
+
+  /** A description of the source, for messages: repository and branch, or bucket and key. */
+  public abstract readonly description: string;
+
+  /**
+   * The source action writing to `output`, and its trigger.
+   *
+   * @internal
+   */
+  public abstract _bind(output: codepipeline.Artifact): PipelineSourceBinding;
+}
+
+const ACTION_NAME = 'Source';
+
+class ConnectionSource extends PipelineSource {
+  public readonly description: string;
+
+  constructor(private readonly options: ConnectionSourceOptions) {
+    super();
+    validateBranch(options.branch, `repository ${options.owner}/${options.repository}`);
+    validateConnectionArn(options.connectionArn);
+    for (const [name, value] of [['owner', options.owner], ['repository', options.repository]]) {
+      if (!Token.isUnresolved(value) && (value.trim() === '' || value.includes('/'))) {
+        throw new Error(`PipelineSource.connection ${name} must be one name without '/', got '${value}'`);
+      }
+    }
+    if (options.triggerOnFilePaths !== undefined && options.triggerOnFilePaths.length === 0) {
+      throw new Error('PipelineSource.connection triggerOnFilePaths must name at least one pattern, or be left out to trigger on any change');
+    }
+    this.description = `repository ${options.owner}/${options.repository}, branch ${options.branch}`;
+  }
+
+  public _bind(output: codepipeline.Artifact): PipelineSourceBinding {
+    const action = new actions.CodeStarConnectionsSourceAction({
+      actionName: ACTION_NAME,
+      connectionArn: this.options.connectionArn,
+      owner: this.options.owner,
+      repo: this.options.repository,
+      branch: this.options.branch,
+      output,
+      // The commit id and message reach the release ledger and the AMI's tags.
+      variablesNamespace: ACTION_NAME,
+      // The trigger below starts the pipeline, with its branch and file path filters.
+      triggerOnPush: this.options.triggerOnFilePaths === undefined,
+    });
+    return {
+      action: new BothConnectionPrefixes(action, this.options.connectionArn),
+      trigger: this.options.triggerOnFilePaths && {
+        providerType: codepipeline.ProviderType.CODE_STAR_SOURCE_CONNECTION,
+        gitConfiguration: {
+          sourceAction: action,
+          pushFilter: [{ branchesIncludes: [this.options.branch], filePathsIncludes: this.options.triggerOnFilePaths }],
+        },
+      },
+    };
+  }
+}
+
+class CodeCommitSource extends PipelineSource {
+  public readonly description: string;
+
+  constructor(private readonly options: CodeCommitSourceOptions) {
+    super();
+    validateBranch(options.branch, `CodeCommit repository ${options.repository.node.path}`);
+    this.description = `CodeCommit repository ${options.repository.repositoryName}, branch ${options.branch}`;
+  }
+
+  public _bind(output: codepipeline.Artifact): PipelineSourceBinding {
+    return {
+      action: new actions.CodeCommitSourceAction({
+        actionName: ACTION_NAME, repository: this.options.repository, branch: this.options.branch, output, variablesNamespace: ACTION_NAME,
+      }),
+    };
+  }
+}
+
+class S3Source extends PipelineSource {
+  public readonly description: string;
+
+  constructor(private readonly options: S3SourceOptions) {
+    super();
+    if (!Token.isUnresolved(options.key) && (options.key.trim() === '' || options.key.startsWith('/'))) {
+      throw new Error(`PipelineSource.s3 key must be an object key without a leading '/', got '${options.key}'`);
+    }
+    this.description = `s3://${options.bucket.bucketName}/${options.key}`;
+  }
+
+  public _bind(output: codepipeline.Artifact): PipelineSourceBinding {
+    return {
+      action: new actions.S3SourceAction({
+        actionName: ACTION_NAME,
+        bucket: this.options.bucket,
+        bucketKey: this.options.key,
+        output,
+        variablesNamespace: ACTION_NAME,
+        trigger: actions.S3Trigger.EVENTS,
+      }),
+    };
+  }
+}
+
+/**
+ * The connection source action, whose role may use the connection under both service prefixes:
+ * CodeConnections renamed CodeStar Connections, and a pipeline calls the connection under the prefix
+ * of its ARN or the new one.
+ */
+class BothConnectionPrefixes implements codepipeline.IAction {
+  public readonly actionProperties: codepipeline.ActionProperties;
+
+  constructor(private readonly action: actions.CodeStarConnectionsSourceAction, private readonly connectionArn: string) {
+    this.actionProperties = action.actionProperties;
+  }
+
+  public bind(scope: Construct, stage: codepipeline.IStage, options: codepipeline.ActionBindOptions): codepipeline.ActionConfig {
+    const config = this.action.bind(scope, stage, options);
+    options.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['codeconnections:UseConnection', 'codestar-connections:UseConnection'],
+      resources: connectionArnForms(this.connectionArn),
+    }));
+    return config;
+  }
+
+  public onStateChange(name: string, target?: events.IRuleTarget, options?: events.RuleProps): events.Rule {
+    return this.action.onStateChange(name, target, options);
+  }
+}
+
+/** The connection's ARN under both service prefixes. */
+function connectionArnForms(connectionArn: string): string[] {
+  if (Token.isUnresolved(connectionArn)) {
+    return [connectionArn];
+  }
+  const parts = Arn.split(connectionArn, ArnFormat.SLASH_RESOURCE_NAME);
+  return ['codeconnections', 'codestar-connections'].map((service) => Arn.format({ ...parts, service }));
+}
+
+function validateConnectionArn(connectionArn: string): void {
+  if (!Token.isUnresolved(connectionArn) && !/^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]+$/.test(connectionArn)) {
+    throw new Error('PipelineSource.connection connectionArn must be a CodeConnections connection ARN '
+      + `(arn:aws:codeconnections:<region>:<account>:connection/<id>), got '${connectionArn}'`);
+  }
+}
+
+function validateBranch(branch: string, where: string): void {
+  if (!Token.isUnresolved(branch) && (branch.trim() === '' || /\s/.test(branch))) {
+    throw new Error(`The branch of ${where} must be a branch name without spaces, got '${branch}'`);
+  }
+}
