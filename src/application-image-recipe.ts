@@ -9,7 +9,7 @@ import { ImageBuildStep } from './image-build-step';
 import { ImageDistributionTarget } from './image-distribution';
 import { ImageRetention } from './image-retention';
 import { ARTIFACT_PARAMETER, renderApplicationComponentDocument } from './private/application-component';
-import { artifactBuildStatements } from './private/build-for-artifact-grant';
+import { ArtifactBuildSettings, artifactBuildStatements } from './private/build-for-artifact-grant';
 import {
   BoundBuildStep, SCRIPT_ACTIONS, ScriptAssetStep, ScriptStep, groupBuildSteps, scriptAssetRunner, scriptText,
 } from './private/build-steps';
@@ -239,6 +239,9 @@ const BUILD_LOG_PREFIX = 'builds';
 /** Probe interval of the service and HTTP checks. */
 const PROBE_INTERVAL_SECONDS = 5;
 
+/** How long Image Builder's test phase may take, in the pipeline and in builds of one artifact. */
+const IMAGE_TESTS_TIMEOUT_MINUTES = 60;
+
 /** Image Builder's limit on a component document. */
 const MAX_COMPONENT_DOCUMENT_LENGTH = 16000;
 
@@ -306,6 +309,7 @@ export class ApplicationImageRecipe extends Construct {
   public readonly imageTags: Record<string, string>;
 
   private readonly recipeComponents: imagebuilder.CfnImageRecipe.ComponentConfigurationProperty[];
+  private readonly buildSettings: Pick<imagebuilder.CfnImageRecipeProps, 'parentImage' | 'additionalInstanceConfiguration'>;
   private readonly distributionTargets: DistributionTargets;
   private readonly uploadedScripts: assets.Asset[] = [];
 
@@ -355,6 +359,7 @@ export class ApplicationImageRecipe extends Construct {
     // The SSM agent stays in the image even when Image Builder had to install it for the build:
     // instances need it for Session Manager, Run Command and the release checks.
     const additionalInstanceConfiguration = { systemsManagerAgent: { uninstallAfterBuild: false } };
+    this.buildSettings = { parentImage, additionalInstanceConfiguration };
     const componentIdentities = components.map(({ identity }) => identity);
     this.imageRecipeName = imageBuilderName(this, { parentImage, components: componentIdentities, additionalInstanceConfiguration });
     const recipe = new imagebuilder.CfnImageRecipe(this, 'Recipe', {
@@ -417,7 +422,7 @@ export class ApplicationImageRecipe extends Construct {
       imageRecipeArn: recipe.attrArn,
       infrastructureConfigurationArn: infrastructure.attrArn,
       distributionConfigurationArn: distribution.attrArn,
-      imageTestsConfiguration: { imageTestsEnabled: true, timeoutMinutes: 60 },
+      imageTestsConfiguration: { imageTestsEnabled: true, timeoutMinutes: IMAGE_TESTS_TIMEOUT_MINUTES },
       imageScanningConfiguration: { imageScanningEnabled: this.vulnerabilityScanning },
       enhancedImageMetadataEnabled: true,
       imageTags: this.imageTags,
@@ -526,6 +531,21 @@ export class ApplicationImageRecipe extends Construct {
     return this.recipeComponents.map((component) => component.componentArn === this.applicationComponentArn
       ? { ...component, parameters: [{ name: ARTIFACT_PARAMETER, value: [artifactS3Uri] }] }
       : component);
+  }
+
+  /**
+   * What a recipe version for one artifact and its build repeat of this recipe and its pipeline,
+   * so that a bake builds what the image pipeline would.
+   *
+   * @internal
+   */
+  public get _artifactBuildSettings(): ArtifactBuildSettings {
+    return {
+      parentImage: this.buildSettings.parentImage,
+      additionalInstanceConfiguration: this.buildSettings.additionalInstanceConfiguration,
+      imageTestsTimeoutMinutes: IMAGE_TESTS_TIMEOUT_MINUTES,
+      vulnerabilityScanning: this.vulnerabilityScanning,
+    };
   }
 
   private applicationComponentProps(props: ApplicationImageRecipeProps): imagebuilder.CfnComponentProps {

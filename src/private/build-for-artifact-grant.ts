@@ -1,5 +1,14 @@
 import { Stack, aws_iam as iam } from 'aws-cdk-lib';
 
+/** What a build of one artifact repeats of its recipe and image pipeline (`ApplicationImageRecipe._artifactBuildSettings`). */
+export interface ArtifactBuildSettings {
+  /** The recipe's parent image: an Image Builder image ARN (`x.x.x` for the newest), `ssm:<parameter>` or an AMI id. */
+  readonly parentImage: string;
+  readonly additionalInstanceConfiguration?: unknown;
+  readonly imageTestsTimeoutMinutes: number;
+  readonly vulnerabilityScanning: boolean;
+}
+
 /** The resources a build of one artifact touches. */
 export interface ArtifactBuildResources {
   /** Recipe versions made for builds are named `<prefix>-<suffix>`; their images carry the same name. */

@@ -23,7 +23,36 @@ const RETRIED_ERRORS: Record<string, string[]> = {
   ssm: ['Ssm.SsmException', 'Ssm.TooManyUpdatesException'],
   ec2: ['Ec2.Ec2Exception'],
   kms: ['Kms.KmsException'],
+  // The service prefix Step Functions gives Image Builder's errors is undocumented: both spellings.
+  imagebuilder: ['Imagebuilder.CallRateLimitExceededException', 'ImageBuilder.CallRateLimitExceededException',
+    'Imagebuilder.ServiceUnavailableException', 'ImageBuilder.ServiceUnavailableException'],
+  resourcegroupstaggingapi: ['ResourceGroupsTaggingApi.ThrottledException', 'ResourceGroupsTaggingAPI.ThrottledException'],
 };
+
+/** What one SDK call of a workflow is. */
+export interface SdkCallOptions {
+  readonly service: string;
+  readonly action: string;
+  readonly parameters: Record<string, unknown>;
+  readonly resultPath: string;
+  readonly resultSelector?: Record<string, unknown>;
+  /** Credentials of a role in another account; undefined calls as the state machine's role. */
+  readonly credentials?: sfn.Credentials;
+}
+
+/** An SDK call that fails after a minute instead of hanging, retried when throttled. */
+export function sdkCall(scope: Construct, id: string, options: SdkCallOptions): tasks.CallAwsService {
+  const call = new tasks.CallAwsService(scope, id, {
+    ...options,
+    // Only read by CDK, which the immutable role ignores: the role's policy is written in full.
+    iamResources: ['*'],
+    taskTimeout: TASK_TIMEOUT,
+  });
+  call.addRetry({
+    errors: RETRIED_ERRORS[options.service], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 5, jitterStrategy: sfn.JitterType.FULL,
+  });
+  return call;
+}
 
 /** The ledger's parameter names, in the order of `RELEASE_FIELDS`. */
 export function ledgerNames(target: ReleaseTarget): string[] {
@@ -44,21 +73,7 @@ export class ReleaseStates {
   /** A target-side SDK call, with the release role's credentials when one is given, retried when throttled. */
   public call(id: string, service: string, action: string, parameters: Record<string, unknown>, resultPath: string,
     resultSelector?: Record<string, unknown>): tasks.CallAwsService {
-    const call = new tasks.CallAwsService(this.scope, id, {
-      service,
-      action,
-      parameters,
-      // Only read by CDK, which the immutable role ignores: the role's policy is written in full.
-      iamResources: ['*'],
-      credentials: this.credentials,
-      resultSelector,
-      resultPath,
-      taskTimeout: TASK_TIMEOUT,
-    });
-    call.addRetry({
-      errors: RETRIED_ERRORS[service], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 5, jitterStrategy: sfn.JitterType.FULL,
-    });
-    return call;
+    return sdkCall(this.scope, id, { service, action, parameters, resultPath, resultSelector, credentials: this.credentials });
   }
 
   /** A `describeStacks` of the target stack. */
@@ -68,16 +83,26 @@ export class ReleaseStates {
 
   /** Sets `$.failure` to an error and a cause composed from the execution's data. */
   public explain(id: string, error: string, template: string, ...paths: string[]): sfn.Pass {
-    // Composed in a Pass state: a Fail state's CausePath takes intrinsics in Step Functions, but
-    // not in the local runner that tests this definition.
-    return new sfn.Pass(this.scope, id, {
-      parameters: { error, cause: sfn.JsonPath.format(template, ...paths.map((path) => sfn.JsonPath.stringAt(path))) },
-      resultPath: '$.failure',
-    });
+    return explainFailure(this.scope, id, error, template, ...paths);
   }
 
   /** Ends the execution with the error and cause in `$.failure`. */
   public fail(id: string): sfn.Fail {
-    return new sfn.Fail(this.scope, id, { errorPath: '$.failure.error', causePath: '$.failure.cause' });
+    return failAsExplained(this.scope, id);
   }
+}
+
+/** A Pass state that sets `$.failure` to an error and a cause composed from the execution's data. */
+export function explainFailure(scope: Construct, id: string, error: string, template: string, ...paths: string[]): sfn.Pass {
+  // Composed in a Pass state: a Fail state's CausePath takes intrinsics in Step Functions, but
+  // not in the local runner that tests the workflows.
+  return new sfn.Pass(scope, id, {
+    parameters: { error, cause: sfn.JsonPath.format(template, ...paths.map((path) => sfn.JsonPath.stringAt(path))) },
+    resultPath: '$.failure',
+  });
+}
+
+/** A Fail state that ends the execution with the error and cause in `$.failure`. */
+export function failAsExplained(scope: Construct, id: string): sfn.Fail {
+  return new sfn.Fail(scope, id, { errorPath: '$.failure.error', causePath: '$.failure.cause' });
 }

@@ -1,0 +1,200 @@
+import { Duration, Stack, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { ApplicationImageRecipe } from '../application-image-recipe';
+import { RELEASE_TAG_KEYS } from './release-tags';
+import { explainFailure, failAsExplained, sdkCall } from './release-workflow-states';
+
+/**
+ * Key of the tag that carries a bake's fingerprint, on the Image Builder image and on the AMI it
+ * produced in the build account and region: a later bake with the same fingerprint reuses them.
+ */
+export const FINGERPRINT_TAG_KEY = 'immutable-servers:fingerprint';
+
+/** Key of the tag that carries the content hash of the installed artifact. */
+export const CONTENT_HASH_TAG_KEY = 'immutable-servers:artifact-content-hash';
+
+/** How often a bake reads the state of its image build. */
+export const BAKE_POLL_INTERVAL = Duration.minutes(1);
+
+export interface BakeDefinitionOptions {
+  readonly recipe: ApplicationImageRecipe;
+  /** How long the image build may take before it is cancelled. */
+  readonly timeout: Duration;
+}
+
+/**
+ * The states of a bake (JSONPath, apart from the last): the fingerprint of what would be built,
+ * an image that carries it, or a new image build bound to the artifact. See `BakeWorkflow`.
+ */
+export class BakeDefinition {
+  private readonly recipe: ApplicationImageRecipe;
+  private readonly polls: number;
+
+  constructor(private readonly scope: Construct, options: BakeDefinitionOptions) {
+    this.recipe = options.recipe;
+    this.polls = Math.ceil(options.timeout.toSeconds() / BAKE_POLL_INTERVAL.toSeconds());
+  }
+
+  public chain(): sfn.IChainable {
+    const output = this.manifest();
+    const build = this.build(output);
+    const readImage = (id: string, selector: Record<string, string>) => this.call(id, 'imagebuilder', 'getImage',
+      { ImageBuildVersionArn: sfn.JsonPath.stringAt('$.baked.resources[0].ResourceARN') }, '$.image', selector);
+    // Its AMIs only once it is AVAILABLE: an image in another state may have none.
+    const readBaked = readImage('ReadBakedImage', { 'arn.$': '$.Image.Arn', 'status.$': '$.Image.State.Status' });
+    const readBakedAmis = readImage('ReadBakedAmis', { 'arn.$': '$.Image.Arn', 'amis.$': '$.Image.OutputResources.Amis' });
+    // An image the lifecycle policy has deleted since (or that cannot be read) is built again.
+    readBaked.addCatch(build, { errors: ['States.TaskFailed'], resultPath: sfn.JsonPath.DISCARD });
+    const reuse = readBaked.next(new sfn.Choice(this.scope, 'BakedImageAvailable?')
+      .when(sfn.Condition.stringEquals('$.image.status', 'AVAILABLE'), readBakedAmis
+        .next(new sfn.Pass(this.scope, 'ReuseImage', { result: sfn.Result.fromObject({ reused: true }), resultPath: '$.outcome' }))
+        .next(output))
+      .otherwise(build));
+    return this.resolveParentImage()
+      .next(new sfn.Pass(this.scope, 'Fingerprint', {
+        comment: 'What decides the image: the artifact\'s content, the recipe (its components are named after their content) and the parent image',
+        parameters: {
+          'value.$': `States.Hash(States.Format('{}|${this.recipe.imageRecipeArn}|{}', $.contentHash, $.parentImage.id), 'SHA-256')`,
+        },
+        resultPath: '$.fingerprint',
+      }))
+      .next(this.call('FindBakedImage', 'resourcegroupstaggingapi', 'getResources', {
+        TagFilters: [{ Key: FINGERPRINT_TAG_KEY, Values: sfn.JsonPath.array(sfn.JsonPath.stringAt('$.fingerprint.value')) }],
+        ResourceTypeFilters: ['imagebuilder:image'],
+      }, '$.baked', { 'resources.$': '$.ResourceTagMappingList' }))
+      .next(new sfn.Choice(this.scope, 'Baked?')
+        .when(sfn.Condition.isPresent('$.baked.resources[0]'), reuse)
+        .otherwise(build));
+  }
+
+  /** The parent image a build would start from now: `x.x.x` resolves to the newest available version. */
+  private resolveParentImage(): sfn.INextable & sfn.IChainable {
+    const parent = this.recipe._artifactBuildSettings.parentImage;
+    if (parent.startsWith('ssm:')) {
+      return this.call('ResolveParentImage', 'ssm', 'getParameter', { Name: parent.slice('ssm:'.length) }, '$.parentImage', { 'id.$': '$.Parameter.Value' });
+    }
+    if (parent.startsWith('ami-')) {
+      return new sfn.Pass(this.scope, 'ResolveParentImage', { result: sfn.Result.fromObject({ id: parent }), resultPath: '$.parentImage' });
+    }
+    return this.call('ResolveParentImage', 'imagebuilder', 'getImage', { ImageBuildVersionArn: parent }, '$.parentImage', { 'id.$': '$.Image.Arn' });
+  }
+
+  /** A recipe version bound to the artifact, its image build, and the wait for it; then `next`. */
+  private build(next: sfn.IChainable): sfn.IChainable {
+    const settings = this.recipe._artifactBuildSettings;
+    const name = new sfn.Pass(this.scope, 'NameBuild', {
+      parameters: { 'recipeName.$': `States.Format('${this.recipe.imageRecipeName}-{}', States.UUID())` },
+      resultPath: '$.build',
+    });
+    const createRecipe = this.call('CreateBuildRecipe', 'imagebuilder', 'createImageRecipe', {
+      Name: sfn.JsonPath.stringAt('$.build.recipeName'),
+      SemanticVersion: '1.0.0',
+      ParentImage: settings.parentImage,
+      Components: this.recipe.componentsForArtifact(sfn.JsonPath.stringAt('$.artifact')).map((component) => ({
+        ComponentArn: component.componentArn,
+        Parameters: (component.parameters as any[] | undefined)?.map((parameter) => ({
+          Name: parameter.name,
+          Value: sfn.JsonPath.array(...parameter.value),
+        })),
+      })),
+      AdditionalInstanceConfiguration: { SystemsManagerAgent: { UninstallAfterBuild: false } },
+      ClientToken: sfn.JsonPath.uuid(),
+    }, '$.build.recipe', { 'arn.$': '$.ImageRecipeArn' });
+    const createImage = this.call('CreateImage', 'imagebuilder', 'createImage', {
+      ImageRecipeArn: sfn.JsonPath.stringAt('$.build.recipe.arn'),
+      InfrastructureConfigurationArn: this.recipe.infrastructureConfigurationArn,
+      DistributionConfigurationArn: this.recipe.distributionConfigurationArn,
+      ImageTestsConfiguration: { ImageTestsEnabled: true, TimeoutMinutes: settings.imageTestsTimeoutMinutes },
+      ImageScanningConfiguration: { ImageScanningEnabled: settings.vulnerabilityScanning },
+      EnhancedImageMetadataEnabled: true,
+      // The recipe's image group, so its lifecycle policy retires the image, and the fingerprint a later bake looks for.
+      Tags: { ...this.recipe.imageTags, [FINGERPRINT_TAG_KEY]: sfn.JsonPath.stringAt('$.fingerprint.value') },
+      ClientToken: sfn.JsonPath.uuid(),
+    }, '$.build.image', { 'arn.$': '$.ImageBuildVersionArn' });
+    const failed = (id: string, error: string, what: string) => explainFailure(this.scope, `Explain${id}`, error,
+      `${what}: image build {} is {}. Its logs are in CloudWatch log group /aws/imagebuilder/{} and under s3 prefix builds/ of the recipe's build logs bucket; `
+      + 'its state: {}', '$.build.image.arn', '$.poll.state.Status', '$.build.recipeName', '$.poll.stateText').next(failAsExplained(this.scope, id));
+    const poll = this.call('ReadBuild', 'imagebuilder', 'getImage', { ImageBuildVersionArn: sfn.JsonPath.stringAt('$.build.image.arn') }, '$.poll',
+      { 'state.$': '$.Image.State', 'stateText.$': 'States.JsonToString($.Image.State)' });
+    const count = new sfn.Pass(this.scope, 'CountPoll', { parameters: { 'polls.$': 'States.MathAdd($.wait.polls, 1)' }, resultPath: '$.wait' });
+    const wait = new sfn.Wait(this.scope, 'WaitForBuild', { time: sfn.WaitTime.duration(BAKE_POLL_INTERVAL) });
+    const cancel = this.call('CancelBuild', 'imagebuilder', 'cancelImageCreation',
+      { ImageBuildVersionArn: sfn.JsonPath.stringAt('$.build.image.arn'), ClientToken: sfn.JsonPath.uuid() }, sfn.JsonPath.DISCARD);
+    const timedOut = explainFailure(this.scope, 'ExplainBakeTimedOut', 'BakeTimedOut',
+      `The image build {} did not finish within ${this.polls} minutes and was cancelled. Its logs are in CloudWatch log group /aws/imagebuilder/{}.`,
+      '$.build.image.arn', '$.build.recipeName').next(failAsExplained(this.scope, 'BakeTimedOut'));
+    cancel.addCatch(timedOut, { errors: ['States.ALL'], resultPath: '$.error' });
+    const built = this.call('ReadBuiltImage', 'imagebuilder', 'getImage', { ImageBuildVersionArn: sfn.JsonPath.stringAt('$.build.image.arn') }, '$.image',
+      { 'arn.$': '$.Image.Arn', 'amis.$': '$.Image.OutputResources.Amis' });
+    const judge = new sfn.Choice(this.scope, 'BuildDone?')
+      .when(sfn.Condition.stringEquals('$.poll.state.Status', 'AVAILABLE'), built
+        .next(new sfn.Pass(this.scope, 'NewImage', { result: sfn.Result.fromObject({ reused: false }), resultPath: '$.outcome' }))
+        .next(this.tagBuildAmis(next)))
+      .when(sfn.Condition.stringEquals('$.poll.state.Status', 'FAILED'), failed('ImageBuildFailed', 'ImageBuildFailed', 'The image build failed'))
+      .when(sfn.Condition.stringEquals('$.poll.state.Status', 'CANCELLED'), failed('ImageBuildCancelled', 'ImageBuildCancelled', 'The image build was cancelled'))
+      .when(sfn.Condition.numberGreaterThanEquals('$.wait.polls', this.polls), cancel.next(timedOut))
+      .otherwise(wait);
+    return name.next(createRecipe).next(createImage)
+      .next(new sfn.Pass(this.scope, 'StartWaiting', { result: sfn.Result.fromObject({ polls: 0 }), resultPath: '$.wait' }))
+      .next(wait).next(poll).next(count).next(judge);
+  }
+
+  /**
+   * Tags the new image's AMIs in the build account and region with the fingerprint and provenance:
+   * SDK integrations reach their own region only, and each environment's release tags its own copy.
+   */
+  private tagBuildAmis(next: sfn.IChainable): sfn.IChainable {
+    const stack = Stack.of(this.scope);
+    const tag = this.call('TagBuildAmi', 'ec2', 'createTags', {
+      Resources: sfn.JsonPath.array(sfn.JsonPath.stringAt('$.ami.Image')),
+      Tags: [
+        { Key: FINGERPRINT_TAG_KEY, Value: sfn.JsonPath.stringAt('$.fingerprint') },
+        { Key: CONTENT_HASH_TAG_KEY, Value: sfn.JsonPath.stringAt('$.contentHash') },
+        { Key: RELEASE_TAG_KEYS.version, Value: sfn.JsonPath.stringAt('$.version') },
+        { Key: RELEASE_TAG_KEYS.commitId, Value: sfn.JsonPath.stringAt('$.commitId') },
+        { Key: RELEASE_TAG_KEYS.pipelineExecutionId, Value: sfn.JsonPath.stringAt('$.pipelineExecutionId') },
+      ],
+    }, sfn.JsonPath.DISCARD);
+    const each = new sfn.Map(this.scope, 'TagBuildAmis', {
+      itemsPath: '$.image.amis',
+      itemSelector: {
+        'ami.$': '$$.Map.Item.Value',
+        'fingerprint.$': '$.fingerprint.value',
+        'contentHash.$': '$.contentHash',
+        'version.$': '$.version',
+        'commitId.$': '$.commitId',
+        'pipelineExecutionId.$': '$.pipelineExecutionId',
+      },
+      maxConcurrency: 1,
+      resultPath: sfn.JsonPath.DISCARD,
+    }).itemProcessor(new sfn.Choice(this.scope, 'InBuildAccountAndRegion?')
+      .when(sfn.Condition.and(
+        sfn.Condition.stringEquals('$.ami.Region', stack.region),
+        sfn.Condition.or(sfn.Condition.isNotPresent('$.ami.AccountId'), sfn.Condition.stringEquals('$.ami.AccountId', stack.account)),
+      ), tag)
+      .otherwise(new sfn.Pass(this.scope, 'CopyElsewhere')));
+    return each.next(next);
+  }
+
+  /**
+   * The only JSONata state: the release manifest, whose `images` are keyed `<account>/<region>`,
+   * keys JSONPath cannot compose.
+   */
+  private manifest(): sfn.Pass {
+    const account = Stack.of(this.scope).account;
+    return sfn.Pass.jsonata(this.scope, 'ReleaseManifest', {
+      comment: 'The release manifest EnvironmentPromotion reads: the AMI of each account and region, and the release it carries',
+      outputs: '{% {'
+        + '"version": $states.input.version, "commitId": $states.input.commitId, "commitMessage": $states.input.commitMessage, '
+        + '"pipelineExecutionId": $states.input.pipelineExecutionId, "fingerprint": $states.input.fingerprint.value, '
+        + '"reused": $states.input.outcome.reused, "imageBuildVersionArn": $states.input.image.arn, '
+        + `"images": $merge($states.input.image.amis.{($exists(AccountId) ? AccountId : "${account}") & "/" & Region: Image})`
+        + '} %}',
+    });
+  }
+
+  private call(id: string, service: string, action: string, parameters: Record<string, unknown>, resultPath: string,
+    resultSelector?: Record<string, unknown>) {
+    return sdkCall(this.scope, id, { service, action, parameters, resultPath, resultSelector });
+  }
+}
