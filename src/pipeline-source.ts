@@ -85,6 +85,13 @@ export abstract class PipelineSource {
   public abstract readonly description: string;
 
   /**
+   * The CodePipeline variables that name the commit and its message, for the release's provenance.
+   *
+   * @internal
+   */
+  public abstract readonly _commitVariables: { readonly commitId: string; readonly commitMessage: string };
+
+  /**
    * The source action writing to `output`, and its trigger.
    *
    * @internal
@@ -94,8 +101,12 @@ export abstract class PipelineSource {
 
 const ACTION_NAME = 'Source';
 
+/** The variables of repository sources: the commit they read. */
+const COMMIT_VARIABLES = { commitId: `#{${ACTION_NAME}.CommitId}`, commitMessage: `#{${ACTION_NAME}.CommitMessage}` };
+
 class ConnectionSource extends PipelineSource {
   public readonly description: string;
+  public readonly _commitVariables = COMMIT_VARIABLES;
 
   constructor(private readonly options: ConnectionSourceOptions) {
     super();
@@ -140,6 +151,7 @@ class ConnectionSource extends PipelineSource {
 
 class CodeCommitSource extends PipelineSource {
   public readonly description: string;
+  public readonly _commitVariables = COMMIT_VARIABLES;
 
   constructor(private readonly options: CodeCommitSourceOptions) {
     super();
@@ -158,6 +170,8 @@ class CodeCommitSource extends PipelineSource {
 
 class S3Source extends PipelineSource {
   public readonly description: string;
+  /** An object has no commit: its version stands for one. */
+  public readonly _commitVariables = { commitId: `#{${ACTION_NAME}.VersionId}`, commitMessage: `Object version #{${ACTION_NAME}.VersionId}` };
 
   constructor(private readonly options: S3SourceOptions) {
     super();

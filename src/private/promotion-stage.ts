@@ -1,4 +1,5 @@
 import { aws_codepipeline as codepipeline, aws_codepipeline_actions as actions } from 'aws-cdk-lib';
+import { PathInArtifact } from './path-in-artifact';
 import type { PromotedEnvironment, PromotionEnvironment } from '../environment-promotion';
 import type { ReleaseTarget } from '../rolling-asg-deployment';
 
@@ -71,19 +72,6 @@ function workflowActions({ environment, releaseManifest }: PromotionStageOptions
     stateMachine: environment.soakStateMachine,
   });
   return soak === undefined ? [release] : [release, soak];
-}
-
-/**
- * A file of an artifact, located by its path in the artifact alone. The Step Functions action reads
- * `Input` as the path of a file in its input artifact (AWS's example: `assets/input.json`), but
- * aws-cdk-lib renders an `ArtifactPath` as `<artifact>::<path>`, the form of CloudFormation actions.
- *
- * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-StepFunctions.html
- */
-class PathInArtifact extends codepipeline.ArtifactPath {
-  public get location(): string {
-    return this.fileName;
-  }
 }
 
 /** The variables namespace of an environment's release action. */

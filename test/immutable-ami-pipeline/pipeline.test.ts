@@ -1,0 +1,157 @@
+import { App, Duration, Stack, aws_codepipeline as codepipeline, aws_s3 as s3 } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { ApplicationImageRecipe, PromotionApproval } from '../../src';
+import { ImmutableAmiPipeline, ImmutableAmiPipelineProps } from '../../src/immutable-ami-pipeline';
+import { PipelineBuild } from '../../src/pipeline-build';
+import { PipelineSource } from '../../src/pipeline-source';
+import { onlyOfType, resourcesOfType } from '../helpers/deployment-stack';
+import { PIPELINE_ENV, environmentStack } from '../helpers/promotion-app';
+
+const CONNECTION = 'arn:aws:codeconnections:eu-west-1:111111111111:connection/6a7e8feb-b491-4cf7-a9f1-bf3703467718';
+
+/** A pipeline of the `web` application through dev and prod, all in the pipeline's account and region. */
+function webPipeline(props: Partial<ImmutableAmiPipelineProps> = {}) {
+  const app = new App();
+  const stack = new Stack(app, 'Pipeline', { env: PIPELINE_ENV });
+  const recipe = new ApplicationImageRecipe(stack, 'Image', {
+    applicationName: 'web',
+    artifact: { bucket: s3.Bucket.fromBucketName(stack, 'Artifacts', 'artifacts'), key: 'web/web-1.0.0.tar.gz' },
+    startCommand: '/opt/web/bin/server',
+  });
+  const pipeline = new ImmutableAmiPipeline(stack, 'Web', {
+    source: PipelineSource.connection({ connectionArn: CONNECTION, owner: 'my-org', repository: 'web', branch: 'main' }),
+    build: PipelineBuild.commands({ commands: ['npm ci', 'npm run build'], applicationDirectory: 'dist' }),
+    recipe,
+    environments: [
+      { name: 'dev', deployment: environmentStack(app, 'dev', PIPELINE_ENV).deployment, soakPeriod: Duration.minutes(10) },
+      { name: 'prod', deployment: environmentStack(app, 'prod', PIPELINE_ENV).deployment, approval: PromotionApproval.manual() },
+    ],
+    ...props,
+  });
+  return { app, stack, recipe, pipeline, template: Template.fromStack(stack) };
+}
+
+const pipelineOf = (template: Template) => onlyOfType(template, 'AWS::CodePipeline::Pipeline').Properties;
+const stage = (template: Template, name: string) => pipelineOf(template).Stages.find((candidate: any) => candidate.Name === name);
+/** An action's CodeBuild environment variables by name; references (a join in the template) read `<token>`. */
+function envVars(action: any): Record<string, string> {
+  const value = action.Configuration.EnvironmentVariables;
+  const text = typeof value === 'string' ? value : value['Fn::Join'][1].map((part: unknown) => (typeof part === 'string' ? part : '<token>')).join('');
+  return Object.fromEntries(JSON.parse(text).map((variable: any) => [variable.name, variable.value]));
+}
+
+describe('ImmutableAmiPipeline', () => {
+  test('given a source, a build, a recipe and environments, then the pipeline runs source, build, bake, then a stage per environment', () => {
+    const { template } = webPipeline();
+
+    expect(pipelineOf(template).Stages.map((candidate: any) => candidate.Name)).toEqual(['Source', 'Build', 'Bake', 'dev', 'prod']);
+    expect(stage(template, 'Bake').Actions.map((action: any) => [action.Name, action.RunOrder])).toEqual([['Package', 1], ['Bake', 2], ['Manifest', 3]]);
+  });
+
+  test('given defaults, then it is a V2 pipeline that queues overlapping executions; SUPERSEDED can be chosen', () => {
+    expect(pipelineOf(webPipeline().template)).toMatchObject({ PipelineType: 'V2', ExecutionMode: 'QUEUED' });
+    expect(pipelineOf(webPipeline({ executionMode: codepipeline.ExecutionMode.SUPERSEDED }).template).ExecutionMode).toBe('SUPERSEDED');
+  });
+
+  test('given the build\'s files, then the package step hashes and uploads them with the commit\'s provenance from the source\'s variables', () => {
+    const { template } = webPipeline();
+    const packaging = stage(template, 'Bake').Actions[0];
+
+    expect(envVars(packaging)).toMatchObject({
+      APPLICATION_DIRECTORY: 'dist',
+      ARTIFACT_PREFIX: 'builds',
+      RELEASE_VERSION: '#{codepipeline.PipelineExecutionId}',
+      COMMIT_ID: '#{Source.CommitId}',
+      COMMIT_MESSAGE: '#{Source.CommitMessage}',
+      PIPELINE_EXECUTION_ID: '#{codepipeline.PipelineExecutionId}',
+      ARTIFACT_BUCKET: '<token>',
+    });
+    expect(JSON.stringify(packaging.Configuration.EnvironmentVariables)).toMatch(/\{"Ref":"WebArchives[0-9A-F]{8}"\}/);
+    expect(packaging).toMatchObject({ InputArtifacts: [{ Name: 'Built' }], OutputArtifacts: [{ Name: 'BakeInput' }], Namespace: 'Package' });
+  });
+
+  test('given the bake input, then the bake action starts the bake workflow with bake.json, and the manifest step reads its output into release.json', () => {
+    const { template, stack, pipeline } = webPipeline();
+    const [, bake, manifest] = stage(template, 'Bake').Actions;
+
+    expect(bake).toMatchObject({
+      ActionTypeId: { Provider: 'StepFunctions' }, Namespace: 'Bake', InputArtifacts: [{ Name: 'BakeInput' }], Configuration: { InputType: 'FilePath', Input: 'bake.json' },
+    });
+    expect(stack.resolve(bake.Configuration.StateMachineArn)).toEqual(stack.resolve(pipeline.bakeStateMachine.stateMachineArn));
+    expect(envVars(manifest)).toEqual({ BAKE_EXECUTION_ARN: '#{Bake.ExecutionArn}' });
+    expect(manifest.OutputArtifacts).toEqual([{ Name: 'Baked' }]);
+    expect(stage(template, 'dev').Actions[0]).toMatchObject({ Name: 'Release', InputArtifacts: [{ Name: 'Baked' }], Configuration: { Input: 'release.json' } });
+  });
+
+  test('given the archives bucket, then it is encrypted, TLS-only, expires archives, and the recipe\'s build instances may read the builds', () => {
+    const { template, stack, pipeline, recipe } = webPipeline();
+    const bucketId = stack.getLogicalId(pipeline.artifactsBucket.node.defaultChild as any);
+    const bucket = template.toJSON().Resources[bucketId].Properties;
+
+    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+    expect(bucket.LifecycleConfiguration.Rules).toEqual([expect.objectContaining({ ExpirationInDays: 90, Status: 'Enabled' })]);
+    const policies = JSON.stringify(resourcesOfType(template, 'AWS::IAM::Policy').filter((policy) => JSON.stringify(policy.Properties.Roles)
+      .includes(stack.getLogicalId(recipe.instanceRole.node.defaultChild as any))));
+    expect(policies).toContain(`{"Fn::GetAtt":["${bucketId}","Arn"]},"/builds/*"`);
+    expect(JSON.stringify(resourcesOfType(template, 'AWS::S3::BucketPolicy'))).toContain('aws:SecureTransport');
+  });
+
+  test('given notifications, then failures, successes and waiting approvals go to the topic', () => {
+    const { template } = webPipeline();
+
+    expect(onlyOfType(template, 'AWS::CodeStarNotifications::NotificationRule').Properties.EventTypeIds).toEqual([
+      'codepipeline-pipeline-pipeline-execution-failed', 'codepipeline-pipeline-pipeline-execution-succeeded', 'codepipeline-pipeline-manual-approval-needed',
+    ]);
+  });
+
+  describe('bad input', () => {
+    test('given a recipe in another region, then it fails naming both places', () => {
+      const app = new App();
+      const elsewhere = new Stack(app, 'Images', { env: { account: '111111111111', region: 'us-east-1' } });
+      const recipe = new ApplicationImageRecipe(elsewhere, 'Image', {
+        applicationName: 'web',
+        artifact: { bucket: s3.Bucket.fromBucketName(elsewhere, 'Artifacts', 'artifacts'), key: 'web/web-1.0.0.tar.gz' },
+        startCommand: '/opt/web/bin/server',
+      });
+      expect(() => new ImmutableAmiPipeline(new Stack(app, 'Pipeline', { env: PIPELINE_ENV }), 'Web', {
+        source: PipelineSource.connection({ connectionArn: CONNECTION, owner: 'my-org', repository: 'web', branch: 'main' }),
+        build: PipelineBuild.commands({ commands: ['make'], applicationDirectory: 'dist' }),
+        recipe,
+        environments: [{ name: 'dev', deployment: environmentStack(app, 'dev', PIPELINE_ENV).deployment }],
+      })).toThrow('The recipe of an ImmutableAmiPipeline must be in its account and region (account 111111111111, region eu-west-1), as the bake builds it there; '
+        + 'recipe Images/Image is in account 111111111111, region us-east-1');
+    });
+
+    test('given no environments, then it fails as a promotion without environments does', () => {
+      expect(() => webPipeline({ environments: [] })).toThrow(/environment/);
+    });
+
+    test('given a bake timeout under the shortest image build, then it fails naming it', () => {
+      expect(() => webPipeline({ bakeTimeout: Duration.minutes(10) })).toThrow(/^The bake timeout must be between 30 minutes .* got 10 minutes$/);
+    });
+  });
+});
+
+describe('PipelineBuild', () => {
+  test.each([
+    ['a build timeout over CodeBuild\'s limit', () => PipelineBuild.commands({ commands: ['make'], applicationDirectory: 'dist', timeout: Duration.hours(37) }),
+      "The build timeout must be between 5 minutes and 1 day 12 hours (CodeBuild's limit), got 1 day 13 hours"],
+    ['an application directory outside the build', () => PipelineBuild.commands({ commands: ['make'], applicationDirectory: '../dist' }),
+      "applicationDirectory must be a folder inside the build's working directory, like 'dist', got '../dist'"],
+    ['no commands', () => PipelineBuild.commands({ commands: [], applicationDirectory: 'dist' }),
+      'PipelineBuild.commands needs at least one command that builds the application'],
+    ['an absolute buildspec path', () => PipelineBuild.buildSpecFile({ path: '/buildspec.yml', applicationDirectory: 'dist' }),
+      "PipelineBuild.buildSpecFile path must be relative to the repository's root, got '/buildspec.yml'"],
+  ])('given %s, then it fails naming the value', (_case, create, message) => {
+    expect(create).toThrow(message);
+  });
+
+  test('given commands, then the build runs them and keeps the application directory as its output', () => {
+    const { template } = webPipeline();
+    const build = resourcesOfType(template, 'AWS::CodeBuild::Project').find((project) => JSON.stringify(project.Properties.Source).includes('npm ci'))!;
+
+    expect(JSON.parse(build.Properties.Source.BuildSpec)).toEqual({
+      version: '0.2', phases: { build: { commands: ['npm ci', 'npm run build'] } }, artifacts: { files: ['dist/**/*'] },
+    });
+  });
+});
