@@ -483,6 +483,17 @@ export class ApplicationImageRecipe extends Construct {
       vulnerabilityScanning: this.vulnerabilityScanning,
     });
     statements.forEach((statement) => grantee.grantPrincipal.addToPrincipalPolicy(statement));
+    if (Construct.isConstruct(grantee)) {
+      const acknowledge = (resource: string, reason: string) =>
+        acknowledgeNagFinding(grantee, `AwsSolutions-IAM5[Resource::${nagResourceReference(this, resource)}]`, reason);
+      const stack = Stack.of(this);
+      acknowledge(stack.formatArn({ service: 'imagebuilder', resource: 'image-recipe', resourceName: `${this.imageRecipeName}-*` }),
+        'Recipe versions made for one artifact each are named after this recipe and a per-build suffix');
+      acknowledge(stack.formatArn({ service: 'imagebuilder', resource: 'image', resourceName: `${this.imageRecipeName}-*` }),
+        'Images of the recipe versions made for one artifact each are named after this recipe and a per-build suffix');
+      acknowledge(stack.formatArn({ service: 'imagebuilder', account: 'aws', resource: 'image', resourceName: '*' }),
+        'Image Builder reads the AWS-managed parent image of a build, whose name and version the build resolves');
+    }
   }
 
   /**

@@ -118,7 +118,6 @@ function grantBakePermissions(role: iam.Role, recipe: ApplicationImageRecipe): v
   ];
   statements.forEach((statement) => role.addToPrincipalPolicy(statement));
   const acknowledge = (resource: string, reason: string) => acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(role, resource)}]`, reason);
-  acknowledge(buildImages, 'Image builds of this recipe\'s versions for artifacts are named after the recipe and a per-build suffix');
   acknowledge(amis, 'CreateTags is limited by condition to the fingerprint and provenance tag keys; the AMI differs per build');
   acknowledge('*', 'Only actions without resource-level permissions: tag:GetResources, EC2 DescribeImages, CloudWatch Logs vended log delivery, X-Ray');
 }

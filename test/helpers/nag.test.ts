@@ -10,6 +10,13 @@ function appWithInsecureBucket(): { app: App; bucket: s3.Bucket } {
 }
 
 describe('awsSolutionsFindings', () => {
+  test('given an app synthesized before, then it refuses it, as cdk-nag would not run and nothing would be found', () => {
+    const { app } = appWithInsecureBucket();
+    app.synth();
+
+    expect(() => awsSolutionsFindings(app)).toThrow('awsSolutionsFindings needs an app that has not been synthesized yet');
+  });
+
   test('given a bucket without TLS enforcement, then cdk-nag reports AwsSolutions-S10 on it', () => {
     const { app } = appWithInsecureBucket();
 

@@ -28,6 +28,10 @@ export interface NagAcknowledgement {
  * the app: a finding makes synthesis fail with a validation report, which is read here.
  */
 export function awsSolutionsFindings(app: App): NagFinding[] {
+  // An app synthesizes once: plugins added after its first synthesis would never run.
+  if ((app as unknown as { assembly?: unknown }).assembly !== undefined) {
+    throw new Error('awsSolutionsFindings needs an app that has not been synthesized yet (Template.fromStack synthesizes it)');
+  }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   let validationFailure: unknown;
   try {

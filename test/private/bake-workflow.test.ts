@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import jsonata = require('jsonata');
@@ -237,11 +237,14 @@ describe('BakeWorkflow', () => {
   });
 
   describe('definition and permissions', () => {
-    test('given a bake, then asl-validator finds nothing wrong and cdk-nag finds nothing, every acknowledgement saying why', () => {
-      const { stack } = bakeStack();
+    test('given a bake, then asl-validator finds nothing wrong', () => {
+      expect(validateDefinition(bakeDefinition())).toEqual([]);
+    });
 
-      expect(validateDefinition(stateMachineDefinition(Template.fromStack(stack).toJSON()))).toEqual([]);
-      const app = stack.node.root as any;
+    test('given a bake, then cdk-nag finds nothing, every acknowledgement saying why', () => {
+      // A fresh app: cdk-nag runs as a validation plugin on the app's first synthesis.
+      const app = bakeStack().stack.node.root as App;
+
       expect(awsSolutionsFindings(app)).toEqual([]);
       expect(nagAcknowledgements(app).filter((acknowledgement) => !isSpecificReason(acknowledgement.reason))).toEqual([]);
     });
