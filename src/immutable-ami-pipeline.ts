@@ -9,8 +9,11 @@ import { EnvironmentPromotion, PromotionEnvironment } from './environment-promot
 import type { PipelineBuild } from './pipeline-build';
 import type { PipelineSource } from './pipeline-source';
 import { BakeWorkflow } from './private/bake-workflow';
+import { acknowledgeNagFinding, nagResourceReference } from './private/nag-acknowledgement';
 import { BAKE_INPUT_FILE, PACKAGE_VARIABLES, packageArtifactScript } from './private/package-artifact-script';
 import { PathInArtifact } from './private/path-in-artifact';
+import { acknowledgeStepFunctionActionFindings } from './private/pipeline-action-nag';
+import { acknowledgePipelineFindings } from './private/pipeline-nag';
 
 /** Where application archives go in the artifacts bucket; the recipe's build instances may read them. */
 const ARCHIVE_PREFIX = 'builds';
@@ -115,6 +118,8 @@ export class ImmutableAmiPipeline extends Construct {
   /** The promotion through the environments. */
   public readonly promotion: EnvironmentPromotion;
 
+  private readonly bakeProjects: codebuild.IProject[] = [];
+
   constructor(scope: Construct, id: string, props: ImmutableAmiPipelineProps) {
     super(scope, id);
     validateRecipePlacement(this, props.recipe);
@@ -160,6 +165,9 @@ export class ImmutableAmiPipeline extends Construct {
       releaseSummary: `Version ${props.version ?? '#{codepipeline.PipelineExecutionId}'} of ${props.source.description}, commit ${props.source._commitVariables.commitId}`,
     });
 
+    acknowledgePipelineFindings(this, { pipeline: this.pipeline, projects: [this.buildProject, ...this.bakeProjects], buckets: [this.artifactsBucket] });
+    acknowledgeStepFunctionActionFindings(this.pipeline.node.findChild('Bake'), this.pipeline, [bake.stateMachine]);
+
     this.notificationTopic = props.notificationTopic ?? new sns.Topic(this, 'Notifications', { enforceSSL: true });
     this.pipeline.notifyOn('Notifications', this.notificationTopic, {
       events: [
@@ -186,6 +194,8 @@ export class ImmutableAmiPipeline extends Construct {
       timeout: Duration.minutes(15),
     });
     this.artifactsBucket.grantPut(packageProject, `${ARCHIVE_PREFIX}/*`);
+    acknowledgeNagFinding(packageProject, `AwsSolutions-IAM5[Resource::${nagResourceReference(this, this.artifactsBucket.arnForObjects(`${ARCHIVE_PREFIX}/*`))}]`,
+      'The package step uploads each build\'s archive under a key named after its content hash');
     const manifestProject = new codebuild.PipelineProject(this, 'Manifest', {
       description: 'Writes the release manifest from the bake\'s output',
       buildSpec: codebuild.BuildSpec.fromObject({
@@ -200,10 +210,11 @@ export class ImmutableAmiPipeline extends Construct {
     });
     const stack = Stack.of(this);
     const { resourceName } = stack.splitArn(bake.stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME);
-    manifestProject.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['states:DescribeExecution'],
-      resources: [stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${resourceName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-    }));
+    const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${resourceName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    manifestProject.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
+    acknowledgeNagFinding(manifestProject, `AwsSolutions-IAM5[Resource::${nagResourceReference(this, executions)}]`,
+      'The manifest step reads the output of the bake execution of its pipeline execution: execution ARNs are the bake workflow\'s name and an id');
+    this.bakeProjects.push(packageProject, manifestProject);
     const text = (value: string) => ({ value, type: codebuild.BuildEnvironmentVariableType.PLAINTEXT });
     this.pipeline.addStage({
       stageName: 'Bake',
