@@ -194,7 +194,8 @@ export class ImmutableAmiPipeline extends Construct {
       timeout: Duration.minutes(15),
     });
     this.artifactsBucket.grantPut(packageProject, `${ARCHIVE_PREFIX}/*`);
-    acknowledgeNagFinding(packageProject, `AwsSolutions-IAM5[Resource::${nagResourceReference(this, this.artifactsBucket.arnForObjects(`${ARCHIVE_PREFIX}/*`))}]`,
+    const archives = nagResourceReference(this, this.artifactsBucket.arnForObjects(`${ARCHIVE_PREFIX}/*`));
+    acknowledgeNagFinding(packageProject, `AwsSolutions-IAM5[Resource::${archives}]`,
       'The package step uploads each build\'s archive under a key named after its content hash');
     const manifestProject = new codebuild.PipelineProject(this, 'Manifest', {
       description: 'Writes the release manifest from the bake\'s output',
