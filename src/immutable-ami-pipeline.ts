@@ -165,7 +165,9 @@ export class ImmutableAmiPipeline extends Construct {
       releaseSummary: `Version ${props.version ?? '#{codepipeline.PipelineExecutionId}'} of ${props.source.description}, commit ${props.source._commitVariables.commitId}`,
     });
 
-    acknowledgePipelineFindings(this, { pipeline: this.pipeline, projects: [this.buildProject, ...this.bakeProjects], buckets: [this.artifactsBucket] });
+    acknowledgePipelineFindings(this, {
+      pipeline: this.pipeline, projects: [this.buildProject, ...this.bakeProjects], buckets: [this.artifactsBucket],
+    });
     acknowledgeStepFunctionActionFindings(this.pipeline.node.findChild('Bake'), this.pipeline, [bake.stateMachine]);
 
     this.notificationTopic = props.notificationTopic ?? new sns.Topic(this, 'Notifications', { enforceSSL: true });
