@@ -1,7 +1,7 @@
 import {
   ArnFormat, Duration, RemovalPolicy, Stack,
   aws_codebuild as codebuild, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_iam as iam, aws_s3 as s3,
-  aws_sns as sns, aws_stepfunctions as sfn,
+  aws_events as events, aws_events_targets as targets, aws_sns as sns, aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { ApplicationImageRecipe } from './application-image-recipe';
@@ -14,6 +14,7 @@ import { BAKE_INPUT_FILE, PACKAGE_VARIABLES, packageArtifactScript } from './pri
 import { PathInArtifact } from './private/path-in-artifact';
 import { acknowledgeStepFunctionActionFindings } from './private/pipeline-action-nag';
 import { acknowledgePipelineFindings } from './private/pipeline-nag';
+import { validateScheduleExpression } from './private/schedule-expression';
 
 /** Where application archives go in the artifacts bucket; the recipe's build instances may read them. */
 const ARCHIVE_PREFIX = 'builds';
@@ -67,6 +68,15 @@ export interface ImmutableAmiPipelineProps {
    * @default - a new topic
    */
   readonly notificationTopic?: sns.ITopic;
+
+  /**
+   * When to run the pipeline again on the source's latest revision, to pick up a newer parent
+   * image: the bake rebuilds only when the parent image (or anything else in the fingerprint)
+   * changed, and otherwise reuses the released image, so the run releases nothing new.
+   *
+   * @default - no scheduled runs
+   */
+  readonly patchRebuildSchedule?: events.Schedule;
 
   /**
    * How long application archives and pipeline artifacts are kept.
@@ -169,6 +179,15 @@ export class ImmutableAmiPipeline extends Construct {
       pipeline: this.pipeline, projects: [this.buildProject, ...this.bakeProjects], buckets: [this.artifactsBucket],
     });
     acknowledgeStepFunctionActionFindings(this.pipeline.node.findChild('Bake'), this.pipeline, [bake.stateMachine]);
+
+    if (props.patchRebuildSchedule) {
+      validateScheduleExpression(props.patchRebuildSchedule.expressionString);
+      new events.Rule(this, 'PatchRebuild', {
+        description: 'Runs the pipeline again, so that a newer parent image is baked in and released',
+        schedule: props.patchRebuildSchedule,
+        targets: [new targets.CodePipeline(this.pipeline)],
+      });
+    }
 
     this.notificationTopic = props.notificationTopic ?? new sns.Topic(this, 'Notifications', { enforceSSL: true });
     this.pipeline.notifyOn('Notifications', this.notificationTopic, {

@@ -1,4 +1,4 @@
-import { App, Duration, Stack, aws_codepipeline as codepipeline, aws_s3 as s3 } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_codepipeline as codepipeline, aws_events as events, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ApplicationImageRecipe, PromotionApproval } from '../../src';
 import { ImmutableAmiPipeline, ImmutableAmiPipelineProps } from '../../src/immutable-ami-pipeline';
@@ -104,7 +104,23 @@ describe('ImmutableAmiPipeline', () => {
     ]);
   });
 
+  test('given a patch rebuild schedule, then a rule starts the pipeline on it', () => {
+    const { template, stack, pipeline } = webPipeline({ patchRebuildSchedule: events.Schedule.cron({ weekDay: 'SUN', hour: '2', minute: '0' }) });
+    const rule = onlyOfType(template, 'AWS::Events::Rule').Properties;
+
+    expect(rule.ScheduleExpression).toBe('cron(0 2 ? * SUN *)');
+    expect(stack.resolve(rule.Targets[0].Arn)).toEqual(stack.resolve(pipeline.pipeline.pipelineArn));
+  });
+
+  test('given no patch rebuild schedule, then nothing starts the pipeline on a schedule', () => {
+    expect(resourcesOfType(webPipeline().template, 'AWS::Events::Rule').filter((rule) => rule.Properties.ScheduleExpression)).toEqual([]);
+  });
+
   describe('bad input', () => {
+    test('given a schedule CloudFormation would reject, then it fails naming it', () => {
+      expect(() => webPipeline({ patchRebuildSchedule: events.Schedule.expression('rate(1 days)') })).toThrow(/^Schedule rate\(1 days\) is not a rate EventBridge accepts/);
+    });
+
     test('given a recipe in another region, then it fails naming both places', () => {
       const app = new App();
       const elsewhere = new Stack(app, 'Images', { env: { account: '111111111111', region: 'us-east-1' } });
