@@ -30,7 +30,7 @@ export interface ImmutableAmiPipelineProps {
   readonly source: PipelineSource;
 
   /** How the application is built from it. */
-  readonly build: PipelineBuild;
+  readonly applicationBuild: PipelineBuild;
 
   /**
    * The recipe whose image the bake builds with each artifact: in this construct's account and
@@ -106,7 +106,7 @@ export interface ImmutableAmiPipelineProps {
  *     connectionArn: 'arn:aws:codeconnections:eu-west-1:111111111111:connection/6a7e8feb-b491-4cf7-a9f1-bf3703467718',
  *     owner: 'my-org', repository: 'web', branch: 'main',
  *   }),
- *   build: PipelineBuild.commands({ commands: ['npm ci', 'npm run build'], applicationDirectory: 'dist' }),
+ *   applicationBuild: PipelineBuild.commands({ commands: ['npm ci', 'npm run build'], applicationDirectory: 'dist' }),
  *   recipe,
  *   environments: [
  *     { name: 'dev', deployment: dev, soakPeriod: Duration.minutes(30) },
@@ -159,7 +159,7 @@ export class ImmutableAmiPipeline extends Construct {
     }
 
     const built = new codepipeline.Artifact('Built');
-    this.buildProject = new codebuild.PipelineProject(this, 'Build', props.build._projectProps);
+    this.buildProject = new codebuild.PipelineProject(this, 'Build', props.applicationBuild._projectProps);
     this.pipeline.addStage({
       stageName: 'Build',
       actions: [new actions.CodeBuildAction({ actionName: 'Build', project: this.buildProject, input: source, outputs: [built] })],
@@ -249,7 +249,7 @@ export class ImmutableAmiPipeline extends Construct {
           outputs: [bakeInput],
           variablesNamespace: 'Package',
           environmentVariables: {
-            [PACKAGE_VARIABLES.applicationDirectory]: text(props.build.applicationDirectory),
+            [PACKAGE_VARIABLES.applicationDirectory]: text(props.applicationBuild.applicationDirectory),
             [PACKAGE_VARIABLES.artifactBucket]: text(this.artifactsBucket.bucketName),
             [PACKAGE_VARIABLES.artifactPrefix]: text(ARCHIVE_PREFIX),
             [PACKAGE_VARIABLES.version]: text(props.version ?? '#{codepipeline.PipelineExecutionId}'),

@@ -8,3 +8,6 @@ export * from './rolling-asg-deployment';
 export * from './deployment-window';
 export * from './environment-promotion';
 export * from './promotion-approval';
+export * from './pipeline-source';
+export * from './pipeline-build';
+export * from './immutable-ami-pipeline';

@@ -19,7 +19,7 @@ describe('ImmutableAmiPipeline under cdk-nag', () => {
       source: PipelineSource.connection({
         connectionArn: 'arn:aws:codeconnections:eu-west-1:111111111111:connection/6a7e8feb-b491-4cf7-a9f1-bf3703467718', owner: 'my-org', repository: 'web', branch: 'main',
       }),
-      build: PipelineBuild.commands({ commands: ['npm ci', 'npm run build'], applicationDirectory: 'dist' }),
+      applicationBuild: PipelineBuild.commands({ commands: ['npm ci', 'npm run build'], applicationDirectory: 'dist' }),
       recipe,
       environments: [
         { name: 'dev', deployment: environmentStack(app, 'dev', PIPELINE_ENV).deployment, soakPeriod: Duration.minutes(10) },

@@ -20,7 +20,7 @@ function webPipeline(props: Partial<ImmutableAmiPipelineProps> = {}) {
   });
   const pipeline = new ImmutableAmiPipeline(stack, 'Web', {
     source: PipelineSource.connection({ connectionArn: CONNECTION, owner: 'my-org', repository: 'web', branch: 'main' }),
-    build: PipelineBuild.commands({ commands: ['npm ci', 'npm run build'], applicationDirectory: 'dist' }),
+    applicationBuild: PipelineBuild.commands({ commands: ['npm ci', 'npm run build'], applicationDirectory: 'dist' }),
     recipe,
     environments: [
       { name: 'dev', deployment: environmentStack(app, 'dev', PIPELINE_ENV).deployment, soakPeriod: Duration.minutes(10) },
@@ -131,7 +131,7 @@ describe('ImmutableAmiPipeline', () => {
       });
       expect(() => new ImmutableAmiPipeline(new Stack(app, 'Pipeline', { env: PIPELINE_ENV }), 'Web', {
         source: PipelineSource.connection({ connectionArn: CONNECTION, owner: 'my-org', repository: 'web', branch: 'main' }),
-        build: PipelineBuild.commands({ commands: ['make'], applicationDirectory: 'dist' }),
+        applicationBuild: PipelineBuild.commands({ commands: ['make'], applicationDirectory: 'dist' }),
         recipe,
         environments: [{ name: 'dev', deployment: environmentStack(app, 'dev', PIPELINE_ENV).deployment }],
       })).toThrow('The recipe of an ImmutableAmiPipeline must be in its account and region (account 111111111111, region eu-west-1), as the bake builds it there; '
