@@ -1,10 +1,10 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { allStates, stateMachineDefinition } from '../../scripts/lib/local-state-machine';
 import { EnvironmentPromotion } from '../../src';
 import { resourcesOfType } from '../helpers/deployment-stack';
 import { awsSolutionsFindings } from '../helpers/nag';
 import { PIPELINE_ENV, PROD_ENV, QA_ENV, environmentStack, pipelineWithSource, templateOf } from '../helpers/promotion-app';
-import { allStates, stateMachineDefinition } from '../helpers/state-machine';
 
 /** qa (eu-west-1) and prod (us-east-1), each with a dedicated release role trusting the pipeline account. */
 function promotedWithReleaseRoles() {

@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import jsonata = require('jsonata');
-import { LocalExecution, TaskFailure, TaskFake, runLocally, stateMachineDefinition } from './state-machine';
+import { LocalExecution, TaskFailure, TaskFake, runLocally, stateMachineDefinition } from '../../scripts/lib/local-state-machine';
 import { AslDefinition } from '../../scripts/lib/state-machines';
 import { ReleaseWorkflow, ReleaseWorkflowProps } from '../../src/private/release-workflow';
 import { ReleaseTarget } from '../../src/rolling-asg-deployment';

@@ -1,13 +1,12 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-import jsonata = require('jsonata');
+import { runBakeLocally } from '../../scripts/lib/bake-simulation';
+import { TaskFailure, TaskFake, stateMachineDefinition } from '../../scripts/lib/local-state-machine';
 import { AslDefinition, validateDefinition } from '../../scripts/lib/state-machines';
 import { BaseImage, ImageOperatingSystem } from '../../src';
 import { BakeWorkflow, BakeWorkflowProps } from '../../src/private/bake-workflow';
 import { awsSolutionsFindings, isSpecificReason, nagAcknowledgements } from '../helpers/nag';
 import { recipeStack } from '../helpers/recipe-stack';
-import { LocalExecution, TaskFailure, TaskFake, runLocally, stateMachineDefinition } from '../helpers/state-machine';
 
 const ACCOUNT = '111111111111';
 const REGION = 'eu-west-1';
@@ -37,30 +36,6 @@ function bakeStack(props: Partial<BakeWorkflowProps> = {}, recipeProps = {}) {
 
 function bakeDefinition(props: Partial<BakeWorkflowProps> = {}, recipeProps = {}): AslDefinition {
   return stateMachineDefinition(Template.fromStack(bakeStack(props, recipeProps).stack).toJSON());
-}
-
-/** The fingerprint state's SHA-256 of the text that decides the image. */
-const FINGERPRINT = /^States\.Hash\((States\.Format\('\{\}\|[^']+\|\{\}', \$\.contentHash, \$\.parentImage\.id\)), 'SHA-256'\)$/;
-
-/**
- * Runs a bake locally: every state but the last, JSONata one, in aws-local-stepfunctions; the
- * release manifest it outputs is evaluated with the JSONata engine. The fingerprint is the text
- * the workflow hashes, unhashed: aws-local-stepfunctions 3.0.0 computes SHA-256 wrongly for
- * inputs of 56 bytes or more (checked against node:crypto), and the definition test below pins
- * the hash itself.
- */
-async function runBake(definition: AslDefinition, fakes: Record<string, TaskFake>): Promise<LocalExecution> {
-  const manifest = definition.States.ReleaseManifest;
-  expect(manifest).toMatchObject({ Type: 'Pass', QueryLanguage: 'JSONata', End: true });
-  const fingerprint = definition.States.Fingerprint;
-  const unhashed = { ...fingerprint, Parameters: { 'value.$': FINGERPRINT.exec(fingerprint.Parameters['value.$'])![1] } };
-  const states = { ...definition.States, Fingerprint: unhashed, ReleaseManifest: { Type: 'Succeed' } };
-  const execution = await runLocally({ ...definition, States: states }, BAKE, fakes);
-  if (execution.status !== 'SUCCEEDED') {
-    return execution;
-  }
-  const expression = /^\{%([\s\S]*)%\}$/.exec(manifest.Output)![1];
-  return { ...execution, output: await jsonata(expression).evaluate({}, { states: { input: execution.output } }) };
 }
 
 const image = (arn: string, status: string, extra: Record<string, unknown> = {}) => () => ({
@@ -97,7 +72,7 @@ describe('BakeWorkflow', () => {
   describe('execution', () => {
     test('given an image already baked with the fingerprint, then it is reused: no recipe, no build', async () => {
       const baked = () => ({ ResourceTagMappingList: [{ ResourceARN: BAKED, Tags: [] }] });
-      const execution = await runBake(bakeDefinition(), { ...missFakes(), FindBakedImage: baked });
+      const execution = await runBakeLocally(bakeDefinition(), BAKE, { ...missFakes(), FindBakedImage: baked });
 
       expect(execution.status).toBe('SUCCEEDED');
       expect(execution.calls.CreateBuildRecipe).toBeUndefined();
@@ -117,7 +92,7 @@ describe('BakeWorkflow', () => {
     });
 
     test('given nothing baked with the fingerprint, then a recipe version bound to the artifact is built, waited for, its build-region AMI tagged', async () => {
-      const execution = await runBake(bakeDefinition(), missFakes());
+      const execution = await runBakeLocally(bakeDefinition(), BAKE, missFakes());
 
       expect(execution.status).toBe('SUCCEEDED');
       const [recipe] = execution.calls.CreateBuildRecipe as any[];
@@ -149,7 +124,7 @@ describe('BakeWorkflow', () => {
     });
 
     test('given a baked image the lifecycle policy has since deprecated, then it is built again', async () => {
-      const execution = await runBake(bakeDefinition(), {
+      const execution = await runBakeLocally(bakeDefinition(), BAKE, {
         ...missFakes(),
         FindBakedImage: () => ({ ResourceTagMappingList: [{ ResourceARN: BAKED, Tags: [] }] }),
         ReadBakedImage: image(BAKED, 'DEPRECATED'),
@@ -161,7 +136,7 @@ describe('BakeWorkflow', () => {
     });
 
     test('given a bake, then what it fingerprints is the artifact\'s content hash, the recipe\'s ARN and the parent image resolved now', async () => {
-      const execution = await runBake(bakeDefinition(), missFakes());
+      const execution = await runBakeLocally(bakeDefinition(), BAKE, missFakes());
 
       expect((execution.output as any).fingerprint).toBe(`${BAKE.contentHash}|CFN_ATT_ImageRecipeB8913708_Arn|${PARENT}`);
       expect(execution.calls.FindBakedImage).toEqual([{
@@ -176,7 +151,7 @@ describe('BakeWorkflow', () => {
     });
 
     test('given a build that fails, then the bake fails with the build, its reason and where its logs are', async () => {
-      const execution = await runBake(bakeDefinition(), { ...missFakes(), ReadBuild: buildStates('BUILDING', 'FAILED') });
+      const execution = await runBakeLocally(bakeDefinition(), BAKE, { ...missFakes(), ReadBuild: buildStates('BUILDING', 'FAILED') });
 
       expect(execution).toMatchObject({ status: 'FAILED', error: 'ImageBuildFailed' });
       const recipeName = (execution.calls.CreateBuildRecipe![0] as any).Name;
@@ -186,14 +161,14 @@ describe('BakeWorkflow', () => {
     });
 
     test('given a build someone cancelled, then the bake fails saying so', async () => {
-      const execution = await runBake(bakeDefinition(), { ...missFakes(), ReadBuild: buildStates('BUILDING', 'CANCELLED') });
+      const execution = await runBakeLocally(bakeDefinition(), BAKE, { ...missFakes(), ReadBuild: buildStates('BUILDING', 'CANCELLED') });
 
       expect(execution).toMatchObject({ status: 'FAILED', error: 'ImageBuildCancelled' });
       expect(execution.cause).toMatch(/^The image build was cancelled: image build .* is CANCELLED\./);
     });
 
     test('given a build still in progress at the timeout, then it is cancelled and the bake fails naming it', async () => {
-      const execution = await runBake(bakeDefinition({ timeout: Duration.minutes(30) }), { ...missFakes(), ReadBuild: buildStates('BUILDING') });
+      const execution = await runBakeLocally(bakeDefinition({ timeout: Duration.minutes(30) }), BAKE, { ...missFakes(), ReadBuild: buildStates('BUILDING') });
 
       expect(execution).toMatchObject({ status: 'FAILED', error: 'BakeTimedOut' });
       expect(execution.calls.ReadBuild).toHaveLength(30);
@@ -204,7 +179,7 @@ describe('BakeWorkflow', () => {
     test('given throttled Image Builder calls, then they are retried and the bake succeeds', async () => {
       let throttles = 2;
       const fakes = missFakes();
-      const execution = await runBake(bakeDefinition(), {
+      const execution = await runBakeLocally(bakeDefinition(), BAKE, {
         ...fakes,
         CreateImage: (input) => {
           if (throttles-- > 0) {
@@ -222,14 +197,14 @@ describe('BakeWorkflow', () => {
   describe('parent image', () => {
     test('given an SSM parameter parent, then its value is the parent image of the fingerprint', async () => {
       const definition = bakeDefinition({}, { baseImage: BaseImage.fromSsmParameter('/golden/web-base', ImageOperatingSystem.LINUX) });
-      const execution = await runBake(definition, { ...missFakes(), ResolveParentImage: () => ({ Parameter: { Name: '/golden/web-base', Value: 'ami-0abcdef1234567890' } }) });
+      const execution = await runBakeLocally(definition, BAKE, { ...missFakes(), ResolveParentImage: () => ({ Parameter: { Name: '/golden/web-base', Value: 'ami-0abcdef1234567890' } }) });
 
       expect(execution.status).toBe('SUCCEEDED');
       expect(execution.calls.ResolveParentImage).toEqual([{ Name: '/golden/web-base' }]);
     });
 
     test('given a managed parent, then it is resolved with its x.x.x ARN, to the newest available version', async () => {
-      const execution = await runBake(bakeDefinition(), missFakes());
+      const execution = await runBakeLocally(bakeDefinition(), BAKE, missFakes());
 
       // The test helper stands in us-east-1 for the stack's AWS::Region.
       expect(execution.calls.ResolveParentImage).toEqual([{ ImageBuildVersionArn: 'arn:aws:imagebuilder:us-east-1:aws:image/amazon-linux-2023-x86/x.x.x' }]);

@@ -1,7 +1,7 @@
 import { App, Duration, Stack, aws_logs as logs } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { TaskFailure, TaskFake, runLocally, stateMachineDefinition } from '../../scripts/lib/local-state-machine';
 import { TAINTED_TAG_KEY, TaintWorkflow, TaintWorkflowProps } from '../../src/private/break-glass-workflow';
-import { TaskFailure, TaskFake, runLocally, stateMachineDefinition } from '../helpers/state-machine';
 
 const GROUP = 'web-prod';
 const INSTANCE = 'i-0123456789abcdef0';

@@ -1,9 +1,9 @@
 import { App, CfnParameter, Duration, Stack, aws_autoscaling as autoscaling, aws_iam as iam, aws_logs as logs } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { stateMachineDefinition } from '../../scripts/lib/local-state-machine';
 import { BreakGlassAccess, BreakGlassAccessProps } from '../../src/private/break-glass';
 import { TAINTED_TAG_KEY } from '../../src/private/break-glass-workflow';
 import { NagFinding, awsSolutionsFindings, isSpecificReason, nagAcknowledgements } from '../helpers/nag';
-import { stateMachineDefinition } from '../helpers/state-machine';
 
 const GROUP = 'web-prod';
 const OPERATORS = new iam.ArnPrincipal('arn:aws:iam::111111111111:role/Operators');

@@ -1,7 +1,7 @@
+import { TaskFailure } from '../../scripts/lib/local-state-machine';
 import {
   ACCOUNT, PREVIOUS, RELEASE, STACK, finalLedger, imageWithSnapshots, ledgerOf, runRelease, snapshotsEncryptedWith, targetFakes, workflowDefinition,
 } from '../helpers/release-workflow';
-import { TaskFailure } from '../helpers/state-machine';
 
 const BUILD_KEY = 'arn:aws:kms:eu-west-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const OWN_KEY = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/0987dcba-09fe-87dc-65ba-ab0987654321`;

@@ -1,8 +1,8 @@
+import { TaskFailure } from '../../scripts/lib/local-state-machine';
 import { IN_USE_TAG_KEY, inUseByTagKey } from '../../src/private/release-tags';
 import {
   PREVIOUS, RELEASE, STACK, finalLedger, ledgerHolding, ledgerOf, runRelease, targetFakes, workflowDefinition,
 } from '../helpers/release-workflow';
-import { TaskFailure } from '../helpers/state-machine';
 
 const IN_USE_BY_WEB_PROD = `immutable-servers:in-use-by:${STACK}`;
 

@@ -1,5 +1,6 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { TaskFailure, allStates } from '../../scripts/lib/local-state-machine';
 import { validateDefinition } from '../../scripts/lib/state-machines';
 import { IN_USE_TAG_KEY, RELEASE_TAG_KEYS } from '../../src/private/release-tags';
 import { ReleaseWorkflow, releaseRolePolicyStatements } from '../../src/private/release-workflow';
@@ -9,7 +10,6 @@ import {
   cloudFormationError, failing, finalLedger, labelledLedger, ledgerHolding, ledgerOf, runRelease, target, targetFakes, throttled,
   workflowDefinition, workflowStack,
 } from '../helpers/release-workflow';
-import { TaskFailure, allStates } from '../helpers/state-machine';
 
 function stackEvent(token: string | undefined, logicalId: string, type: string, status: string, reason?: string, minute = 0) {
   return {

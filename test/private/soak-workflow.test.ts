@@ -1,10 +1,10 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { TaskFailure, TaskFake, runLocally, stateMachineDefinition } from '../../scripts/lib/local-state-machine';
 import { validateDefinition } from '../../scripts/lib/state-machines';
 import { SOAK_RETRIED_ERRORS, SoakWorkflow, SoakWorkflowProps } from '../../src/private/soak-workflow';
 import { ReleaseTarget } from '../../src/rolling-asg-deployment';
 import { awsSolutionsFindings, isSpecificReason, nagAcknowledgements } from '../helpers/nag';
-import { TaskFailure, TaskFake, runLocally, stateMachineDefinition } from '../helpers/state-machine';
 
 const ACCOUNT = '111111111111';
 const TARGET_ACCOUNT = '222222222222';

@@ -5,7 +5,7 @@
  * that paths with polling and backoff run in milliseconds; task `TimeoutSeconds` are kept, so a
  * timeout path takes as long as the definition says.
  */
-import { AslDefinition, stateMachinesInTemplate, validateDefinition } from '../../scripts/lib/state-machines';
+import { AslDefinition, stateMachinesInTemplate, validateDefinition } from './state-machines';
 
 // aws-local-stepfunctions ships CommonJS under `require` but declares its types as an ES module;
 // load the CommonJS build and borrow the module's types.

@@ -2,10 +2,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Duration, Stack, aws_stepfunctions as sfn, aws_stepfunctions_tasks as tasks } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { TaskFailure, runLocally, stateMachineDefinition } from './state-machine';
-import { AslDefinition } from '../../scripts/lib/state-machines';
+import { TaskFailure, runLocally, stateMachineDefinition } from '../../../scripts/lib/local-state-machine';
+import { AslDefinition } from '../../../scripts/lib/state-machines';
 
-const danglingNext: AslDefinition = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'dangling-next.asl.json'), 'utf-8'));
+const danglingNext: AslDefinition = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'dangling-next.asl.json'), 'utf-8'));
 
 /** A small poll-until-done workflow shaped like the ones the library builds. */
 function pollingWorkflow(): AslDefinition {
