@@ -116,6 +116,10 @@ project.addTask('bench:bake', {
   description: 'Print the image builds the bake runs for 10 commits of which 6 change nothing installed, against baking every commit (builds measured locally; minutes modelled)',
   exec: `${tsNode} scripts/bake-benchmark.ts`,
 });
+project.addTask('bench:scale', {
+  description: 'Print synth time, resources and template size of ImmutableAmiPipelines with 1, 5 and 20 environments (measured)',
+  exec: `${tsNode} scripts/pipeline-scale.ts`,
+});
 project.addTask('gate:python', {
   description: 'Build the Python wheel, install it into a fresh venv and run the pytest suite',
   exec: 'bash scripts/check-python-bindings.sh',
