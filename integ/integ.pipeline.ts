@@ -1,8 +1,8 @@
 import * as path from 'path';
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, Fn, RemovalPolicy, Stack, aws_ec2 as ec2, aws_s3 as s3, aws_s3_deployment as s3deploy } from 'aws-cdk-lib';
-import { helloArtifact, helloRecipe } from './helpers/hello-image';
 import { ImmutableAmiPipeline, PipelineBuild, PipelineSource, RollingAsgDeployment } from '../src';
+import { helloArtifact, helloRecipe } from './helpers/hello-image';
 
 /**
  * The whole path with real services: an S3 source (the hello app's pages), a CodeBuild build that
