@@ -68,6 +68,9 @@ describe('ImmutableAmiPipeline', () => {
     });
     expect(JSON.stringify(packaging.Configuration.EnvironmentVariables)).toMatch(/\{"Ref":"WebArchives[0-9A-F]{8}"\}/);
     expect(packaging).toMatchObject({ InputArtifacts: [{ Name: 'Built' }], OutputArtifacts: [{ Name: 'BakeInput' }], Namespace: 'Package' });
+    // Its content hash is the variable #{Package.CONTENT_HASH} of later actions.
+    const project = resourcesOfType(template, 'AWS::CodeBuild::Project').find((candidate) => candidate.Properties.Description?.startsWith('Hashes'))!;
+    expect(JSON.parse(project.Properties.Source.BuildSpec).env).toEqual({ 'exported-variables': ['CONTENT_HASH'] });
   });
 
   test('given the bake input, then the bake action starts the bake workflow with bake.json, and the manifest step reads its output into release.json', () => {
@@ -136,6 +139,22 @@ describe('ImmutableAmiPipeline', () => {
         environments: [{ name: 'dev', deployment: environmentStack(app, 'dev', PIPELINE_ENV).deployment }],
       })).toThrow('The recipe of an ImmutableAmiPipeline must be in its account and region (account 111111111111, region eu-west-1), as the bake builds it there; '
         + 'recipe Images/Image is in account 111111111111, region us-east-1');
+    });
+
+    test('given an environment whose stack has no literal account and region, then it fails naming it and saying what to give', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Pipeline', { env: PIPELINE_ENV });
+      const recipe = new ApplicationImageRecipe(stack, 'Image', {
+        applicationName: 'web',
+        artifact: { bucket: s3.Bucket.fromBucketName(stack, 'Artifacts', 'artifacts'), key: 'web/web-1.0.0.tar.gz' },
+        startCommand: '/opt/web/bin/server',
+      });
+      expect(() => new ImmutableAmiPipeline(stack, 'Web', {
+        source: PipelineSource.connection({ connectionArn: CONNECTION, owner: 'my-org', repository: 'web', branch: 'main' }),
+        applicationBuild: PipelineBuild.commands({ commands: ['make'], applicationDirectory: 'dist' }),
+        recipe,
+        environments: [{ name: 'dev', deployment: environmentStack(app, 'dev', undefined as any).deployment }],
+      })).toThrow(/^The release workflows of environment dev \(stack Web-dev, .*\) need its literal account and region, as they run there: give stack Web-dev an explicit env$/);
     });
 
     test('given no environments, then it fails as a promotion without environments does', () => {
