@@ -1,26 +1,18 @@
-import { App, Duration, Stack, aws_codepipeline as codepipeline, aws_events as events, aws_s3 as s3 } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_codepipeline as codepipeline, aws_events as events } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { ApplicationImageRecipe, PromotionApproval } from '../../src';
-import { ImmutableAmiPipeline, ImmutableAmiPipelineProps } from '../../src/immutable-ami-pipeline';
-import { PipelineBuild } from '../../src/pipeline-build';
-import { PipelineSource } from '../../src/pipeline-source';
+import { ImmutableAmiPipeline, ImmutableAmiPipelineProps, PipelineBuild, PromotionApproval } from '../../src';
 import { onlyOfType, resourcesOfType } from '../helpers/deployment-stack';
+import { webBuild, webRecipe, webSource } from '../helpers/pipeline-app';
 import { PIPELINE_ENV, environmentStack } from '../helpers/promotion-app';
-
-const CONNECTION = 'arn:aws:codeconnections:eu-west-1:111111111111:connection/6a7e8feb-b491-4cf7-a9f1-bf3703467718';
 
 /** A pipeline of the `web` application through dev and prod, all in the pipeline's account and region. */
 function webPipeline(props: Partial<ImmutableAmiPipelineProps> = {}) {
   const app = new App();
   const stack = new Stack(app, 'Pipeline', { env: PIPELINE_ENV });
-  const recipe = new ApplicationImageRecipe(stack, 'Image', {
-    applicationName: 'web',
-    artifact: { bucket: s3.Bucket.fromBucketName(stack, 'Artifacts', 'artifacts'), key: 'web/web-1.0.0.tar.gz' },
-    startCommand: '/opt/web/bin/server',
-  });
+  const recipe = webRecipe(stack);
   const pipeline = new ImmutableAmiPipeline(stack, 'Web', {
-    source: PipelineSource.connection({ connectionArn: CONNECTION, owner: 'my-org', repository: 'web', branch: 'main' }),
-    applicationBuild: PipelineBuild.commands({ commands: ['npm ci', 'npm run build'], applicationDirectory: 'dist' }),
+    source: webSource(),
+    applicationBuild: webBuild(),
     recipe,
     environments: [
       { name: 'dev', deployment: environmentStack(app, 'dev', PIPELINE_ENV).deployment, soakPeriod: Duration.minutes(10) },
@@ -126,15 +118,10 @@ describe('ImmutableAmiPipeline', () => {
 
     test('given a recipe in another region, then it fails naming both places', () => {
       const app = new App();
-      const elsewhere = new Stack(app, 'Images', { env: { account: '111111111111', region: 'us-east-1' } });
-      const recipe = new ApplicationImageRecipe(elsewhere, 'Image', {
-        applicationName: 'web',
-        artifact: { bucket: s3.Bucket.fromBucketName(elsewhere, 'Artifacts', 'artifacts'), key: 'web/web-1.0.0.tar.gz' },
-        startCommand: '/opt/web/bin/server',
-      });
+      const recipe = webRecipe(new Stack(app, 'Images', { env: { account: '111111111111', region: 'us-east-1' } }));
       expect(() => new ImmutableAmiPipeline(new Stack(app, 'Pipeline', { env: PIPELINE_ENV }), 'Web', {
-        source: PipelineSource.connection({ connectionArn: CONNECTION, owner: 'my-org', repository: 'web', branch: 'main' }),
-        applicationBuild: PipelineBuild.commands({ commands: ['make'], applicationDirectory: 'dist' }),
+        source: webSource(),
+        applicationBuild: webBuild(),
         recipe,
         environments: [{ name: 'dev', deployment: environmentStack(app, 'dev', PIPELINE_ENV).deployment }],
       })).toThrow('The recipe of an ImmutableAmiPipeline must be in its account and region (account 111111111111, region eu-west-1), as the bake builds it there; '
@@ -144,15 +131,10 @@ describe('ImmutableAmiPipeline', () => {
     test('given an environment whose stack has no literal account and region, then it fails naming it and saying what to give', () => {
       const app = new App();
       const stack = new Stack(app, 'Pipeline', { env: PIPELINE_ENV });
-      const recipe = new ApplicationImageRecipe(stack, 'Image', {
-        applicationName: 'web',
-        artifact: { bucket: s3.Bucket.fromBucketName(stack, 'Artifacts', 'artifacts'), key: 'web/web-1.0.0.tar.gz' },
-        startCommand: '/opt/web/bin/server',
-      });
       expect(() => new ImmutableAmiPipeline(stack, 'Web', {
-        source: PipelineSource.connection({ connectionArn: CONNECTION, owner: 'my-org', repository: 'web', branch: 'main' }),
-        applicationBuild: PipelineBuild.commands({ commands: ['make'], applicationDirectory: 'dist' }),
-        recipe,
+        source: webSource(),
+        applicationBuild: webBuild(),
+        recipe: webRecipe(stack),
         environments: [{ name: 'dev', deployment: environmentStack(app, 'dev', undefined as any).deployment }],
       })).toThrow(/^The release workflows of environment dev \(stack Web-dev, .*\) need its literal account and region, as they run there: give stack Web-dev an explicit env$/);
     });
