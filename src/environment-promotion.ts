@@ -1,5 +1,5 @@
 import {
-  Duration, Names, Stack, Token,
+  ArnFormat, Duration, Names, NestedStack, Stack, Token,
   aws_cloudwatch as cloudwatch, aws_codepipeline as codepipeline, aws_kms as kms, aws_logs as logs, aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
@@ -97,11 +97,10 @@ export interface EnvironmentPromotionProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * Whether to create release dashboards: one in each account and region the environments run in,
-   * beside their workflows, logs, metrics and alarms. Per environment it shows what the environment
-   * runs and the command that returns it to its previous release, the release history (released
-   * at, version, commit, AMI), failed releases, in-service against desired instances, and the
-   * rollback alarms.
+   * Whether to create release dashboards: one per environment, beside its workflows, in the
+   * account and region of its logs, metrics and alarms. It shows what the environment runs and the
+   * command that returns it to its previous release, the release history (released at, version,
+   * commit, AMI), failed releases, in-service against desired instances, and the rollback alarms.
    *
    * @default true
    */
@@ -180,8 +179,9 @@ export interface PromotionImageDistributionOptions {
  * and an optional soak against the environment's rollback alarms.
  *
  * The workflows run in each environment's region (Step Functions SDK integrations reach their own
- * region only) and account: in this construct's stack when the environment is there, otherwise in
- * a release stack per account and region, created beside this stack. The pipeline reaches them
+ * region only) and account: in a nested stack of this construct's stack, one per environment, when
+ * the environment is there, otherwise in a release stack per account and region, created beside
+ * this stack. The pipeline reaches them
  * through CodePipeline's cross-account action roles, so target accounts are bootstrapped with
  * `cdk bootstrap --trust <pipeline account>`, and the pipeline needs `crossAccountKeys`. A
  * deployment with a dedicated `releaseRole` instead keeps its workflows in this construct's
@@ -211,10 +211,12 @@ export class EnvironmentPromotion extends Construct {
   /** The environments, in order, with their workflows. */
   public readonly environments: PromotedEnvironment[];
 
-  /** The release dashboards, one per account and region of the environments. */
+  /** The release dashboards, one per environment, in order. */
   public readonly dashboards: cloudwatch.Dashboard[];
 
   private readonly declared: PromotionEnvironment[];
+  /** Where each environment's workflows are: a nested stack, or a construct in a release stack. */
+  private readonly workflowScopes = new Map<string, Construct>();
 
   constructor(scope: Construct, id: string, props: EnvironmentPromotionProps) {
     super(scope, id);
@@ -243,6 +245,8 @@ export class EnvironmentPromotion extends Construct {
         releaseManifest: options.releaseManifest,
         releaseSummary,
       }));
+      // The pipeline names the workflows by ARN: they must exist before it starts them.
+      pipeline.node.addDependency(this.workflowScopes.get(environment.name)!);
       acknowledgeStepFunctionActionFindings(pipeline.node.findChild(environment.name), pipeline,
         [environment.releaseStateMachine, ...environment.soakStateMachine ? [environment.soakStateMachine] : []]);
       return stage;
@@ -281,14 +285,19 @@ export class EnvironmentPromotion extends Construct {
 
   private createWorkflows(environment: PromotionEnvironment, target: ReleaseTarget,
     logRetention: logs.RetentionDays | undefined): PromotedEnvironment {
-    const stack = releaseStackFor(this, environment.name, target);
-    const scope = stack === Stack.of(this)
-      ? new Construct(this, environment.name)
-      : new Construct(stack, `${Names.uniqueId(this)}-${environment.name}`);
-    const release = new ReleaseWorkflow(scope, 'Release', {
+    // Beside this construct, a nested stack per environment: each release workflow's definition is
+    // tens of KB, and a stack with many environments would outgrow CloudFormation's 1 MB limit.
+    // Elsewhere, in the release stack of the account and region, where aws-cdk-lib puts the
+    // pipeline's cross-account action roles and replication buckets beside the workflows.
+    const host = releaseStackFor(this, environment.name, target);
+    const nested = host === Stack.of(this);
+    const workflows = nested
+      ? new NestedStack(this, environment.name, { description: `Release and soak workflows of environment ${environment.name} (stack ${target.stackName})` })
+      : new Construct(host, `${Names.uniqueId(this)}-${environment.name}`);
+    const release = new ReleaseWorkflow(workflows, 'Release', {
       environmentName: environment.name, target, timeout: environment.releaseTimeout, logRetention, releaseRoleArn: target.releaseRoleArn,
     });
-    const soak = environment.soakPeriod === undefined ? undefined : new SoakWorkflow(scope, 'Soak', {
+    const soak = environment.soakPeriod === undefined ? undefined : new SoakWorkflow(workflows, 'Soak', {
       environmentName: environment.name,
       target,
       soakPeriod: environment.soakPeriod,
@@ -296,25 +305,26 @@ export class EnvironmentPromotion extends Construct {
       logRetention,
       releaseRoleArn: target.releaseRoleArn,
     });
+    this.workflowScopes.set(environment.name, workflows);
+    // The pipeline names nested workflows by literal ARN: a reference into a nested stack would be
+    // an output, and outputs are not literal.
+    const forPipeline = (stateMachine: sfn.StateMachine, name: string, id: string): sfn.IStateMachine => (nested
+      ? sfn.StateMachine.fromStateMachineArn(this, `${environment.name}${id}`, host.formatArn({
+        service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }))
+      : stateMachine);
     return {
       name: environment.name,
       target,
-      releaseStateMachine: release.stateMachine,
+      releaseStateMachine: forPipeline(release.stateMachine, release.stateMachineName, 'ReleaseStateMachine'),
       releaseLogGroup: release.logGroup,
-      soakStateMachine: soak?.stateMachine,
+      soakStateMachine: soak && forPipeline(soak.stateMachine, soak.stateMachineName, 'SoakStateMachine'),
     };
   }
 
-  /** One dashboard per stack the workflows run in, for the environments there, in promotion order. */
+  /** One dashboard per environment, beside its workflows, logs, metrics and alarms. */
   private createDashboards(): cloudwatch.Dashboard[] {
-    const byStack = new Map<Stack, PromotedEnvironment[]>();
-    for (const environment of this.environments) {
-      const stack = Stack.of(environment.releaseStateMachine);
-      byStack.set(stack, [...byStack.get(stack) ?? [], environment]);
-    }
-    return [...byStack].map(([stack, environments]) => (stack === Stack.of(this)
-      ? new ReleaseDashboard(this, 'Dashboard', environments)
-      : new ReleaseDashboard(stack, `${Names.uniqueId(this)}-Dashboard`, environments)).dashboard);
+    return this.environments.map((environment) => new ReleaseDashboard(this.workflowScopes.get(environment.name)!, 'Dashboard', environment).dashboard);
   }
 }
 

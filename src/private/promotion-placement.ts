@@ -6,9 +6,10 @@ import type { ReleaseTarget } from '../rolling-asg-deployment';
  * Where the workflows acting on one environment live. Step Functions SDK integrations call their
  * own region only, so the workflows run in the target's region, and in the account of the role they
  * call it with: the target's own account, or the promotion's when the target has a dedicated
- * release role. That is the promotion's stack when it is there, otherwise one release stack per
- * account and region beside it (in the same Stage or App), which the pipeline reaches through
- * CodePipeline's cross-account action role, as `cdk bootstrap --trust` allows.
+ * release role. That is the promotion's stack (a nested stack of it, per environment) when it is
+ * there, otherwise one release stack per account and region beside it (in the same Stage or App),
+ * which the pipeline reaches through CodePipeline's cross-account action role, as
+ * `cdk bootstrap --trust` allows.
  */
 export function releaseStackFor(promotion: Construct, environmentName: string, target: ReleaseTarget): Stack {
   const home = Stack.of(promotion);

@@ -36,25 +36,25 @@ export const FAILED_RELEASES_QUERY = [
 ];
 
 /**
- * A dashboard of the environments whose workflows run in one stack, so in one account and region,
- * where their logs, metrics and alarms are: no cross-account CloudWatch setup is needed. An
- * environment with a dedicated release role runs its workflows in another account than its
- * metrics and alarms, which that account sees only with CloudWatch cross-account observability. Per
- * environment, a row with what it runs and how to return it to its previous release, the release
- * history (released at, version, commit, AMI), failed releases, in-service against desired
- * instances, and the rollback alarms.
+ * The dashboard of one environment, beside its workflows: in its account and region, where its
+ * logs, metrics and alarms are, so no cross-account CloudWatch setup is needed. An environment with
+ * a dedicated release role runs its workflows in another account than its metrics and alarms,
+ * which that account sees only with CloudWatch cross-account observability. It shows what the
+ * environment runs and how to return it to its previous release, the release history (released at,
+ * version, commit, AMI), failed releases, in-service against desired instances, and the rollback
+ * alarms.
  */
 export class ReleaseDashboard extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
 
-  constructor(scope: Construct, id: string, environments: DashboardEnvironment[]) {
+  constructor(scope: Construct, id: string, environment: DashboardEnvironment) {
     super(scope, id);
     this.dashboard = new cloudwatch.Dashboard(this, 'Resource', {
       // Dashboard names are unique per account, across regions: the path names the stack.
       dashboardName: Names.uniqueResourceName(this, { maxLength: 255, separator: '-' }),
       defaultInterval: Duration.days(7),
     });
-    environments.forEach((environment) => this.dashboard.addWidgets(...this.environmentRow(environment)));
+    this.dashboard.addWidgets(...this.widgets(environment));
   }
 
   /** Where the environment's metrics are, when not in the dashboard's account and region (a dedicated release role). */
@@ -62,7 +62,7 @@ export class ReleaseDashboard extends Construct {
     return isInStackEnvironment(target, Stack.of(this)) ? {} : { account: target.account, region: target.region };
   }
 
-  private environmentRow(environment: DashboardEnvironment): cloudwatch.IWidget[] {
+  private widgets(environment: DashboardEnvironment): cloudwatch.IWidget[] {
     const { name, target } = environment;
     return [
       new cloudwatch.TextWidget({ markdown: describe(environment), width: 24, height: 4 }),

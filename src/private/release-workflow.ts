@@ -70,6 +70,8 @@ export interface ReleaseWorkflowProps extends TargetWorkflowProps {
  */
 export class ReleaseWorkflow extends Construct {
   public readonly stateMachine: sfn.StateMachine;
+  /** The state machine's literal name. */
+  public readonly stateMachineName: string;
   /** The state machine's role: the principal a release role must trust. */
   public readonly role: iam.IRole;
   /** The execution logs, with each execution's input and output: the releases' history. */
@@ -79,7 +81,7 @@ export class ReleaseWorkflow extends Construct {
     super(scope, id);
     const timeout = props.timeout ?? Duration.minutes(60);
     validateReleaseWorkflow(props, timeout);
-    const { stateMachine, role, logGroup } = createTargetWorkflow(this, {
+    const { stateMachine, stateMachineName, role, logGroup } = createTargetWorkflow(this, {
       purpose: 'release',
       roleDescription: `Releases AMIs into stack ${props.target.stackName}`,
       comment: `Releases an AMI into ${props.environmentName} (stack ${props.target.stackName}): ledger, stack update, rollback`,
@@ -95,6 +97,7 @@ export class ReleaseWorkflow extends Construct {
       grantTargetPermissions: (workflowRole) => grantReleasePermissions(workflowRole, props.target),
     });
     this.stateMachine = stateMachine;
+    this.stateMachineName = stateMachineName;
     this.role = role;
     this.logGroup = logGroup;
   }

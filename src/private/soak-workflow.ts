@@ -75,6 +75,8 @@ export interface SoakWorkflowProps extends TargetWorkflowProps {
  */
 export class SoakWorkflow extends Construct {
   public readonly stateMachine: sfn.StateMachine;
+  /** The state machine's literal name. */
+  public readonly stateMachineName: string;
   /** The state machine's role: the principal a release role must trust. */
   public readonly role: iam.IRole;
   /** How many times the alarms are read. */
@@ -89,7 +91,7 @@ export class SoakWorkflow extends Construct {
     this.checks = Math.ceil(props.soakPeriod.toSeconds() / this.checkInterval.toSeconds());
     const soakedSeconds = this.checks * this.checkInterval.toSeconds();
 
-    const { stateMachine, role } = createTargetWorkflow(this, {
+    const { stateMachine, stateMachineName, role } = createTargetWorkflow(this, {
       purpose: 'soak',
       roleDescription: `Soaks ${props.environmentName} (stack ${props.target.stackName}) against its rollback alarms`,
       comment: `Soaks ${props.environmentName} for ${props.soakPeriod.toHumanString()}: fails when a rollback alarm is in ALARM`,
@@ -102,6 +104,7 @@ export class SoakWorkflow extends Construct {
         .forEach((statement) => workflowRole.addToPrincipalPolicy(statement)),
     });
     this.stateMachine = stateMachine;
+    this.stateMachineName = stateMachineName;
     this.role = role;
   }
 

@@ -1,5 +1,5 @@
 import {
-  Arn, ArnFormat, Duration, PhysicalName, Stack, Token,
+  Arn, ArnFormat, Duration, Names, Stack, Token,
   aws_iam as iam, aws_logs as logs, aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
@@ -58,7 +58,7 @@ export interface TargetWorkflowOptions {
  * target-side permissions, or only `sts:AssumeRole` on the release role that holds them.
  */
 export function createTargetWorkflow(scope: Construct, options: TargetWorkflowOptions):
-{ stateMachine: sfn.StateMachine; role: iam.Role; logGroup: logs.ILogGroup } {
+{ stateMachine: sfn.StateMachine; stateMachineName: string; role: iam.Role; logGroup: logs.ILogGroup } {
   validateTargetPlacement(scope, options.purpose, options.target, options.releaseRoleArn);
   const role = new iam.Role(scope, 'Role', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com'), description: options.roleDescription });
   const credentials = options.releaseRoleArn === undefined ? undefined : {
@@ -68,9 +68,10 @@ export function createTargetWorkflow(scope: Construct, options: TargetWorkflowOp
     logGroupName: stackScopedLogGroupName(scope, '/aws/vendedlogs/states/'),
     retention: options.logRetention ?? logs.RetentionDays.ONE_YEAR,
   });
+  // A literal name, so that a pipeline in any stack names it by a literal ARN: no export.
+  const stateMachineName = Names.uniqueResourceName(scope, { maxLength: 80, separator: '-' });
   const stateMachine = new sfn.StateMachine(scope, 'StateMachine', {
-    // A name only when a pipeline in another account or region refers to it: a literal ARN, no export.
-    stateMachineName: PhysicalName.GENERATE_IF_NEEDED,
+    stateMachineName,
     comment: options.comment,
     definitionBody: sfn.DefinitionBody.fromChainable(options.definition(credentials)),
     stateMachineType: sfn.StateMachineType.STANDARD,
@@ -89,7 +90,7 @@ export function createTargetWorkflow(scope: Construct, options: TargetWorkflowOp
   acknowledgeNagFinding(role, 'AwsSolutions-IAM5[Resource::*]',
     'Only actions that support no resource-level permissions: CloudWatch Logs vended log delivery, X-Ray trace uploads, '
     + 'and the release workflow\'s EC2 describe calls, which read the released AMI\'s snapshots and whether other environments still run the AMI it replaced');
-  return { stateMachine, role, logGroup };
+  return { stateMachine, stateMachineName, role, logGroup };
 }
 
 /** Environment names as deployments use them. */

@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { EnvironmentPromotion } from '../../src';
 import { FAILED_RELEASES_QUERY, RELEASE_HISTORY_QUERY } from '../../src/private/release-dashboard';
 import { onlyOfType, resourcesOfType } from '../helpers/deployment-stack';
-import { PIPELINE_ENV, QA_ENV, environmentStack, templateOf, threeAccountPromotion } from '../helpers/promotion-app';
+import { PIPELINE_ENV, QA_ENV, environmentStack, templateOf, threeAccountPromotion, workflowsTemplate } from '../helpers/promotion-app';
 import { RELEASE, runRelease, targetFakes, workflowDefinition } from '../helpers/release-workflow';
 
 /**
@@ -26,29 +26,29 @@ function promoted(...configure: Parameters<typeof threeAccountPromotion>) {
 const titles = (widgets: any[]) => widgets.map((widget) => widget.properties.title ?? widget.properties.markdown.split('\n')[0]);
 
 describe('EnvironmentPromotion dashboards', () => {
-  test('given environments in three accounts and two regions, then each account and region gets a dashboard of its own environments', () => {
-    const { app, pipelineStack } = promoted();
+  test('given environments in three accounts and two regions, then each environment gets a dashboard beside its workflows', () => {
+    const { app, promotion } = promoted();
 
-    expect(titles(dashboardWidgets(Template.fromStack(pipelineStack)))).toEqual([
+    expect(titles(dashboardWidgets(workflowsTemplate(promotion, 'dev')))).toEqual([
       '## dev', 'dev: releases (newest first)', 'dev: failed releases', 'dev: instances in service', 'dev: rollback alarms',
     ]);
     expect(titles(dashboardWidgets(templateOf(app, 'Pipeline-Release-222222222222-eu-west-1')))[0]).toBe('## qa');
     expect(titles(dashboardWidgets(templateOf(app, 'Pipeline-Release-333333333333-us-east-1')))[0]).toBe('## prod');
   });
 
-  test('given two environments in one account and region, then they share its dashboard, in promotion order', () => {
+  test('given two environments in one account and region, then each has its own dashboard, in promotion order', () => {
     const app = new App();
     const pipelineStack = new Stack(app, 'Pipeline', { env: PIPELINE_ENV });
     const environments = ['dev', 'qa'].map((name) => ({ name, deployment: environmentStack(app, name, PIPELINE_ENV).deployment }));
     const promotion = new EnvironmentPromotion(pipelineStack, 'Promotion', { environments });
 
-    expect(promotion.dashboards).toHaveLength(1);
-    expect(titles(dashboardWidgets(Template.fromStack(pipelineStack))).filter((title) => title.startsWith('##'))).toEqual(['## dev', '## qa']);
+    expect(promotion.dashboards.map((dashboard) => dashboard.node.path)).toEqual(['Pipeline/Promotion/dev/Dashboard/Resource', 'Pipeline/Promotion/qa/Dashboard/Resource']);
+    expect(titles(dashboardWidgets(workflowsTemplate(promotion, 'qa')))[0]).toBe('## qa');
   });
 
   test('given a release history widget, then it queries the release workflow\'s logs, which hold each execution\'s output', () => {
-    const { pipelineStack } = promoted();
-    const template = Template.fromStack(pipelineStack);
+    const { promotion } = promoted();
+    const template = workflowsTemplate(promotion, 'dev');
     const history = dashboardWidgets(template).find((widget) => widget.properties.title === 'dev: releases (newest first)');
 
     expect(history.type).toBe('log');
@@ -73,17 +73,17 @@ describe('EnvironmentPromotion dashboards', () => {
   });
 
   test('given a failed releases widget, then it lists failed, timed out and aborted executions with their error and cause', () => {
-    const { pipelineStack } = promoted();
-    const failed = dashboardWidgets(Template.fromStack(pipelineStack)).find((widget) => widget.properties.title === 'dev: failed releases');
+    const { promotion } = promoted();
+    const failed = dashboardWidgets(workflowsTemplate(promotion, 'dev')).find((widget) => widget.properties.title === 'dev: failed releases');
 
     expect(failed.properties.query).toBe(`SOURCE '<token>' | ${FAILED_RELEASES_QUERY.join('\n| ')}`);
     expect(FAILED_RELEASES_QUERY[0]).toBe('filter type in ["ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"]');
   });
 
   test('given a deployment, then the dashboard graphs its group\'s in-service instances against desired capacity, which the group sends', () => {
-    const { app, pipelineStack, deployments } = promoted();
+    const { app, promotion, deployments } = promoted();
     const groupName = deployments.dev.releaseTarget.autoScalingGroupName;
-    const instances = dashboardWidgets(Template.fromStack(pipelineStack)).find((widget) => widget.properties.title === 'dev: instances in service');
+    const instances = dashboardWidgets(workflowsTemplate(promotion, 'dev')).find((widget) => widget.properties.title === 'dev: instances in service');
 
     expect(instances.properties.metrics).toEqual([
       ['AWS/AutoScaling', 'GroupInServiceInstances', 'AutoScalingGroupName', groupName, { label: 'In service', period: 60, stat: 'Minimum' }],
@@ -94,37 +94,38 @@ describe('EnvironmentPromotion dashboards', () => {
   });
 
   test('given a deployment, then the dashboard shows the state of each of its rollback alarms', () => {
-    const { pipelineStack, deployments } = promoted();
-    const alarms = dashboardWidgets(Template.fromStack(pipelineStack)).find((widget) => widget.properties.title === 'dev: rollback alarms');
+    const { promotion, deployments } = promoted();
+    const alarms = dashboardWidgets(workflowsTemplate(promotion, 'dev')).find((widget) => widget.properties.title === 'dev: rollback alarms');
 
     expect(alarms.type).toBe('alarm');
     expect(alarms.properties.alarms).toEqual(deployments.dev.releaseTarget.alarmNames.map((name) => `arn:<token>:cloudwatch:eu-west-1:111111111111:alarm:${name}`));
   });
 
   test('given an environment, then its row names its stack and ledger and gives the command that returns it to its previous release', () => {
-    const { pipelineStack, deployments } = promoted();
-    const text = dashboardWidgets(Template.fromStack(pipelineStack))[0].properties.markdown;
+    const { promotion, deployments } = promoted();
+    const text = dashboardWidgets(workflowsTemplate(promotion, 'dev'))[0].properties.markdown;
 
     expect(text).toContain('Stack **Web-dev** in account 111111111111, region eu-west-1.');
     expect(text).toContain(`\`${deployments.dev.releaseTarget.amiParameterName}\``);
-    expect(text).toContain('`aws stepfunctions start-execution --region eu-west-1 --state-machine-arn <token> --input \'{"returnToPreviousRelease": true}\'`');
+    // The state machine's literal ARN, which an operator can paste.
+    expect(text).toMatch(/`aws stepfunctions start-execution --region eu-west-1 --state-machine-arn arn:<token>:states:eu-west-1:111111111111:stateMachine:Pipeline-Promotion-dev-Release-[0-9A-F]{8} --input '\{"returnToPreviousRelease": true\}'`$/);
   });
 
   test('given an explicit target without an Auto Scaling group name, then its row has no instance graph', () => {
-    const { app, pipelineStack } = promoted((_stack, deployments) => ({
+    const { app, promotion } = promoted((_stack, deployments) => ({
       environments: { dev: { deployment: undefined, target: { ...deployments.dev.releaseTarget, autoScalingGroupName: undefined } } },
     }));
     app.synth();
 
-    expect(titles(dashboardWidgets(Template.fromStack(pipelineStack)))).not.toContain('dev: instances in service');
+    expect(titles(dashboardWidgets(workflowsTemplate(promotion, 'dev')))).not.toContain('dev: instances in service');
   });
 
   test('given an environment with a dedicated release role, then the pipeline account\'s dashboard reads its metrics and alarms from its own account', () => {
     const app = new App();
     const pipelineStack = new Stack(app, 'Pipeline', { env: PIPELINE_ENV });
     const { deployment } = environmentStack(app, 'qa', QA_ENV, { releaseRole: { trustedAccounts: [PIPELINE_ENV.account] } });
-    new EnvironmentPromotion(pipelineStack, 'Promotion', { environments: [{ name: 'qa', deployment }] });
-    const widgets = dashboardWidgets(Template.fromStack(pipelineStack));
+    const promotion = new EnvironmentPromotion(pipelineStack, 'Promotion', { environments: [{ name: 'qa', deployment }] });
+    const widgets = dashboardWidgets(workflowsTemplate(promotion, 'qa'));
 
     const instances = widgets.find((widget) => widget.properties.title === 'qa: instances in service');
     const inQaAccount = expect.objectContaining({ accountId: QA_ENV.account, region: QA_ENV.region });

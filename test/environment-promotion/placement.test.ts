@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { onlyOfType, resourcesOfType } from '../helpers/deployment-stack';
-import { PIPELINE_ENV, PROD_ENV, QA_ENV, templateOf, threeAccountPromotion } from '../helpers/promotion-app';
+import { PIPELINE_ENV, PROD_ENV, QA_ENV, templateOf, threeAccountPromotion, workflowsTemplate } from '../helpers/promotion-app';
 
 describe('EnvironmentPromotion across three accounts and two regions', () => {
   function promoted() {
@@ -22,13 +22,19 @@ describe('EnvironmentPromotion across three accounts and two regions', () => {
     expect(releaseStacks).toHaveLength(2);
   });
 
-  test('given an environment in the pipeline\'s account and region, then its release workflow is in the pipeline\'s stack', () => {
-    const { pipelineStack } = promoted();
-    const machines = resourcesOfType(Template.fromStack(pipelineStack), 'AWS::StepFunctions::StateMachine');
+  test('given an environment in the pipeline\'s account and region, then its workflows are in a nested stack of the pipeline\'s, which the pipeline waits for', () => {
+    const { pipelineStack, promotion } = promoted();
+    const machines = resourcesOfType(workflowsTemplate(promotion, 'dev'), 'AWS::StepFunctions::StateMachine');
 
     expect(machines).toHaveLength(1);
     expect(JSON.stringify(machines[0].Properties.DefinitionString)).toContain('Releases an AMI into dev');
+    // Only the bake's would be left; a promotion has none.
+    expect(resourcesOfType(Template.fromStack(pipelineStack), 'AWS::StepFunctions::StateMachine')).toEqual([]);
+    const nested = resourcesOfType(Template.fromStack(pipelineStack), 'AWS::CloudFormation::Stack');
+    expect(nested).toHaveLength(1);
+    expect(onlyOfType(Template.fromStack(pipelineStack), 'AWS::CodePipeline::Pipeline').DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^Promotiondev/)]));
   });
+
 
   test('given an environment in another account, then the pipeline reaches its workflow through an action role in that account that trusts the pipeline account', () => {
     const { app, pipelineStack } = promoted();

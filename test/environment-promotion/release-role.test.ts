@@ -4,7 +4,7 @@ import { allStates, stateMachineDefinition } from '../../scripts/lib/local-state
 import { EnvironmentPromotion } from '../../src';
 import { resourcesOfType } from '../helpers/deployment-stack';
 import { awsSolutionsFindings } from '../helpers/nag';
-import { PIPELINE_ENV, PROD_ENV, QA_ENV, environmentStack, pipelineWithSource, templateOf } from '../helpers/promotion-app';
+import { PIPELINE_ENV, PROD_ENV, QA_ENV, environmentStack, pipelineWithSource, templateOf, workflowsTemplate } from '../helpers/promotion-app';
 
 /** qa (eu-west-1) and prod (us-east-1), each with a dedicated release role trusting the pipeline account. */
 function promotedWithReleaseRoles() {
@@ -40,21 +40,21 @@ describe('RollingAsgDeployment releaseRole with EnvironmentPromotion', () => {
   });
 
   test('given dedicated release roles, then the workflows run in the pipeline account, in each environment\'s region, and no stack is added to the environments\' accounts', () => {
-    const { app } = promotedWithReleaseRoles();
+    const { app, promotion } = promotedWithReleaseRoles();
     const stacks = app.synth().stacks.map((stack) => [stack.stackName, stack.environment.account, stack.environment.region]);
 
     expect(stacks.filter(([name]) => name.startsWith('Pipeline')).sort()).toEqual([
       ['Pipeline', PIPELINE_ENV.account, PIPELINE_ENV.region],
       ['Pipeline-Release-111111111111-us-east-1', PIPELINE_ENV.account, PROD_ENV.region],
     ]);
-    resourcesOfType(templateOf(app, 'Pipeline'), 'AWS::StepFunctions::StateMachine').forEach((machine) =>
-      expect(JSON.stringify(machine.Properties.DefinitionString)).toContain('Releases an AMI into qa'));
+    const [machine] = resourcesOfType(workflowsTemplate(promotion, 'qa'), 'AWS::StepFunctions::StateMachine');
+    expect(JSON.stringify(machine.Properties.DefinitionString)).toContain('Releases an AMI into qa');
     templateOf(app, 'Pipeline-Release-111111111111-us-east-1').resourceCountIs('AWS::StepFunctions::StateMachine', 1);
   });
 
   test('given a dedicated release role, then every call to the environment is made with it, and the workflow\'s own role may only assume it', () => {
-    const { app, pipelineStack } = promotedWithReleaseRoles();
-    const template = Template.fromStack(pipelineStack);
+    const { app, promotion } = promotedWithReleaseRoles();
+    const template = workflowsTemplate(promotion, 'qa');
     const roleName = roleNameIn(templateOf(app, 'Web-qa'));
     const tasks = allStates(stateMachineDefinition(template.toJSON())).filter(([, state]) => state.Type === 'Task');
 

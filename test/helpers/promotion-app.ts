@@ -1,4 +1,4 @@
-import { App, Stack, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_ec2 as ec2, aws_s3 as s3 } from 'aws-cdk-lib';
+import { App, NestedStack, Stack, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_ec2 as ec2, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { EnvironmentPromotion, EnvironmentPromotionProps, PromotionEnvironment, RollingAsgDeployment, RollingAsgDeploymentProps } from '../../src';
 
@@ -66,6 +66,14 @@ export function threeAccountPromotion(
   });
   const { pipeline, releaseManifest } = pipelineWithSource(pipelineStack);
   return { app, pipelineStack, deployments, promotion, pipeline, releaseManifest };
+}
+
+/**
+ * The template of the nested stack of an environment's workflows, for an environment in the
+ * promotion's account and region.
+ */
+export function workflowsTemplate(promotion: EnvironmentPromotion, environmentName: string): Template {
+  return Template.fromStack(promotion.node.findChild(environmentName) as NestedStack);
 }
 
 /** The template of the stack with this id in the app. */
