@@ -116,7 +116,8 @@ def test_release_role_dashboard_and_image_key_from_python():
     template = Template.from_stack(pipeline_stack)
     assert qa.release_target.release_role_arn is not None
     assert len(promotion.dashboards) == 1
-    assert len(template.find_resources("AWS::CloudWatch::Dashboard")) == 1
+    # qa's workflows and dashboard are in a nested stack of the pipeline's stack.
+    assert len(Template.from_stack(promotion.node.find_child("qa")).find_resources("AWS::CloudWatch::Dashboard")) == 1
     (distribution,) = template.find_resources("AWS::ImageBuilder::DistributionConfiguration").values()
     (eu_west_1,) = distribution["Properties"]["Distributions"]
     assert eu_west_1["AmiDistributionConfiguration"]["TargetAccountIds"] == ["222222222222"]
