@@ -4,21 +4,18 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_codepipeline_actions as actions
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
 from cdk_immutable_servers import (
-    ApplicationImageRecipe,
-    ApplicationArtifact,
     DeploymentWindow,
     EnvironmentPromotion,
     PromotionApproval,
     PromotionEnvironment,
     ReleaseRoleOptions,
-    RollingAsgDeployment,
 )
+from web_app import web_deployment, web_recipe
 
 ENV = cdk.Environment(account="111111111111", region="eu-west-1")
 
@@ -45,16 +42,7 @@ def promotion_with_pipeline(environments):
 
 
 def deployment(app, name):
-    stack = cdk.Stack(app, f"Web-{name}", env=ENV)
-    return RollingAsgDeployment(
-        stack,
-        "Web",
-        application_name="web",
-        environment_name=name,
-        vpc=ec2.Vpc(stack, "Vpc", max_azs=2),
-        instance_type=ec2.InstanceType("t3.small"),
-        application_port=8080,
-    )
+    return web_deployment(app, name, ENV)
 
 
 def test_environments_from_python_become_pipeline_stages_with_approval_and_window():
@@ -92,25 +80,9 @@ def test_release_role_dashboard_and_image_key_from_python():
     qa_env = cdk.Environment(account="222222222222", region="eu-west-1")
     app = cdk.App()
     pipeline_stack = cdk.Stack(app, "Pipeline", env=ENV)
-    qa_stack = cdk.Stack(app, "Web-qa", env=qa_env)
-    qa = RollingAsgDeployment(
-        qa_stack,
-        "Web",
-        application_name="web",
-        environment_name="qa",
-        vpc=ec2.Vpc(qa_stack, "Vpc", max_azs=2),
-        instance_type=ec2.InstanceType("t3.small"),
-        application_port=8080,
-        release_role=ReleaseRoleOptions(trusted_accounts=["111111111111"]),
-    )
+    qa = web_deployment(app, "qa", qa_env, release_role=ReleaseRoleOptions(trusted_accounts=["111111111111"]))
     promotion = EnvironmentPromotion(pipeline_stack, "Promotion", environments=[PromotionEnvironment(name="qa", deployment=qa)])
-    recipe = ApplicationImageRecipe(
-        pipeline_stack,
-        "Image",
-        application_name="web",
-        artifact=ApplicationArtifact(bucket=s3.Bucket.from_bucket_name(pipeline_stack, "Artifacts", "artifacts"), key="web.tar.gz"),
-        start_command="/opt/web/bin/server",
-    )
+    recipe = web_recipe(pipeline_stack)
     promotion.distribute_images(recipe, encryption_keys=[kms.Key(pipeline_stack, "ImageKey", enable_key_rotation=True)])
 
     template = Template.from_stack(pipeline_stack)

@@ -2,19 +2,10 @@
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
-from cdk_immutable_servers import (
-    ApplicationArtifact,
-    ApplicationImageRecipe,
-    ImmutableAmiPipeline,
-    PipelineBuild,
-    PipelineSource,
-    PromotionEnvironment,
-    RollingAsgDeployment,
-)
+from cdk_immutable_servers import ImmutableAmiPipeline, PipelineBuild, PipelineSource, PromotionEnvironment
+from web_app import web_deployment, web_recipe
 
 ENV = cdk.Environment(account="111111111111", region="eu-west-1")
 CONNECTION = "arn:aws:codeconnections:eu-west-1:111111111111:connection/6a7e8feb-b491-4cf7-a9f1-bf3703467718"
@@ -23,23 +14,8 @@ CONNECTION = "arn:aws:codeconnections:eu-west-1:111111111111:connection/6a7e8feb
 def web_pipeline(build):
     app = cdk.App()
     stack = cdk.Stack(app, "Pipeline", env=ENV)
-    dev_stack = cdk.Stack(app, "Web-dev", env=ENV)
-    dev = RollingAsgDeployment(
-        dev_stack,
-        "Web",
-        application_name="web",
-        environment_name="dev",
-        vpc=ec2.Vpc(dev_stack, "Vpc", max_azs=2),
-        instance_type=ec2.InstanceType("t3.small"),
-        application_port=8080,
-    )
-    recipe = ApplicationImageRecipe(
-        stack,
-        "Image",
-        application_name="web",
-        artifact=ApplicationArtifact(bucket=s3.Bucket.from_bucket_name(stack, "Artifacts", "artifacts"), key="web.tar.gz"),
-        start_command="/opt/web/bin/server",
-    )
+    dev = web_deployment(app, "dev", ENV)
+    recipe = web_recipe(stack)
     pipeline = ImmutableAmiPipeline(
         stack,
         "Web",

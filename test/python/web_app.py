@@ -1,0 +1,32 @@
+"""The `web` application's constructs, as the Python tests build them."""
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_s3 as s3
+
+from cdk_immutable_servers import ApplicationArtifact, ApplicationImageRecipe, RollingAsgDeployment
+
+
+def web_recipe(stack):
+    return ApplicationImageRecipe(
+        stack,
+        "Image",
+        application_name="web",
+        artifact=ApplicationArtifact(bucket=s3.Bucket.from_bucket_name(stack, "Artifacts", "artifacts"), key="web.tar.gz"),
+        start_command="/opt/web/bin/server",
+    )
+
+
+def web_deployment(app, name, env, **props):
+    """One environment of `web`, in a stack and VPC of its own."""
+    stack = cdk.Stack(app, f"Web-{name}", env=env)
+    return RollingAsgDeployment(
+        stack,
+        "Web",
+        application_name="web",
+        environment_name=name,
+        vpc=ec2.Vpc(stack, "Vpc", max_azs=2),
+        instance_type=ec2.InstanceType("t3.small"),
+        application_port=8080,
+        **props,
+    )
