@@ -1,26 +1,16 @@
 import {
-  ArnFormat, Duration, RemovalPolicy, Stack,
-  aws_codebuild as codebuild, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_iam as iam, aws_s3 as s3,
-  aws_events as events, aws_events_targets as targets, aws_sns as sns, aws_stepfunctions as sfn,
+  Duration,
+  aws_codebuild as codebuild, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions,
+  aws_events as events, aws_events_targets as targets, aws_s3 as s3, aws_sns as sns, aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { AmiBake } from './ami-bake';
 import type { ApplicationImageRecipe } from './application-image-recipe';
 import { EnvironmentPromotion, PromotionEnvironment } from './environment-promotion';
 import type { PipelineBuild } from './pipeline-build';
 import type { PipelineSource } from './pipeline-source';
-import { BakeWorkflow } from './private/bake-workflow';
-import { acknowledgeNagFinding, nagResourceReference } from './private/nag-acknowledgement';
-import { BAKE_INPUT_FILE, PACKAGE_VARIABLES, packageArtifactScript } from './private/package-artifact-script';
-import { PathInArtifact } from './private/path-in-artifact';
-import { acknowledgeStepFunctionActionFindings } from './private/pipeline-action-nag';
-import { acknowledgePipelineFindings } from './private/pipeline-nag';
+import { acknowledgeBuildProjectFindings, acknowledgePipelineFindings } from './private/pipeline-nag';
 import { validateScheduleExpression } from './private/schedule-expression';
-
-/** Where application archives go in the artifacts bucket; the recipe's build instances may read them. */
-const ARCHIVE_PREFIX = 'builds';
-
-/** The file the bake stage leaves for the promotion. */
-const RELEASE_MANIFEST_FILE = 'release.json';
 
 /**
  * Properties of an `ImmutableAmiPipeline`.
@@ -119,6 +109,8 @@ export class ImmutableAmiPipeline extends Construct {
   public readonly pipeline: codepipeline.Pipeline;
   /** The application's build project. */
   public readonly buildProject: codebuild.IProject;
+  /** The bake stage's parts: workflow, package and manifest steps, archives bucket. */
+  public readonly bake: AmiBake;
   /** The bake workflow. */
   public readonly bakeStateMachine: sfn.IStateMachine;
   /** The bucket of application archives, which the recipe's build instances read. */
@@ -128,11 +120,8 @@ export class ImmutableAmiPipeline extends Construct {
   /** The promotion through the environments. */
   public readonly promotion: EnvironmentPromotion;
 
-  private readonly bakeProjects: codebuild.IProject[] = [];
-
   constructor(scope: Construct, id: string, props: ImmutableAmiPipelineProps) {
     super(scope, id);
-    validateRecipePlacement(this, props.recipe);
     const retention = props.artifactRetention ?? Duration.days(90);
     this.promotion = new EnvironmentPromotion(this, 'Promotion', { environments: props.environments });
     this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
@@ -142,14 +131,9 @@ export class ImmutableAmiPipeline extends Construct {
       enableKeyRotation: true,
     });
     (this.pipeline.artifactBucket as s3.Bucket).addLifecycleRule({ expiration: retention });
-    this.artifactsBucket = new s3.Bucket(this, 'Archives', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      lifecycleRules: [{ expiration: retention }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    props.recipe.addArtifactSource(this.artifactsBucket, `${ARCHIVE_PREFIX}/*`);
+    this.bake = new AmiBake(this, 'Bake', { recipe: props.recipe, timeout: props.bakeTimeout, archiveRetention: retention });
+    this.bakeStateMachine = this.bake.stateMachine;
+    this.artifactsBucket = this.bake.archivesBucket;
 
     const source = new codepipeline.Artifact('Source');
     const sourceBinding = props.source._bind(source);
@@ -165,20 +149,22 @@ export class ImmutableAmiPipeline extends Construct {
       actions: [new actions.CodeBuildAction({ actionName: 'Build', project: this.buildProject, input: source, outputs: [built] })],
     });
 
-    const bake = new BakeWorkflow(this, 'Bake', { recipe: props.recipe, timeout: props.bakeTimeout });
-    this.bakeStateMachine = bake.stateMachine;
-    const baked = this.addBakeStage(built, bake, props);
+    const releaseManifest = this.bake.addToPipeline(this.pipeline, {
+      input: built,
+      applicationDirectory: props.applicationBuild.applicationDirectory,
+      commitId: props.source._commitVariables.commitId,
+      commitMessage: props.source._commitVariables.commitMessage,
+      version: props.version,
+    });
 
     this.promotion.distributeImages(props.recipe);
     this.promotion.addToPipeline(this.pipeline, {
-      releaseManifest: baked.atPath(RELEASE_MANIFEST_FILE),
+      releaseManifest,
       releaseSummary: `Version ${props.version ?? '#{codepipeline.PipelineExecutionId}'} of ${props.source.description}, commit ${props.source._commitVariables.commitId}`,
     });
 
-    acknowledgePipelineFindings(this, {
-      pipeline: this.pipeline, projects: [this.buildProject, ...this.bakeProjects], buckets: [this.artifactsBucket],
-    });
-    acknowledgeStepFunctionActionFindings(this.pipeline.node.findChild('Bake'), this.pipeline, [bake.stateMachine]);
+    acknowledgePipelineFindings(this, this.pipeline);
+    acknowledgeBuildProjectFindings(this, [this.buildProject]);
 
     if (props.patchRebuildSchedule) {
       validateScheduleExpression(props.patchRebuildSchedule.expressionString);
@@ -197,93 +183,5 @@ export class ImmutableAmiPipeline extends Construct {
         codepipeline.PipelineNotificationEvents.MANUAL_APPROVAL_NEEDED,
       ],
     });
-  }
-
-  /** Package, bake and manifest; returns the artifact holding the release manifest. */
-  private addBakeStage(built: codepipeline.Artifact, bake: BakeWorkflow, props: ImmutableAmiPipelineProps): codepipeline.Artifact {
-    const bakeInput = new codepipeline.Artifact('BakeInput');
-    const baked = new codepipeline.Artifact('Baked');
-    const packageProject = new codebuild.PipelineProject(this, 'Package', {
-      description: 'Hashes the application files\' content, uploads them under the hash, and writes the bake\'s input',
-      buildSpec: codebuild.BuildSpec.fromObject({
-        version: '0.2',
-        env: { 'exported-variables': ['CONTENT_HASH'] },
-        phases: { build: { commands: [packageArtifactScript()] } },
-        artifacts: { files: [BAKE_INPUT_FILE] },
-      }),
-      environment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
-      timeout: Duration.minutes(15),
-    });
-    this.artifactsBucket.grantPut(packageProject, `${ARCHIVE_PREFIX}/*`);
-    const archives = nagResourceReference(this, this.artifactsBucket.arnForObjects(`${ARCHIVE_PREFIX}/*`));
-    acknowledgeNagFinding(packageProject, `AwsSolutions-IAM5[Resource::${archives}]`,
-      'The package step uploads each build\'s archive under a key named after its content hash');
-    const manifestProject = new codebuild.PipelineProject(this, 'Manifest', {
-      description: 'Writes the release manifest from the bake\'s output',
-      buildSpec: codebuild.BuildSpec.fromObject({
-        version: '0.2',
-        phases: {
-          build: { commands: [`aws stepfunctions describe-execution --execution-arn "$BAKE_EXECUTION_ARN" --query output --output text > ${RELEASE_MANIFEST_FILE}`] },
-        },
-        artifacts: { files: [RELEASE_MANIFEST_FILE] },
-      }),
-      environment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
-      timeout: Duration.minutes(5),
-    });
-    const stack = Stack.of(this);
-    const { resourceName } = stack.splitArn(bake.stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME);
-    const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${resourceName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    manifestProject.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
-    acknowledgeNagFinding(manifestProject, `AwsSolutions-IAM5[Resource::${nagResourceReference(this, executions)}]`,
-      'The manifest step reads the output of the bake execution of its pipeline execution: execution ARNs are the bake workflow\'s name and an id');
-    this.bakeProjects.push(packageProject, manifestProject);
-    const text = (value: string) => ({ value, type: codebuild.BuildEnvironmentVariableType.PLAINTEXT });
-    this.pipeline.addStage({
-      stageName: 'Bake',
-      actions: [
-        new actions.CodeBuildAction({
-          actionName: 'Package',
-          runOrder: 1,
-          project: packageProject,
-          input: built,
-          outputs: [bakeInput],
-          variablesNamespace: 'Package',
-          environmentVariables: {
-            [PACKAGE_VARIABLES.applicationDirectory]: text(props.applicationBuild.applicationDirectory),
-            [PACKAGE_VARIABLES.artifactBucket]: text(this.artifactsBucket.bucketName),
-            [PACKAGE_VARIABLES.artifactPrefix]: text(ARCHIVE_PREFIX),
-            [PACKAGE_VARIABLES.version]: text(props.version ?? '#{codepipeline.PipelineExecutionId}'),
-            [PACKAGE_VARIABLES.commitId]: text(props.source._commitVariables.commitId),
-            [PACKAGE_VARIABLES.commitMessage]: text(props.source._commitVariables.commitMessage),
-            [PACKAGE_VARIABLES.pipelineExecutionId]: text('#{codepipeline.PipelineExecutionId}'),
-          },
-        }),
-        new actions.StepFunctionInvokeAction({
-          actionName: 'Bake',
-          runOrder: 2,
-          stateMachine: bake.stateMachine,
-          stateMachineInput: actions.StateMachineInput.filePath(new PathInArtifact(bakeInput, BAKE_INPUT_FILE)),
-          variablesNamespace: 'Bake',
-        }),
-        new actions.CodeBuildAction({
-          actionName: 'Manifest',
-          runOrder: 3,
-          project: manifestProject,
-          input: bakeInput,
-          outputs: [baked],
-          environmentVariables: { BAKE_EXECUTION_ARN: text('#{Bake.ExecutionArn}') },
-        }),
-      ],
-    });
-    return baked;
-  }
-}
-
-function validateRecipePlacement(scope: Construct, recipe: ApplicationImageRecipe): void {
-  const here = Stack.of(scope);
-  const recipeStack = Stack.of(recipe);
-  if (here.account !== recipeStack.account || here.region !== recipeStack.region) {
-    throw new Error(`The recipe of an ImmutableAmiPipeline must be in its account and region (account ${here.account}, region ${here.region}), `
-      + `as the bake builds it there; recipe ${recipe.node.path} is in account ${recipeStack.account}, region ${recipeStack.region}`);
   }
 }

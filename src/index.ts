@@ -11,3 +11,4 @@ export * from './promotion-approval';
 export * from './pipeline-source';
 export * from './pipeline-build';
 export * from './immutable-ami-pipeline';
+export * from './ami-bake';

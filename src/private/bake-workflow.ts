@@ -127,8 +127,13 @@ function validateBakeWorkflow(scope: Construct, props: BakeWorkflowProps, timeou
     throw new Error(`The bake timeout must be between ${MIN_BAKE_TIMEOUT.toHumanString()} (an image build with its tests takes longer) `
       + `and ${MAX_BAKE_TIMEOUT.toHumanString()} (Image Builder's own bound), got ${timeout.toHumanString()}`);
   }
+  validateBakePlacement(scope, props.recipe);
+}
+
+/** A bake builds its recipe's image in the recipe's account and region, so it must be there too. */
+export function validateBakePlacement(scope: Construct, recipe: ApplicationImageRecipe): void {
   const here = Stack.of(scope);
-  const recipeStack = Stack.of(props.recipe);
+  const recipeStack = Stack.of(recipe);
   if (here.account !== recipeStack.account || here.region !== recipeStack.region) {
     throw new Error(`The bake workflow must be in the account and region of its recipe's stack ${recipeStack.stackName} `
       + `(account ${recipeStack.account}, region ${recipeStack.region}), as it builds there; its stack is in account ${here.account}, region ${here.region}`);

@@ -58,8 +58,8 @@ describe('ImmutableAmiPipeline', () => {
       PIPELINE_EXECUTION_ID: '#{codepipeline.PipelineExecutionId}',
       ARTIFACT_BUCKET: '<token>',
     });
-    expect(JSON.stringify(packaging.Configuration.EnvironmentVariables)).toMatch(/\{"Ref":"WebArchives[0-9A-F]{8}"\}/);
-    expect(packaging).toMatchObject({ InputArtifacts: [{ Name: 'Built' }], OutputArtifacts: [{ Name: 'BakeInput' }], Namespace: 'Package' });
+    expect(JSON.stringify(packaging.Configuration.EnvironmentVariables)).toMatch(/\{"Ref":"WebBakeArchives[0-9A-F]{8}"\}/);
+    expect(packaging).toMatchObject({ InputArtifacts: [{ Name: 'Built' }], OutputArtifacts: [{ Name: 'BakeInput' }], Namespace: 'Bake-Package' });
     // Its content hash is the variable #{Package.CONTENT_HASH} of later actions.
     const project = resourcesOfType(template, 'AWS::CodeBuild::Project').find((candidate) => candidate.Properties.Description?.startsWith('Hashes'))!;
     expect(JSON.parse(project.Properties.Source.BuildSpec).env).toEqual({ 'exported-variables': ['CONTENT_HASH'] });
@@ -74,8 +74,8 @@ describe('ImmutableAmiPipeline', () => {
     });
     expect(stack.resolve(bake.Configuration.StateMachineArn)).toEqual(stack.resolve(pipeline.bakeStateMachine.stateMachineArn));
     expect(envVars(manifest)).toEqual({ BAKE_EXECUTION_ARN: '#{Bake.ExecutionArn}' });
-    expect(manifest.OutputArtifacts).toEqual([{ Name: 'Baked' }]);
-    expect(stage(template, 'dev').Actions[0]).toMatchObject({ Name: 'Release', InputArtifacts: [{ Name: 'Baked' }], Configuration: { Input: 'release.json' } });
+    expect(manifest.OutputArtifacts).toEqual([{ Name: 'BakeOutput' }]);
+    expect(stage(template, 'dev').Actions[0]).toMatchObject({ Name: 'Release', InputArtifacts: [{ Name: 'BakeOutput' }], Configuration: { Input: 'release.json' } });
   });
 
   test('given the archives bucket, then it is encrypted, TLS-only, expires archives, and the recipe\'s build instances may read the builds', () => {
@@ -124,8 +124,8 @@ describe('ImmutableAmiPipeline', () => {
         applicationBuild: webBuild(),
         recipe,
         environments: [{ name: 'dev', deployment: environmentStack(app, 'dev', PIPELINE_ENV).deployment }],
-      })).toThrow('The recipe of an ImmutableAmiPipeline must be in its account and region (account 111111111111, region eu-west-1), as the bake builds it there; '
-        + 'recipe Images/Image is in account 111111111111, region us-east-1');
+      })).toThrow('The bake workflow must be in the account and region of its recipe\'s stack Images (account 111111111111, region us-east-1), as it builds there; '
+        + 'its stack is in account 111111111111, region eu-west-1');
     });
 
     test('given an environment whose stack has no literal account and region, then it fails naming it and saying what to give', () => {

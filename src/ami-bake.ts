@@ -1,0 +1,219 @@
+import {
+  ArnFormat, Duration, RemovalPolicy, Stack,
+  aws_codebuild as codebuild, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_iam as iam, aws_s3 as s3,
+  aws_stepfunctions as sfn,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { ApplicationImageRecipe } from './application-image-recipe';
+import { BakeWorkflow, validateBakePlacement } from './private/bake-workflow';
+import { acknowledgeNagFinding, nagResourceReference } from './private/nag-acknowledgement';
+import { BAKE_INPUT_FILE, PACKAGE_VARIABLES, packageArtifactScript } from './private/package-artifact-script';
+import { PathInArtifact } from './private/path-in-artifact';
+import { acknowledgeStepFunctionActionFindings } from './private/pipeline-action-nag';
+import { acknowledgeBuildProjectFindings } from './private/pipeline-nag';
+
+/** Where application archives go in the archives bucket; the recipe's build instances may read them. */
+const ARCHIVE_PREFIX = 'builds';
+
+/** The file the bake stage leaves for the promotion. */
+const RELEASE_MANIFEST_FILE = 'release.json';
+
+/**
+ * Properties of an `AmiBake`.
+ */
+export interface AmiBakeProps {
+  /** The recipe whose image the bake builds with each archive: in this construct's account and region. */
+  readonly recipe: ApplicationImageRecipe;
+
+  /**
+   * How long an image build may take before it is cancelled: between 30 minutes and 24 hours.
+   *
+   * @default Duration.hours(2)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * How long application archives are kept.
+   *
+   * @default Duration.days(90)
+   */
+  readonly archiveRetention?: Duration;
+}
+
+/**
+ * Options of `AmiBake.addToPipeline`.
+ */
+export interface AmiBakeStageOptions {
+  /** The build's output artifact, holding the files to install in `applicationDirectory`. */
+  readonly input: codepipeline.Artifact;
+
+  /** Folder of `input` that holds the files to install, e.g. `dist`. */
+  readonly applicationDirectory: string;
+
+  /** The commit the release carries, a CodePipeline variable such as `#{Source.CommitId}`. */
+  readonly commitId: string;
+
+  /** Its message, a CodePipeline variable such as `#{Source.CommitMessage}`. */
+  readonly commitMessage: string;
+
+  /**
+   * The version the release carries, with CodePipeline variables resolved.
+   *
+   * @default - the pipeline execution id
+   */
+  readonly version?: string;
+
+  /**
+   * Name of the stage.
+   *
+   * @default 'Bake'
+   */
+  readonly stageName?: string;
+}
+
+/**
+ * Turns a build's files into AMIs in every account and region of the recipe's distribution,
+ * building an image only when nothing built one for the same content, recipe and parent image.
+ * Add it to any CodePipeline with `addToPipeline`: a package step hashes the files' content (not
+ * timestamps) and uploads them under the hash; the bake workflow reuses the image of that
+ * fingerprint or builds one; a manifest step writes the release manifest `EnvironmentPromotion`
+ * reads. `ImmutableAmiPipeline` uses it.
+ *
+ * @example
+ * declare const pipeline: codepipeline.Pipeline;
+ * declare const built: codepipeline.Artifact;
+ * declare const recipe: ApplicationImageRecipe;
+ * declare const promotion: EnvironmentPromotion;
+ *
+ * const bake = new AmiBake(this, 'Bake', { recipe });
+ * const releaseManifest = bake.addToPipeline(pipeline, {
+ *   input: built,
+ *   applicationDirectory: 'dist',
+ *   commitId: '#{Source.CommitId}',
+ *   commitMessage: '#{Source.CommitMessage}',
+ * });
+ * promotion.addToPipeline(pipeline, { releaseManifest });
+ */
+export class AmiBake extends Construct {
+  /** The bake workflow. Its execution output is the release manifest. */
+  public readonly stateMachine: sfn.IStateMachine;
+  /** The bucket of application archives, which the recipe's build instances read. */
+  public readonly archivesBucket: s3.IBucket;
+  /** The step that hashes and uploads the files. */
+  public readonly packageProject: codebuild.IProject;
+  /** The step that writes the release manifest. */
+  public readonly manifestProject: codebuild.IProject;
+
+  constructor(scope: Construct, id: string, props: AmiBakeProps) {
+    super(scope, id);
+    validateBakePlacement(this, props.recipe);
+    this.archivesBucket = new s3.Bucket(this, 'Archives', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      lifecycleRules: [{ expiration: props.archiveRetention ?? Duration.days(90) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    props.recipe.addArtifactSource(this.archivesBucket, `${ARCHIVE_PREFIX}/*`);
+    acknowledgeNagFinding(this.archivesBucket, 'AwsSolutions-S1',
+      'Holds application archives that only the package step writes and image builds read; CloudTrail data events can log access');
+
+    const workflow = new BakeWorkflow(this, 'Workflow', { recipe: props.recipe, timeout: props.timeout });
+    this.stateMachine = workflow.stateMachine;
+    this.packageProject = this.createPackageProject();
+    this.manifestProject = this.createManifestProject(workflow.stateMachine);
+    acknowledgeBuildProjectFindings(this, [this.packageProject, this.manifestProject]);
+  }
+
+  /**
+   * Adds the bake stage to a pipeline: package, bake, manifest.
+   *
+   * @returns the release manifest, for `EnvironmentPromotion.addToPipeline`
+   */
+  public addToPipeline(pipeline: codepipeline.Pipeline, options: AmiBakeStageOptions): codepipeline.ArtifactPath {
+    const stageName = options.stageName ?? 'Bake';
+    const bakeInput = new codepipeline.Artifact(`${stageName}Input`);
+    const baked = new codepipeline.Artifact(`${stageName}Output`);
+    const text = (value: string) => ({ value, type: codebuild.BuildEnvironmentVariableType.PLAINTEXT });
+    pipeline.addStage({
+      stageName,
+      actions: [
+        new actions.CodeBuildAction({
+          actionName: 'Package',
+          runOrder: 1,
+          project: this.packageProject,
+          input: options.input,
+          outputs: [bakeInput],
+          variablesNamespace: `${stageName}-Package`,
+          environmentVariables: {
+            [PACKAGE_VARIABLES.applicationDirectory]: text(options.applicationDirectory),
+            [PACKAGE_VARIABLES.artifactBucket]: text(this.archivesBucket.bucketName),
+            [PACKAGE_VARIABLES.artifactPrefix]: text(ARCHIVE_PREFIX),
+            [PACKAGE_VARIABLES.version]: text(options.version ?? '#{codepipeline.PipelineExecutionId}'),
+            [PACKAGE_VARIABLES.commitId]: text(options.commitId),
+            [PACKAGE_VARIABLES.commitMessage]: text(options.commitMessage),
+            [PACKAGE_VARIABLES.pipelineExecutionId]: text('#{codepipeline.PipelineExecutionId}'),
+          },
+        }),
+        new actions.StepFunctionInvokeAction({
+          actionName: 'Bake',
+          runOrder: 2,
+          stateMachine: this.stateMachine,
+          stateMachineInput: actions.StateMachineInput.filePath(new PathInArtifact(bakeInput, BAKE_INPUT_FILE)),
+          variablesNamespace: stageName,
+        }),
+        new actions.CodeBuildAction({
+          actionName: 'Manifest',
+          runOrder: 3,
+          project: this.manifestProject,
+          input: bakeInput,
+          outputs: [baked],
+          environmentVariables: { BAKE_EXECUTION_ARN: text(`#{${stageName}.ExecutionArn}`) },
+        }),
+      ],
+    });
+    acknowledgeStepFunctionActionFindings(pipeline.node.findChild(stageName), pipeline, [this.stateMachine]);
+    return baked.atPath(RELEASE_MANIFEST_FILE);
+  }
+
+  private createPackageProject(): codebuild.PipelineProject {
+    const project = new codebuild.PipelineProject(this, 'Package', {
+      description: 'Hashes the application files\' content, uploads them under the hash, and writes the bake\'s input',
+      buildSpec: codebuild.BuildSpec.fromObject({
+        version: '0.2',
+        env: { 'exported-variables': ['CONTENT_HASH'] },
+        phases: { build: { commands: [packageArtifactScript()] } },
+        artifacts: { files: [BAKE_INPUT_FILE] },
+      }),
+      environment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
+      timeout: Duration.minutes(15),
+    });
+    this.archivesBucket.grantPut(project, `${ARCHIVE_PREFIX}/*`);
+    const archives = nagResourceReference(this, this.archivesBucket.arnForObjects(`${ARCHIVE_PREFIX}/*`));
+    acknowledgeNagFinding(project, `AwsSolutions-IAM5[Resource::${archives}]`,
+      'The package step uploads each build\'s archive under a key named after its content hash');
+    return project;
+  }
+
+  private createManifestProject(stateMachine: sfn.IStateMachine): codebuild.PipelineProject {
+    const project = new codebuild.PipelineProject(this, 'Manifest', {
+      description: 'Writes the release manifest from the bake\'s output',
+      buildSpec: codebuild.BuildSpec.fromObject({
+        version: '0.2',
+        phases: {
+          build: { commands: [`aws stepfunctions describe-execution --execution-arn "$BAKE_EXECUTION_ARN" --query output --output text > ${RELEASE_MANIFEST_FILE}`] },
+        },
+        artifacts: { files: [RELEASE_MANIFEST_FILE] },
+      }),
+      environment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
+      timeout: Duration.minutes(5),
+    });
+    const stack = Stack.of(this);
+    const { resourceName } = stack.splitArn(stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME);
+    const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${resourceName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    project.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
+    acknowledgeNagFinding(project, `AwsSolutions-IAM5[Resource::${nagResourceReference(this, executions)}]`,
+      'The manifest step reads the output of the bake execution of its pipeline execution: execution ARNs are the bake workflow\'s name and an id');
+    return project;
+  }
+}
