@@ -140,7 +140,7 @@ describe('ImmutableAmiPipeline', () => {
     });
 
     test('given no environments, then it fails as a promotion without environments does', () => {
-      expect(() => webPipeline({ environments: [] })).toThrow(/environment/);
+      expect(() => webPipeline({ environments: [] })).toThrow('A promotion needs at least one environment, got none');
     });
 
     test('given a bake timeout under the shortest image build, then it fails naming it', () => {
