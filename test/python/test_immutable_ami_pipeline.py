@@ -2,9 +2,12 @@
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_codepipeline as codepipeline
+from aws_cdk import aws_codepipeline_actions as actions
+from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
-from cdk_immutable_servers import ImmutableAmiPipeline, PipelineBuild, PipelineSource, PromotionEnvironment
+from cdk_immutable_servers import AmiBake, ImmutableAmiPipeline, PipelineBuild, PipelineSource, PromotionEnvironment
 from web_app import web_deployment, web_recipe
 
 ENV = cdk.Environment(account="111111111111", region="eu-west-1")
@@ -38,3 +41,26 @@ def test_the_whole_path_from_python_has_source_build_bake_and_an_environment_sta
 def test_a_bad_application_directory_fails_in_python_naming_it():
     with pytest.raises(RuntimeError, match="got '../dist'"):
         web_pipeline(lambda: PipelineBuild.commands(commands=["make"], application_directory="../dist"))
+
+
+def test_the_bake_stage_alone_in_a_pipeline_of_the_users_from_python():
+    app = cdk.App()
+    stack = cdk.Stack(app, "Pipeline", env=ENV)
+    built = codepipeline.Artifact("Built")
+    pipeline = codepipeline.Pipeline(stack, "Pipeline", pipeline_type=codepipeline.PipelineType.V2)
+    pipeline.add_stage(
+        stage_name="Source",
+        actions=[
+            actions.S3SourceAction(
+                action_name="Built", bucket=s3.Bucket(stack, "Builds", versioned=True), bucket_key="build.zip", output=built
+            )
+        ],
+    )
+    bake = AmiBake(stack, "Bake", recipe=web_recipe(stack))
+    release_manifest = bake.add_to_pipeline(
+        pipeline, input=built, application_directory="dist", commit_id="#{Source.VersionId}", commit_message="Object version"
+    )
+
+    assert release_manifest.file_name == "release.json"
+    (resource,) = Template.from_stack(stack).find_resources("AWS::CodePipeline::Pipeline").values()
+    assert [action["Name"] for action in resource["Properties"]["Stages"][1]["Actions"]] == ["Package", "Bake", "Manifest"]
