@@ -2,10 +2,7 @@
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk import aws_codepipeline as codepipeline
-from aws_cdk import aws_codepipeline_actions as actions
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
 from cdk_immutable_servers import (
@@ -15,7 +12,7 @@ from cdk_immutable_servers import (
     PromotionEnvironment,
     ReleaseRoleOptions,
 )
-from web_app import web_deployment, web_recipe
+from web_app import pipeline_with_s3_source, web_deployment, web_recipe
 
 ENV = cdk.Environment(account="111111111111", region="eu-west-1")
 
@@ -23,19 +20,7 @@ ENV = cdk.Environment(account="111111111111", region="eu-west-1")
 def promotion_with_pipeline(environments):
     app = cdk.App()
     stack = cdk.Stack(app, "Pipeline", env=ENV)
-    baked = codepipeline.Artifact("Baked")
-    pipeline = codepipeline.Pipeline(stack, "Pipeline", pipeline_type=codepipeline.PipelineType.V2)
-    pipeline.add_stage(
-        stage_name="Source",
-        actions=[
-            actions.S3SourceAction(
-                action_name="Baked",
-                bucket=s3.Bucket(stack, "Releases", versioned=True),
-                bucket_key="release.zip",
-                output=baked,
-            )
-        ],
-    )
+    pipeline, baked = pipeline_with_s3_source(stack, "Baked")
     promotion = EnvironmentPromotion(stack, "Promotion", environments=environments(app))
     promotion.add_to_pipeline(pipeline, release_manifest=baked.at_path("release.json"))
     return stack, promotion

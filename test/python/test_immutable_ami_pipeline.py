@@ -2,13 +2,10 @@
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk import aws_codepipeline as codepipeline
-from aws_cdk import aws_codepipeline_actions as actions
-from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
 from cdk_immutable_servers import AmiBake, ImmutableAmiPipeline, PipelineBuild, PipelineSource, PromotionEnvironment
-from web_app import web_deployment, web_recipe
+from web_app import pipeline_with_s3_source, web_deployment, web_recipe
 
 ENV = cdk.Environment(account="111111111111", region="eu-west-1")
 CONNECTION = "arn:aws:codeconnections:eu-west-1:111111111111:connection/6a7e8feb-b491-4cf7-a9f1-bf3703467718"
@@ -46,16 +43,7 @@ def test_a_bad_application_directory_fails_in_python_naming_it():
 def test_the_bake_stage_alone_in_a_pipeline_of_the_users_from_python():
     app = cdk.App()
     stack = cdk.Stack(app, "Pipeline", env=ENV)
-    built = codepipeline.Artifact("Built")
-    pipeline = codepipeline.Pipeline(stack, "Pipeline", pipeline_type=codepipeline.PipelineType.V2)
-    pipeline.add_stage(
-        stage_name="Source",
-        actions=[
-            actions.S3SourceAction(
-                action_name="Built", bucket=s3.Bucket(stack, "Builds", versioned=True), bucket_key="build.zip", output=built
-            )
-        ],
-    )
+    pipeline, built = pipeline_with_s3_source(stack, "Built")
     bake = AmiBake(stack, "Bake", recipe=web_recipe(stack))
     release_manifest = bake.add_to_pipeline(
         pipeline, input=built, application_directory="dist", commit_id="#{Source.VersionId}", commit_message="Object version"
