@@ -9,6 +9,7 @@ import type { ApplicationImageRecipe } from './application-image-recipe';
 import { EnvironmentPromotion, PromotionEnvironment } from './environment-promotion';
 import type { PipelineBuild } from './pipeline-build';
 import type { PipelineSource } from './pipeline-source';
+import { PatchRebuildWorkflow } from './private/patch-rebuild-workflow';
 import { acknowledgeBuildProjectFindings, acknowledgePipelineFindings } from './private/pipeline-nag';
 import { validateScheduleExpression } from './private/schedule-expression';
 
@@ -60,10 +61,14 @@ export interface ImmutableAmiPipelineProps {
   readonly notificationTopic?: sns.ITopic;
 
   /**
-   * When to run the pipeline again on the source's latest revision, to pick up a newer parent
-   * image: the bake rebuilds only when the parent image (or anything else in the fingerprint)
-   * changed, and otherwise reuses the released image, so the run releases nothing new.
+   * When to run the pipeline again on the source revision it last released (the last execution
+   * that succeeded in the last environment), to pick up a newer parent image: the bake rebuilds
+   * only when the parent image (or anything else in the fingerprint) changed, and otherwise reuses
+   * the released image, so the run releases nothing new. A workflow (`patchRebuildStateMachine`)
+   * finds the revision and starts the pipeline with it as the source revision override; with
+   * nothing released yet, it starts nothing.
    *
+   * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-trigger-source-overrides.html
    * @default - no scheduled runs
    */
   readonly patchRebuildSchedule?: events.Schedule;
@@ -119,6 +124,13 @@ export class ImmutableAmiPipeline extends Construct {
   public readonly notificationTopic: sns.ITopic;
   /** The promotion through the environments. */
   public readonly promotion: EnvironmentPromotion;
+  /**
+   * The workflow the patch rebuild schedule runs, which starts the pipeline on the last released
+   * source revision.
+   *
+   * @default - none, without a `patchRebuildSchedule`
+   */
+  public readonly patchRebuildStateMachine?: sfn.IStateMachine;
 
   constructor(scope: Construct, id: string, props: ImmutableAmiPipelineProps) {
     super(scope, id);
@@ -168,10 +180,17 @@ export class ImmutableAmiPipeline extends Construct {
 
     if (props.patchRebuildSchedule) {
       validateScheduleExpression(props.patchRebuildSchedule.expressionString);
+      const { stateMachine } = new PatchRebuildWorkflow(this, 'PatchRebuildWorkflow', {
+        pipeline: this.pipeline,
+        sourceActionName: sourceBinding.action.actionProperties.actionName,
+        revisionType: props.source._revisionType,
+        lastStageName: props.environments[props.environments.length - 1].name,
+      });
+      this.patchRebuildStateMachine = stateMachine;
       new events.Rule(this, 'PatchRebuild', {
-        description: 'Runs the pipeline again, so that a newer parent image is baked in and released',
+        description: 'Runs the pipeline again on its last released source, so that a newer parent image is baked in and released',
         schedule: props.patchRebuildSchedule,
-        targets: [new targets.CodePipeline(this.pipeline)],
+        targets: [new targets.SfnStateMachine(stateMachine)],
       });
     }
 

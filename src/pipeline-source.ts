@@ -4,6 +4,7 @@ import {
   aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import type { SourceRevisionType } from './private/patch-rebuild-workflow';
 
 /**
  * A repository connection (GitHub, GitLab, Bitbucket) through AWS CodeConnections.
@@ -92,6 +93,13 @@ export abstract class PipelineSource {
   public abstract readonly _commitVariables: { readonly commitId: string; readonly commitMessage: string };
 
   /**
+   * What the source action's revision ids are, to start the pipeline again on one of them.
+   *
+   * @internal
+   */
+  public abstract readonly _revisionType: SourceRevisionType;
+
+  /**
    * The source action writing to `output`, and its trigger.
    *
    * @internal
@@ -99,14 +107,16 @@ export abstract class PipelineSource {
   public abstract _bind(output: codepipeline.Artifact): PipelineSourceBinding;
 }
 
-const ACTION_NAME = 'Source';
+/** The name of the source action, which is also its variables' namespace. */
+const SOURCE_ACTION_NAME = 'Source';
 
 /** The variables of repository sources: the commit they read. */
-const COMMIT_VARIABLES = { commitId: `#{${ACTION_NAME}.CommitId}`, commitMessage: `#{${ACTION_NAME}.CommitMessage}` };
+const COMMIT_VARIABLES = { commitId: `#{${SOURCE_ACTION_NAME}.CommitId}`, commitMessage: `#{${SOURCE_ACTION_NAME}.CommitMessage}` };
 
 class ConnectionSource extends PipelineSource {
   public readonly description: string;
   public readonly _commitVariables = COMMIT_VARIABLES;
+  public readonly _revisionType = 'COMMIT_ID';
 
   constructor(private readonly options: ConnectionSourceOptions) {
     super();
@@ -125,14 +135,14 @@ class ConnectionSource extends PipelineSource {
 
   public _bind(output: codepipeline.Artifact): PipelineSourceBinding {
     const action = new actions.CodeStarConnectionsSourceAction({
-      actionName: ACTION_NAME,
+      actionName: SOURCE_ACTION_NAME,
       connectionArn: this.options.connectionArn,
       owner: this.options.owner,
       repo: this.options.repository,
       branch: this.options.branch,
       output,
       // The commit id and message reach the release ledger and the AMI's tags.
-      variablesNamespace: ACTION_NAME,
+      variablesNamespace: SOURCE_ACTION_NAME,
       // The trigger below starts the pipeline, with its branch and file path filters.
       triggerOnPush: this.options.triggerOnFilePaths === undefined,
     });
@@ -152,6 +162,7 @@ class ConnectionSource extends PipelineSource {
 class CodeCommitSource extends PipelineSource {
   public readonly description: string;
   public readonly _commitVariables = COMMIT_VARIABLES;
+  public readonly _revisionType = 'COMMIT_ID';
 
   constructor(private readonly options: CodeCommitSourceOptions) {
     super();
@@ -162,7 +173,11 @@ class CodeCommitSource extends PipelineSource {
   public _bind(output: codepipeline.Artifact): PipelineSourceBinding {
     return {
       action: new actions.CodeCommitSourceAction({
-        actionName: ACTION_NAME, repository: this.options.repository, branch: this.options.branch, output, variablesNamespace: ACTION_NAME,
+        actionName: SOURCE_ACTION_NAME,
+        repository: this.options.repository,
+        branch: this.options.branch,
+        output,
+        variablesNamespace: SOURCE_ACTION_NAME,
       }),
     };
   }
@@ -171,7 +186,8 @@ class CodeCommitSource extends PipelineSource {
 class S3Source extends PipelineSource {
   public readonly description: string;
   /** An object has no commit: its version stands for one. */
-  public readonly _commitVariables = { commitId: `#{${ACTION_NAME}.VersionId}`, commitMessage: `Object version #{${ACTION_NAME}.VersionId}` };
+  public readonly _commitVariables = { commitId: `#{${SOURCE_ACTION_NAME}.VersionId}`, commitMessage: `Object version #{${SOURCE_ACTION_NAME}.VersionId}` };
+  public readonly _revisionType = 'S3_OBJECT_VERSION_ID';
 
   constructor(private readonly options: S3SourceOptions) {
     super();
@@ -184,11 +200,11 @@ class S3Source extends PipelineSource {
   public _bind(output: codepipeline.Artifact): PipelineSourceBinding {
     return {
       action: new actions.S3SourceAction({
-        actionName: ACTION_NAME,
+        actionName: SOURCE_ACTION_NAME,
         bucket: this.options.bucket,
         bucketKey: this.options.key,
         output,
-        variablesNamespace: ACTION_NAME,
+        variablesNamespace: SOURCE_ACTION_NAME,
         trigger: actions.S3Trigger.EVENTS,
       }),
     };

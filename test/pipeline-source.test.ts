@@ -72,6 +72,15 @@ describe('PipelineSource', () => {
     });
   });
 
+  test('given each kind of source, then a restart on a past revision names it as a commit, or as an object version for S3', () => {
+    const stack = new Stack();
+    expect([
+      PipelineSource.connection({ connectionArn: CONNECTION, owner: 'my-org', repository: 'web', branch: 'main' }),
+      PipelineSource.codeCommit({ repository: codecommit.Repository.fromRepositoryName(stack, 'Repo', 'web'), branch: 'main' }),
+      PipelineSource.s3({ bucket: s3.Bucket.fromBucketName(stack, 'Sources', 'web-sources'), key: 'web/source.zip' }),
+    ].map((source) => source._revisionType)).toEqual(['COMMIT_ID', 'COMMIT_ID', 'S3_OBJECT_VERSION_ID']);
+  });
+
   describe('bad input', () => {
     const connection = { connectionArn: CONNECTION, owner: 'my-org', repository: 'web', branch: 'main' };
 

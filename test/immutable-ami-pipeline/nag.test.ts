@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_events as events } from 'aws-cdk-lib';
 import { ImmutableAmiPipeline, PromotionApproval } from '../../src';
 import { awsSolutionsFindings, isSpecificReason, nagAcknowledgements } from '../helpers/nag';
 import { webBuild, webRecipe, webSource } from '../helpers/pipeline-app';
@@ -17,6 +17,7 @@ describe('ImmutableAmiPipeline under cdk-nag', () => {
         { name: 'qa', deployment: environmentStack(app, 'qa', QA_ENV).deployment, soakPeriod: Duration.minutes(10) },
         { name: 'prod', deployment: environmentStack(app, 'prod', PROD_ENV).deployment, approval: PromotionApproval.manual() },
       ],
+      patchRebuildSchedule: events.Schedule.cron({ weekDay: 'SUN', hour: '2', minute: '0' }),
     });
 
     // The test's VPCs are the user's, not the pipeline's.

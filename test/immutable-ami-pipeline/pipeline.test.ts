@@ -1,5 +1,6 @@
-import { App, Duration, Stack, aws_codepipeline as codepipeline, aws_events as events } from 'aws-cdk-lib';
+import { App, CfnElement, Duration, Stack, aws_codepipeline as codepipeline, aws_events as events } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { stateMachineDefinition } from '../../scripts/lib/local-state-machine';
 import { ImmutableAmiPipeline, ImmutableAmiPipelineProps, PipelineBuild, PromotionApproval } from '../../src';
 import { onlyOfType, resourcesOfType } from '../helpers/deployment-stack';
 import { webBuild, webRecipe, webSource } from '../helpers/pipeline-app';
@@ -99,16 +100,25 @@ describe('ImmutableAmiPipeline', () => {
     ]);
   });
 
-  test('given a patch rebuild schedule, then a rule starts the pipeline on it', () => {
+  test('given a patch rebuild schedule, then a rule runs the workflow that restarts the pipeline on its last release through prod', () => {
     const { template, stack, pipeline } = webPipeline({ patchRebuildSchedule: events.Schedule.cron({ weekDay: 'SUN', hour: '2', minute: '0' }) });
     const rule = onlyOfType(template, 'AWS::Events::Rule').Properties;
+    const workflowId = stack.getLogicalId(pipeline.patchRebuildStateMachine!.node.defaultChild as CfnElement);
+    const workflow = stateMachineDefinition(template.toJSON(), workflowId);
 
     expect(rule.ScheduleExpression).toBe('cron(0 2 ? * SUN *)');
-    expect(stack.resolve(rule.Targets[0].Arn)).toEqual(stack.resolve(pipeline.pipeline.pipelineArn));
+    expect(stack.resolve(rule.Targets[0].Arn)).toEqual(stack.resolve(pipeline.patchRebuildStateMachine!.stateMachineArn));
+    expect(workflow.States.FindLastRelease.Parameters.Filter).toEqual({ SucceededInStage: { StageName: 'prod' } });
+    expect(workflow.States.StartOnReleasedRevision.Parameters.SourceRevisions).toEqual([
+      { 'ActionName': 'Source', 'RevisionType': 'COMMIT_ID', 'RevisionValue.$': '$.released.executions[0].SourceRevisions[0].RevisionId' },
+    ]);
   });
 
   test('given no patch rebuild schedule, then nothing starts the pipeline on a schedule', () => {
-    expect(resourcesOfType(webPipeline().template, 'AWS::Events::Rule').filter((rule) => rule.Properties.ScheduleExpression)).toEqual([]);
+    const { template, pipeline } = webPipeline();
+
+    expect(resourcesOfType(template, 'AWS::Events::Rule').filter((rule) => rule.Properties.ScheduleExpression)).toEqual([]);
+    expect(pipeline.patchRebuildStateMachine).toBeUndefined();
   });
 
   describe('bad input', () => {
