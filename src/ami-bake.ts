@@ -6,6 +6,7 @@ import {
 import { Construct } from 'constructs';
 import type { ApplicationImageRecipe } from './application-image-recipe';
 import { BakeWorkflow, validateBakePlacement } from './private/bake-workflow';
+import { recordBakedManifest } from './private/baked-manifests';
 import { acknowledgeNagFinding, nagResourceReference } from './private/nag-acknowledgement';
 import { BAKE_INPUT_FILE, PACKAGE_VARIABLES, packageArtifactScript } from './private/package-artifact-script';
 import { PathInArtifact } from './private/path-in-artifact';
@@ -104,9 +105,12 @@ export class AmiBake extends Construct {
   /** The step that writes the release manifest. */
   public readonly manifestProject: codebuild.IProject;
 
+  private readonly recipe: ApplicationImageRecipe;
+
   constructor(scope: Construct, id: string, props: AmiBakeProps) {
     super(scope, id);
     validateBakePlacement(this, props.recipe);
+    this.recipe = props.recipe;
     this.archivesBucket = new s3.Bucket(this, 'Archives', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
@@ -173,6 +177,7 @@ export class AmiBake extends Construct {
       ],
     });
     acknowledgeStepFunctionActionFindings(pipeline.node.findChild(stageName), pipeline, [this.stateMachine]);
+    recordBakedManifest(baked, this.recipe);
     return baked.atPath(RELEASE_MANIFEST_FILE);
   }
 

@@ -457,6 +457,15 @@ export class ApplicationImageRecipe extends Construct {
   }
 
   /**
+   * Whether each build leaves an AMI of its own in this account and region.
+   *
+   * @internal
+   */
+  public _distributesTo(account: string, region: string): boolean {
+    return this.distributionTargets.copiesTo(account, region, Stack.of(this).account);
+  }
+
+  /**
    * Lets a principal start a build of this recipe's image pipeline.
    */
   public grantStartBuild(grantee: iam.IGrantable): iam.Grant {

@@ -6,11 +6,12 @@ import { Construct } from 'constructs';
 import type { ApplicationImageRecipe } from './application-image-recipe';
 import type { DeploymentWindow } from './deployment-window';
 import { longestEvaluationWindow } from './private/alarm-evaluation';
+import { bakedRecipeOf } from './private/baked-manifests';
 import { allowAccountsToLaunchWithKey } from './private/image-key-policy';
 import { acknowledgeStepFunctionActionFindings } from './private/pipeline-action-nag';
 import { isInStackEnvironment, releaseStackFor } from './private/promotion-placement';
 import { promotionStage } from './private/promotion-stage';
-import { validateEnvironments, validatePipeline } from './private/promotion-validation';
+import { undistributedEnvironments, validateEnvironments, validatePipeline } from './private/promotion-validation';
 import { ReleaseDashboard } from './private/release-dashboard';
 import { ReleaseWorkflow } from './private/release-workflow';
 import { SoakWorkflow } from './private/soak-workflow';
@@ -236,6 +237,11 @@ export class EnvironmentPromotion extends Construct {
    */
   public addToPipeline(pipeline: codepipeline.Pipeline, options: PromotionPipelineOptions): codepipeline.IStage[] {
     validatePipeline(pipeline, this.declared);
+    const bakedWith = bakedRecipeOf(options.releaseManifest.artifact);
+    if (bakedWith) {
+      // Validated at synth time: distribution targets may still be added after this call.
+      this.node.addValidation({ validate: () => undistributedEnvironments(bakedWith, this.environments) });
+    }
     const releaseSummary = options.releaseSummary ?? 'Release of pipeline execution #{codepipeline.PipelineExecutionId}';
     return this.environments.map((environment, index) => {
       const stage = pipeline.addStage(promotionStage({

@@ -52,6 +52,16 @@ export class DistributionTargets {
     this.byRegion.set(target.region, merged);
   }
 
+  /**
+   * Whether an AMI of its own lands in this account and region: the build account's in every
+   * target region, another account's only where it is copied to (a launch permission shares the
+   * build account's AMI, which a release into that account does not look for).
+   */
+  public copiesTo(account: string, region: string, buildAccount: string): boolean {
+    const target = this.byRegion.get(region);
+    return target !== undefined && (account === buildAccount || target.copyToAccounts.has(account));
+  }
+
   /** The regions, build region first. */
   public get regions(): string[] {
     return [...this.byRegion.keys()];

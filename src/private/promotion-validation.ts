@@ -1,5 +1,7 @@
 import { Stack, Token, aws_codepipeline as codepipeline } from 'aws-cdk-lib';
+import { isInStackEnvironment } from './promotion-placement';
 import { validateEnvironmentName } from './target-workflow';
+import type { ApplicationImageRecipe } from '../application-image-recipe';
 import type { PromotionEnvironment } from '../environment-promotion';
 import type { ReleaseTarget } from '../rolling-asg-deployment';
 
@@ -59,4 +61,18 @@ export function validatePipeline(pipeline: codepipeline.Pipeline, environments: 
         + `but pipeline ${pipeline.node.path} publishes from region ${pipelineStack.region}: use a topic in ${pipelineStack.region}`);
     }
   }
+}
+
+/**
+ * Errors for environments the recipe leaves without an AMI of their own: the release would find no
+ * image for its account and region in the manifest. Checked at synth time, after every
+ * distribution target is added.
+ */
+export function undistributedEnvironments(recipe: ApplicationImageRecipe, environments: Array<{ name: string; target: ReleaseTarget }>): string[] {
+  const build = Stack.of(recipe);
+  return environments
+    .filter(({ target }) => !isInStackEnvironment(target, build) && !recipe._distributesTo(target.account, target.region))
+    .map(({ name, target }) => `Environment ${name} releases into account ${target.account}, region ${target.region}, `
+      + `but recipe ${recipe.node.path} (account ${build.account}, regions ${recipe.distributionRegions.join(', ')}) leaves no AMI there: `
+      + 'call promotion.distributeImages(recipe), or add a distribution target that copies the AMI to that account and region');
 }
