@@ -180,9 +180,9 @@ export interface PromotionImageDistributionOptions {
  * and an optional soak against the environment's rollback alarms.
  *
  * The workflows run in each environment's region (Step Functions SDK integrations reach their own
- * region only) and account: in a nested stack of this construct's stack, one per environment, when
- * the environment is there, otherwise in a release stack per account and region, created beside
- * this stack. The pipeline reaches them
+ * region only) and account, in a nested stack per environment: in this construct's stack when the
+ * environment is there, otherwise in a release stack per account and region, created beside this
+ * stack. The pipeline reaches them
  * through CodePipeline's cross-account action roles, so target accounts are bootstrapped with
  * `cdk bootstrap --trust <pipeline account>`, and the pipeline needs `crossAccountKeys`. A
  * deployment with a dedicated `releaseRole` instead keeps its workflows in this construct's
@@ -291,15 +291,15 @@ export class EnvironmentPromotion extends Construct {
 
   private createWorkflows(environment: PromotionEnvironment, target: ReleaseTarget,
     logRetention: logs.RetentionDays | undefined): PromotedEnvironment {
-    // Beside this construct, a nested stack per environment: each release workflow's definition is
-    // tens of KB, and a stack with many environments would outgrow CloudFormation's 1 MB limit.
-    // Elsewhere, in the release stack of the account and region, where aws-cdk-lib puts the
-    // pipeline's cross-account action roles and replication buckets beside the workflows.
+    // A nested stack per environment: each release workflow's definition is tens of KB, and a stack
+    // with many environments would outgrow CloudFormation's 1 MB limit. Beside this construct, or
+    // in the release stack of the account and region, where aws-cdk-lib puts the pipeline's
+    // cross-account action roles and replication buckets.
     const host = releaseStackFor(this, environment.name, target);
-    const nested = host === Stack.of(this);
-    const workflows = nested
-      ? new NestedStack(this, environment.name, { description: `Release and soak workflows of environment ${environment.name} (stack ${target.stackName})` })
-      : new Construct(host, `${Names.uniqueId(this)}-${environment.name}`);
+    const home = host === Stack.of(this);
+    const workflows = new NestedStack(home ? this : host, home ? environment.name : `${Names.uniqueId(this)}-${environment.name}`, {
+      description: `Release and soak workflows of environment ${environment.name} (stack ${target.stackName})`,
+    });
     const release = new ReleaseWorkflow(workflows, 'Release', {
       environmentName: environment.name, target, timeout: environment.releaseTimeout, logRetention, releaseRoleArn: target.releaseRoleArn,
     });
@@ -312,19 +312,18 @@ export class EnvironmentPromotion extends Construct {
       releaseRoleArn: target.releaseRoleArn,
     });
     this.workflowScopes.set(environment.name, workflows);
-    // The pipeline names nested workflows by literal ARN: a reference into a nested stack would be
-    // an output, and outputs are not literal.
-    const forPipeline = (stateMachine: sfn.StateMachine, name: string, id: string): sfn.IStateMachine => (nested
-      ? sfn.StateMachine.fromStateMachineArn(this, `${environment.name}${id}`, host.formatArn({
-        service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      }))
-      : stateMachine);
+    // The pipeline names the workflows by literal ARN: a reference into a nested stack would be an
+    // output, and outputs are not literal. Imported in the host stack, so that aws-cdk-lib puts a
+    // cross-account action role there, as for a state machine of that stack.
+    const forPipeline = (name: string, id: string): sfn.IStateMachine => sfn.StateMachine.fromStateMachineArn(
+      home ? this : host, home ? `${environment.name}${id}` : `${Names.uniqueId(this)}-${environment.name}${id}`,
+      host.formatArn({ service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
     return {
       name: environment.name,
       target,
-      releaseStateMachine: forPipeline(release.stateMachine, release.stateMachineName, 'ReleaseStateMachine'),
+      releaseStateMachine: forPipeline(release.stateMachineName, 'ReleaseStateMachine'),
       releaseLogGroup: release.logGroup,
-      soakStateMachine: soak && forPipeline(soak.stateMachine, soak.stateMachineName, 'SoakStateMachine'),
+      soakStateMachine: soak && forPipeline(soak.stateMachineName, 'SoakStateMachine'),
     };
   }
 

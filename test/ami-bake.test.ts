@@ -1,4 +1,4 @@
-import { App, Environment, Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AmiBake, EnvironmentPromotion } from '../src';
 import { onlyOfType } from './helpers/deployment-stack';
@@ -10,7 +10,7 @@ import { PIPELINE_ENV, QA_ENV, environmentStack, pipelineWithSource } from './he
  * A pipeline of the user's, whose source stands for a build's output, with the bake and a promotion
  * into dev (in the pipeline's account and region unless told otherwise).
  */
-function userPipelineWithBake(devEnv: Environment = PIPELINE_ENV) {
+function userPipelineWithBake(devEnv: typeof PIPELINE_ENV = PIPELINE_ENV) {
   const app = new App();
   const stack = new Stack(app, 'Pipeline', { env: PIPELINE_ENV });
   const { pipeline, releaseManifest: built } = pipelineWithSource(stack);

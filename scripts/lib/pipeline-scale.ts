@@ -29,11 +29,18 @@ export interface ScaleMeasure {
 }
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
+/** A workload account of its own, in another region: its environments' workflows share one release stack. */
+const WORKLOAD_ENV = { account: '222222222222', region: 'us-east-1' };
 
-export function measurePipeline(environments: number): ScaleMeasure {
+/**
+ * @param elsewhere whether the environments are in another account and region than the pipeline
+ *   (one workload account for all), instead of the pipeline's own
+ */
+export function measurePipeline(environments: number, elsewhere = false): ScaleMeasure {
   const started = process.hrtime.bigint();
   const app = new App();
-  const network = new Stack(app, 'Network', { env: ENV });
+  const environmentEnv = elsewhere ? WORKLOAD_ENV : ENV;
+  const network = new Stack(app, 'Network', { env: environmentEnv });
   const vpc = new ec2.Vpc(network, 'Vpc', { maxAzs: 2, natGateways: 1 });
   const pipelineStack = new Stack(app, 'Pipeline', { env: ENV });
   const recipe = new ApplicationImageRecipe(pipelineStack, 'Image', {
@@ -49,7 +56,7 @@ export function measurePipeline(environments: number): ScaleMeasure {
     recipe,
     environments: Array.from({ length: environments }, (_, index) => {
       const name = `env${index + 1}`;
-      const stack = new Stack(app, `Web-${name}`, { env: ENV });
+      const stack = new Stack(app, `Web-${name}`, { env: environmentEnv });
       const deployment = new RollingAsgDeployment(stack, 'Web', {
         applicationName: 'web', environmentName: name, vpc, instanceType: new ec2.InstanceType('t3.small'), applicationPort: 8080,
       });

@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { EnvironmentPromotion } from '../../src';
 import { FAILED_RELEASES_QUERY, RELEASE_HISTORY_QUERY } from '../../src/private/release-dashboard';
 import { onlyOfType, resourcesOfType } from '../helpers/deployment-stack';
-import { PIPELINE_ENV, QA_ENV, environmentStack, templateOf, threeAccountPromotion, workflowsTemplate } from '../helpers/promotion-app';
+import { PIPELINE_ENV, QA_ENV, environmentStack, templateOf, threeAccountPromotion, workflowsStack, workflowsTemplate } from '../helpers/promotion-app';
 import { RELEASE, runRelease, targetFakes, workflowDefinition } from '../helpers/release-workflow';
 
 /**
@@ -27,13 +27,15 @@ const titles = (widgets: any[]) => widgets.map((widget) => widget.properties.tit
 
 describe('EnvironmentPromotion dashboards', () => {
   test('given environments in three accounts and two regions, then each environment gets a dashboard beside its workflows', () => {
-    const { app, promotion } = promoted();
+    const { promotion } = promoted();
 
     expect(titles(dashboardWidgets(workflowsTemplate(promotion, 'dev')))).toEqual([
       '## dev', 'dev: releases (newest first)', 'dev: failed releases', 'dev: instances in service', 'dev: rollback alarms',
     ]);
-    expect(titles(dashboardWidgets(templateOf(app, 'Pipeline-Release-222222222222-eu-west-1')))[0]).toBe('## qa');
-    expect(titles(dashboardWidgets(templateOf(app, 'Pipeline-Release-333333333333-us-east-1')))[0]).toBe('## prod');
+    expect(titles(dashboardWidgets(workflowsTemplate(promotion, 'qa')))[0]).toBe('## qa');
+    expect(titles(dashboardWidgets(workflowsTemplate(promotion, 'prod')))[0]).toBe('## prod');
+    expect(['qa', 'prod'].map((name) => workflowsStack(promotion, name).nestedStackParent!.stackName))
+      .toEqual(['Pipeline-Release-222222222222-eu-west-1', 'Pipeline-Release-333333333333-us-east-1']);
   });
 
   test('given two environments in one account and region, then each has its own dashboard, in promotion order', () => {

@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { onlyOfType, resourcesOfType } from '../helpers/deployment-stack';
-import { PIPELINE_ENV, PROD_ENV, QA_ENV, templateOf, threeAccountPromotion, workflowsTemplate } from '../helpers/promotion-app';
+import { PIPELINE_ENV, PROD_ENV, QA_ENV, templateOf, threeAccountPromotion, workflowsStack, workflowsTemplate } from '../helpers/promotion-app';
 
 describe('EnvironmentPromotion across three accounts and two regions', () => {
   function promoted() {
@@ -57,10 +57,10 @@ describe('EnvironmentPromotion across three accounts and two regions', () => {
   });
 
   test('given an environment in another region, then its workflow and the pipeline\'s artifact replication are in that region', () => {
-    const { app, pipelineStack } = promoted();
-    const prod = templateOf(app, 'Pipeline-Release-333333333333-us-east-1');
+    const { pipelineStack, promotion } = promoted();
 
-    prod.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    expect(workflowsStack(promotion, 'prod').nestedStackParent!.stackName).toBe('Pipeline-Release-333333333333-us-east-1');
+    workflowsTemplate(promotion, 'prod').resourceCountIs('AWS::StepFunctions::StateMachine', 1);
     const stores = onlyOfType(Template.fromStack(pipelineStack), 'AWS::CodePipeline::Pipeline').Properties.ArtifactStores;
     expect(stores.map((store: any) => store.Region).sort()).toEqual([PIPELINE_ENV.region, PROD_ENV.region].sort());
   });
@@ -75,9 +75,8 @@ describe('EnvironmentPromotion across three accounts and two regions', () => {
   });
 
   test('given each environment, then its release workflow may update only its own stack and ledger', () => {
-    const { app } = promoted();
-    const qa = templateOf(app, 'Pipeline-Release-222222222222-eu-west-1');
-    const policies = JSON.stringify(resourcesOfType(qa, 'AWS::IAM::Policy'));
+    const { promotion } = promoted();
+    const policies = JSON.stringify(resourcesOfType(workflowsTemplate(promotion, 'qa'), 'AWS::IAM::Policy'));
 
     expect(policies).toContain(':cloudformation:eu-west-1:222222222222:stack/Web-qa/*');
     expect(policies).toContain('parameter/immutable-servers/web/qa/release/ami');

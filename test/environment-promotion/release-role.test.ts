@@ -4,7 +4,7 @@ import { allStates, stateMachineDefinition } from '../../scripts/lib/local-state
 import { EnvironmentPromotion } from '../../src';
 import { resourcesOfType } from '../helpers/deployment-stack';
 import { awsSolutionsFindings } from '../helpers/nag';
-import { PIPELINE_ENV, PROD_ENV, QA_ENV, environmentStack, pipelineWithSource, templateOf, workflowsTemplate } from '../helpers/promotion-app';
+import { PIPELINE_ENV, PROD_ENV, QA_ENV, environmentStack, pipelineWithSource, templateOf, workflowsStack, workflowsTemplate } from '../helpers/promotion-app';
 
 /** qa (eu-west-1) and prod (us-east-1), each with a dedicated release role trusting the pipeline account. */
 function promotedWithReleaseRoles() {
@@ -49,7 +49,7 @@ describe('RollingAsgDeployment releaseRole with EnvironmentPromotion', () => {
     ]);
     const [machine] = resourcesOfType(workflowsTemplate(promotion, 'qa'), 'AWS::StepFunctions::StateMachine');
     expect(JSON.stringify(machine.Properties.DefinitionString)).toContain('Releases an AMI into qa');
-    templateOf(app, 'Pipeline-Release-111111111111-us-east-1').resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    expect(workflowsStack(promotion, 'prod').nestedStackParent!.stackName).toBe('Pipeline-Release-111111111111-us-east-1');
   });
 
   test('given a dedicated release role, then every call to the environment is made with it, and the workflow\'s own role may only assume it', () => {

@@ -68,12 +68,15 @@ export function threeAccountPromotion(
   return { app, pipelineStack, deployments, promotion, pipeline, releaseManifest };
 }
 
-/**
- * The template of the nested stack of an environment's workflows, for an environment in the
- * promotion's account and region.
- */
+/** The nested stack of an environment's workflows: in the promotion's stack, or in a release stack. */
+export function workflowsStack(promotion: EnvironmentPromotion, environmentName: string): NestedStack {
+  const environment = promotion.environments.find((candidate) => candidate.name === environmentName)!;
+  return Stack.of(environment.releaseLogGroup) as NestedStack;
+}
+
+/** The template of the nested stack of an environment's workflows. */
 export function workflowsTemplate(promotion: EnvironmentPromotion, environmentName: string): Template {
-  return Template.fromStack(promotion.node.findChild(environmentName) as NestedStack);
+  return Template.fromStack(workflowsStack(promotion, environmentName));
 }
 
 /** The template of the stack with this id in the app. */
