@@ -37,6 +37,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Evaluates JSONata states in tests: aws-local-stepfunctions 3 runs JSONPath only.
     'jsonata@2.2.2',
     'yaml@^2.8.0',
+    // The CDK CLI: the examples synthesize with `npx cdk synth`, as a user's app would.
+    'aws-cdk@^2.1100.0',
   ],
 
   publishToPypi: {
@@ -71,7 +73,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testTimeout: 120_000,
     },
   },
-  gitignore: ['/cdk.out/', '/.venv/', '/.venv-bindings/', '/.gates/', 'integ/**/*.snapshot/asset.*'],
+  gitignore: ['/cdk.out/', 'examples/*/cdk.out/', '/.venv/', '/.venv-bindings/', '/.gates/', 'integ/**/*.snapshot/asset.*'],
 });
 
 // Local tool and gate outputs (venvs, synthesized apps) must never reach the npm tarball either.
@@ -101,7 +103,7 @@ project.addTask('integ:update', {
   exec: `${tsNode} scripts/integ-snapshots.ts --update`,
 });
 project.addTask('synth:example', {
-  description: 'Synthesize the example app into cdk.out and summarize its stacks',
+  description: 'Synthesize the TypeScript example with `npx cdk synth` into examples/typescript/cdk.out and summarize its stacks',
   exec: `${tsNode} scripts/synth-example.ts`,
 });
 project.addTask('gate:templates', {

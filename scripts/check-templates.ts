@@ -18,7 +18,8 @@ import { stateMachinesInTemplate, validateDefinition } from './lib/state-machine
 import { powerShellScriptsInTemplate, shellScriptsInTemplate } from './lib/template-scripts';
 
 const templates = exampleAndIntegApps().flatMap((app) => {
-  const outdir = path.join(PROJECT_ROOT, '.gates', 'synth', path.basename(app.file, '.ts'));
+  // examples/typescript/app.ts → examples-typescript-app; integ/integ.pipeline.ts → integ-integ.pipeline
+  const outdir = path.join(PROJECT_ROOT, '.gates', 'synth', app.file.replace(/\.ts$/, '').split('/').join('-'));
   synthesizeApp(app, outdir);
   return templatesIn(outdir);
 });

@@ -1,14 +1,17 @@
 /**
- * Synthesizes the example app into ./cdk.out (no AWS account needed) and prints each stack with
- * its resources counted by type.
+ * Synthesizes the TypeScript example app with the CDK CLI (`npx cdk synth`, as its README says; no
+ * AWS account needed) into examples/typescript/cdk.out and prints each stack with its resources
+ * counted by type.
  */
+import { execFileSync } from 'child_process';
 import * as path from 'path';
-import { synthesizeApp, templatesIn } from './lib/apps';
+import { templatesIn } from './lib/apps';
 import { PROJECT_ROOT } from './lib/project';
 
-const outdir = path.join(PROJECT_ROOT, 'cdk.out');
-synthesizeApp({ file: 'examples/app.ts' }, outdir);
+const example = path.join(PROJECT_ROOT, 'examples', 'typescript');
+execFileSync('npx', ['cdk', 'synth', '--quiet'], { cwd: example, stdio: 'inherit', env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' } });
 
+const outdir = path.join(example, 'cdk.out');
 const templates = templatesIn(outdir);
 for (const template of templates) {
   const resources = Object.values(template.body.Resources ?? {});
@@ -17,4 +20,4 @@ for (const template of templates) {
   console.log(`${path.basename(template.path, '.template.json')}: ${resources.length} resources`);
   [...countsByType.entries()].sort().forEach(([type, count]) => console.log(`  ${String(count).padStart(3)} ${type}`));
 }
-console.log(`Synthesized ${templates.length} stacks into ${path.relative(process.cwd(), outdir) || '.'}/ without an AWS account.`);
+console.log(`Synthesized ${templates.length} templates into ${path.relative(process.cwd(), outdir) || '.'}/ without an AWS account.`);

@@ -9,13 +9,21 @@ export interface CdkApp {
   readonly file: string;
 }
 
-/** The example app and every integ app: what the template gates check. */
+/** The TypeScript example apps: every `examples/<name>/app.ts`. */
+export function exampleApps(): CdkApp[] {
+  const examples = path.join(PROJECT_ROOT, 'examples');
+  return fs.readdirSync(examples).sort()
+    .filter((name) => fs.existsSync(path.join(examples, name, 'app.ts')))
+    .map((name) => ({ file: `examples/${name}/app.ts` }));
+}
+
+/** Every example app and every integ app: what the template gates check. */
 export function exampleAndIntegApps(): CdkApp[] {
   const integApps = fs.readdirSync(path.join(PROJECT_ROOT, 'integ'))
     .filter((name) => /^integ\..+\.ts$/.test(name))
     .sort()
     .map((name) => ({ file: `integ/${name}` }));
-  return [{ file: 'examples/app.ts' }, ...integApps];
+  return [...exampleApps(), ...integApps];
 }
 
 /** Synthesizes one app into `outdir` (replaced if present) without touching AWS. */
