@@ -27,10 +27,10 @@ echo "python-bindings: installing ${wheels[0]##*/} into a fresh $venv"
 # Fresh every run, so a module left behind by an earlier install cannot make the tests pass.
 rm -rf "$venv"
 python3 -m venv "$venv"
-"$venv/bin/pip" install --disable-pip-version-check --quiet "${wheels[@]}" -r test/python/requirements.txt
+"$venv/bin/pip" install --disable-pip-version-check --quiet "${wheels[@]}" -r test/python/requirements.txt -r examples/python/requirements.txt
 
-echo "python-bindings: running pytest test/python"
+echo "python-bindings: running pytest test/python examples/python"
 mkdir -p test-reports
 # No cache provider: pytest would otherwise write .pytest_cache into the source tree.
-"$venv/bin/python" -m pytest test/python -p no:cacheprovider --junitxml=test-reports/pytest.xml
+"$venv/bin/python" -m pytest test/python examples/python -p no:cacheprovider --junitxml=test-reports/pytest.xml
 echo "python-bindings: passed"

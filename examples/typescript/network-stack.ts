@@ -1,4 +1,4 @@
-import { Stack, StackProps, aws_ec2 as ec2 } from 'aws-cdk-lib';
+import { Fn, Stack, StackProps, aws_ec2 as ec2 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
 /**
@@ -15,8 +15,11 @@ export class NetworkStack extends Stack {
     this.vpc = vpc;
   }
 
-  /** Two zones by name, so that synthesis needs no AWS account: the default looks them up. */
+  /**
+   * The region's first two zones, resolved by CloudFormation at deploy time, so that synthesis
+   * needs no AWS account (for a stack with a literal account and region, the default looks them up).
+   */
   public get availabilityZones(): string[] {
-    return [`${this.region}a`, `${this.region}b`];
+    return [0, 1].map((index) => Fn.select(index, Fn.getAzs()));
   }
 }
