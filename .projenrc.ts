@@ -73,7 +73,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testTimeout: 120_000,
     },
   },
-  gitignore: ['/cdk.out/', 'examples/*/cdk.out/', '/.venv/', '/.venv-bindings/', '/.gates/', 'integ/**/*.snapshot/asset.*'],
+  gitignore: ['/cdk.out/', 'examples/*/cdk.out/', '/.jsii.tabl.json', '/.venv/', '/.venv-bindings/', '/.gates/', 'integ/**/*.snapshot/asset.*'],
 });
 
 // Local tool and gate outputs (venvs, synthesized apps) must never reach the npm tarball either.
@@ -121,6 +121,10 @@ project.addTask('bench:bake', {
 project.addTask('bench:scale', {
   description: 'Print synth time, resources and template size of ImmutableAmiPipelines with 1, 5 and 20 environments (measured)',
   exec: `${tsNode} scripts/pipeline-scale.ts`,
+});
+project.addTask('docs:snippets', {
+  description: 'Compile every TypeScript snippet of the README and of the API docs (@example) with jsii-rosetta; fails on any error',
+  exec: 'jsii-rosetta extract --strict --fail .jsii',
 });
 project.addTask('gate:python', {
   description: 'Build the Python wheel, install it into a fresh venv and run the pytest suite',

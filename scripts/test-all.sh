@@ -36,6 +36,7 @@ rm -f test-reports/jest.json test-reports/pytest.xml
 run_gate "setup (npm, Python venv, Debian tools)" bash scripts/setup.sh || exit 1
 run_gate "jsii compile" npx projen compile || exit 1
 run_gate "API.md generated from the compiled API" api_md_is_current
+run_gate "README and API examples compile (jsii-rosetta)" npx projen docs:snippets
 run_gate "typecheck (tests, integ, examples, scripts)" npx projen typecheck
 run_gate "eslint" npx projen eslint
 # projen's test task lints again after jest; eslint has its own gate above so a failing test
