@@ -1,10 +1,11 @@
-"""The Python example, synthesized against the built wheel: the pipeline, the environments, no lookups."""
+"""The Python example, synthesized against the built wheel: the pipeline, the environments, cdk-nag, no lookups."""
 
 import json
 import os
 
 import aws_cdk as cdk
 from aws_cdk.assertions import Annotations, Match, Template
+from cdk_nag import AwsSolutionsChecks
 
 from web_service import create_web_service_app
 
@@ -43,3 +44,24 @@ def test_synthesis_needs_no_aws_account():
     # A context lookup (which needs an account) would be listed as missing in the manifest.
     with open(os.path.join(app.synth().directory, "manifest.json"), encoding="utf-8") as manifest:
         assert "missing" not in json.load(manifest)
+
+
+def test_cdk_nag_finds_nothing_unacknowledged():
+    app, _ = synthesized()
+    # cdk-nag 3 is a validation plugin: findings fail synthesis and are written to a report.
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    try:
+        app.synth()
+    except RuntimeError as error:
+        assert "ValidationFailed" in str(error), error
+    report_path = os.path.join(app.outdir, "validation-report.json")
+    findings = []
+    if os.path.exists(report_path):
+        with open(report_path, encoding="utf-8") as report:
+            findings = [
+                f"{violation['ruleName']} at {construct['constructPath']}"
+                for plugin in json.load(report)["pluginReports"]
+                for violation in plugin["violations"]
+                for construct in violation["violatingConstructs"]
+            ]
+    assert findings == []
