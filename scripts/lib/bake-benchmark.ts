@@ -71,7 +71,10 @@ function inMemoryImageBuilder(images: Map<string, string>, onBuild: () => void):
     ReadBuild: () => ({ Image: { Arn: building!.arn, State: { Status: 'AVAILABLE' } } }),
     CancelBuild: () => ({}),
     ReadBuiltImage: () => available(building!.arn),
-    TagBuildAmi: () => ({}),
+    ReadDistribution: () => ({ DistributionConfiguration: { Distributions: [{ Region: 'eu-west-1', AmiDistributionConfiguration: { AmiTags: {} } }] } }),
+    CreateBuildDistribution: () => ({ DistributionConfigurationArn: 'arn:aws:imagebuilder:eu-west-1:111111111111:distribution-configuration/build' }),
+    DeleteBuildDistribution: () => ({}),
+    DeleteCancelledBuildDistribution: () => ({}),
   };
 }
 

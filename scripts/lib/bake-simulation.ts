@@ -1,8 +1,9 @@
 /**
- * Runs a synthesized bake workflow locally. aws-local-stepfunctions runs JSONPath only, so the last
- * state, the JSONata release manifest, is evaluated with the JSONata engine. And it computes
- * SHA-256 wrongly for inputs of 56 bytes or more (checked against node:crypto), so the fingerprint
- * is the text the workflow hashes, unhashed: distinct inputs stay distinct.
+ * Runs a synthesized bake workflow locally. aws-local-stepfunctions runs JSONPath only, so each
+ * JSONata Pass state (the provenance tags of a build's distributions, the release manifest) runs
+ * as a local task that evaluates its `Output` with the JSONata engine. And it computes SHA-256
+ * wrongly for inputs of 56 bytes or more (checked against node:crypto), so the fingerprint is the
+ * text the workflow hashes, unhashed: distinct inputs stay distinct.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import jsonata = require('jsonata');
@@ -22,12 +23,15 @@ export async function runBakeLocally(definition: AslDefinition, input: unknown, 
   if (!hashed) {
     throw new Error(`The Fingerprint state must hash the content hash, the recipe and the parent image, got ${JSON.stringify(fingerprint)}`);
   }
-  const unhashed = { ...fingerprint, Parameters: { 'value.$': hashed[1] } };
-  const states = { ...definition.States, Fingerprint: unhashed, ReleaseManifest: { Type: 'Succeed' } };
-  const execution = await runLocally({ ...definition, States: states }, input, fakes);
-  if (execution.status !== 'SUCCEEDED') {
-    return execution;
+  const states: Record<string, any> = { ...definition.States, Fingerprint: { ...fingerprint, Parameters: { 'value.$': hashed[1] } } };
+  const jsonataFakes: Record<string, TaskFake> = {};
+  for (const [name, state] of Object.entries<any>(definition.States)) {
+    if (state.Type === 'Pass' && state.QueryLanguage === 'JSONata') {
+      const { QueryLanguage: _language, Output: output, Comment: _comment, ...transitions } = state;
+      states[name] = { ...transitions, Type: 'Task', Resource: `arn:aws:states:::local:jsonata:${name}` };
+      const expression = jsonata(/^\{%([\s\S]*)%\}$/.exec(output)![1]);
+      jsonataFakes[name] = (stateInput) => expression.evaluate({}, { states: { input: stateInput } });
+    }
   }
-  const expression = /^\{%([\s\S]*)%\}$/.exec(manifest.Output)![1];
-  return { ...execution, output: await jsonata(expression).evaluate({}, { states: { input: execution.output } }) };
+  return runLocally({ ...definition, States: states }, input, { ...fakes, ...jsonataFakes });
 }

@@ -5,13 +5,29 @@ import { RELEASE_TAG_KEYS } from './release-tags';
 import { explainFailure, failAsExplained, sdkCall } from './release-workflow-states';
 
 /**
- * Key of the tag that carries a bake's fingerprint, on the Image Builder image and on the AMI it
- * produced in the build account and region: a later bake with the same fingerprint reuses them.
+ * Key of the tag that carries a bake's fingerprint, on the Image Builder image and on every AMI
+ * copy it produced: a later bake with the same fingerprint reuses them.
  */
 export const FINGERPRINT_TAG_KEY = 'immutable-servers:fingerprint';
 
 /** Key of the tag that carries the content hash of the installed artifact. */
 export const CONTENT_HASH_TAG_KEY = 'immutable-servers:artifact-content-hash';
+
+/** EC2's and Image Builder's longest tag value. */
+const TAG_VALUE_MAX_LENGTH = 256;
+
+/**
+ * The tags every AMI copy of a new image carries, by the JSONata expression of their value over the
+ * bake's state: what decided the image, and the build that made it.
+ */
+const PROVENANCE_TAGS: Record<string, string> = {
+  [FINGERPRINT_TAG_KEY]: '$states.input.fingerprint.value',
+  [CONTENT_HASH_TAG_KEY]: '$states.input.contentHash',
+  [RELEASE_TAG_KEYS.version]: '$states.input.version',
+  [RELEASE_TAG_KEYS.commitId]: '$states.input.commitId',
+  [RELEASE_TAG_KEYS.commitMessage]: `$substring($states.input.commitMessage, 0, ${TAG_VALUE_MAX_LENGTH})`,
+  [RELEASE_TAG_KEYS.pipelineExecutionId]: '$states.input.pipelineExecutionId',
+};
 
 /** How often a bake reads the state of its image build. */
 export const BAKE_POLL_INTERVAL = Duration.minutes(1);
@@ -79,7 +95,10 @@ export class BakeDefinition {
     return this.call('ResolveParentImage', 'imagebuilder', 'getImage', { ImageBuildVersionArn: parent }, '$.parentImage', { 'id.$': '$.Image.Arn' });
   }
 
-  /** A recipe version bound to the artifact, its image build, and the wait for it; then `next`. */
+  /**
+   * A recipe version bound to the artifact, a distribution configuration that tags every AMI copy
+   * with this build's provenance, the image build, and the wait for it; then `next`.
+   */
   private build(next: sfn.IChainable): sfn.IChainable {
     const settings = this.recipe._artifactBuildSettings;
     const name = new sfn.Pass(this.scope, 'NameBuild', {
@@ -103,7 +122,7 @@ export class BakeDefinition {
     const createImage = this.call('CreateImage', 'imagebuilder', 'createImage', {
       ImageRecipeArn: sfn.JsonPath.stringAt('$.build.recipe.arn'),
       InfrastructureConfigurationArn: this.recipe.infrastructureConfigurationArn,
-      DistributionConfigurationArn: this.recipe.distributionConfigurationArn,
+      DistributionConfigurationArn: sfn.JsonPath.stringAt('$.build.distribution.arn'),
       ImageTestsConfiguration: { ImageTestsEnabled: true, TimeoutMinutes: settings.imageTestsTimeoutMinutes },
       ImageScanningConfiguration: { ImageScanningEnabled: settings.vulnerabilityScanning },
       EnhancedImageMetadataEnabled: true,
@@ -123,57 +142,60 @@ export class BakeDefinition {
     const timedOut = explainFailure(this.scope, 'ExplainBakeTimedOut', 'BakeTimedOut',
       `The image build {} did not finish within ${this.polls} minutes and was cancelled. Its logs are in CloudWatch log group /aws/imagebuilder/{}.`,
       '$.build.image.arn', '$.build.recipeName').next(failAsExplained(this.scope, 'BakeTimedOut'));
-    cancel.addCatch(timedOut, { errors: ['States.ALL'], resultPath: '$.error' });
+    const deleteCancelledDistribution = this.deleteBuildDistribution('DeleteCancelledBuildDistribution', timedOut);
+    cancel.addCatch(deleteCancelledDistribution, { errors: ['States.ALL'], resultPath: '$.error' });
     const built = this.call('ReadBuiltImage', 'imagebuilder', 'getImage', { ImageBuildVersionArn: sfn.JsonPath.stringAt('$.build.image.arn') }, '$.image',
       { 'arn.$': '$.Image.Arn', 'amis.$': '$.Image.OutputResources.Amis' });
-    const judge = new sfn.Choice(this.scope, 'BuildDone?')
+    const judge = new sfn.Choice(this.scope, 'BuildSucceeded?')
       .when(sfn.Condition.stringEquals('$.poll.state.Status', 'AVAILABLE'), built
         .next(new sfn.Pass(this.scope, 'NewImage', { result: sfn.Result.fromObject({ reused: false }), resultPath: '$.outcome' }))
-        .next(this.tagBuildAmis(next)))
+        .next(next))
       .when(sfn.Condition.stringEquals('$.poll.state.Status', 'FAILED'), failed('ImageBuildFailed', 'ImageBuildFailed', 'The image build failed'))
-      .when(sfn.Condition.stringEquals('$.poll.state.Status', 'CANCELLED'), failed('ImageBuildCancelled', 'ImageBuildCancelled', 'The image build was cancelled'))
-      .when(sfn.Condition.numberGreaterThanEquals('$.wait.polls', this.polls), cancel.next(timedOut))
+      .otherwise(failed('ImageBuildCancelled', 'ImageBuildCancelled', 'The image build was cancelled'));
+    const finished = new sfn.Choice(this.scope, 'BuildDone?')
+      .when(sfn.Condition.or(...['AVAILABLE', 'FAILED', 'CANCELLED'].map((status) => sfn.Condition.stringEquals('$.poll.state.Status', status))),
+        this.deleteBuildDistribution('DeleteBuildDistribution', judge))
+      .when(sfn.Condition.numberGreaterThanEquals('$.wait.polls', this.polls), cancel.next(deleteCancelledDistribution))
       .otherwise(wait);
-    return name.next(createRecipe).next(createImage)
+    return name.next(createRecipe).next(this.distributionWithProvenance()).next(createImage)
       .next(new sfn.Pass(this.scope, 'StartWaiting', { result: sfn.Result.fromObject({ polls: 0 }), resultPath: '$.wait' }))
-      .next(wait).next(poll).next(count).next(judge);
+      .next(wait).next(poll).next(count).next(finished);
   }
 
   /**
-   * Tags the new image's AMIs in the build account and region with the fingerprint and provenance:
-   * SDK integrations reach their own region only, and each environment's release tags its own copy.
+   * A distribution configuration of this build: the recipe's distributions, whose AMI tags also
+   * carry the fingerprint and provenance, so that Image Builder tags every copy in every account
+   * and region (a workflow's SDK calls reach its own account and region only).
    */
-  private tagBuildAmis(next: sfn.IChainable): sfn.IChainable {
-    const stack = Stack.of(this.scope);
-    const tag = this.call('TagBuildAmi', 'ec2', 'createTags', {
-      Resources: sfn.JsonPath.array(sfn.JsonPath.stringAt('$.ami.Image')),
-      Tags: [
-        { Key: FINGERPRINT_TAG_KEY, Value: sfn.JsonPath.stringAt('$.fingerprint') },
-        { Key: CONTENT_HASH_TAG_KEY, Value: sfn.JsonPath.stringAt('$.contentHash') },
-        { Key: RELEASE_TAG_KEYS.version, Value: sfn.JsonPath.stringAt('$.version') },
-        { Key: RELEASE_TAG_KEYS.commitId, Value: sfn.JsonPath.stringAt('$.commitId') },
-        { Key: RELEASE_TAG_KEYS.pipelineExecutionId, Value: sfn.JsonPath.stringAt('$.pipelineExecutionId') },
-      ],
-    }, sfn.JsonPath.DISCARD);
-    const each = new sfn.Map(this.scope, 'TagBuildAmis', {
-      itemsPath: '$.image.amis',
-      itemSelector: {
-        'ami.$': '$$.Map.Item.Value',
-        'fingerprint.$': '$.fingerprint.value',
-        'contentHash.$': '$.contentHash',
-        'version.$': '$.version',
-        'commitId.$': '$.commitId',
-        'pipelineExecutionId.$': '$.pipelineExecutionId',
-      },
-      maxConcurrency: 1,
-      resultPath: sfn.JsonPath.DISCARD,
-    }).itemProcessor(new sfn.Choice(this.scope, 'InBuildAccountAndRegion?')
-      .when(sfn.Condition.and(
-        sfn.Condition.stringEquals('$.ami.Region', stack.region),
-        sfn.Condition.or(sfn.Condition.isNotPresent('$.ami.AccountId'), sfn.Condition.stringEquals('$.ami.AccountId', stack.account)),
-      ), tag)
-      .otherwise(new sfn.Pass(this.scope, 'CopyElsewhere')));
-    return each.next(next);
+  private distributionWithProvenance(): sfn.IChainable {
+    const read = this.call('ReadDistribution', 'imagebuilder', 'getDistributionConfiguration',
+      { DistributionConfigurationArn: this.recipe.distributionConfigurationArn }, '$.build.distribution',
+      { 'distributions.$': '$.DistributionConfiguration.Distributions' });
+    const provenance = Object.entries(PROVENANCE_TAGS).map(([key, value]) => `"${key}": ${value}`).join(', ');
+    const tag = sfn.Pass.jsonata(this.scope, 'AddProvenanceTags', {
+      comment: 'The recipe\'s distributions, with the fingerprint and provenance added to the AMI tags of each',
+      outputs: '{% $merge([$states.input, {"build": $merge([$states.input.build, {"distributions": [$states.input.build.distribution.distributions.'
+        + '$merge([$, {"AmiDistributionConfiguration": $merge([AmiDistributionConfiguration, {"AmiTags": $merge([AmiDistributionConfiguration.AmiTags, '
+        + `{${provenance}}])}])}])]}])}]) %}`,
+    });
+    const create = this.call('CreateBuildDistribution', 'imagebuilder', 'createDistributionConfiguration', {
+      Name: sfn.JsonPath.stringAt('$.build.recipeName'),
+      Description: `One bake of image recipe ${this.recipe.imageRecipeName}: its distributions, tagging each AMI copy with the build's provenance`,
+      Distributions: sfn.JsonPath.listAt('$.build.distributions'),
+      ClientToken: sfn.JsonPath.uuid(),
+    }, '$.build.distribution', { 'arn.$': '$.DistributionConfigurationArn' });
+    return read.next(tag).next(create);
+  }
+
+  /**
+   * Deletes the build's distribution configuration once the build has ended, then `next`. A
+   * configuration that cannot be deleted is left behind rather than failing the bake.
+   */
+  private deleteBuildDistribution(id: string, next: sfn.IChainable): sfn.IChainable {
+    const remove = this.call(id, 'imagebuilder', 'deleteDistributionConfiguration',
+      { DistributionConfigurationArn: sfn.JsonPath.stringAt('$.build.distribution.arn') }, sfn.JsonPath.DISCARD);
+    remove.addCatch(next, { errors: ['States.ALL'], resultPath: '$.build.distributionNotDeleted' });
+    return remove.next(next);
   }
 
   /**

@@ -1,9 +1,8 @@
 import { ArnFormat, Duration, PhysicalName, Stack, aws_iam as iam, aws_logs as logs, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { ApplicationImageRecipe } from '../application-image-recipe';
-import { BakeDefinition, CONTENT_HASH_TAG_KEY, FINGERPRINT_TAG_KEY } from './bake-workflow-definition';
+import { BakeDefinition } from './bake-workflow-definition';
 import { acknowledgeNagFinding, nagResourceReference } from './nag-acknowledgement';
-import { RELEASE_TAG_KEYS } from './release-tags';
 import { executionLoggingStatement, stackScopedLogGroupName } from './state-machine-logging';
 
 /** The shortest build bound an image build with its test phase can meet. */
@@ -42,12 +41,15 @@ export interface BakeWorkflowProps {
  *    the recipe's ARN (its components are named after their content) and the parent image.
  * 2. Looks for an Image Builder image tagged with the fingerprint that is still AVAILABLE, and
  *    reuses it: no build.
- * 3. Otherwise creates a recipe version bound to the artifact (`componentsForArtifact`) and builds
- *    it with the recipe's infrastructure and distribution configurations, tagged with the recipe's
- *    image group and the fingerprint; polls it every minute for at most `timeout`, then cancels it.
- *    A failed or cancelled build fails with its ARN, state and where its logs are.
- * 4. Tags the new AMIs of the build account and region with the fingerprint and provenance.
- * 5. Outputs the release manifest `EnvironmentPromotion` reads: `{ "version", "commitId",
+ * 3. Otherwise creates a recipe version bound to the artifact (`componentsForArtifact`) and a
+ *    distribution configuration of the build: the recipe's distributions, whose AMI tags add the
+ *    fingerprint and provenance (content hash, version, commit id and message, pipeline execution),
+ *    so that every AMI copy in every account and region carries them. Builds it with the recipe's
+ *    infrastructure configuration, the image tagged with the recipe's image group and the
+ *    fingerprint; polls it every minute for at most `timeout`, then cancels it. Once the build has
+ *    ended, deletes its distribution configuration. A failed or cancelled build fails with its ARN,
+ *    state and where its logs are.
+ * 4. Outputs the release manifest `EnvironmentPromotion` reads: `{ "version", "commitId",
  *    "commitMessage", "pipelineExecutionId", "fingerprint", "reused", "imageBuildVersionArn",
  *    "images": { "<account>/<region>": "<AMI id>" } }`.
  *
@@ -91,21 +93,16 @@ function grantBakePermissions(role: iam.Role, recipe: ApplicationImageRecipe): v
   const stack = Stack.of(role);
   const parent = recipe._artifactBuildSettings.parentImage;
   const buildImages = stack.formatArn({ service: 'imagebuilder', resource: 'image', resourceName: `${recipe.imageRecipeName}-*` });
-  const amis = stack.formatArn({ service: 'ec2', account: '', resource: 'image', resourceName: '*' });
+  // Each build's own distribution configuration, named like its recipe version.
+  const buildDistributions = stack.formatArn({ service: 'imagebuilder', resource: 'distribution-configuration', resourceName: `${recipe.imageRecipeName}-*` });
   const statements = [
     new iam.PolicyStatement({ actions: ['imagebuilder:CancelImageCreation'], resources: [buildImages] }),
+    new iam.PolicyStatement({
+      actions: ['imagebuilder:CreateDistributionConfiguration', 'imagebuilder:GetDistributionConfiguration', 'imagebuilder:DeleteDistributionConfiguration'],
+      resources: [buildDistributions],
+    }),
     // Finds the image of a fingerprint; the tagging API has no resource-level permissions.
     new iam.PolicyStatement({ actions: ['tag:GetResources'], resources: ['*'] }),
-    new iam.PolicyStatement({
-      actions: ['ec2:CreateTags'],
-      resources: [amis],
-      conditions: {
-        'ForAllValues:StringEquals': {
-          'aws:TagKeys': [FINGERPRINT_TAG_KEY, CONTENT_HASH_TAG_KEY, RELEASE_TAG_KEYS.version, RELEASE_TAG_KEYS.commitId, RELEASE_TAG_KEYS.pipelineExecutionId],
-        },
-        'Null': { 'aws:TagKeys': 'false' },
-      },
-    }),
     ...parent.startsWith('ssm:')
       ? [new iam.PolicyStatement({
         actions: ['ssm:GetParameter'],
@@ -118,7 +115,7 @@ function grantBakePermissions(role: iam.Role, recipe: ApplicationImageRecipe): v
   ];
   statements.forEach((statement) => role.addToPrincipalPolicy(statement));
   const acknowledge = (resource: string, reason: string) => acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(role, resource)}]`, reason);
-  acknowledge(amis, 'CreateTags is limited by condition to the fingerprint and provenance tag keys; the AMI differs per build');
+  acknowledge(buildDistributions, 'The distribution configuration of each build is named after the recipe and a UUID of the build');
   acknowledge('*', 'Only actions without resource-level permissions: tag:GetResources, EC2 DescribeImages, CloudWatch Logs vended log delivery, X-Ray');
 }
 

@@ -50,6 +50,22 @@ function buildStates(...statuses: string[]): TaskFake {
   };
 }
 
+/** The recipe's distributions as GetDistributionConfiguration returns them: the build region (with its SSM output) and a copy elsewhere. */
+const DISTRIBUTIONS = [
+  {
+    Region: REGION,
+    AmiDistributionConfiguration: { Name: 'web-{{ imagebuilder:buildDate }}', AmiTags: { 'immutable-servers:image-group': 'web' } },
+    SsmParameterConfigurations: [{ ParameterName: '/web/latest-ami', DataType: 'aws:ec2:image' }],
+  },
+  {
+    Region: 'us-east-1',
+    AmiDistributionConfiguration: {
+      Name: 'web-{{ imagebuilder:buildDate }}', AmiTags: { 'immutable-servers:image-group': 'web' }, TargetAccountIds: ['222222222222'],
+    },
+  },
+];
+const BUILD_DISTRIBUTION = `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:distribution-configuration/web-build`;
+
 /** Fakes of a bake that finds nothing baked and whose build becomes available. */
 function missFakes(): Record<string, TaskFake> {
   return {
@@ -62,7 +78,10 @@ function missFakes(): Record<string, TaskFake> {
     ReadBuild: buildStates('BUILDING', 'TESTING', 'DISTRIBUTING', 'AVAILABLE'),
     CancelBuild: () => ({}),
     ReadBuiltImage: image(BUILD, 'AVAILABLE'),
-    TagBuildAmi: () => ({}),
+    ReadDistribution: () => ({ DistributionConfiguration: { Arn: 'recipe-distribution', Name: 'web', Distributions: DISTRIBUTIONS } }),
+    CreateBuildDistribution: () => ({ DistributionConfigurationArn: BUILD_DISTRIBUTION }),
+    DeleteBuildDistribution: () => ({ DistributionConfigurationArn: BUILD_DISTRIBUTION }),
+    DeleteCancelledBuildDistribution: () => ({ DistributionConfigurationArn: BUILD_DISTRIBUTION }),
   };
 }
 
@@ -76,6 +95,7 @@ describe('BakeWorkflow', () => {
 
       expect(execution.status).toBe('SUCCEEDED');
       expect(execution.calls.CreateBuildRecipe).toBeUndefined();
+      expect(execution.calls.CreateBuildDistribution).toBeUndefined();
       expect(execution.calls.CreateImage).toBeUndefined();
       expect(execution.calls.ReadBakedImage).toEqual([{ ImageBuildVersionArn: BAKED }]);
       expect(execution.calls.ReadBakedAmis).toEqual([{ ImageBuildVersionArn: BAKED }]);
@@ -91,7 +111,7 @@ describe('BakeWorkflow', () => {
       });
     });
 
-    test('given nothing baked with the fingerprint, then a recipe version bound to the artifact is built, waited for, its build-region AMI tagged', async () => {
+    test('given nothing baked with the fingerprint, then a recipe version bound to the artifact is built with a distribution of its own, and waited for', async () => {
       const execution = await runBakeLocally(bakeDefinition(), BAKE, missFakes());
 
       expect(execution.status).toBe('SUCCEEDED');
@@ -106,21 +126,44 @@ describe('BakeWorkflow', () => {
         ImageRecipeArn: expect.stringContaining(recipe.Name),
         ImageTestsConfiguration: { ImageTestsEnabled: true, TimeoutMinutes: 60 },
         EnhancedImageMetadataEnabled: true,
+        DistributionConfigurationArn: BUILD_DISTRIBUTION,
         Tags: { 'immutable-servers:fingerprint': (execution.output as any).fingerprint, 'immutable-servers:image-group': expect.any(String) },
       });
       expect(execution.calls.ReadBuild).toHaveLength(4);
-      // The AMI of the build account and region only: the others are in other regions and accounts.
-      expect(execution.calls.TagBuildAmi).toEqual([{
-        Resources: [AMIS[0].Image],
-        Tags: [
-          { Key: 'immutable-servers:fingerprint', Value: (execution.output as any).fingerprint },
-          { Key: 'immutable-servers:artifact-content-hash', Value: BAKE.contentHash },
-          { Key: 'immutable-servers:release-version', Value: BAKE.version },
-          { Key: 'immutable-servers:commit-id', Value: BAKE.commitId },
-          { Key: 'immutable-servers:pipeline-execution-id', Value: BAKE.pipelineExecutionId },
-        ],
-      }]);
+      expect(execution.calls.DeleteBuildDistribution).toEqual([{ DistributionConfigurationArn: BUILD_DISTRIBUTION }]);
       expect(execution.output).toMatchObject({ reused: false, imageBuildVersionArn: BUILD, images: MANIFEST_IMAGES });
+    });
+
+    test('given a new image, then every distribution of the recipe tags its AMI copies with the fingerprint and the build\'s provenance', async () => {
+      const commitMessage = `Rework the router\n\n${'Long explanation. '.repeat(20)}`;
+      const execution = await runBakeLocally(bakeDefinition(), { ...BAKE, commitMessage }, missFakes());
+      const [distribution] = execution.calls.CreateBuildDistribution as any[];
+      const provenance = {
+        'immutable-servers:fingerprint': (execution.output as any).fingerprint,
+        'immutable-servers:artifact-content-hash': BAKE.contentHash,
+        'immutable-servers:release-version': BAKE.version,
+        'immutable-servers:commit-id': BAKE.commitId,
+        'immutable-servers:commit-message': commitMessage.slice(0, 256),
+        'immutable-servers:pipeline-execution-id': BAKE.pipelineExecutionId,
+      };
+
+      expect(distribution.Name).toBe((execution.calls.CreateBuildRecipe![0] as any).Name);
+      expect(distribution.Distributions).toEqual(DISTRIBUTIONS.map((target) => ({
+        ...target,
+        AmiDistributionConfiguration: { ...target.AmiDistributionConfiguration, AmiTags: { 'immutable-servers:image-group': 'web', ...provenance } },
+      })));
+    });
+
+    test('given the build\'s distribution cannot be deleted, then the bake still succeeds', async () => {
+      const execution = await runBakeLocally(bakeDefinition(), BAKE, {
+        ...missFakes(),
+        DeleteBuildDistribution: () => {
+          throw new TaskFailure('Imagebuilder.ResourceDependencyException', 'The distribution configuration is in use');
+        },
+      });
+
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(execution.calls.DeleteBuildDistribution).toHaveLength(1);
     });
 
     test('given a baked image the lifecycle policy has since deprecated, then it is built again', async () => {
@@ -157,7 +200,7 @@ describe('BakeWorkflow', () => {
       const recipeName = (execution.calls.CreateBuildRecipe![0] as any).Name;
       expect(execution.cause).toBe(`The image build failed: image build ${BUILD} is FAILED. Its logs are in CloudWatch log group /aws/imagebuilder/${recipeName} `
         + 'and under s3 prefix builds/ of the recipe\'s build logs bucket; its state: {"Status":"FAILED","Reason":"Component web-app failed: health check got 503"}');
-      expect(execution.calls.TagBuildAmi).toBeUndefined();
+      expect(execution.calls.DeleteBuildDistribution).toEqual([{ DistributionConfigurationArn: BUILD_DISTRIBUTION }]);
     });
 
     test('given a build someone cancelled, then the bake fails saying so', async () => {
@@ -173,6 +216,7 @@ describe('BakeWorkflow', () => {
       expect(execution).toMatchObject({ status: 'FAILED', error: 'BakeTimedOut' });
       expect(execution.calls.ReadBuild).toHaveLength(30);
       expect(execution.calls.CancelBuild).toEqual([{ ImageBuildVersionArn: BUILD, ClientToken: expect.stringMatching(/^[0-9a-f-]{36}$/) }]);
+      expect(execution.calls.DeleteCancelledBuildDistribution).toEqual([{ DistributionConfigurationArn: BUILD_DISTRIBUTION }]);
       expect(execution.cause).toMatch(new RegExp(`^The image build ${BUILD} did not finish within 30 minutes and was cancelled\\.`));
     });
 
@@ -224,18 +268,17 @@ describe('BakeWorkflow', () => {
       expect(nagAcknowledgements(app).filter((acknowledgement) => !isSpecificReason(acknowledgement.reason))).toEqual([]);
     });
 
-    test('given a bake, then its role may cancel only this recipe\'s builds and tag AMIs only with the fingerprint and provenance, never without naming them', () => {
+    test('given a bake, then its role may cancel only this recipe\'s builds, manage only its builds\' distributions, and tag nothing itself', () => {
       const statements = Object.values(Template.fromStack(bakeStack().stack).findResources('AWS::IAM::Policy'))
         .flatMap((policy: any) => policy.Properties.PolicyDocument.Statement);
+      const named = (action: string) => statements.filter((statement: any) => [statement.Action].flat().includes(action));
 
-      expect(statements).toContainEqual(expect.objectContaining({ Action: 'imagebuilder:CancelImageCreation' }));
-      expect(statements.find((statement: any) => statement.Action === 'ec2:CreateTags').Condition).toEqual({
-        'ForAllValues:StringEquals': {
-          'aws:TagKeys': ['immutable-servers:fingerprint', 'immutable-servers:artifact-content-hash', 'immutable-servers:release-version',
-            'immutable-servers:commit-id', 'immutable-servers:pipeline-execution-id'],
-        },
-        'Null': { 'aws:TagKeys': 'false' },
-      });
+      expect(named('imagebuilder:CancelImageCreation')).toHaveLength(1);
+      const [distributions] = named('imagebuilder:CreateDistributionConfiguration');
+      expect(distributions.Action).toEqual(['imagebuilder:CreateDistributionConfiguration', 'imagebuilder:GetDistributionConfiguration',
+        'imagebuilder:DeleteDistributionConfiguration']);
+      expect(JSON.stringify(distributions.Resource)).toMatch(/:distribution-configuration\/[^"]*-\*"/);
+      expect(named('ec2:CreateTags')).toEqual([]);
     });
   });
 
