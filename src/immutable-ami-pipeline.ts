@@ -10,7 +10,7 @@ import { EnvironmentPromotion, PromotionEnvironment } from './environment-promot
 import type { PipelineBuild } from './pipeline-build';
 import type { PipelineSource } from './pipeline-source';
 import { PatchRebuildWorkflow } from './private/patch-rebuild-workflow';
-import { acknowledgeBuildProjectFindings, acknowledgePipelineFindings } from './private/pipeline-nag';
+import { acknowledgePipelineFindings } from './private/pipeline-nag';
 import { validateScheduleExpression } from './private/schedule-expression';
 
 /**
@@ -155,7 +155,7 @@ export class ImmutableAmiPipeline extends Construct {
     }
 
     const built = new codepipeline.Artifact('Built');
-    this.buildProject = new codebuild.PipelineProject(this, 'Build', props.applicationBuild._projectProps);
+    this.buildProject = props.applicationBuild.createProject(this, 'Build');
     this.pipeline.addStage({
       stageName: 'Build',
       actions: [new actions.CodeBuildAction({ actionName: 'Build', project: this.buildProject, input: source, outputs: [built] })],
@@ -176,7 +176,6 @@ export class ImmutableAmiPipeline extends Construct {
     });
 
     acknowledgePipelineFindings(this, this.pipeline);
-    acknowledgeBuildProjectFindings(this, [this.buildProject]);
 
     if (props.patchRebuildSchedule) {
       validateScheduleExpression(props.patchRebuildSchedule.expressionString);

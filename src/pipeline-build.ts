@@ -1,4 +1,6 @@
 import { Duration, Token, aws_codebuild as codebuild } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { acknowledgeBuildProjectFindings } from './private/pipeline-nag';
 
 /** Most minutes CodeBuild lets a build run. */
 const MAX_BUILD_TIMEOUT = Duration.hours(36);
@@ -102,12 +104,12 @@ export class PipelineBuild {
   }
 
   /**
-   * The CodeBuild project's props.
-   *
-   * @internal
+   * A CodeBuild project that runs this build. `ImmutableAmiPipeline` creates its own; in a pipeline
+   * of yours, add it with a `CodeBuildAction` whose output artifact you give to
+   * `AmiBake.addToPipeline` with this build's `applicationDirectory`.
    */
-  public get _projectProps(): codebuild.PipelineProjectProps {
-    return {
+  public createProject(scope: Construct, id: string): codebuild.PipelineProject {
+    const project = new codebuild.PipelineProject(scope, id, {
       buildSpec: this.buildSpec,
       environment: {
         buildImage: this.environment.buildImage ?? codebuild.LinuxBuildImage.STANDARD_7_0,
@@ -115,7 +117,9 @@ export class PipelineBuild {
       },
       cache: this.environment.cache,
       timeout: this.environment.timeout ?? Duration.minutes(60),
-    };
+    });
+    acknowledgeBuildProjectFindings(project, [project]);
+    return project;
   }
 }
 
