@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Python bindings gate: builds the wheel that PyPI users would get, installs it into a venv that
-# has nothing else from this repo on it, and runs the pytest suite in test/python against it.
+# has nothing else from this repo on it, and runs the pytest suites of test/python and of the Python
+# example against it; then synthesizes the Python example and cfn-lints its templates.
 # Proves the jsii API survives translation to Python (names, keyword props, error messages).
 # Expects `npx projen compile` to have run: packaging reads .jsii and lib/, it does not compile.
 set -euo pipefail
@@ -33,4 +34,10 @@ echo "python-bindings: running pytest test/python examples/python"
 mkdir -p test-reports
 # No cache provider: pytest would otherwise write .pytest_cache into the source tree.
 "$venv/bin/python" -m pytest test/python examples/python -p no:cacheprovider --junitxml=test-reports/pytest.xml
+
+echo "python-bindings: synthesizing the Python example and linting its templates"
+example_out=.gates/synth/examples-python-app
+rm -rf "$example_out"
+(cd examples/python && CDK_OUTDIR="../../$example_out" "../../$venv/bin/python" app.py)
+TS_NODE_PROJECT=tsconfig.dev.json TS_NODE_TRANSPILE_ONLY=true npx ts-node scripts/lint-templates.ts "$example_out"
 echo "python-bindings: passed"
