@@ -5,8 +5,8 @@
  *
  *   ts-node scripts/lint-templates.ts <cloud assembly directory>
  */
-import { cfnLint, formatCfnLintFinding } from './lib/cfn-lint';
 import { templatesIn } from './lib/apps';
+import { cfnLint, formatCfnLintFinding } from './lib/cfn-lint';
 
 const outdir = process.argv[2];
 if (!outdir) {
