@@ -147,7 +147,7 @@ export interface ReleaseTarget {
   readonly account: string;
   /** Region of the environment (a token when the stack is environment-agnostic). */
   readonly region: string;
-  /** Ledger parameter (`aws:ec2:image`) naming the AMI the environment runs. */
+  /** Ledger parameter (a `text` parameter holding an AMI id) naming the AMI the environment runs. */
   readonly amiParameterName: string;
   /** Ledger parameter naming the released version. */
   readonly versionParameterName: string;

@@ -2,7 +2,7 @@
 
 A VPC, three load-balanced environments (dev, qa, prod with break-glass) and the pipeline that
 bakes every change to the service (../typescript/service) into an AMI and promotes it through them:
-dev soaks; qa and prod wait for an approval each; prod releases only inside its weekday window.
+dev soaks; qa and prod wait for an approval each; prod's stage (its approval request) starts only inside its weekday window.
 """
 
 import aws_cdk as cdk

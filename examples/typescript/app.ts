@@ -1,7 +1,7 @@
 /**
  * The `web` service end to end: a VPC, three load-balanced environments (dev, qa, prod with
  * break-glass) and the pipeline that bakes every change into an AMI and promotes it through them:
- * dev soaks; qa and prod wait for an approval each; prod releases only inside its weekday window.
+ * dev soaks; qa and prod wait for an approval each; prod's stage (its approval request) starts only inside its weekday window.
  *
  * Synthesize without an AWS account: `npx cdk synth` in this folder. Deploy: see README.md.
  */
