@@ -77,8 +77,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
 });
 
 // Local tool and gate outputs (venvs, synthesized apps) must never reach the npm tarball either.
-const LOCAL_OUTPUTS = ['/.venv/', '/.venv-bindings/', '/.gates/', '/cdk.out/', '/test-reports/'];
-for (const pattern of [...DEV_DIRS.map((dir) => `/${dir}/`), ...LOCAL_OUTPUTS, '/docs/', '/.ci/', '/requirements-dev.txt', '/tsconfig.dev.json']) {
+const LOCAL_OUTPUTS = ['/.venv/', '/.venv-bindings/', '/.gates/', '/cdk.out/', '/test-reports/', '/.jsii.tabl.json'];
+for (const pattern of [...DEV_DIRS.map((dir) => `/${dir}/`), ...LOCAL_OUTPUTS, '/docs/', '/.ci/', '/rosetta/', '/requirements-dev.txt', '/tsconfig.dev.json']) {
   project.addPackageIgnore(pattern);
 }
 
