@@ -8,10 +8,10 @@ import { explainFailure, failAsExplained, sdkCall } from './release-workflow-sta
  * Key of the tag that carries a bake's fingerprint, on the Image Builder image and on every AMI
  * copy it produced: a later bake with the same fingerprint reuses them.
  */
-export const FINGERPRINT_TAG_KEY = 'immutable-servers:fingerprint';
+const FINGERPRINT_TAG_KEY = 'immutable-servers:fingerprint';
 
 /** Key of the tag that carries the content hash of the installed artifact. */
-export const CONTENT_HASH_TAG_KEY = 'immutable-servers:artifact-content-hash';
+const CONTENT_HASH_TAG_KEY = 'immutable-servers:artifact-content-hash';
 
 /** EC2's and Image Builder's longest tag value. */
 const TAG_VALUE_MAX_LENGTH = 256;
@@ -30,7 +30,7 @@ const PROVENANCE_TAGS: Record<string, string> = {
 };
 
 /** How often a bake reads the state of its image build. */
-export const BAKE_POLL_INTERVAL = Duration.minutes(1);
+const BAKE_POLL_INTERVAL = Duration.minutes(1);
 
 export interface BakeDefinitionOptions {
   readonly recipe: ApplicationImageRecipe;
