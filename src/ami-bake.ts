@@ -5,13 +5,13 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { ApplicationImageRecipe } from './application-image-recipe';
-import { BakeWorkflow, validateBakePlacement } from './private/bake-workflow';
-import { recordBakedManifest } from './private/baked-manifests';
-import { acknowledgeNagFinding, nagResourceReference } from './private/nag-acknowledgement';
-import { BAKE_INPUT_FILE, PACKAGE_VARIABLES, packageArtifactScript } from './private/package-artifact-script';
-import { PathInArtifact } from './private/path-in-artifact';
-import { acknowledgeStepFunctionActionFindings } from './private/pipeline-action-nag';
-import { acknowledgeBuildProjectFindings } from './private/pipeline-nag';
+import { BakeWorkflow, validateBakePlacement } from './private/bake/bake-workflow';
+import { BAKE_INPUT_FILE, PACKAGE_VARIABLES, packageArtifactScript } from './private/bake/package-artifact-script';
+import { acknowledgeNagFinding, nagResourceReference } from './private/nag/nag-acknowledgement';
+import { acknowledgeStepFunctionActionFindings } from './private/nag/pipeline-action-nag';
+import { acknowledgeBuildProjectFindings } from './private/nag/pipeline-nag';
+import { recordBakedManifest } from './private/promotion/baked-manifests';
+import { PathInArtifact } from './private/shared/path-in-artifact';
 
 /** Where application archives go in the archives bucket; the recipe's build instances may read them. */
 const ARCHIVE_PREFIX = 'builds';

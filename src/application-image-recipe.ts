@@ -8,17 +8,17 @@ import { BaseImage, ImageOperatingSystem } from './base-image';
 import { ImageBuildStep } from './image-build-step';
 import { ImageDistributionTarget } from './image-distribution';
 import { ImageRetention } from './image-retention';
-import { ARTIFACT_PARAMETER, renderApplicationComponentDocument } from './private/application-component';
-import { ArtifactBuildSettings, artifactBuildStatements } from './private/build-for-artifact-grant';
+import { ARTIFACT_PARAMETER, renderApplicationComponentDocument } from './private/image/application-component';
+import { ArtifactBuildSettings, artifactBuildStatements } from './private/image/build-for-artifact-grant';
 import {
   BoundBuildStep, SCRIPT_ACTIONS, ScriptAssetStep, ScriptStep, groupBuildSteps, scriptAssetRunner, scriptText,
-} from './private/build-steps';
-import { renderComponentDocument } from './private/component-document';
-import { DistributionTargets } from './private/distribution-targets';
-import { imageBuilderName } from './private/image-builder-names';
-import { ImageLifecyclePolicy, imageGroupTags } from './private/image-lifecycle-policy';
-import { acknowledgeNagFinding, nagResourceReference } from './private/nag-acknowledgement';
-import { archiveFormatOf } from './private/service-install-script';
+} from './private/image/build-steps';
+import { renderComponentDocument } from './private/image/component-document';
+import { DistributionTargets } from './private/image/distribution-targets';
+import { imageBuilderName } from './private/image/image-builder-names';
+import { ImageLifecyclePolicy, imageGroupTags } from './private/image/image-lifecycle-policy';
+import { archiveFormatOf } from './private/instances/service-install-script';
+import { acknowledgeNagFinding, nagResourceReference } from './private/nag/nag-acknowledgement';
 
 /**
  * Archive format of an application artifact.

@@ -5,16 +5,16 @@ import {
 import { Construct } from 'constructs';
 import type { ApplicationImageRecipe } from './application-image-recipe';
 import type { DeploymentWindow } from './deployment-window';
-import { longestEvaluationWindow } from './private/alarm-evaluation';
-import { bakedRecipeOf } from './private/baked-manifests';
-import { allowAccountsToLaunchWithKey } from './private/image-key-policy';
-import { acknowledgeStepFunctionActionFindings } from './private/pipeline-action-nag';
-import { isInStackEnvironment, releaseStackFor } from './private/promotion-placement';
-import { promotionStage } from './private/promotion-stage';
-import { undistributedEnvironments, validateEnvironments, validatePipeline } from './private/promotion-validation';
-import { ReleaseDashboard } from './private/release-dashboard';
-import { ReleaseWorkflow } from './private/release-workflow';
-import { SoakWorkflow } from './private/soak-workflow';
+import { allowAccountsToLaunchWithKey } from './private/image/image-key-policy';
+import { acknowledgeStepFunctionActionFindings } from './private/nag/pipeline-action-nag';
+import { bakedRecipeOf } from './private/promotion/baked-manifests';
+import { isInStackEnvironment, releaseStackFor } from './private/promotion/promotion-placement';
+import { promotionStage } from './private/promotion/promotion-stage';
+import { undistributedEnvironments, validateEnvironments, validatePipeline } from './private/promotion/promotion-validation';
+import { ReleaseDashboard } from './private/promotion/release-dashboard';
+import { longestEvaluationWindow } from './private/release/alarm-evaluation';
+import { ReleaseWorkflow } from './private/release/release-workflow';
+import { SoakWorkflow } from './private/release/soak-workflow';
 import type { PromotionApproval } from './promotion-approval';
 import type { ReleaseTarget, RollingAsgDeployment } from './rolling-asg-deployment';
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'fs';
 import { extname } from 'path';
 import { ImageOperatingSystem } from './base-image';
-import { BoundBuildStep } from './private/build-steps';
+import { BoundBuildStep } from './private/image/build-steps';
 
 const STEP_NAME = /^[A-Za-z0-9_-]{1,128}$/;
 const MANAGED_COMPONENT_NAME = /^[a-z0-9][a-z0-9-]{0,125}$/;

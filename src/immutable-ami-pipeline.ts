@@ -9,9 +9,9 @@ import type { ApplicationImageRecipe } from './application-image-recipe';
 import { EnvironmentPromotion, PromotionEnvironment } from './environment-promotion';
 import type { PipelineBuild } from './pipeline-build';
 import type { PipelineSource } from './pipeline-source';
-import { PatchRebuildWorkflow } from './private/patch-rebuild-workflow';
-import { acknowledgePipelineFindings } from './private/pipeline-nag';
-import { validateScheduleExpression } from './private/schedule-expression';
+import { acknowledgePipelineFindings } from './private/nag/pipeline-nag';
+import { PatchRebuildWorkflow } from './private/pipeline/patch-rebuild-workflow';
+import { validateScheduleExpression } from './private/shared/schedule-expression';
 
 /**
  * Properties of an `ImmutableAmiPipeline`.

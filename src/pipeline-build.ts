@@ -1,6 +1,6 @@
 import { Duration, Token, aws_codebuild as codebuild } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { acknowledgeBuildProjectFindings } from './private/pipeline-nag';
+import { acknowledgeBuildProjectFindings } from './private/nag/pipeline-nag';
 
 /** Most minutes CodeBuild lets a build run. */
 const MAX_BUILD_TIMEOUT = Duration.hours(36);

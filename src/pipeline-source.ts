@@ -4,7 +4,7 @@ import {
   aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { SourceRevisionType } from './private/patch-rebuild-workflow';
+import type { SourceRevisionType } from './private/pipeline/patch-rebuild-workflow';
 
 /**
  * A repository connection (GitHub, GitLab, Bitbucket) through AWS CodeConnections.

@@ -6,18 +6,18 @@ import {
 import { Construct } from 'constructs';
 import { ImageOperatingSystem } from './base-image';
 import { ApplicationLoadBalancerOptions, DeploymentLoadBalancing, ListenerProtocol } from './deployment-load-balancing';
-import { BreakGlassAccess } from './private/break-glass';
-import { DeploymentReleaseRole } from './private/deployment-release-role';
+import { BreakGlassAccess } from './private/access/break-glass';
+import { DeploymentReleaseRole } from './private/access/deployment-release-role';
 import {
   AGENT_NAMESPACE, PROCESS_COUNT_METRIC, renderAgentConfiguration, renderInstanceConfiguration,
-} from './private/instance-configuration';
-import { acknowledgeNagFinding, nagResourceReference } from './private/nag-acknowledgement';
+} from './private/instances/instance-configuration';
+import { validateRollout } from './private/instances/rollout-validation';
+import { SERVICE_NAME } from './private/instances/service-install-script';
+import { acknowledgeNagFinding, nagResourceReference } from './private/nag/nag-acknowledgement';
 import {
   LedgerParameterNames, LedgerReference, ReleaseLedger, acknowledgeLedgerProviderFindings, ledgerParameterNames,
-} from './private/release-ledger';
-import { RELEASE_TAG_KEYS } from './private/release-tags';
-import { validateRollout } from './private/rollout-validation';
-import { SERVICE_NAME } from './private/service-install-script';
+} from './private/release/release-ledger';
+import { RELEASE_TAG_KEYS } from './private/shared/release-tags';
 
 /**
  * How the group replaces its instances when a release changes the AMI: an

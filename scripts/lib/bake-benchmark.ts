@@ -8,7 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { runBakeLocally } from './bake-simulation';
 import { TaskFake, stateMachineDefinition } from './local-state-machine';
 import { ApplicationImageRecipe } from '../../src';
-import { BakeWorkflow } from '../../src/private/bake-workflow';
+import { BakeWorkflow } from '../../src/private/bake/bake-workflow';
 
 /** Minutes one image build is assumed to take: the source article's figure, a MODEL, not a measurement. */
 export const MODELLED_BUILD_MINUTES = 25;

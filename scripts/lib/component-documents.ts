@@ -1,6 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { flattenIntrinsics } from './intrinsics';
-import { ComponentDocument, validateComponentDocument } from '../../src/private/component-document';
+import { ComponentDocument, validateComponentDocument } from '../../src/private/image/component-document';
 
 /** The document of an Image Builder component in a synthesized template, as Image Builder would read it. */
 export interface TemplateComponentDocument {

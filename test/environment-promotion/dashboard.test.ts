@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { EnvironmentPromotion } from '../../src';
-import { FAILED_RELEASES_QUERY, RELEASE_HISTORY_QUERY } from '../../src/private/release-dashboard';
+import { FAILED_RELEASES_QUERY, RELEASE_HISTORY_QUERY } from '../../src/private/promotion/release-dashboard';
 import { onlyOfType, resourcesOfType } from '../helpers/deployment-stack';
 import { PIPELINE_ENV, QA_ENV, environmentStack, templateOf, threeAccountPromotion, workflowsStack, workflowsTemplate } from '../helpers/promotion-app';
 import { RELEASE, runRelease, targetFakes, workflowDefinition } from '../helpers/release-workflow';

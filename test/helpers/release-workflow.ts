@@ -4,7 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import jsonata = require('jsonata');
 import { LocalExecution, TaskFailure, TaskFake, runLocally, stateMachineDefinition } from '../../scripts/lib/local-state-machine';
 import { AslDefinition } from '../../scripts/lib/state-machines';
-import { ReleaseWorkflow, ReleaseWorkflowProps } from '../../src/private/release-workflow';
+import { ReleaseWorkflow, ReleaseWorkflowProps } from '../../src/private/release/release-workflow';
 import { ReleaseTarget } from '../../src/rolling-asg-deployment';
 
 // A release into stack web-prod, and fakes of every call the release workflow makes to it.

@@ -1,0 +1,222 @@
+import { Duration, Stack, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { ApplicationImageRecipe } from '../../application-image-recipe';
+import { explainFailure, failAsExplained, sdkCall } from '../release/release-workflow-states';
+import { RELEASE_TAG_KEYS } from '../shared/release-tags';
+
+/**
+ * Key of the tag that carries a bake's fingerprint, on the Image Builder image and on every AMI
+ * copy it produced: a later bake with the same fingerprint reuses them.
+ */
+const FINGERPRINT_TAG_KEY = 'immutable-servers:fingerprint';
+
+/** Key of the tag that carries the content hash of the installed artifact. */
+const CONTENT_HASH_TAG_KEY = 'immutable-servers:artifact-content-hash';
+
+/** EC2's and Image Builder's longest tag value. */
+const TAG_VALUE_MAX_LENGTH = 256;
+
+/**
+ * The tags every AMI copy of a new image carries, by the JSONata expression of their value over the
+ * bake's state: what decided the image, and the build that made it.
+ */
+const PROVENANCE_TAGS: Record<string, string> = {
+  [FINGERPRINT_TAG_KEY]: '$states.input.fingerprint.value',
+  [CONTENT_HASH_TAG_KEY]: '$states.input.contentHash',
+  [RELEASE_TAG_KEYS.version]: '$states.input.version',
+  [RELEASE_TAG_KEYS.commitId]: '$states.input.commitId',
+  [RELEASE_TAG_KEYS.commitMessage]: `$substring($states.input.commitMessage, 0, ${TAG_VALUE_MAX_LENGTH})`,
+  [RELEASE_TAG_KEYS.pipelineExecutionId]: '$states.input.pipelineExecutionId',
+};
+
+/** How often a bake reads the state of its image build. */
+const BAKE_POLL_INTERVAL = Duration.minutes(1);
+
+export interface BakeDefinitionOptions {
+  readonly recipe: ApplicationImageRecipe;
+  /** How long the image build may take before it is cancelled. */
+  readonly timeout: Duration;
+}
+
+/**
+ * The states of a bake (JSONPath, apart from the last): the fingerprint of what would be built,
+ * an image that carries it, or a new image build bound to the artifact. See `BakeWorkflow`.
+ */
+export class BakeDefinition {
+  private readonly recipe: ApplicationImageRecipe;
+  private readonly polls: number;
+
+  constructor(private readonly scope: Construct, options: BakeDefinitionOptions) {
+    this.recipe = options.recipe;
+    this.polls = Math.ceil(options.timeout.toSeconds() / BAKE_POLL_INTERVAL.toSeconds());
+  }
+
+  public chain(): sfn.IChainable {
+    const output = this.manifest();
+    const build = this.build(output);
+    const readImage = (id: string, selector: Record<string, string>) => this.call(id, 'imagebuilder', 'getImage',
+      { ImageBuildVersionArn: sfn.JsonPath.stringAt('$.baked.resources[0].ResourceARN') }, '$.image', selector);
+    // Its AMIs only once it is AVAILABLE: an image in another state may have none.
+    const readBaked = readImage('ReadBakedImage', { 'arn.$': '$.Image.Arn', 'status.$': '$.Image.State.Status' });
+    const readBakedAmis = readImage('ReadBakedAmis', { 'arn.$': '$.Image.Arn', 'amis.$': '$.Image.OutputResources.Amis' });
+    // An image the lifecycle policy has deleted since (or that cannot be read) is built again.
+    readBaked.addCatch(build, { errors: ['States.TaskFailed'], resultPath: sfn.JsonPath.DISCARD });
+    const reuse = readBaked.next(new sfn.Choice(this.scope, 'BakedImageAvailable?')
+      .when(sfn.Condition.stringEquals('$.image.status', 'AVAILABLE'), readBakedAmis
+        .next(new sfn.Pass(this.scope, 'ReuseImage', { result: sfn.Result.fromObject({ reused: true }), resultPath: '$.outcome' }))
+        .next(output))
+      .otherwise(build));
+    return this.resolveParentImage()
+      .next(new sfn.Pass(this.scope, 'Fingerprint', {
+        comment: 'What decides the image: the artifact\'s content, the recipe (its components are named after their content) and the parent image',
+        parameters: {
+          'value.$': `States.Hash(States.Format('{}|${this.recipe.imageRecipeArn}|{}', $.contentHash, $.parentImage.id), 'SHA-256')`,
+        },
+        resultPath: '$.fingerprint',
+      }))
+      .next(this.call('FindBakedImage', 'resourcegroupstaggingapi', 'getResources', {
+        TagFilters: [{ Key: FINGERPRINT_TAG_KEY, Values: sfn.JsonPath.array(sfn.JsonPath.stringAt('$.fingerprint.value')) }],
+        ResourceTypeFilters: ['imagebuilder:image'],
+      }, '$.baked', { 'resources.$': '$.ResourceTagMappingList' }))
+      .next(new sfn.Choice(this.scope, 'Baked?')
+        .when(sfn.Condition.isPresent('$.baked.resources[0]'), reuse)
+        .otherwise(build));
+  }
+
+  /** The parent image a build would start from now: `x.x.x` resolves to the newest available version. */
+  private resolveParentImage(): sfn.INextable & sfn.IChainable {
+    const parent = this.recipe._artifactBuildSettings.parentImage;
+    if (parent.startsWith('ssm:')) {
+      return this.call('ResolveParentImage', 'ssm', 'getParameter', { Name: parent.slice('ssm:'.length) }, '$.parentImage', { 'id.$': '$.Parameter.Value' });
+    }
+    if (parent.startsWith('ami-')) {
+      return new sfn.Pass(this.scope, 'ResolveParentImage', { result: sfn.Result.fromObject({ id: parent }), resultPath: '$.parentImage' });
+    }
+    return this.call('ResolveParentImage', 'imagebuilder', 'getImage', { ImageBuildVersionArn: parent }, '$.parentImage', { 'id.$': '$.Image.Arn' });
+  }
+
+  /**
+   * A recipe version bound to the artifact, a distribution configuration that tags every AMI copy
+   * with this build's provenance, the image build, and the wait for it; then `next`.
+   */
+  private build(next: sfn.IChainable): sfn.IChainable {
+    const settings = this.recipe._artifactBuildSettings;
+    const name = new sfn.Pass(this.scope, 'NameBuild', {
+      parameters: { 'recipeName.$': `States.Format('${this.recipe.imageRecipeName}-{}', States.UUID())` },
+      resultPath: '$.build',
+    });
+    const createRecipe = this.call('CreateBuildRecipe', 'imagebuilder', 'createImageRecipe', {
+      Name: sfn.JsonPath.stringAt('$.build.recipeName'),
+      SemanticVersion: '1.0.0',
+      ParentImage: settings.parentImage,
+      Components: this.recipe.componentsForArtifact(sfn.JsonPath.stringAt('$.artifact')).map((component) => ({
+        ComponentArn: component.componentArn,
+        Parameters: (component.parameters as any[] | undefined)?.map((parameter) => ({
+          Name: parameter.name,
+          Value: sfn.JsonPath.array(...parameter.value),
+        })),
+      })),
+      AdditionalInstanceConfiguration: { SystemsManagerAgent: { UninstallAfterBuild: false } },
+      ClientToken: sfn.JsonPath.uuid(),
+    }, '$.build.recipe', { 'arn.$': '$.ImageRecipeArn' });
+    const createImage = this.call('CreateImage', 'imagebuilder', 'createImage', {
+      ImageRecipeArn: sfn.JsonPath.stringAt('$.build.recipe.arn'),
+      InfrastructureConfigurationArn: this.recipe.infrastructureConfigurationArn,
+      DistributionConfigurationArn: sfn.JsonPath.stringAt('$.build.distribution.arn'),
+      ImageTestsConfiguration: { ImageTestsEnabled: true, TimeoutMinutes: settings.imageTestsTimeoutMinutes },
+      ImageScanningConfiguration: { ImageScanningEnabled: settings.vulnerabilityScanning },
+      EnhancedImageMetadataEnabled: true,
+      // The recipe's image group, so its lifecycle policy retires the image, and the fingerprint a later bake looks for.
+      Tags: { ...this.recipe.imageTags, [FINGERPRINT_TAG_KEY]: sfn.JsonPath.stringAt('$.fingerprint.value') },
+      ClientToken: sfn.JsonPath.uuid(),
+    }, '$.build.image', { 'arn.$': '$.ImageBuildVersionArn' });
+    const failed = (id: string, error: string, what: string) => explainFailure(this.scope, `Explain${id}`, error,
+      `${what}: image build {} is {}. Its logs are in CloudWatch log group /aws/imagebuilder/{} and under s3 prefix builds/ of the recipe's build logs bucket; `
+      + 'its state: {}', '$.build.image.arn', '$.poll.state.Status', '$.build.recipeName', '$.poll.stateText').next(failAsExplained(this.scope, id));
+    const poll = this.call('ReadBuild', 'imagebuilder', 'getImage', { ImageBuildVersionArn: sfn.JsonPath.stringAt('$.build.image.arn') }, '$.poll',
+      { 'state.$': '$.Image.State', 'stateText.$': 'States.JsonToString($.Image.State)' });
+    const count = new sfn.Pass(this.scope, 'CountPoll', { parameters: { 'polls.$': 'States.MathAdd($.wait.polls, 1)' }, resultPath: '$.wait' });
+    const wait = new sfn.Wait(this.scope, 'WaitForBuild', { time: sfn.WaitTime.duration(BAKE_POLL_INTERVAL) });
+    const cancel = this.call('CancelBuild', 'imagebuilder', 'cancelImageCreation',
+      { ImageBuildVersionArn: sfn.JsonPath.stringAt('$.build.image.arn'), ClientToken: sfn.JsonPath.uuid() }, sfn.JsonPath.DISCARD);
+    const timedOut = explainFailure(this.scope, 'ExplainBakeTimedOut', 'BakeTimedOut',
+      `The image build {} did not finish within ${this.polls} minutes and was cancelled. Its logs are in CloudWatch log group /aws/imagebuilder/{}.`,
+      '$.build.image.arn', '$.build.recipeName').next(failAsExplained(this.scope, 'BakeTimedOut'));
+    const deleteCancelledDistribution = this.deleteBuildDistribution('DeleteCancelledBuildDistribution', timedOut);
+    cancel.addCatch(deleteCancelledDistribution, { errors: ['States.ALL'], resultPath: '$.error' });
+    const built = this.call('ReadBuiltImage', 'imagebuilder', 'getImage', { ImageBuildVersionArn: sfn.JsonPath.stringAt('$.build.image.arn') }, '$.image',
+      { 'arn.$': '$.Image.Arn', 'amis.$': '$.Image.OutputResources.Amis' });
+    const judge = new sfn.Choice(this.scope, 'BuildSucceeded?')
+      .when(sfn.Condition.stringEquals('$.poll.state.Status', 'AVAILABLE'), built
+        .next(new sfn.Pass(this.scope, 'NewImage', { result: sfn.Result.fromObject({ reused: false }), resultPath: '$.outcome' }))
+        .next(next))
+      .when(sfn.Condition.stringEquals('$.poll.state.Status', 'FAILED'), failed('ImageBuildFailed', 'ImageBuildFailed', 'The image build failed'))
+      .otherwise(failed('ImageBuildCancelled', 'ImageBuildCancelled', 'The image build was cancelled'));
+    const finished = new sfn.Choice(this.scope, 'BuildDone?')
+      .when(sfn.Condition.or(...['AVAILABLE', 'FAILED', 'CANCELLED'].map((status) => sfn.Condition.stringEquals('$.poll.state.Status', status))),
+        this.deleteBuildDistribution('DeleteBuildDistribution', judge))
+      .when(sfn.Condition.numberGreaterThanEquals('$.wait.polls', this.polls), cancel.next(deleteCancelledDistribution))
+      .otherwise(wait);
+    return name.next(createRecipe).next(this.distributionWithProvenance()).next(createImage)
+      .next(new sfn.Pass(this.scope, 'StartWaiting', { result: sfn.Result.fromObject({ polls: 0 }), resultPath: '$.wait' }))
+      .next(wait).next(poll).next(count).next(finished);
+  }
+
+  /**
+   * A distribution configuration of this build: the recipe's distributions, whose AMI tags also
+   * carry the fingerprint and provenance, so that Image Builder tags every copy in every account
+   * and region (a workflow's SDK calls reach its own account and region only).
+   */
+  private distributionWithProvenance(): sfn.IChainable {
+    const read = this.call('ReadDistribution', 'imagebuilder', 'getDistributionConfiguration',
+      { DistributionConfigurationArn: this.recipe.distributionConfigurationArn }, '$.build.distribution',
+      { 'distributions.$': '$.DistributionConfiguration.Distributions' });
+    const provenance = Object.entries(PROVENANCE_TAGS).map(([key, value]) => `"${key}": ${value}`).join(', ');
+    const tag = sfn.Pass.jsonata(this.scope, 'AddProvenanceTags', {
+      comment: 'The recipe\'s distributions, with the fingerprint and provenance added to the AMI tags of each',
+      outputs: '{% $merge([$states.input, {"build": $merge([$states.input.build, {"distributions": [$states.input.build.distribution.distributions.'
+        + '$merge([$, {"AmiDistributionConfiguration": $merge([AmiDistributionConfiguration, {"AmiTags": $merge([AmiDistributionConfiguration.AmiTags, '
+        + `{${provenance}}])}])}])]}])}]) %}`,
+    });
+    const create = this.call('CreateBuildDistribution', 'imagebuilder', 'createDistributionConfiguration', {
+      Name: sfn.JsonPath.stringAt('$.build.recipeName'),
+      Description: `One bake of image recipe ${this.recipe.imageRecipeName}: its distributions, tagging each AMI copy with the build's provenance`,
+      Distributions: sfn.JsonPath.listAt('$.build.distributions'),
+      ClientToken: sfn.JsonPath.uuid(),
+    }, '$.build.distribution', { 'arn.$': '$.DistributionConfigurationArn' });
+    return read.next(tag).next(create);
+  }
+
+  /**
+   * Deletes the build's distribution configuration once the build has ended, then `next`. A
+   * configuration that cannot be deleted is left behind rather than failing the bake.
+   */
+  private deleteBuildDistribution(id: string, next: sfn.IChainable): sfn.IChainable {
+    const remove = this.call(id, 'imagebuilder', 'deleteDistributionConfiguration',
+      { DistributionConfigurationArn: sfn.JsonPath.stringAt('$.build.distribution.arn') }, sfn.JsonPath.DISCARD);
+    remove.addCatch(next, { errors: ['States.ALL'], resultPath: '$.build.distributionNotDeleted' });
+    return remove.next(next);
+  }
+
+  /**
+   * The only JSONata state: the release manifest, whose `images` are keyed `<account>/<region>`,
+   * keys JSONPath cannot compose.
+   */
+  private manifest(): sfn.Pass {
+    const account = Stack.of(this.scope).account;
+    return sfn.Pass.jsonata(this.scope, 'ReleaseManifest', {
+      comment: 'The release manifest EnvironmentPromotion reads: the AMI of each account and region, and the release it carries',
+      outputs: '{% {'
+        + '"version": $states.input.version, "commitId": $states.input.commitId, "commitMessage": $states.input.commitMessage, '
+        + '"pipelineExecutionId": $states.input.pipelineExecutionId, "fingerprint": $states.input.fingerprint.value, '
+        + '"reused": $states.input.outcome.reused, "imageBuildVersionArn": $states.input.image.arn, '
+        + `"images": $merge($states.input.image.amis.{($exists(AccountId) ? AccountId : "${account}") & "/" & Region: Image})`
+        + '} %}',
+    });
+  }
+
+  private call(id: string, service: string, action: string, parameters: Record<string, unknown>, resultPath: string,
+    resultSelector?: Record<string, unknown>) {
+    return sdkCall(this.scope, id, { service, action, parameters, resultPath, resultSelector });
+  }
+}

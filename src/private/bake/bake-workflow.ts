@@ -1,0 +1,138 @@
+import { ArnFormat, Duration, PhysicalName, Stack, aws_iam as iam, aws_logs as logs, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { BakeDefinition } from './bake-workflow-definition';
+import type { ApplicationImageRecipe } from '../../application-image-recipe';
+import { acknowledgeNagFinding, nagResourceReference } from '../nag/nag-acknowledgement';
+import { executionLoggingStatement, stackScopedLogGroupName } from '../shared/state-machine-logging';
+
+/** The shortest build bound an image build with its test phase can meet. */
+export const MIN_BAKE_TIMEOUT = Duration.minutes(30);
+/** Image Builder's own bound on a build. */
+export const MAX_BAKE_TIMEOUT = Duration.hours(24);
+/** Room beyond the build bound for the other calls, the cancel and their retries. */
+const EXECUTION_MARGIN = Duration.minutes(30);
+
+export interface BakeWorkflowProps {
+  /** The recipe whose image the bake builds. */
+  readonly recipe: ApplicationImageRecipe;
+  /**
+   * How long an image build may take before it is cancelled: between 30 minutes and 24 hours.
+   *
+   * @default Duration.hours(2)
+   */
+  readonly timeout?: Duration;
+  /**
+   * How long the execution logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * A Step Functions standard workflow, SDK integrations only, that turns an artifact into an AMI,
+ * building only when nothing built it before.
+ *
+ * Execution input: `{ "artifact": "s3://bucket/key", "contentHash", "version", "commitId",
+ * "commitMessage", "pipelineExecutionId" }`.
+ *
+ * 1. Resolves the recipe's parent image as a build would now (`x.x.x` to the newest version, an SSM
+ *    parameter to its value) and computes the fingerprint: SHA-256 of the artifact's content hash,
+ *    the recipe's ARN (its components are named after their content) and the parent image.
+ * 2. Looks for an Image Builder image tagged with the fingerprint that is still AVAILABLE, and
+ *    reuses it: no build.
+ * 3. Otherwise creates a recipe version bound to the artifact (`componentsForArtifact`) and a
+ *    distribution configuration of the build: the recipe's distributions, whose AMI tags add the
+ *    fingerprint and provenance (content hash, version, commit id and message, pipeline execution),
+ *    so that every AMI copy in every account and region carries them. Builds it with the recipe's
+ *    infrastructure configuration, the image tagged with the recipe's image group and the
+ *    fingerprint; polls it every minute for at most `timeout`, then cancels it. Once the build has
+ *    ended, deletes its distribution configuration. A failed or cancelled build fails with its ARN,
+ *    state and where its logs are.
+ * 4. Outputs the release manifest `EnvironmentPromotion` reads: `{ "version", "commitId",
+ *    "commitMessage", "pipelineExecutionId", "fingerprint", "reused", "imageBuildVersionArn",
+ *    "images": { "<account>/<region>": "<AMI id>" } }`.
+ *
+ * Errors: `ImageBuildFailed`, `ImageBuildCancelled`, `BakeTimedOut`.
+ */
+export class BakeWorkflow extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly role: iam.IRole;
+
+  constructor(scope: Construct, id: string, props: BakeWorkflowProps) {
+    super(scope, id);
+    const timeout = props.timeout ?? Duration.hours(2);
+    validateBakeWorkflow(this, props, timeout);
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
+      description: `Bakes AMIs of image recipe ${props.recipe.imageRecipeName}`,
+    });
+    this.role = role;
+    grantBakePermissions(role, props.recipe);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: stackScopedLogGroupName(this, '/aws/vendedlogs/states/'),
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: PhysicalName.GENERATE_IF_NEEDED,
+      comment: `Bakes an artifact into an AMI with image recipe ${props.recipe.imageRecipeName}, reusing an image of the same fingerprint`,
+      definitionBody: sfn.DefinitionBody.fromChainable(new BakeDefinition(this, { recipe: props.recipe, timeout }).chain()),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      timeout: timeout.plus(EXECUTION_MARGIN),
+      role: role.withoutPolicyUpdates(),
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+    this.stateMachine.node.addDependency(role);
+  }
+}
+
+/** What a bake needs beyond building the recipe for an artifact, each statement as narrow as its API allows. */
+function grantBakePermissions(role: iam.Role, recipe: ApplicationImageRecipe): void {
+  recipe.grantBuildForArtifact(role);
+  const stack = Stack.of(role);
+  const parent = recipe._artifactBuildSettings.parentImage;
+  const buildImages = stack.formatArn({ service: 'imagebuilder', resource: 'image', resourceName: `${recipe.imageRecipeName}-*` });
+  // Each build's own distribution configuration, named like its recipe version.
+  const buildDistributions = stack.formatArn({ service: 'imagebuilder', resource: 'distribution-configuration', resourceName: `${recipe.imageRecipeName}-*` });
+  const statements = [
+    new iam.PolicyStatement({ actions: ['imagebuilder:CancelImageCreation'], resources: [buildImages] }),
+    new iam.PolicyStatement({
+      actions: ['imagebuilder:CreateDistributionConfiguration', 'imagebuilder:GetDistributionConfiguration', 'imagebuilder:DeleteDistributionConfiguration'],
+      resources: [buildDistributions],
+    }),
+    // Finds the image of a fingerprint; the tagging API has no resource-level permissions.
+    new iam.PolicyStatement({ actions: ['tag:GetResources'], resources: ['*'] }),
+    ...parent.startsWith('ssm:')
+      ? [new iam.PolicyStatement({
+        actions: ['ssm:GetParameter'],
+        resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: parent.slice('ssm:/'.length), arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+      })]
+      : [],
+    // The parent image of another recipe of this account (`BaseImage.fromRecipe`), any version.
+    ...parent.startsWith('arn:') && !parent.includes(':aws:image/') ? [new iam.PolicyStatement({ actions: ['imagebuilder:GetImage'], resources: [`${parent.replace(/\/x\.x\.x$/, '')}/*`] })] : [],
+    executionLoggingStatement(),
+  ];
+  statements.forEach((statement) => role.addToPrincipalPolicy(statement));
+  const acknowledge = (resource: string, reason: string) => acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(role, resource)}]`, reason);
+  acknowledge(buildDistributions, 'The distribution configuration of each build is named after the recipe and a UUID of the build');
+  acknowledge('*', 'Only actions without resource-level permissions: tag:GetResources, EC2 DescribeImages, CloudWatch Logs vended log delivery, X-Ray');
+}
+
+function validateBakeWorkflow(scope: Construct, props: BakeWorkflowProps, timeout: Duration): void {
+  if (timeout.toSeconds() < MIN_BAKE_TIMEOUT.toSeconds() || timeout.toSeconds() > MAX_BAKE_TIMEOUT.toSeconds()) {
+    throw new Error(`The bake timeout must be between ${MIN_BAKE_TIMEOUT.toHumanString()} (an image build with its tests takes longer) `
+      + `and ${MAX_BAKE_TIMEOUT.toHumanString()} (Image Builder's own bound), got ${timeout.toHumanString()}`);
+  }
+  validateBakePlacement(scope, props.recipe);
+}
+
+/** A bake builds its recipe's image in the recipe's account and region, so it must be there too. */
+export function validateBakePlacement(scope: Construct, recipe: ApplicationImageRecipe): void {
+  const here = Stack.of(scope);
+  const recipeStack = Stack.of(recipe);
+  if (here.account !== recipeStack.account || here.region !== recipeStack.region) {
+    throw new Error(`The bake workflow must be in the account and region of its recipe's stack ${recipeStack.stackName} `
+      + `(account ${recipeStack.account}, region ${recipeStack.region}), as it builds there; its stack is in account ${here.account}, region ${here.region}`);
+  }
+}

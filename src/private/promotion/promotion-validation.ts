@@ -1,0 +1,78 @@
+import { Stack, Token, aws_codepipeline as codepipeline } from 'aws-cdk-lib';
+import { isInStackEnvironment } from './promotion-placement';
+import type { ApplicationImageRecipe } from '../../application-image-recipe';
+import type { PromotionEnvironment } from '../../environment-promotion';
+import type { ReleaseTarget } from '../../rolling-asg-deployment';
+import { validateEnvironmentName } from '../release/target-workflow';
+
+/**
+ * CodePipeline's fixed limit of stages in one pipeline.
+ *
+ * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/limits.html
+ */
+const MAX_PIPELINE_STAGES = 50;
+
+/** Synth-time errors for environments that cannot be promoted through, each naming the bad value; returns their targets. */
+export function validateEnvironments(environments: PromotionEnvironment[]): ReleaseTarget[] {
+  if (environments.length === 0) {
+    throw new Error('A promotion needs at least one environment, got none');
+  }
+  const names = new Set<string>();
+  const stacks = new Map<string, string>();
+  return environments.map((environment) => {
+    validateEnvironmentName(environment.name);
+    if (names.has(environment.name)) {
+      throw new Error(`Environment names must be unique in a promotion, got '${environment.name}' twice`);
+    }
+    names.add(environment.name);
+    if ((environment.deployment === undefined) === (environment.target === undefined)) {
+      throw new Error(`Environment ${environment.name} needs exactly one of deployment and target, got ${environment.deployment === undefined ? 'neither' : 'both'}`);
+    }
+    const target = environment.deployment?.releaseTarget ?? environment.target!;
+    const stackKey = `${target.account}/${target.region}/${target.stackName}`;
+    const earlier = stacks.get(stackKey);
+    if (earlier !== undefined) {
+      throw new Error(`Environments ${earlier} and ${environment.name} both release into stack ${target.stackName} (account ${target.account}, region ${target.region}): `
+        + `${environment.name} would be its own predecessor`);
+    }
+    stacks.set(stackKey, environment.name);
+    return target;
+  });
+}
+
+/** Synth-time errors for a pipeline the promotion cannot be added to. */
+export function validatePipeline(pipeline: codepipeline.Pipeline, environments: PromotionEnvironment[]): void {
+  const pipelineStack = Stack.of(pipeline);
+  const pipelineType = pipelineStack.resolve((pipeline.node.defaultChild as codepipeline.CfnPipeline).pipelineType);
+  if (pipelineType !== codepipeline.PipelineType.V2) {
+    throw new Error(`Pipeline ${pipeline.node.path} must be of type V2 for stage conditions and rollback, got ${pipelineType ?? 'V1'}`);
+  }
+  const stages = pipeline.stageCount + environments.length;
+  if (stages > MAX_PIPELINE_STAGES) {
+    throw new Error(`Pipeline ${pipeline.node.path} would have ${stages} stages (${pipeline.stageCount} and one per environment), `
+      + `more than the ${MAX_PIPELINE_STAGES} CodePipeline allows`);
+  }
+  for (const environment of environments) {
+    const topic = environment.approval?.manualApproval?.notificationTopic;
+    const topicRegion = topic?.env.region;
+    const comparable = topicRegion !== undefined && !Token.isUnresolved(topicRegion) && !Token.isUnresolved(pipelineStack.region);
+    if (comparable && topicRegion !== pipelineStack.region) {
+      throw new Error(`The approval topic of environment ${environment.name} is in region ${topicRegion}, `
+        + `but pipeline ${pipeline.node.path} publishes from region ${pipelineStack.region}: use a topic in ${pipelineStack.region}`);
+    }
+  }
+}
+
+/**
+ * Errors for environments the recipe leaves without an AMI of their own: the release would find no
+ * image for its account and region in the manifest. Checked at synth time, after every
+ * distribution target is added.
+ */
+export function undistributedEnvironments(recipe: ApplicationImageRecipe, environments: Array<{ name: string; target: ReleaseTarget }>): string[] {
+  const build = Stack.of(recipe);
+  return environments
+    .filter(({ target }) => !isInStackEnvironment(target, build) && !recipe._distributesTo(target.account, target.region))
+    .map(({ name, target }) => `Environment ${name} releases into account ${target.account}, region ${target.region}, `
+      + `but recipe ${recipe.node.path} (account ${build.account}, regions ${recipe.distributionRegions.join(', ')}) leaves no AMI there: `
+      + 'call promotion.distributeImages(recipe), or add a distribution target that copies the AMI to that account and region');
+}

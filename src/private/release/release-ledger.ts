@@ -1,0 +1,125 @@
+import {
+  CfnCondition, CfnParameter, Fn, Stack, aws_iam as iam, custom_resources as cr,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { acknowledgeNagFinding } from '../nag/nag-acknowledgement';
+
+/** The ledger's value before the first release: no version, no commit. */
+export const NO_RELEASE = 'none';
+
+/**
+ * The public parameter whose AMI the ledger names before the first release. The environment's
+ * parameter type accepts only an AMI id, so a real one stands in; no instance launches from it, as
+ * the group has no capacity until the first release.
+ */
+const PLACEHOLDER_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
+
+/** The parameters of one environment's ledger, under its prefix. */
+export interface LedgerParameterNames {
+  readonly ami: string;
+  readonly version: string;
+  readonly commitId: string;
+  readonly commitMessage: string;
+  readonly pipelineExecutionId: string;
+}
+
+export function ledgerParameterNames(prefix: string): LedgerParameterNames {
+  return {
+    ami: `${prefix}/ami`,
+    version: `${prefix}/version`,
+    commitId: `${prefix}/commit-id`,
+    commitMessage: `${prefix}/commit-message`,
+    pipelineExecutionId: `${prefix}/pipeline-execution-id`,
+  };
+}
+
+/**
+ * Creates each ledger parameter once, if it does not exist yet, and never changes or deletes it:
+ * after that only releases write the ledger, and its history is the audit trail. A CloudFormation
+ * `AWS::SSM::Parameter` would put its template value back whenever its properties changed,
+ * reverting the release; this resource has no update and no delete.
+ */
+export class ReleaseLedger extends Construct {
+  constructor(scope: Construct, id: string, names: LedgerParameterNames) {
+    super(scope, id);
+    // Resolved by CloudFormation as a stack parameter, which custom resource properties are not
+    // documented to be for dynamic references.
+    const placeholderAmi = new CfnParameter(this, 'PlaceholderAmi', {
+      type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
+      default: PLACEHOLDER_AMI_PARAMETER,
+      description: 'The AMI the ledger names until the first release; no instance runs it',
+    }).valueAsString;
+    const initialValues: Array<[string, string]> = [
+      [names.ami, placeholderAmi],
+      [names.version, NO_RELEASE],
+      [names.commitId, NO_RELEASE],
+      [names.commitMessage, NO_RELEASE],
+      [names.pipelineExecutionId, NO_RELEASE],
+    ];
+    const stack = Stack.of(this);
+    const parameterArns = initialValues.map(([name]) => stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') }));
+    const policy = cr.AwsCustomResourcePolicy.fromStatements([
+      new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: parameterArns }),
+    ]);
+    initialValues.forEach(([name, value], index) => {
+      new cr.AwsCustomResource(this, `Parameter${index}`, {
+        onCreate: {
+          service: 'SSM',
+          action: 'putParameter',
+          // Data type text, not aws:ec2:image: Systems Manager validates aws:ec2:image values after
+          // PutParameter returns and drops invalid ones, so a stack (or a release) could resolve the
+          // parameter before it exists. The environment's parameter type checks that it is an AMI id.
+          parameters: { Name: name, Value: value, Type: 'String', DataType: 'text', Overwrite: false, Description: 'Release ledger: written by releases only' },
+          physicalResourceId: cr.PhysicalResourceId.of(name),
+          // The environment existed before (its ledger stack was replaced): keep what it runs.
+          ignoreErrorCodesMatching: 'ParameterAlreadyExists',
+        },
+        policy,
+        installLatestAwsSdk: false,
+      });
+    });
+  }
+}
+
+/**
+ * The ledger as an environment stack reads it: CloudFormation parameters of SSM parameter types
+ * whose defaults name the ledger, so every deploy path resolves the current release.
+ *
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/systems-manager-parameter-types.html
+ */
+export class LedgerReference extends Construct {
+  public readonly amiId: string;
+  public readonly version: string;
+  public readonly commitId: string;
+  public readonly commitMessage: string;
+  public readonly pipelineExecutionId: string;
+  /** True once a release has written the ledger. */
+  public readonly hasRelease: CfnCondition;
+
+  constructor(scope: Construct, id: string, names: LedgerParameterNames) {
+    super(scope, id);
+    const text = (parameterId: string, name: string) => new CfnParameter(this, parameterId, {
+      type: 'AWS::SSM::Parameter::Value<String>',
+      default: name,
+      description: `Release ledger parameter ${name}; leave the default`,
+    }).valueAsString;
+    this.amiId = new CfnParameter(this, 'Ami', {
+      type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
+      default: names.ami,
+      description: `Release ledger parameter ${names.ami}: the AMI the environment runs; leave the default`,
+    }).valueAsString;
+    this.version = text('Version', names.version);
+    this.commitId = text('CommitId', names.commitId);
+    this.commitMessage = text('CommitMessage', names.commitMessage);
+    this.pipelineExecutionId = text('PipelineExecutionId', names.pipelineExecutionId);
+    this.hasRelease = new CfnCondition(this, 'HasRelease', { expression: Fn.conditionNot(Fn.conditionEquals(this.version, NO_RELEASE)) });
+  }
+}
+
+/** Acknowledges the findings on the AwsCustomResource provider of a ledger stack. */
+export function acknowledgeLedgerProviderFindings(ledgerStack: Stack): void {
+  acknowledgeNagFinding(ledgerStack, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    'The AwsCustomResource provider that creates the ledger once writes only its own logs with the AWS-managed basic execution policy');
+  acknowledgeNagFinding(ledgerStack, 'AwsSolutions-L1',
+    'The AwsCustomResource provider runtime is chosen by aws-cdk-lib, which moves it to newer Node.js runtimes as it is upgraded');
+}

@@ -1,0 +1,187 @@
+import { Duration, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { ImageKeyGrantStates } from './release-workflow-image-key';
+import { InUseTagStates } from './release-workflow-in-use';
+import { ReleaseLabelStates } from './release-workflow-labels';
+import { RELEASE_FIELDS, ReleaseStates, ledgerNames } from './release-workflow-states';
+import { StackUpdateStates } from './release-workflow-update';
+import type { ReleaseTarget } from '../../rolling-asg-deployment';
+
+/** Longest tag value EC2 and CloudFormation accept; the commit message becomes one. */
+export const TAG_VALUE_MAX_LENGTH = 256;
+
+/**
+ * The key of an environment's AMI in a release manifest's `images`: the AMI is a copy per account
+ * and region.
+ */
+export function releaseManifestImageKey(target: Pick<ReleaseTarget, 'account' | 'region'>): string {
+  return `${target.account}/${target.region}`;
+}
+
+export interface ReleaseDefinitionOptions {
+  readonly environmentName: string;
+  readonly target: ReleaseTarget;
+  /** Credentials of every target-side call; undefined calls as the state machine's role. */
+  readonly credentials?: sfn.Credentials;
+  /** Bound of the stack update, and separately of the rollback after a cancelled update. */
+  readonly timeout: Duration;
+}
+
+/**
+ * The states of a release into one environment (JSONPath, apart from the first state): see
+ * `ReleaseWorkflow` for the input, output and errors.
+ */
+export class ReleaseDefinition {
+  private readonly states: ReleaseStates;
+  private readonly target: ReleaseTarget;
+  private readonly names: string[];
+
+  constructor(private readonly scope: Construct, private readonly options: ReleaseDefinitionOptions) {
+    this.states = new ReleaseStates(scope, options.target, options.credentials);
+    this.target = options.target;
+    this.names = ledgerNames(options.target);
+  }
+
+  public chain(): sfn.IChainable {
+    const labels = new ReleaseLabelStates(this.states);
+    const inUse = new InUseTagStates(this.states, this.options.environmentName);
+    const released = inUse.tagReleased(labels.label(inUse.retirePrevious(this.output())));
+    const restore = this.restoreLedger();
+    const release = this.describeStack()
+      .next(new sfn.Map(this.scope, 'KeepParameterValues', {
+        comment: 'Every parameter of the stack keeps its previous value; SSM parameter types resolve again',
+        itemsPath: '$.stack.parameterKeys',
+        itemSelector: { 'ParameterKey.$': '$$.Map.Item.Value', 'UsePreviousValue': true },
+        resultPath: '$.stack.parameters',
+      }).itemProcessor(new sfn.Pass(this.scope, 'KeepParameterValue')))
+      .next(this.states.call('ReadLedger', 'ssm', 'getParameters', { Names: this.names }, '$.ledger',
+        { 'parameters.$': '$.Parameters', 'found.$': 'States.ArrayLength($.Parameters)' }))
+      .next(new sfn.Choice(this.scope, 'LedgerComplete?')
+        .when(sfn.Condition.numberEquals('$.ledger.found', this.names.length), this.selectLedger()
+          .next(this.plan())
+          .next(this.writeLedger(restore))
+          .next(new StackUpdateStates(this.states, this.options.timeout).update(restore, released)))
+        .otherwise(new sfn.Fail(this.scope, 'LedgerIncomplete', {
+          error: 'LedgerNotFound',
+          cause: `The release ledger of stack ${this.target.stackName} is incomplete: account ${this.target.account}, region ${this.target.region} `
+            + `must hold ${this.names.join(', ')}. Deploy the environment (its ledger stack creates them) before releasing into it.`,
+        })));
+    const amiGiven = new sfn.Choice(this.scope, 'AmiGiven?')
+      .when(sfn.Condition.isPresent('$.amiId'), new ImageKeyGrantStates(this.states).grant(release))
+      .otherwise(new sfn.Fail(this.scope, 'AmiNotGiven', {
+        error: 'ImageNotInManifest',
+        cause: `The release names no AMI for stack ${this.target.stackName}: give "amiId", or a release manifest whose "images" `
+          + `has the key "${releaseManifestImageKey(this.target)}". Nothing was released.`,
+      }));
+    return this.prepare().next(labels.returnToPrevious(amiGiven));
+  }
+
+  /**
+   * The only JSONata state: JSONPath intrinsics cannot shorten a string or read a key that holds a
+   * `/`, JSONata's `$substring` and `$lookup` can, and one state of a JSONPath workflow may use JSONata.
+   *
+   * @see https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html
+   */
+  private prepare(): sfn.Pass {
+    const manifestAmi = `$lookup($states.input.images, "${releaseManifestImageKey(this.target)}")`;
+    return sfn.Pass.jsonata(this.scope, 'PrepareRelease', {
+      comment: `Picks this environment's AMI from a release manifest, and truncates the commit message to the ${TAG_VALUE_MAX_LENGTH} characters of a tag value`,
+      outputs: '{% $merge([$states.input, {'
+        + `"amiId": $exists($states.input.amiId) ? $states.input.amiId : ${manifestAmi}, `
+        + `"commitMessage": $substring($states.input.commitMessage, 0, ${TAG_VALUE_MAX_LENGTH})`
+        + '}]) %}',
+    });
+  }
+
+  /** The keys of the stack's parameters: every one keeps its value. Nothing is written before. */
+  private describeStack(): sfn.TaskStateBase {
+    const describe = this.states.describeStack('DescribeStack', '$.stack', { 'parameterKeys.$': '$.Stacks[0].Parameters[*].ParameterKey' });
+    describe.addCatch(this.states.explain('ExplainStackUnreadable', 'ReleaseNotStarted',
+      `Could not read stack ${this.target.stackName} in account ${this.target.account}, region ${this.target.region}, so nothing was released: {}`,
+      '$.error.Cause').next(this.states.fail('StackUnreadable')), { errors: ['States.TaskFailed'], resultPath: '$.error' });
+    return describe;
+  }
+
+  /**
+   * Each ledger value as a one-element list: GetParameters returns them in any order. Only reached
+   * when all exist, as a filter that matches nothing is an error (in the local runner at least).
+   */
+  private selectLedger(): sfn.Pass {
+    return new sfn.Pass(this.scope, 'SelectLedger', {
+      parameters: Object.fromEntries(RELEASE_FIELDS.flatMap((field, index) => [
+        [`${field}.$`, `$.ledger.parameters[?(@.Name == '${this.names[index]}')].Value`],
+        [`${field}Version.$`, `$.ledger.parameters[?(@.Name == '${this.names[index]}')].Version`],
+      ])),
+      resultPath: '$.ledger',
+    });
+  }
+
+  /** The release, the previous release (what a failure restores), and the ledger writes of each. */
+  private plan(): sfn.Pass {
+    const previous = (field: string) => `States.ArrayGetItem($.ledger.${field}, 0)`;
+    const entries = (value: (field: string) => string) => RELEASE_FIELDS.map((field, index) => ({ 'Name': this.names[index], 'Value.$': value(field) }));
+    return new sfn.Pass(this.scope, 'PlanRelease', {
+      parameters: {
+        ...Object.fromEntries(RELEASE_FIELDS.map((field) => [`${field}.$`, `$.${field}`])),
+        'stackParameters.$': '$.stack.parameters',
+        // Marks this update's stack events, and makes a retried UpdateStack idempotent.
+        'updateToken.$': 'States.UUID()',
+        'previous': Object.fromEntries(RELEASE_FIELDS.map((field) => [`${field}.$`, previous(field)])),
+        'ledgerWrites': entries((field) => `$.${field}`),
+        'ledgerRestores': entries(previous),
+        // The versions that ran before this release: labelled previous-release if it succeeds.
+        'previousVersions': RELEASE_FIELDS.map((field, index) => ({ 'Name': this.names[index], 'Version.$': previous(`${field}Version`) })),
+      },
+    });
+  }
+
+  private writeLedger(restore: sfn.IChainable): sfn.Map {
+    // Keeps each written version, which a successful release labels current-release.
+    const write = new sfn.Map(this.scope, 'WriteLedger', { itemsPath: '$.ledgerWrites', maxConcurrency: 1, resultPath: '$.ledgerWritten' })
+      .itemProcessor(this.putParameter('PutLedgerParameter', '$.written'));
+    write.addCatch(this.states.explain('ExplainLedgerNotWritten', 'ReleaseNotStarted',
+      `Could not write the release ledger of stack ${this.target.stackName}, so the stack was not updated: {}. The ledger is restored to {} (version {}).`,
+      '$.error.Cause', '$.previous.amiId', '$.previous.version').next(restore), { errors: ['States.ALL'], resultPath: '$.error' });
+    return write;
+  }
+
+  /** Puts the previous release back in the ledger, then fails with the error in `$.failure`. */
+  private restoreLedger(): sfn.IChainable {
+    const restore = new sfn.Map(this.scope, 'RestoreLedger', { itemsPath: '$.ledgerRestores', maxConcurrency: 1, resultPath: sfn.JsonPath.DISCARD })
+      .itemProcessor(this.putParameter('RestoreLedgerParameter', sfn.JsonPath.DISCARD));
+    const manual = this.names.map((name) => `${name}={}`).join(', ');
+    restore.addCatch(new sfn.Pass(this.scope, 'ExplainLedgerNotRestored', {
+      parameters: {
+        cause: sfn.JsonPath.format(`{} The ledger could not be restored ({}): put the previous release back by hand: ${manual}.`,
+          ...['$.failure.cause', '$.error.Cause', ...RELEASE_FIELDS.map((field) => `$.previous.${field}`)].map((path) => sfn.JsonPath.stringAt(path))),
+      },
+      resultPath: '$.failure',
+    }).next(new sfn.Fail(this.scope, 'LedgerNotRestored', { error: 'LedgerNotRestored', causePath: '$.failure.cause' })),
+    { errors: ['States.ALL'], resultPath: '$.error' });
+    return restore.next(this.states.fail('ReleaseFailed'));
+  }
+
+  private output(): sfn.Pass {
+    return new sfn.Pass(this.scope, 'Released', {
+      parameters: {
+        'environment': this.options.environmentName,
+        'amiId.$': '$.amiId',
+        'version.$': '$.version',
+        'commitId.$': '$.commitId',
+        'outcome.$': '$.outcome',
+        'previousAmi.$': '$.previousAmi',
+      },
+    });
+  }
+
+  private putParameter(id: string, resultPath: string): sfn.IChainable {
+    return this.states.call(id, 'ssm', 'putParameter', {
+      Name: sfn.JsonPath.stringAt('$.Name'),
+      Value: sfn.JsonPath.stringAt('$.Value'),
+      // Plain text, as the ledger was created: see ReleaseLedger.
+      Type: 'String',
+      DataType: 'text',
+      Overwrite: true,
+    }, resultPath, { 'Version.$': '$.Version' });
+  }
+}

@@ -1,0 +1,204 @@
+import {
+  Duration, Stack, Token,
+  aws_iam as iam, aws_logs as logs, aws_stepfunctions as sfn,
+} from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
+
+import { ReleaseDefinition } from './release-workflow-definition';
+import { AUTO_SCALING_GRANT_OPERATIONS, autoScalingServiceRoleArn } from './release-workflow-image-key';
+import { releaseTagKeys } from './release-workflow-in-use';
+import { ledgerNames } from './release-workflow-states';
+import { TargetWorkflowProps, createTargetWorkflow, validateEnvironmentName } from './target-workflow';
+import type { ReleaseTarget } from '../../rolling-asg-deployment';
+import { acknowledgeNagFinding, nagResourceReference } from '../nag/nag-acknowledgement';
+import { IN_USE_TAG_KEY, IN_USE_TAG_VALUE, inUseByTagKey } from '../shared/release-tags';
+
+const MIN_TIMEOUT = Duration.minutes(5);
+/** CloudFormation's own bound on one direction of an update with an instance refresh. */
+const MAX_TIMEOUT = Duration.hours(36);
+/** Room beyond the update and rollback bounds for the other calls and their retries. */
+const EXECUTION_MARGIN = Duration.minutes(30);
+
+export interface ReleaseWorkflowProps extends TargetWorkflowProps {
+  /**
+   * How long the stack update may take before it is cancelled; the rollback that follows is given
+   * as long again. Between 5 minutes and 36 hours.
+   *
+   * @default Duration.minutes(60)
+   */
+  readonly timeout?: Duration;
+}
+
+/**
+ * A Step Functions standard workflow, SDK integrations only, that releases one AMI into one
+ * environment: it writes the environment's release ledger and updates its stack with the previous
+ * template and parameter values, so that CloudFormation resolves the new ledger and the instance
+ * refresh replaces the fleet.
+ *
+ * Execution input: `{ "amiId", "version", "commitId", "commitMessage", "pipelineExecutionId" }`,
+ * all strings; the commit message is cut to 256 characters (a tag value's limit). Instead of
+ * `amiId`, a release manifest gives `"images": { "<account>/<region>": "<AMI id>" }` with one AMI
+ * per account and region it was distributed to; without either, the release fails with
+ * `ImageNotInManifest` before anything is read or written.
+ *
+ * 0. When the AMI's snapshots are encrypted with a KMS key of another account, grants that key to
+ *    the target account's Auto Scaling service-linked role, so that instances can launch from it.
+ * 1. Reads the stack's parameter keys and the ledger's current values (the release a failure
+ *    restores), then writes the ledger (plain text parameters, overwritten).
+ * 2. `UpdateStack` with `UsePreviousTemplate`, every parameter's previous value and the IAM and
+ *    macro capabilities. "No updates are to be performed" is a success: the stack runs this release.
+ * 3. Polls the stack every 30 seconds (longer for timeouts over 6 hours) until it is no longer in
+ *    progress, for at most `timeout`.
+ * 4. On success tags the AMI `immutable-servers:in-use=true` and in use by this stack's environment,
+ *    with the release's provenance, labels the ledger versions it wrote `current-release` and those
+ *    it replaced `previous-release`, takes the environment's in-use tag off the AMI it replaced (and
+ *    the shared one, once no other environment's is left), and outputs `{ "environment", "amiId",
+ *    "version", "commitId", "outcome": "RELEASED" | "NO_CHANGE", "previousAmi": { "imageId",
+ *    "inUseTag" } }` (see `PREVIOUS_AMI_OUTCOMES`). Execution logs hold it: the release history.
+ *
+ * `{ "returnToPreviousRelease": true }` releases the ledger's `previous-release` versions again:
+ * the environment returns to the release before its current one, from the ledger alone, with no
+ * image built; `NoPreviousRelease` when none is labelled, or only the placeholder before the first.
+ *
+ * Failures restore the ledger to the previous release and fail with one of these errors, with a
+ * cause that says what happened and where to look: `ReleaseRolledBack` (names the first resource
+ * that failed in this update, its type and reason), `ReleaseTimedOut` (the update was cancelled and
+ * rolled back), `ReleaseNotStarted` (CloudFormation refused the update, or the ledger could not be
+ * written), `ImageNotLaunchable` (nothing written: the AMI or its keys could not be read or granted).
+ * `LedgerNotFound` (nothing written), `LedgerNotRestored`, `ReleaseStatusUnknown` and
+ * `AmiNotTagged` and `LedgerNotLabelled` say what to put right by hand.
+ */
+export class ReleaseWorkflow extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  /** The state machine's literal name. */
+  public readonly stateMachineName: string;
+  /** The state machine's role: the principal a release role must trust. */
+  public readonly role: iam.IRole;
+  /** The execution logs, with each execution's input and output: the releases' history. */
+  public readonly logGroup: logs.ILogGroup;
+
+  constructor(scope: Construct, id: string, props: ReleaseWorkflowProps) {
+    super(scope, id);
+    const timeout = props.timeout ?? Duration.minutes(60);
+    validateReleaseWorkflow(props, timeout);
+    const { stateMachine, stateMachineName, role, logGroup } = createTargetWorkflow(this, {
+      purpose: 'release',
+      roleDescription: `Releases AMIs into stack ${props.target.stackName}`,
+      comment: `Releases an AMI into ${props.environmentName} (stack ${props.target.stackName}): ledger, stack update, rollback`,
+      target: props.target,
+      releaseRoleArn: props.releaseRoleArn,
+      // The update, then at most as long again for the rollback of a cancelled update.
+      timeout: timeout.plus(timeout).plus(EXECUTION_MARGIN),
+      logRetention: props.logRetention,
+      logExecutionData: true,
+      definition: (credentials) => new ReleaseDefinition(this, {
+        environmentName: props.environmentName, target: props.target, credentials, timeout,
+      }).chain(),
+      grantTargetPermissions: (workflowRole) => grantReleasePermissions(workflowRole, props.target),
+    });
+    this.stateMachine = stateMachine;
+    this.stateMachineName = stateMachineName;
+    this.role = role;
+    this.logGroup = logGroup;
+  }
+}
+
+/**
+ * What a release needs in the target's account and region, each statement as narrow as its API
+ * allows: attach these to the role given as `releaseRoleArn` (or they go on the workflow's own
+ * role). The stack update itself runs as the stack's service role, which CloudFormation reuses when
+ * `UpdateStack` names none (CDK deploys with the bootstrap's execution role), so the release role
+ * cannot change anything but the ledger, the stack's parameters' resolution and the AMI's tags.
+ *
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html
+ */
+export function releaseRolePolicyStatements(scope: IConstruct, target: ReleaseTarget): iam.PolicyStatement[] {
+  const arns = targetArns(scope, target);
+  return [
+    new iam.PolicyStatement({
+      actions: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents', 'cloudformation:UpdateStack', 'cloudformation:CancelUpdateStack'],
+      resources: [arns.stack],
+    }),
+    new iam.PolicyStatement({ actions: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:PutParameter', 'ssm:LabelParameterVersion'], resources: arns.ledger }),
+    // CloudFormation resolves the stack's SSM parameter types with the caller's permissions
+    // (aws/aws-cdk#20959): the ledger above, and the CDK bootstrap version every CDK stack reads.
+    new iam.PolicyStatement({ actions: ['ssm:GetParameters'], resources: [arns.bootstrapVersion] }),
+    // Any image in the region (a shared image is another account's), but only the release's tags,
+    // and only together with the in-use tag.
+    new iam.PolicyStatement({
+      actions: ['ec2:CreateTags'],
+      resources: [arns.images],
+      conditions: {
+        'StringEquals': { [`aws:RequestTag/${IN_USE_TAG_KEY}`]: IN_USE_TAG_VALUE },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': releaseTagKeys(target.stackName) },
+      },
+    }),
+    // Only the in-use tags, and never without naming them: a DeleteTags that names no tag deletes all.
+    new iam.PolicyStatement({
+      actions: ['ec2:DeleteTags'],
+      resources: [arns.images],
+      conditions: {
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [inUseByTagKey(target.stackName), IN_USE_TAG_KEY] },
+        'Null': { 'aws:TagKeys': 'false' },
+      },
+    }),
+    // Whether other environments still run the replaced AMI, and which keys encrypt the released
+    // one's snapshots. These describe calls have no resource-level permissions.
+    new iam.PolicyStatement({ actions: ['ec2:DescribeTags', 'ec2:DescribeImages', 'ec2:DescribeSnapshots'], resources: ['*'] }),
+    // Grants of any key in the region that encrypts a released AMI (the build account's, usually),
+    // only to this account's Auto Scaling service-linked role, only for what it needs to launch.
+    new iam.PolicyStatement({
+      actions: ['kms:CreateGrant'],
+      resources: [arns.keys],
+      conditions: {
+        'StringEquals': { 'kms:GranteePrincipal': autoScalingServiceRoleArn(scope, target) },
+        'ForAllValues:StringEquals': { 'kms:GrantOperations': AUTO_SCALING_GRANT_OPERATIONS },
+      },
+    }),
+  ];
+}
+
+/** Adds `releaseRolePolicyStatements` to a role, acknowledging the wildcards they need. */
+export function grantReleasePermissions(role: iam.Role, target: ReleaseTarget): void {
+  releaseRolePolicyStatements(role, target).forEach((statement) => role.addToPrincipalPolicy(statement));
+  const arns = targetArns(role, target);
+  const acknowledge = (resource: string, reason: string) => acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(role, resource)}]`, reason);
+  acknowledge(arns.stack, `The wildcard in a stack ARN stands for the stack id, which a release cannot know; the name pins it to stack ${target.stackName}`);
+  acknowledge(arns.images, 'CreateTags is limited by condition to the release tag keys and requires the in-use tag, DeleteTags to the in-use tag keys; '
+    + 'the AMI differs per release');
+  acknowledge(arns.keys, 'CreateGrant is limited by condition to this account\'s Auto Scaling service-linked role and the operations it needs to launch '
+    + 'encrypted AMIs; the key is whichever encrypts the released AMI, usually the build account\'s');
+  acknowledge(arns.bootstrapVersion, 'GetParameters of the CDK bootstrap version parameter, whose qualifier the workflow cannot know: CloudFormation resolves it on every stack update');
+}
+
+function targetArns(scope: IConstruct, target: ReleaseTarget) {
+  const stack = Stack.of(scope);
+  const at = { account: target.account, region: target.region };
+  const parameter = (name: string) => stack.formatArn({ ...at, service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') });
+  return {
+    stack: stack.formatArn({ ...at, service: 'cloudformation', resource: 'stack', resourceName: `${target.stackName}/*` }),
+    ledger: ledgerNames(target).map(parameter),
+    bootstrapVersion: parameter('cdk-bootstrap/*/version'),
+    // Images have no account in their ARN.
+    images: stack.formatArn({ region: target.region, account: '', service: 'ec2', resource: 'image', resourceName: '*' }),
+    keys: stack.formatArn({ region: target.region, account: '*', service: 'kms', resource: 'key', resourceName: '*' }),
+  };
+}
+
+/** Synth-time errors for what would fail at release time, each naming the bad value. */
+function validateReleaseWorkflow(props: ReleaseWorkflowProps, timeout: Duration): void {
+  validateEnvironmentName(props.environmentName);
+  if (timeout.toSeconds() < MIN_TIMEOUT.toSeconds() || timeout.toSeconds() > MAX_TIMEOUT.toSeconds()) {
+    throw new Error(`timeout must be between ${MIN_TIMEOUT.toHumanString()} and ${MAX_TIMEOUT.toHumanString()}, got ${timeout.toHumanString()}`);
+  }
+  // The stack names the environment's in-use tag key, a literal in the definition and the role's conditions.
+  if (Token.isUnresolved(props.target.stackName)) {
+    throw new Error(`The release target's stackName must be a literal, as it names the environment's in-use tag; got a token for environment ${props.environmentName}`);
+  }
+  // Each name is a literal in the definition's JSONPath filters and the role's ARNs.
+  for (const name of ledgerNames(props.target)) {
+    if (Token.isUnresolved(name) || !/^\/?[a-zA-Z0-9_.-]+(\/[a-zA-Z0-9_.-]+)*$/.test(name)) {
+      throw new Error(`Ledger parameter names must be literal SSM parameter names (letters, digits, '_', '.', '-' and '/'), got '${name}'`);
+    }
+  }
+}

@@ -1,0 +1,303 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { runBakeLocally } from '../../../scripts/lib/bake-simulation';
+import { TaskFailure, TaskFake, stateMachineDefinition } from '../../../scripts/lib/local-state-machine';
+import { AslDefinition, validateDefinition } from '../../../scripts/lib/state-machines';
+import { BaseImage, ImageOperatingSystem } from '../../../src';
+import { BakeWorkflow, BakeWorkflowProps } from '../../../src/private/bake/bake-workflow';
+import { awsSolutionsFindings, isSpecificReason, nagAcknowledgements } from '../../helpers/nag';
+import { recipeStack } from '../../helpers/recipe-stack';
+
+const ACCOUNT = '111111111111';
+const REGION = 'eu-west-1';
+const ENV = { account: ACCOUNT, region: REGION };
+const BAKE = {
+  artifact: 's3://web-artifacts/builds/8d1c2b3a/web.tar.gz',
+  contentHash: '4f0b8e2a7c1d9e3f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f',
+  version: '1.4.2',
+  commitId: '89e6c98d92887913cadf06b2adb97f26cde4849b',
+  commitMessage: 'Serve /health from the new router',
+  pipelineExecutionId: '8d1c2b3a-0000-4000-8000-000000000002',
+};
+const PARENT = `arn:aws:imagebuilder:${REGION}:aws:image/amazon-linux-2023-x86/2025.1.15/1`;
+const BUILD = `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image/web-build/1.0.0/1`;
+const BAKED = `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image/web-earlier-build/1.0.0/1`;
+const AMIS = [
+  { Region: REGION, Image: 'ami-0123456789abcdef0', AccountId: ACCOUNT },
+  { Region: 'us-east-1', Image: 'ami-0fedcba9876543210', AccountId: ACCOUNT },
+  { Region: REGION, Image: 'ami-0aaaabbbbccccdddd', AccountId: '222222222222' },
+];
+
+function bakeStack(props: Partial<BakeWorkflowProps> = {}, recipeProps = {}) {
+  const { stack, recipe } = recipeStack(recipeProps, undefined, { env: ENV });
+  const bake = new BakeWorkflow(stack, 'Bake', { recipe, ...props });
+  return { stack, recipe, bake };
+}
+
+function bakeDefinition(props: Partial<BakeWorkflowProps> = {}, recipeProps = {}): AslDefinition {
+  return stateMachineDefinition(Template.fromStack(bakeStack(props, recipeProps).stack).toJSON());
+}
+
+const image = (arn: string, status: string, extra: Record<string, unknown> = {}) => () => ({
+  Image: { Arn: arn, State: { Status: status, ...extra }, ...status === 'AVAILABLE' ? { OutputResources: { Amis: AMIS } } : {} },
+});
+
+/** A build that is BUILDING, then TESTING, then ends as `last`, or stays in progress. */
+function buildStates(...statuses: string[]): TaskFake {
+  return () => {
+    const status = statuses.length > 1 ? statuses.shift()! : statuses[0];
+    return { Image: { Arn: BUILD, State: { Status: status, ...status === 'FAILED' ? { Reason: 'Component web-app failed: health check got 503' } : {} } } };
+  };
+}
+
+/** The recipe's distributions as GetDistributionConfiguration returns them: the build region (with its SSM output) and a copy elsewhere. */
+const DISTRIBUTIONS = [
+  {
+    Region: REGION,
+    AmiDistributionConfiguration: { Name: 'web-{{ imagebuilder:buildDate }}', AmiTags: { 'immutable-servers:image-group': 'web' } },
+    SsmParameterConfigurations: [{ ParameterName: '/web/latest-ami', DataType: 'aws:ec2:image' }],
+  },
+  {
+    Region: 'us-east-1',
+    AmiDistributionConfiguration: {
+      Name: 'web-{{ imagebuilder:buildDate }}', AmiTags: { 'immutable-servers:image-group': 'web' }, TargetAccountIds: ['222222222222'],
+    },
+  },
+];
+const BUILD_DISTRIBUTION = `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:distribution-configuration/web-build`;
+
+/** Fakes of a bake that finds nothing baked and whose build becomes available. */
+function missFakes(): Record<string, TaskFake> {
+  return {
+    ResolveParentImage: image(PARENT, 'AVAILABLE'),
+    FindBakedImage: () => ({ ResourceTagMappingList: [] }),
+    ReadBakedImage: image(BAKED, 'AVAILABLE'),
+    ReadBakedAmis: image(BAKED, 'AVAILABLE'),
+    CreateBuildRecipe: (input) => ({ ImageRecipeArn: `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image-recipe/${input.Name}/1.0.0` }),
+    CreateImage: () => ({ ImageBuildVersionArn: BUILD }),
+    ReadBuild: buildStates('BUILDING', 'TESTING', 'DISTRIBUTING', 'AVAILABLE'),
+    CancelBuild: () => ({}),
+    ReadBuiltImage: image(BUILD, 'AVAILABLE'),
+    ReadDistribution: () => ({ DistributionConfiguration: { Arn: 'recipe-distribution', Name: 'web', Distributions: DISTRIBUTIONS } }),
+    CreateBuildDistribution: () => ({ DistributionConfigurationArn: BUILD_DISTRIBUTION }),
+    DeleteBuildDistribution: () => ({ DistributionConfigurationArn: BUILD_DISTRIBUTION }),
+    DeleteCancelledBuildDistribution: () => ({ DistributionConfigurationArn: BUILD_DISTRIBUTION }),
+  };
+}
+
+const MANIFEST_IMAGES = { [`${ACCOUNT}/${REGION}`]: AMIS[0].Image, [`${ACCOUNT}/us-east-1`]: AMIS[1].Image, [`222222222222/${REGION}`]: AMIS[2].Image };
+
+describe('BakeWorkflow', () => {
+  describe('execution', () => {
+    test('given an image already baked with the fingerprint, then it is reused: no recipe, no build', async () => {
+      const baked = () => ({ ResourceTagMappingList: [{ ResourceARN: BAKED, Tags: [] }] });
+      const execution = await runBakeLocally(bakeDefinition(), BAKE, { ...missFakes(), FindBakedImage: baked });
+
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(execution.calls.CreateBuildRecipe).toBeUndefined();
+      expect(execution.calls.CreateBuildDistribution).toBeUndefined();
+      expect(execution.calls.CreateImage).toBeUndefined();
+      expect(execution.calls.ReadBakedImage).toEqual([{ ImageBuildVersionArn: BAKED }]);
+      expect(execution.calls.ReadBakedAmis).toEqual([{ ImageBuildVersionArn: BAKED }]);
+      expect(execution.output).toEqual({
+        version: BAKE.version,
+        commitId: BAKE.commitId,
+        commitMessage: BAKE.commitMessage,
+        pipelineExecutionId: BAKE.pipelineExecutionId,
+        fingerprint: `${BAKE.contentHash}|CFN_ATT_ImageRecipeB8913708_Arn|${PARENT}`,
+        reused: true,
+        imageBuildVersionArn: BAKED,
+        images: MANIFEST_IMAGES,
+      });
+    });
+
+    test('given nothing baked with the fingerprint, then a recipe version bound to the artifact is built with a distribution of its own, and waited for', async () => {
+      const execution = await runBakeLocally(bakeDefinition(), BAKE, missFakes());
+
+      expect(execution.status).toBe('SUCCEEDED');
+      const [recipe] = execution.calls.CreateBuildRecipe as any[];
+      expect(recipe.Name).toMatch(/-[0-9a-f-]{36}$/);
+      expect(recipe).toMatchObject({ SemanticVersion: '1.0.0', AdditionalInstanceConfiguration: { SystemsManagerAgent: { UninstallAfterBuild: false } } });
+      expect(recipe.Components.filter((component: any) => component.Parameters)).toEqual([
+        { ComponentArn: expect.any(String), Parameters: [{ Name: 'ArtifactS3Uri', Value: [BAKE.artifact] }] },
+      ]);
+      const [build] = execution.calls.CreateImage as any[];
+      expect(build).toMatchObject({
+        ImageRecipeArn: expect.stringContaining(recipe.Name),
+        ImageTestsConfiguration: { ImageTestsEnabled: true, TimeoutMinutes: 60 },
+        EnhancedImageMetadataEnabled: true,
+        DistributionConfigurationArn: BUILD_DISTRIBUTION,
+        Tags: { 'immutable-servers:fingerprint': (execution.output as any).fingerprint, 'immutable-servers:image-group': expect.any(String) },
+      });
+      expect(execution.calls.ReadBuild).toHaveLength(4);
+      expect(execution.calls.DeleteBuildDistribution).toEqual([{ DistributionConfigurationArn: BUILD_DISTRIBUTION }]);
+      expect(execution.output).toMatchObject({ reused: false, imageBuildVersionArn: BUILD, images: MANIFEST_IMAGES });
+    });
+
+    test('given a new image, then every distribution of the recipe tags its AMI copies with the fingerprint and the build\'s provenance', async () => {
+      const commitMessage = `Rework the router\n\n${'Long explanation. '.repeat(20)}`;
+      const execution = await runBakeLocally(bakeDefinition(), { ...BAKE, commitMessage }, missFakes());
+      const [distribution] = execution.calls.CreateBuildDistribution as any[];
+      const provenance = {
+        'immutable-servers:fingerprint': (execution.output as any).fingerprint,
+        'immutable-servers:artifact-content-hash': BAKE.contentHash,
+        'immutable-servers:release-version': BAKE.version,
+        'immutable-servers:commit-id': BAKE.commitId,
+        'immutable-servers:commit-message': commitMessage.slice(0, 256),
+        'immutable-servers:pipeline-execution-id': BAKE.pipelineExecutionId,
+      };
+
+      expect(distribution.Name).toBe((execution.calls.CreateBuildRecipe![0] as any).Name);
+      expect(distribution.Distributions).toEqual(DISTRIBUTIONS.map((target) => ({
+        ...target,
+        AmiDistributionConfiguration: { ...target.AmiDistributionConfiguration, AmiTags: { 'immutable-servers:image-group': 'web', ...provenance } },
+      })));
+    });
+
+    test('given the build\'s distribution cannot be deleted, then the bake still succeeds', async () => {
+      const execution = await runBakeLocally(bakeDefinition(), BAKE, {
+        ...missFakes(),
+        DeleteBuildDistribution: () => {
+          throw new TaskFailure('Imagebuilder.ResourceDependencyException', 'The distribution configuration is in use');
+        },
+      });
+
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(execution.calls.DeleteBuildDistribution).toHaveLength(1);
+    });
+
+    test('given a baked image the lifecycle policy has since deprecated, then it is built again', async () => {
+      const execution = await runBakeLocally(bakeDefinition(), BAKE, {
+        ...missFakes(),
+        FindBakedImage: () => ({ ResourceTagMappingList: [{ ResourceARN: BAKED, Tags: [] }] }),
+        ReadBakedImage: image(BAKED, 'DEPRECATED'),
+      });
+
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(execution.calls.CreateImage).toHaveLength(1);
+      expect(execution.output).toMatchObject({ reused: false });
+    });
+
+    test('given a bake, then what it fingerprints is the artifact\'s content hash, the recipe\'s ARN and the parent image resolved now', async () => {
+      const execution = await runBakeLocally(bakeDefinition(), BAKE, missFakes());
+
+      expect((execution.output as any).fingerprint).toBe(`${BAKE.contentHash}|CFN_ATT_ImageRecipeB8913708_Arn|${PARENT}`);
+      expect(execution.calls.FindBakedImage).toEqual([{
+        TagFilters: [{ Key: 'immutable-servers:fingerprint', Values: [(execution.output as any).fingerprint] }],
+        ResourceTypeFilters: ['imagebuilder:image'],
+      }]);
+    });
+
+    test('given the fingerprint state, then it is the SHA-256 of that text', () => {
+      expect(bakeDefinition().States.Fingerprint.Parameters['value.$'])
+        .toBe("States.Hash(States.Format('{}|CFN_ATT_ImageRecipeB8913708_Arn|{}', $.contentHash, $.parentImage.id), 'SHA-256')");
+    });
+
+    test('given a build that fails, then the bake fails with the build, its reason and where its logs are', async () => {
+      const execution = await runBakeLocally(bakeDefinition(), BAKE, { ...missFakes(), ReadBuild: buildStates('BUILDING', 'FAILED') });
+
+      expect(execution).toMatchObject({ status: 'FAILED', error: 'ImageBuildFailed' });
+      const recipeName = (execution.calls.CreateBuildRecipe![0] as any).Name;
+      expect(execution.cause).toBe(`The image build failed: image build ${BUILD} is FAILED. Its logs are in CloudWatch log group /aws/imagebuilder/${recipeName} `
+        + 'and under s3 prefix builds/ of the recipe\'s build logs bucket; its state: {"Status":"FAILED","Reason":"Component web-app failed: health check got 503"}');
+      expect(execution.calls.DeleteBuildDistribution).toEqual([{ DistributionConfigurationArn: BUILD_DISTRIBUTION }]);
+    });
+
+    test('given a build someone cancelled, then the bake fails saying so', async () => {
+      const execution = await runBakeLocally(bakeDefinition(), BAKE, { ...missFakes(), ReadBuild: buildStates('BUILDING', 'CANCELLED') });
+
+      expect(execution).toMatchObject({ status: 'FAILED', error: 'ImageBuildCancelled' });
+      expect(execution.cause).toMatch(/^The image build was cancelled: image build .* is CANCELLED\./);
+    });
+
+    test('given a build still in progress at the timeout, then it is cancelled and the bake fails naming it', async () => {
+      const execution = await runBakeLocally(bakeDefinition({ timeout: Duration.minutes(30) }), BAKE, { ...missFakes(), ReadBuild: buildStates('BUILDING') });
+
+      expect(execution).toMatchObject({ status: 'FAILED', error: 'BakeTimedOut' });
+      expect(execution.calls.ReadBuild).toHaveLength(30);
+      expect(execution.calls.CancelBuild).toEqual([{ ImageBuildVersionArn: BUILD, ClientToken: expect.stringMatching(/^[0-9a-f-]{36}$/) }]);
+      expect(execution.calls.DeleteCancelledBuildDistribution).toEqual([{ DistributionConfigurationArn: BUILD_DISTRIBUTION }]);
+      expect(execution.cause).toMatch(new RegExp(`^The image build ${BUILD} did not finish within 30 minutes and was cancelled\\.`));
+    });
+
+    test('given throttled Image Builder calls, then they are retried and the bake succeeds', async () => {
+      let throttles = 2;
+      const fakes = missFakes();
+      const execution = await runBakeLocally(bakeDefinition(), BAKE, {
+        ...fakes,
+        CreateImage: (input) => {
+          if (throttles-- > 0) {
+            throw new TaskFailure('Imagebuilder.CallRateLimitExceededException', 'You have exceeded the permitted request rate for the specific operation.');
+          }
+          return fakes.CreateImage(input);
+        },
+      });
+
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(execution.calls.CreateImage).toHaveLength(3);
+    });
+  });
+
+  describe('parent image', () => {
+    test('given an SSM parameter parent, then its value is the parent image of the fingerprint', async () => {
+      const definition = bakeDefinition({}, { baseImage: BaseImage.fromSsmParameter('/golden/web-base', ImageOperatingSystem.LINUX) });
+      const execution = await runBakeLocally(definition, BAKE, { ...missFakes(), ResolveParentImage: () => ({ Parameter: { Name: '/golden/web-base', Value: 'ami-0abcdef1234567890' } }) });
+
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(execution.calls.ResolveParentImage).toEqual([{ Name: '/golden/web-base' }]);
+    });
+
+    test('given a managed parent, then it is resolved with its x.x.x ARN, to the newest available version', async () => {
+      const execution = await runBakeLocally(bakeDefinition(), BAKE, missFakes());
+
+      // The test helper stands in us-east-1 for the stack's AWS::Region.
+      expect(execution.calls.ResolveParentImage).toEqual([{ ImageBuildVersionArn: 'arn:aws:imagebuilder:us-east-1:aws:image/amazon-linux-2023-x86/x.x.x' }]);
+    });
+  });
+
+  describe('definition and permissions', () => {
+    test('given a bake, then asl-validator finds nothing wrong', () => {
+      expect(validateDefinition(bakeDefinition())).toEqual([]);
+    });
+
+    test('given a bake, then cdk-nag finds nothing, every acknowledgement saying why', () => {
+      // A fresh app: cdk-nag runs as a validation plugin on the app's first synthesis.
+      const app = bakeStack().stack.node.root as App;
+
+      expect(awsSolutionsFindings(app)).toEqual([]);
+      expect(nagAcknowledgements(app).filter((acknowledgement) => !isSpecificReason(acknowledgement.reason))).toEqual([]);
+    });
+
+    test('given a bake, then its role may cancel only this recipe\'s builds, manage only its builds\' distributions, and tag nothing itself', () => {
+      const statements = Object.values(Template.fromStack(bakeStack().stack).findResources('AWS::IAM::Policy'))
+        .flatMap((policy: any) => policy.Properties.PolicyDocument.Statement);
+      const named = (action: string) => statements.filter((statement: any) => [statement.Action].flat().includes(action));
+
+      expect(named('imagebuilder:CancelImageCreation')).toHaveLength(1);
+      const [distributions] = named('imagebuilder:CreateDistributionConfiguration');
+      expect(distributions.Action).toEqual(['imagebuilder:CreateDistributionConfiguration', 'imagebuilder:GetDistributionConfiguration',
+        'imagebuilder:DeleteDistributionConfiguration']);
+      expect(JSON.stringify(distributions.Resource)).toMatch(/:distribution-configuration\/[^"]*-\*"/);
+      expect(named('ec2:CreateTags')).toEqual([]);
+    });
+  });
+
+  describe('bad input', () => {
+    test.each([
+      [Duration.minutes(20), '20 minutes'],
+      [Duration.hours(25), '1 day 1 hour'],
+    ])('given a timeout of %s, then synthesis fails naming it', (timeout, shown) => {
+      expect(() => bakeStack({ timeout })).toThrow('The bake timeout must be between 30 minutes (an image build with its tests takes longer) '
+        + `and 1 day (Image Builder's own bound), got ${shown}`);
+    });
+
+    test('given a bake in another region than its recipe, then synthesis fails naming both', () => {
+      const { recipe, stack } = recipeStack({}, undefined, { env: ENV });
+      const elsewhere = new Stack(stack.node.root as any, 'Elsewhere', { env: { account: ACCOUNT, region: 'us-east-1' } });
+
+      expect(() => new BakeWorkflow(elsewhere, 'Bake', { recipe }))
+        .toThrow(`The bake workflow must be in the account and region of its recipe's stack Stack (account ${ACCOUNT}, region ${REGION}), as it builds there; `
+          + `its stack is in account ${ACCOUNT}, region us-east-1`);
+    });
+  });
+});
