@@ -16,7 +16,8 @@ import { longestEvaluationWindow } from './private/release/alarm-evaluation';
 import { ReleaseWorkflow } from './private/release/release-workflow';
 import { SoakWorkflow } from './private/release/soak-workflow';
 import type { PromotionApproval } from './promotion-approval';
-import type { ReleaseTarget, RollingAsgDeployment } from './rolling-asg-deployment';
+import type { ReleaseTarget } from './release-target';
+import type { RollingAsgDeployment } from './rolling-asg-deployment';
 
 /**
  * One environment of a promotion, in the order releases reach it.

@@ -5,7 +5,7 @@ import jsonata = require('jsonata');
 import { LocalExecution, TaskFailure, TaskFake, runLocally, stateMachineDefinition } from '../../scripts/lib/local-state-machine';
 import { AslDefinition } from '../../scripts/lib/state-machines';
 import { ReleaseWorkflow, ReleaseWorkflowProps } from '../../src/private/release/release-workflow';
-import { ReleaseTarget } from '../../src/rolling-asg-deployment';
+import { ReleaseTarget } from '../../src/release-target';
 
 // A release into stack web-prod, and fakes of every call the release workflow makes to it.
 // aws-local-stepfunctions 3 runs JSONPath only, so the one JSONata state is evaluated with the

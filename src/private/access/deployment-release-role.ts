@@ -1,6 +1,6 @@
 import { Names, Stack, Token, aws_iam as iam } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { ReleaseTarget } from '../../rolling-asg-deployment';
+import type { ReleaseTarget } from '../../release-target';
 import { grantReleasePermissions } from '../release/release-workflow';
 import { soakRolePolicyStatements } from '../release/soak-workflow';
 

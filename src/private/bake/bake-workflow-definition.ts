@@ -1,8 +1,8 @@
 import { Duration, Stack, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { ApplicationImageRecipe } from '../../application-image-recipe';
-import { explainFailure, failAsExplained, sdkCall } from '../release/release-workflow-states';
+import type { BuildableRecipe } from '../image/buildable-recipe';
 import { RELEASE_TAG_KEYS } from '../shared/release-tags';
+import { explainFailure, failAsExplained, sdkCall } from '../shared/sdk-call';
 
 /**
  * Key of the tag that carries a bake's fingerprint, on the Image Builder image and on every AMI
@@ -33,7 +33,7 @@ const PROVENANCE_TAGS: Record<string, string> = {
 const BAKE_POLL_INTERVAL = Duration.minutes(1);
 
 export interface BakeDefinitionOptions {
-  readonly recipe: ApplicationImageRecipe;
+  readonly recipe: BuildableRecipe;
   /** How long the image build may take before it is cancelled. */
   readonly timeout: Duration;
 }
@@ -43,7 +43,7 @@ export interface BakeDefinitionOptions {
  * an image that carries it, or a new image build bound to the artifact. See `BakeWorkflow`.
  */
 export class BakeDefinition {
-  private readonly recipe: ApplicationImageRecipe;
+  private readonly recipe: BuildableRecipe;
   private readonly polls: number;
 
   constructor(private readonly scope: Construct, options: BakeDefinitionOptions) {

@@ -1,7 +1,7 @@
 import { ArnFormat, Duration, PhysicalName, Stack, aws_iam as iam, aws_logs as logs, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BakeDefinition } from './bake-workflow-definition';
-import type { ApplicationImageRecipe } from '../../application-image-recipe';
+import type { BuildableRecipe } from '../image/buildable-recipe';
 import { acknowledgeNagFinding, nagResourceReference } from '../nag/nag-acknowledgement';
 import { executionLoggingStatement, stackScopedLogGroupName } from '../shared/state-machine-logging';
 
@@ -14,7 +14,7 @@ const EXECUTION_MARGIN = Duration.minutes(30);
 
 export interface BakeWorkflowProps {
   /** The recipe whose image the bake builds. */
-  readonly recipe: ApplicationImageRecipe;
+  readonly recipe: BuildableRecipe;
   /**
    * How long an image build may take before it is cancelled: between 30 minutes and 24 hours.
    *
@@ -88,7 +88,7 @@ export class BakeWorkflow extends Construct {
 }
 
 /** What a bake needs beyond building the recipe for an artifact, each statement as narrow as its API allows. */
-function grantBakePermissions(role: iam.Role, recipe: ApplicationImageRecipe): void {
+function grantBakePermissions(role: iam.Role, recipe: BuildableRecipe): void {
   recipe.grantBuildForArtifact(role);
   const stack = Stack.of(role);
   const parent = recipe._artifactBuildSettings.parentImage;
@@ -128,7 +128,7 @@ function validateBakeWorkflow(scope: Construct, props: BakeWorkflowProps, timeou
 }
 
 /** A bake builds its recipe's image in the recipe's account and region, so it must be there too. */
-export function validateBakePlacement(scope: Construct, recipe: ApplicationImageRecipe): void {
+export function validateBakePlacement(scope: Construct, recipe: BuildableRecipe): void {
   const here = Stack.of(scope);
   const recipeStack = Stack.of(recipe);
   if (here.account !== recipeStack.account || here.region !== recipeStack.region) {

@@ -1,6 +1,6 @@
 import { Stack, Stage, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { ReleaseTarget } from '../../rolling-asg-deployment';
+import type { ReleaseTarget } from '../../release-target';
 
 /**
  * Where the workflows acting on one environment live. Step Functions SDK integrations call their

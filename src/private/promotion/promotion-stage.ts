@@ -1,16 +1,32 @@
-import { aws_codepipeline as codepipeline, aws_codepipeline_actions as actions } from 'aws-cdk-lib';
-import type { PromotedEnvironment, PromotionEnvironment } from '../../environment-promotion';
-import type { ReleaseTarget } from '../../rolling-asg-deployment';
+import { aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import type { DeploymentWindow } from '../../deployment-window';
+import type { PromotionApproval } from '../../promotion-approval';
+import type { ReleaseTarget } from '../../release-target';
 import { PathInArtifact } from '../shared/path-in-artifact';
+
+/** An environment as the user declared it (`PromotionEnvironment`): what its stage asks and when. */
+export interface DeclaredStage {
+  readonly name: string;
+  readonly approval?: PromotionApproval;
+  readonly deploymentWindow?: DeploymentWindow;
+  readonly url?: string;
+}
+
+/** An environment's workflows (`PromotedEnvironment`): what its stage runs. */
+export interface StageWorkflows {
+  readonly name: string;
+  readonly releaseStateMachine: sfn.IStateMachine;
+  readonly soakStateMachine?: sfn.IStateMachine;
+}
 
 /** What one environment's pipeline stage is made of. */
 export interface PromotionStageOptions {
   /** The environment, with its workflows. */
-  readonly environment: PromotedEnvironment;
+  readonly environment: StageWorkflows;
   /** The environment as the user declared it: approval, window, URL. */
-  readonly declared: PromotionEnvironment;
+  readonly declared: DeclaredStage;
   /** The environment before it, which the approval points the approver to. */
-  readonly previous?: { readonly declared: PromotionEnvironment; readonly target: ReleaseTarget };
+  readonly previous?: { readonly declared: DeclaredStage; readonly target: ReleaseTarget };
   readonly releaseManifest: codepipeline.ArtifactPath;
   readonly releaseSummary: string;
 }
@@ -80,7 +96,7 @@ function releaseNamespace(environmentName: string): string {
 }
 
 /** What an approver of the next environment can look at. */
-function previousEnvironmentNote(previous: PromotionEnvironment, target: ReleaseTarget): string {
+function previousEnvironmentNote(previous: DeclaredStage, target: ReleaseTarget): string {
   if (previous.url !== undefined) {
     return `${previous.name} runs it: ${previous.url}.`;
   }

@@ -1,9 +1,17 @@
 import { Stack, Token, aws_codepipeline as codepipeline } from 'aws-cdk-lib';
 import { isInStackEnvironment } from './promotion-placement';
-import type { ApplicationImageRecipe } from '../../application-image-recipe';
-import type { PromotionEnvironment } from '../../environment-promotion';
-import type { ReleaseTarget } from '../../rolling-asg-deployment';
+import type { PromotionApproval } from '../../promotion-approval';
+import type { ReleaseTarget } from '../../release-target';
+import type { BuildableRecipe } from '../image/buildable-recipe';
 import { validateEnvironmentName } from '../release/target-workflow';
+
+/** An environment as the user declared it (`PromotionEnvironment`), as far as validation reads it. */
+export interface DeclaredEnvironment {
+  readonly name: string;
+  readonly deployment?: { readonly releaseTarget: ReleaseTarget };
+  readonly target?: ReleaseTarget;
+  readonly approval?: PromotionApproval;
+}
 
 /**
  * CodePipeline's fixed limit of stages in one pipeline.
@@ -13,7 +21,7 @@ import { validateEnvironmentName } from '../release/target-workflow';
 const MAX_PIPELINE_STAGES = 50;
 
 /** Synth-time errors for environments that cannot be promoted through, each naming the bad value; returns their targets. */
-export function validateEnvironments(environments: PromotionEnvironment[]): ReleaseTarget[] {
+export function validateEnvironments(environments: DeclaredEnvironment[]): ReleaseTarget[] {
   if (environments.length === 0) {
     throw new Error('A promotion needs at least one environment, got none');
   }
@@ -41,7 +49,7 @@ export function validateEnvironments(environments: PromotionEnvironment[]): Rele
 }
 
 /** Synth-time errors for a pipeline the promotion cannot be added to. */
-export function validatePipeline(pipeline: codepipeline.Pipeline, environments: PromotionEnvironment[]): void {
+export function validatePipeline(pipeline: codepipeline.Pipeline, environments: DeclaredEnvironment[]): void {
   const pipelineStack = Stack.of(pipeline);
   const pipelineType = pipelineStack.resolve((pipeline.node.defaultChild as codepipeline.CfnPipeline).pipelineType);
   if (pipelineType !== codepipeline.PipelineType.V2) {
@@ -68,7 +76,7 @@ export function validatePipeline(pipeline: codepipeline.Pipeline, environments: 
  * image for its account and region in the manifest. Checked at synth time, after every
  * distribution target is added.
  */
-export function undistributedEnvironments(recipe: ApplicationImageRecipe, environments: Array<{ name: string; target: ReleaseTarget }>): string[] {
+export function undistributedEnvironments(recipe: BuildableRecipe, environments: Array<{ name: string; target: ReleaseTarget }>): string[] {
   const build = Stack.of(recipe);
   return environments
     .filter(({ target }) => !isInStackEnvironment(target, build) && !recipe._distributesTo(target.account, target.region))

@@ -1,7 +1,7 @@
 import { ArnFormat, Duration, Names, Stack, aws_cloudwatch as cloudwatch, aws_logs as logs, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { isInStackEnvironment } from './promotion-placement';
-import type { ReleaseTarget } from '../../rolling-asg-deployment';
+import type { ReleaseTarget } from '../../release-target';
 
 /** An environment as its dashboard shows it, with the release workflow that keeps its history. */
 export interface DashboardEnvironment {

@@ -5,7 +5,7 @@ import { InUseTagStates } from './release-workflow-in-use';
 import { ReleaseLabelStates } from './release-workflow-labels';
 import { RELEASE_FIELDS, ReleaseStates, ledgerNames } from './release-workflow-states';
 import { StackUpdateStates } from './release-workflow-update';
-import type { ReleaseTarget } from '../../rolling-asg-deployment';
+import type { ReleaseTarget } from '../../release-target';
 
 /** Longest tag value EC2 and CloudFormation accept; the commit message becomes one. */
 export const TAG_VALUE_MAX_LENGTH = 256;

@@ -1,7 +1,7 @@
 import { Stack, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { ReleaseStates } from './release-workflow-states';
-import type { ReleaseTarget } from '../../rolling-asg-deployment';
+import type { ReleaseTarget } from '../../release-target';
 
 /**
  * What the Auto Scaling service-linked role needs of the KMS key that encrypts an AMI's snapshots

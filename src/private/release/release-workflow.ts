@@ -9,7 +9,7 @@ import { AUTO_SCALING_GRANT_OPERATIONS, autoScalingServiceRoleArn } from './rele
 import { releaseTagKeys } from './release-workflow-in-use';
 import { ledgerNames } from './release-workflow-states';
 import { TargetWorkflowProps, createTargetWorkflow, validateEnvironmentName } from './target-workflow';
-import type { ReleaseTarget } from '../../rolling-asg-deployment';
+import type { ReleaseTarget } from '../../release-target';
 import { acknowledgeNagFinding, nagResourceReference } from '../nag/nag-acknowledgement';
 import { IN_USE_TAG_KEY, IN_USE_TAG_VALUE, inUseByTagKey } from '../shared/release-tags';
 

@@ -5,7 +5,7 @@ import {
 import { Construct, IConstruct } from 'constructs';
 import { ReleaseStates } from './release-workflow-states';
 import { TargetWorkflowProps, createTargetWorkflow, validateEnvironmentName } from './target-workflow';
-import type { ReleaseTarget } from '../../rolling-asg-deployment';
+import type { ReleaseTarget } from '../../release-target';
 
 const MIN_SOAK = Duration.minutes(1);
 const MAX_SOAK = Duration.days(7);

@@ -3,7 +3,7 @@ import {
   aws_iam as iam, aws_logs as logs, aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import type { ReleaseTarget } from '../../rolling-asg-deployment';
+import type { ReleaseTarget } from '../../release-target';
 import { acknowledgeNagFinding } from '../nag/nag-acknowledgement';
 import { executionLoggingStatement, stackScopedLogGroupName } from '../shared/state-machine-logging';
 

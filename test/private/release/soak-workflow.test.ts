@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { TaskFailure, TaskFake, runLocally, stateMachineDefinition } from '../../../scripts/lib/local-state-machine';
 import { validateDefinition } from '../../../scripts/lib/state-machines';
 import { SOAK_RETRIED_ERRORS, SoakWorkflow, SoakWorkflowProps } from '../../../src/private/release/soak-workflow';
-import { ReleaseTarget } from '../../../src/rolling-asg-deployment';
+import { ReleaseTarget } from '../../../src/release-target';
 import { awsSolutionsFindings, isSpecificReason, nagAcknowledgements } from '../../helpers/nag';
 
 const ACCOUNT = '111111111111';

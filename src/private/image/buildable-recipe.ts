@@ -1,0 +1,21 @@
+import type { aws_iam as iam, aws_imagebuilder as imagebuilder } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import type { ArtifactBuildSettings } from './build-for-artifact-grant';
+
+/**
+ * What a bake and a promotion read of an image recipe (`ApplicationImageRecipe` is one): enough to
+ * build for an artifact what its image pipeline would, and to know where its AMIs go.
+ */
+export interface BuildableRecipe extends IConstruct {
+  readonly imageRecipeName: string;
+  readonly imageRecipeArn: string;
+  readonly infrastructureConfigurationArn: string;
+  readonly distributionConfigurationArn: string;
+  /** The tags that put an image under the recipe's lifecycle policy. */
+  readonly imageTags: Record<string, string>;
+  readonly distributionRegions: string[];
+  readonly _artifactBuildSettings: ArtifactBuildSettings;
+  componentsForArtifact(artifactS3Uri: string): imagebuilder.CfnImageRecipe.ComponentConfigurationProperty[];
+  grantBuildForArtifact(grantee: iam.IGrantable): void;
+  _distributesTo(account: string, region: string): boolean;
+}

@@ -1,0 +1,44 @@
+/**
+ * What a release into one environment needs to know, with no cross-stack export:
+ * `RollingAsgDeployment.releaseTarget`, or the same for a deployment of another app.
+ */
+export interface ReleaseTarget {
+  /** Name of the environment's stack. */
+  readonly stackName: string;
+  /** Account of the environment (a token when the stack is environment-agnostic). */
+  readonly account: string;
+  /** Region of the environment (a token when the stack is environment-agnostic). */
+  readonly region: string;
+  /** Ledger parameter (a `text` parameter holding an AMI id) naming the AMI the environment runs. */
+  readonly amiParameterName: string;
+  /** Ledger parameter naming the released version. */
+  readonly versionParameterName: string;
+  /** Ledger parameter naming the released commit. */
+  readonly commitIdParameterName: string;
+  /** Ledger parameter with the (truncated) commit message. */
+  readonly commitMessageParameterName: string;
+  /** Ledger parameter naming the pipeline execution that released. */
+  readonly pipelineExecutionIdParameterName: string;
+  /** Names of the alarms that roll a release back (literal names, usable from any stack). */
+  readonly alarmNames: string[];
+  /**
+   * SSM parameter in the environment's account and region holding the load balancer's URL.
+   *
+   * @default - no load balancer created by the deployment
+   */
+  readonly urlParameterName?: string;
+  /**
+   * Literal name of the environment's Auto Scaling group, whose group metrics (in-service and
+   * desired instances) a promotion's dashboard shows.
+   *
+   * @default - the dashboard shows no instance counts
+   */
+  readonly autoScalingGroupName?: string;
+  /**
+   * Literal ARN of a role in the environment's account that release and soak workflows of another
+   * account assume: then they run in their own account, not in the environment's.
+   *
+   * @default - the workflows run in the environment's account (`cdk bootstrap --trust`)
+   */
+  readonly releaseRoleArn?: string;
+}
