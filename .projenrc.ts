@@ -39,6 +39,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'yaml@^2.8.0',
     // The CDK CLI: the examples synthesize with `npx cdk synth`, as a user's app would.
     'aws-cdk@^2.1100.0',
+    // The journeys call the emulator with the real AWS SDK, so that serialization is real too.
+    '@aws-sdk/client-ssm@^3.1178.0',
+    '@aws-sdk/client-ec2@^3.1178.0',
   ],
 
   publishToPypi: {
@@ -121,6 +124,11 @@ project.addTask('bench:bake', {
 project.addTask('bench:scale', {
   description: 'Print synth time, resources and template size of ImmutableAmiPipelines with 1, 5 and 20 environments (measured)',
   exec: `${tsNode} scripts/pipeline-scale.ts`,
+});
+project.addTask('journeys', {
+  description: 'Run the journeys (months of commits, patch runs, new accounts, returns) against moto and the simulations, and print builds, replacements, approvals and checked calls per journey',
+  exec: `${tsNode} scripts/journeys.ts`,
+  receiveArgs: true,
 });
 project.addTask('docs:snippets', {
   description: 'Compile every TypeScript snippet of the README and of the API docs (@example) with jsii-rosetta; fails on any error',

@@ -5,9 +5,7 @@
  * wrongly for inputs of 56 bytes or more (checked against node:crypto), so the fingerprint is the
  * text the workflow hashes, unhashed: distinct inputs stay distinct.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-import jsonata = require('jsonata');
-import { LocalExecution, TaskFake, runLocally } from './local-state-machine';
+import { LocalExecution, TaskFake, runLocally, withJsonataPassStatesAsTasks } from './local-state-machine';
 import { AslDefinition } from './state-machines';
 
 /** The fingerprint state's SHA-256 of the text that decides the image. */
@@ -23,15 +21,7 @@ export async function runBakeLocally(definition: AslDefinition, input: unknown, 
   if (!hashed) {
     throw new Error(`The Fingerprint state must hash the content hash, the recipe and the parent image, got ${JSON.stringify(fingerprint)}`);
   }
-  const states: Record<string, any> = { ...definition.States, Fingerprint: { ...fingerprint, Parameters: { 'value.$': hashed[1] } } };
-  const jsonataFakes: Record<string, TaskFake> = {};
-  for (const [name, state] of Object.entries<any>(definition.States)) {
-    if (state.Type === 'Pass' && state.QueryLanguage === 'JSONata') {
-      const { QueryLanguage: _language, Output: output, Comment: _comment, ...transitions } = state;
-      states[name] = { ...transitions, Type: 'Task', Resource: `arn:aws:states:::local:jsonata:${name}` };
-      const expression = jsonata(/^\{%([\s\S]*)%\}$/.exec(output)![1]);
-      jsonataFakes[name] = (stateInput) => expression.evaluate({}, { states: { input: stateInput } });
-    }
-  }
-  return runLocally({ ...definition, States: states }, input, { ...fakes, ...jsonataFakes });
+  const unhashed = { ...definition, States: { ...definition.States, Fingerprint: { ...fingerprint, Parameters: { 'value.$': hashed[1] } } } };
+  const local = withJsonataPassStatesAsTasks(unhashed);
+  return runLocally(local.definition, input, { ...fakes, ...local.fakes });
 }

@@ -5,6 +5,8 @@
  * that paths with polling and backoff run in milliseconds; task `TimeoutSeconds` are kept, so a
  * timeout path takes as long as the definition says.
  */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import jsonata = require('jsonata');
 import { AslDefinition, stateMachinesInTemplate, validateDefinition } from './state-machines';
 
 // aws-local-stepfunctions ships CommonJS under `require` but declares its types as an ES module;
@@ -106,4 +108,26 @@ export function allStates(definition: AslDefinition): Array<[string, any]> {
     ...(state.Branches ?? []).flatMap(allStates),
     ...[state.ItemProcessor, state.Iterator].filter(Boolean).flatMap(allStates),
   ]);
+}
+
+/**
+ * aws-local-stepfunctions runs JSONPath only: each top-level JSONata Pass state becomes a local
+ * Task that evaluates its `Output` with the JSONata engine, with the same transitions.
+ */
+export function withJsonataPassStatesAsTasks(definition: AslDefinition): { definition: AslDefinition; fakes: Record<string, TaskFake> } {
+  const states: Record<string, any> = { ...definition.States };
+  const fakes: Record<string, TaskFake> = {};
+  for (const [name, state] of Object.entries<any>(definition.States)) {
+    if (state.Type !== 'Pass' || state.QueryLanguage !== 'JSONata') continue;
+    const { QueryLanguage: _language, Output: output, Comment: _comment, ...transitions } = state;
+    states[name] = { ...transitions, Type: 'Task', Resource: `arn:aws:states:::local:jsonata:${name}` };
+    const expression = jsonata(/^\{%([\s\S]*)%\}$/.exec(output)![1]);
+    fakes[name] = (stateInput) => expression.evaluate({}, { states: { input: stateInput } });
+  }
+  for (const [name, state] of allStates(definition)) {
+    if (state.QueryLanguage === 'JSONata' && !(name in definition.States)) {
+      throw new Error(`JSONata state ${name} is inside a Map or Parallel state, which the local runner cannot evaluate`);
+    }
+  }
+  return { definition: { ...definition, States: states }, fakes };
 }

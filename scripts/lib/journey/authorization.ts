@@ -1,0 +1,146 @@
+/**
+ * What IAM decides for each call a workflow makes: the IAM action (checked against the Service
+ * Authorization Reference), the resources the request names as ARNs with the condition keys it
+ * sets, evaluated against the calling role's statements in the synthesized templates. A role
+ * assumed through a Task's `Credentials` must allow the workflow's role in its trust policy, and
+ * the workflow's role must allow `sts:AssumeRole` on it.
+ */
+import type { Caller, Endpoint } from './aws-api';
+import { AuthorizationRequest, PolicyStatement, evaluate, isKnownAction } from './iam-policy';
+import { operationName } from './service-models';
+
+/** The roles of the deployed world, by ARN. */
+export interface RoleDirectory {
+  /** The identity policies' statements of a role; undefined when no deployed stack has the role. */
+  statementsOf(roleArn: string): PolicyStatement[] | undefined;
+  /** The trust policy's statements of a role. */
+  trustOf(roleArn: string): Array<PolicyStatement & { Principal?: unknown }> | undefined;
+  /** The ARN of a stack CloudFormation knows by this name in the account and region. */
+  stackArn(endpoint: Endpoint, stackName: string): string;
+  /** The ARN of the Auto Scaling group an instance belongs to. */
+  autoScalingGroupArnOf(endpoint: Endpoint, instanceId: string): string;
+  /** The tags a resource carries now, which IAM reads as `aws:ResourceTag/<key>`. */
+  resourceTags(endpoint: Endpoint, resourceArn: string): Promise<Record<string, string>>;
+}
+
+/** IAM's service prefix where it differs from the SDK's service name. */
+const IAM_PREFIX: Record<string, string> = { resourcegroupstaggingapi: 'tag', sfn: 'states' };
+
+type Resources = Array<{ resource: string; context?: AuthorizationRequest['context'] }>;
+type ResourceMapping = (request: any, at: Endpoint, roles: RoleDirectory) => Resources;
+
+const any: ResourceMapping = () => [{ resource: '*' }];
+const parameterArn = (at: Endpoint, name: string) => `arn:aws:ssm:${at.region}:${at.account}:parameter/${name.replace(/^\//, '').replace(/:[^/:]+$/, '')}`;
+const stack: ResourceMapping = (request, at, roles) => [{
+  resource: roles.stackArn(at, request.StackName),
+  context: request.RoleARN === undefined ? undefined : { 'cloudformation:RoleArn': String(request.RoleARN) },
+}];
+const ec2Arn = (at: Endpoint, id: string) => (id.startsWith('ami-') ? `arn:aws:ec2:${at.region}::image/${id}`
+  : id.startsWith('i-') ? `arn:aws:ec2:${at.region}:${at.account}:instance/${id}`
+    : id.startsWith('snap-') ? `arn:aws:ec2:${at.region}::snapshot/${id}` : `arn:aws:ec2:${at.region}:${at.account}:${id}`);
+const tagContext = (tags: Array<{ Key: string; Value?: string }> | undefined, withValues: boolean) => (tags === undefined ? {} : {
+  ...withValues ? Object.fromEntries(tags.map((tag) => [`aws:RequestTag/${tag.Key}`, tag.Value ?? ''])) : {},
+  'aws:TagKeys': tags.map((tag) => tag.Key),
+});
+const imageBuilderArn = (at: Endpoint, kind: string, path: string) => `arn:aws:imagebuilder:${at.region}:${at.account}:${kind}/${path}`;
+const requestTags = (tags: Record<string, string> | undefined) => (tags === undefined ? {}
+  : { ...Object.fromEntries(Object.entries(tags).map(([key, value]) => [`aws:RequestTag/${key}`, value])), 'aws:TagKeys': Object.keys(tags) });
+
+/** The resources of each action the workflows call, as IAM sees them. */
+const RESOURCES: Record<string, ResourceMapping> = {
+  'ssm:GetParameter': (request, at) => [{ resource: parameterArn(at, request.Name) }],
+  'ssm:GetParameters': (request, at) => request.Names.map((name: string) => ({ resource: parameterArn(at, name) })),
+  'ssm:PutParameter': (request, at) => [{ resource: parameterArn(at, request.Name) }],
+  'ssm:LabelParameterVersion': (request, at) => [{ resource: parameterArn(at, request.Name) }],
+  'ssm:GetParameterHistory': (request, at) => [{ resource: parameterArn(at, request.Name) }],
+  'cloudformation:DescribeStacks': stack,
+  'cloudformation:DescribeStackEvents': stack,
+  'cloudformation:UpdateStack': stack,
+  'cloudformation:CancelUpdateStack': stack,
+  'ec2:CreateTags': (request, at) => request.Resources.map((id: string) => ({ resource: ec2Arn(at, id), context: tagContext(request.Tags, true) })),
+  'ec2:DeleteTags': (request, at) => request.Resources.map((id: string) => ({ resource: ec2Arn(at, id), context: tagContext(request.Tags, false) })),
+  'ec2:DescribeTags': any,
+  'ec2:DescribeImages': any,
+  'ec2:DescribeSnapshots': any,
+  'ec2:DescribeInstances': any,
+  'kms:CreateGrant': (request) => [{
+    resource: request.KeyId,
+    context: { 'kms:GranteePrincipal': request.GranteePrincipal, 'kms:GrantOperations': request.Operations },
+  }],
+  'imagebuilder:GetImage': (request) => [{ resource: request.ImageBuildVersionArn }],
+  'imagebuilder:CancelImageCreation': (request) => [{ resource: request.ImageBuildVersionArn }],
+  'imagebuilder:DeleteImage': (request) => [{ resource: request.ImageBuildVersionArn }],
+  'imagebuilder:CreateImageRecipe': (request, at) => [{
+    resource: imageBuilderArn(at, 'image-recipe', `${request.Name.toLowerCase()}/${request.SemanticVersion}`), context: requestTags(request.Tags),
+  }],
+  'imagebuilder:DeleteImageRecipe': (request) => [{ resource: request.ImageRecipeArn }],
+  'imagebuilder:CreateDistributionConfiguration': (request, at) => [{
+    resource: imageBuilderArn(at, 'distribution-configuration', request.Name.toLowerCase()), context: requestTags(request.Tags),
+  }],
+  'imagebuilder:GetDistributionConfiguration': (request) => [{ resource: request.DistributionConfigurationArn }],
+  'imagebuilder:DeleteDistributionConfiguration': (request) => [{ resource: request.DistributionConfigurationArn }],
+  // The image a build creates is named after its recipe version, first build.
+  'imagebuilder:CreateImage': (request) => [{
+    resource: `${request.ImageRecipeArn.replace(':image-recipe/', ':image/')}/1`, context: requestTags(request.Tags),
+  }],
+  'imagebuilder:TagResource': (request) => [{ resource: request.ResourceArn, context: requestTags(request.Tags) }],
+  'imagebuilder:UntagResource': (request) => [{ resource: request.ResourceArn, context: { 'aws:TagKeys': request.TagKeys } }],
+  'imagebuilder:ListTagsForResource': (request) => [{ resource: request.ResourceArn }],
+  'tag:GetResources': any,
+  'codepipeline:ListPipelineExecutions': (request, at) => [{ resource: `arn:aws:codepipeline:${at.region}:${at.account}:${request.PipelineName}` }],
+  'codepipeline:ListActionExecutions': (request, at) => [{ resource: `arn:aws:codepipeline:${at.region}:${at.account}:${request.PipelineName}` }],
+  'codepipeline:StartPipelineExecution': (request, at) => [{ resource: `arn:aws:codepipeline:${at.region}:${at.account}:${request.Name}` }],
+  'cloudwatch:DescribeAlarms': (request, at) => (request.AlarmNames ?? []).map((name: string) => ({ resource: `arn:aws:cloudwatch:${at.region}:${at.account}:alarm:${name}` })),
+  'autoscaling:DescribeAutoScalingInstances': any,
+  'autoscaling:TerminateInstanceInAutoScalingGroup': (request, at, roles) => [{ resource: roles.autoScalingGroupArnOf(at, request.InstanceId) }],
+};
+
+export class IamAuthorizer {
+  constructor(private readonly roles: RoleDirectory) {}
+
+  /** Why IAM would refuse the call, or undefined when it allows it. */
+  public async denial(caller: Caller, service: string, action: string, request: any): Promise<string | undefined> {
+    const iamAction = `${IAM_PREFIX[service] ?? service}:${operationName(action)}`;
+    if (!isKnownAction(iamAction)) {
+      return `${iamAction} is not an action of the IAM Service Authorization Reference`;
+    }
+    const mapping = RESOURCES[iamAction];
+    if (!mapping) return `the harness does not know which resources ${iamAction} acts on: add it to scripts/lib/journey/authorization.ts`;
+    const requests = await Promise.all(mapping(request, caller, this.roles).map(async ({ resource, context }) => {
+      const tags = resource === '*' ? {} : await this.roles.resourceTags(caller, resource);
+      const resourceTags = Object.fromEntries(Object.entries(tags).map(([key, value]) => [`aws:ResourceTag/${key}`, value]));
+      return { action: iamAction, resource, context: { ...resourceTags, ...context } };
+    }));
+    return this.refusal(caller.roleArn, requests);
+  }
+
+  /** Why `callerRoleArn` may not assume `roleArn`, or undefined when it may. */
+  public assumeRoleDenial(callerRoleArn: string, roleArn: string): string | undefined {
+    const refused = this.refusal(callerRoleArn, [{ action: 'sts:AssumeRole', resource: roleArn }]);
+    if (refused) return refused;
+    const trust = this.roles.trustOf(roleArn);
+    if (!trust) return `role ${roleArn} does not exist in any deployed stack`;
+    const callerAccount = callerRoleArn.split(':')[4];
+    const trusted = trust.some((statement) => statement.Effect === 'Allow' && principalsOf(statement.Principal)
+      .some((principal) => principal === callerRoleArn || principal === callerAccount || principal === `arn:aws:iam::${callerAccount}:root`));
+    return trusted ? undefined : `the trust policy of ${roleArn} does not trust ${callerRoleArn}`;
+  }
+
+  private refusal(roleArn: string, requests: AuthorizationRequest[]): string | undefined {
+    const statements = this.roles.statementsOf(roleArn);
+    if (!statements) return `role ${roleArn} does not exist in any deployed stack`;
+    for (const request of requests) {
+      const decision = evaluate(statements, request);
+      if (decision !== 'ALLOWED') {
+        return `IAM refuses ${request.action} on ${request.resource} for ${roleArn} (${decision}${request.context && Object.keys(request.context).length > 0 ? `, with ${JSON.stringify(request.context)}` : ''})`;
+      }
+    }
+    return undefined;
+  }
+}
+
+function principalsOf(principal: unknown): string[] {
+  if (principal === undefined) return [];
+  if (typeof principal === 'string') return [principal];
+  return Object.values(principal as Record<string, string | string[]>).flatMap((value) => (Array.isArray(value) ? value : [value]));
+}

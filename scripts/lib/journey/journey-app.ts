@@ -1,0 +1,82 @@
+/**
+ * The app the journeys run: the `web` service through dev, qa and prod in three accounts and two
+ * regions, from a repository connection, with weekly patch rebuilds. dev runs in the pipeline's
+ * account and region; qa in another account, where its workflows live (`cdk bootstrap --trust`);
+ * prod in a third account and region, reached through its dedicated release role, with
+ * break-glass access. A journey may add an environment in a fourth account later.
+ */
+import { App, Duration, Stack, aws_ec2 as ec2, aws_events as events, aws_iam as iam, aws_s3 as s3 } from 'aws-cdk-lib';
+import {
+  ApplicationImageRecipe, DeploymentLoadBalancing, ImmutableAmiPipeline, PipelineBuild, PipelineSource, PromotionApproval,
+  PromotionEnvironment, RollingAsgDeployment,
+} from '../../../src';
+
+export const PIPELINE_ACCOUNT = '111111111111';
+export const PIPELINE_REGION = 'eu-west-1';
+export const CONNECTION_ARN = `arn:aws:codeconnections:${PIPELINE_REGION}:${PIPELINE_ACCOUNT}:connection/6a7e8feb-b491-4cf7-a9f1-bf3703467718`;
+
+/** Where each environment of the journeys runs. */
+export const ENVIRONMENTS = {
+  dev: { account: PIPELINE_ACCOUNT, region: PIPELINE_REGION },
+  qa: { account: '222222222222', region: PIPELINE_REGION },
+  prod: { account: '333333333333', region: 'us-east-1' },
+  /** Added by a journey after the first releases. */
+  staging: { account: '444444444444', region: 'eu-central-1' },
+} as const;
+
+export type EnvironmentName = keyof typeof ENVIRONMENTS;
+
+export interface JourneyAppOptions {
+  /** Whether the staging environment (a fourth account, a third region) exists yet, between qa and prod. */
+  readonly withStaging?: boolean;
+  /** Where the assembly is written. */
+  readonly outdir?: string;
+}
+
+export function journeyApp(options: JourneyAppOptions = {}): App {
+  const app = new App({ outdir: options.outdir });
+  const deployment = (name: EnvironmentName, extra: Partial<ConstructorParameters<typeof RollingAsgDeployment>[2]> = {}) => {
+    const stack = new Stack(app, `web-${name}`, { env: ENVIRONMENTS[name] });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    return new RollingAsgDeployment(stack, 'Web', {
+      applicationName: 'web',
+      environmentName: name,
+      vpc,
+      instanceType: new ec2.InstanceType('t3.small'),
+      applicationPort: 8080,
+      minCapacity: 2,
+      loadBalancing: DeploymentLoadBalancing.applicationLoadBalancer(),
+      healthCheck: { path: '/health' },
+      ...extra,
+    });
+  };
+  const environments: PromotionEnvironment[] = [
+    { name: 'dev', deployment: deployment('dev'), soakPeriod: Duration.minutes(15) },
+    { name: 'qa', deployment: deployment('qa'), approval: PromotionApproval.manual(), soakPeriod: Duration.minutes(30) },
+    ...options.withStaging ? [{ name: 'staging', deployment: deployment('staging'), approval: PromotionApproval.manual() }] : [],
+    {
+      name: 'prod',
+      deployment: deployment('prod', {
+        releaseRole: { trustedAccounts: [PIPELINE_ACCOUNT] },
+        breakGlass: { principals: [new iam.AccountPrincipal(ENVIRONMENTS.prod.account)] },
+      }),
+      approval: PromotionApproval.manual(),
+      soakPeriod: Duration.hours(1),
+    },
+  ];
+  const pipelineStack = new Stack(app, 'web-pipeline', { env: { account: PIPELINE_ACCOUNT, region: PIPELINE_REGION } });
+  new ImmutableAmiPipeline(pipelineStack, 'Pipeline', {
+    source: PipelineSource.connection({ connectionArn: CONNECTION_ARN, owner: 'my-org', repository: 'web', branch: 'main' }),
+    applicationBuild: PipelineBuild.commands({ commands: ['npm ci', 'npm test'], applicationDirectory: 'dist' }),
+    recipe: new ApplicationImageRecipe(pipelineStack, 'Image', {
+      applicationName: 'web',
+      artifact: { bucket: s3.Bucket.fromBucketName(pipelineStack, 'Seed', 'web-seed'), key: 'web/seed.tar.gz' },
+      runtimePackages: ['nodejs20'],
+      startCommand: '/usr/bin/node-20 /opt/web/server.js',
+      healthCheck: { port: 8080, path: '/health' },
+    }),
+    environments,
+    patchRebuildSchedule: events.Schedule.cron({ weekDay: 'MON', hour: '4', minute: '0' }),
+  });
+  return app;
+}

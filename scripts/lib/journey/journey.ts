@@ -1,0 +1,236 @@
+/**
+ * A journey: the journey app deployed into one simulated world, then what a team does with it over
+ * months (commits, patch runs, days passing, returns to the previous release, break-glass
+ * sessions), the invariants checked after every step, and a report of what it cost.
+ */
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { ENVIRONMENTS, EnvironmentName, PIPELINE_ACCOUNT, PIPELINE_REGION, journeyApp } from './journey-app';
+import { Commit, PipelineExecution } from './pipeline/pipeline-simulation';
+import { WorkflowExecution } from './workflows';
+import { SimulatedStack } from './world/cloudformation';
+import { World } from './world/world';
+
+/** Key of the AMI tag with the content hash of what is installed, which the bake's distribution sets. */
+const CONTENT_HASH_TAG_KEY = 'immutable-servers:artifact-content-hash';
+/** The package step's content hash, as a pipeline variable. */
+const PACKAGE_CONTENT_HASH = 'Bake-Package.CONTENT_HASH';
+
+export interface JourneyReport {
+  readonly journey: string;
+  readonly builds: number;
+  /** Instances replaced by releases' refreshes, per environment (rolled-back ones counted separately). */
+  readonly replacements: Record<string, number>;
+  readonly rolledBack: Record<string, number>;
+  readonly approvals: Record<string, number>;
+  readonly pipelineExecutions: number;
+  readonly calls: number;
+  readonly invariantChecks: number;
+  readonly violations: string[];
+}
+
+/** What a journey's commit is: its files (those its build leaves in `dist/`) and the environments where it misbehaves. */
+export interface CommitOptions {
+  readonly files: Record<string, string>;
+  /** Environments whose alarms go off while instances of this commit's image run there. */
+  readonly breaks?: EnvironmentName[];
+}
+
+const assemblies = new Map<string, string>();
+
+/** The journey app's assembly, synthesized once per process and variant. */
+function assembly(withStaging: boolean): string {
+  const key = withStaging ? 'staging' : 'base';
+  let directory = assemblies.get(key);
+  if (!directory) {
+    directory = mkdtempSync(join(tmpdir(), `journey-assembly-${key}-`));
+    journeyApp({ outdir: directory, withStaging }).synth();
+    assemblies.set(key, directory);
+    process.once('exit', () => rmSync(directory!, { recursive: true, force: true }));
+  }
+  return directory;
+}
+
+export class Journey {
+  public static async start(name: string): Promise<Journey> {
+    const breaking = new Map<string, Set<string>>();
+    const world: World = await World.create({
+      build: { account: PIPELINE_ACCOUNT, region: PIPELINE_REGION },
+      // An image breaks an environment when a commit that breaks it packaged the image's content.
+      alarmDuringRefresh: (stack, tags, alarms) => {
+        const environment = environmentOf(stack);
+        const broken = world.pipeline.executions.some((execution) => execution.variables[PACKAGE_CONTENT_HASH] === tags[CONTENT_HASH_TAG_KEY]
+          && environment !== undefined && breaking.get(execution.revision)?.has(environment));
+        return broken ? alarms.find((alarm) => alarm.endsWith('5xx-rate')) ?? alarms[0] : undefined;
+      },
+    });
+    const journey = new Journey(name, world, breaking);
+    try {
+      await world.deploy(assembly(false));
+      await journey.check();
+    } catch (error) {
+      await world.stop();
+      throw error;
+    }
+    return journey;
+  }
+
+  public environments: EnvironmentName[] = ['dev', 'qa', 'prod'];
+  private invariantChecks = 0;
+  private commits = 0;
+
+  private constructor(public readonly name: string, public readonly world: World, private readonly breaking: Map<string, Set<string>>) {}
+
+  /** A push to main; returns the executions it ran (with any they started, and rollbacks). */
+  public async commit(message: string, options: CommitOptions): Promise<PipelineExecution[]> {
+    this.commits += 1;
+    const commit: Commit = { id: this.commits.toString(16).padStart(40, '0'), message, files: prefixed(options.files) };
+    if (options.breaks) this.breaking.set(commit.id, new Set(options.breaks));
+    this.world.pipeline.push(commit);
+    return this.drain();
+  }
+
+  /** The weekly patch rebuild: its workflow's execution, then the pipeline executions it started. */
+  public async patchRun(): Promise<{ workflow: WorkflowExecution; executions: PipelineExecution[] }> {
+    const workflow = await this.world.workflows.run(this.stateMachineArn('web-pipeline', 'PatchRebuildWorkflow'), {});
+    return { workflow, executions: await this.drain() };
+  }
+
+  /** AWS publishes a newer version of the recipe's parent image. */
+  public publishParentImage(version: string): void {
+    this.world.imageBuilder.managedImageVersions.set('amazon-linux-2023-x86', version);
+  }
+
+  /** Days pass: the image lifecycle policy runs each day. */
+  public async passDays(days: number): Promise<void> {
+    await this.world.passDays(days);
+    await this.check();
+  }
+
+  /** `returnToPreviousRelease` on an environment's release workflow, as the dashboard's command starts it. */
+  public async returnToPrevious(environment: EnvironmentName): Promise<WorkflowExecution> {
+    const execution = await this.world.workflows.run(this.releaseStateMachineArn(environment), { returnToPreviousRelease: true });
+    await this.check();
+    return execution;
+  }
+
+  /** A Session Manager session on one of prod's instances: CloudTrail's event reaches the taint workflow. */
+  public async breakGlassSession(environment: EnvironmentName): Promise<WorkflowExecution> {
+    const instance = this.instances(environment)[0];
+    const execution = await this.world.workflows.run(this.stateMachineArn(`web-${environment}`, 'Taint'), {
+      'detail-type': 'AWS API Call via CloudTrail',
+      'detail': { eventSource: 'ssm.amazonaws.com', eventName: 'StartSession', requestParameters: { target: instance.id }, responseElements: { sessionId: 'operator-0a1b2c3d4e5f' } },
+    });
+    await this.check();
+    return execution;
+  }
+
+  /** A new environment (staging, in a fourth account and a third region) is added to the app and deployed. */
+  public async addStaging(): Promise<void> {
+    await this.world.deploy(assembly(true));
+    this.environments = ['dev', 'qa', 'staging', 'prod'];
+    await this.check();
+  }
+
+  /** An environment's ledger: what its SSM parameters name now. */
+  public async ledger(environment: EnvironmentName, label?: string): Promise<Record<string, string>> {
+    const at = ENVIRONMENTS[environment];
+    const fields = ['ami', 'version', 'commit-id', 'pipeline-execution-id'];
+    const values = await Promise.all(fields.map(async (field) => {
+      const name = `/immutable-servers/web/${environment}/release/${field}${label ? `:${label}` : ''}`;
+      try {
+        return (await this.world.moto.send('ssm', 'GetParameter', { Name: name }, at)).Parameter.Value as string;
+      } catch {
+        return 'absent';
+      }
+    }));
+    return Object.fromEntries(fields.map((field, index) => [field, values[index]]));
+  }
+
+  public instances(environment: EnvironmentName) {
+    return [...this.stack(environment).groups.values()].flatMap((group) => group.instances);
+  }
+
+  public stack(environment: EnvironmentName): SimulatedStack {
+    return this.world.stack(`web-${environment}`);
+  }
+
+  /** Whether an AMI is still registered in an environment's account and region. */
+  public async amiExists(environment: EnvironmentName, ami: string): Promise<boolean> {
+    const { Images } = await this.world.moto.send('ec2', 'DescribeImages', { Filters: [{ Name: 'image-id', Values: [ami] }] }, ENVIRONMENTS[environment]);
+    return Images.length > 0;
+  }
+
+  public report(): JourneyReport {
+    const per = (value: (environment: EnvironmentName) => number) =>
+      Object.fromEntries(this.environments.map((environment) => [environment, value(environment)]));
+    return {
+      journey: this.name,
+      builds: this.world.imageBuilder.builds,
+      replacements: per((environment) => this.stack(environment).counts.replaced),
+      rolledBack: per((environment) => this.stack(environment).counts.rolledBack),
+      approvals: per((environment) => this.world.pipeline.approvalsAsked[environment] ?? 0),
+      pipelineExecutions: this.world.pipeline.executions.length,
+      calls: this.world.api.calls.length,
+      invariantChecks: this.invariantChecks,
+      violations: this.world.api.violations,
+    };
+  }
+
+  public async stop(): Promise<void> {
+    await this.world.stop();
+  }
+
+  /**
+   * What must hold after every step: no call broke AWS's contract; every environment that has a
+   * release runs only the AMI its ledger names; the AMIs every ledger names as current and previous
+   * release still exist.
+   */
+  public async check(): Promise<void> {
+    this.invariantChecks += 1;
+    if (this.world.api.violations.length > 0) {
+      throw new Error(`Journey ${this.name}: calls broke AWS's contract:\n${this.world.api.violations.join('\n')}`);
+    }
+    for (const environment of this.environments) {
+      const ledger = await this.ledger(environment);
+      const running = new Set(this.instances(environment).map((instance) => instance.ami));
+      if (ledger.version !== 'none' && (running.size !== 1 || !running.has(ledger.ami))) {
+        throw new Error(`Journey ${this.name}: ${environment}'s ledger names ${ledger.ami}, but its instances run ${[...running].join(', ') || 'nothing'}`);
+      }
+      for (const label of ['current-release', 'previous-release']) {
+        const held = await this.ledger(environment, label);
+        if (held.ami !== 'absent' && held.version !== 'none' && !(await this.amiExists(environment, held.ami))) {
+          throw new Error(`Journey ${this.name}: ${environment}'s ledger labels ${held.ami} ${label}, but that AMI no longer exists`);
+        }
+      }
+    }
+  }
+
+  private async drain(): Promise<PipelineExecution[]> {
+    const executions = await this.world.pipeline.drain();
+    await this.check();
+    return executions;
+  }
+
+  private releaseStateMachineArn(environment: EnvironmentName): string {
+    const machine = this.world.workflows.stateMachines().find((candidate) => candidate.name.includes(`-${environment}-Release-`) || candidate.name.includes(`${environment}-Release-`));
+    if (!machine) throw new Error(`No release workflow of ${environment}`);
+    return machine.arn;
+  }
+
+  private stateMachineArn(stackName: string, logicalIdPart: string): string {
+    const machine = this.world.workflows.stateMachines()
+      .find((candidate) => candidate.stack.stackName === stackName && candidate.logicalId.includes(logicalIdPart));
+    if (!machine) throw new Error(`No state machine ${logicalIdPart} in ${stackName}`);
+    return machine.arn;
+  }
+}
+
+function prefixed(files: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(files).map(([path, content]) => [`dist/${path}`, content]));
+}
+
+function environmentOf(stack: SimulatedStack): string | undefined {
+  return /^web-([a-z]+)$/.exec(stack.stackName)?.[1];
+}

@@ -1,0 +1,169 @@
+/**
+ * The journeys: what a team lives through after the first deploy, each run in a world of its own.
+ * Each returns its report and the facts its test asserts.
+ */
+import { Journey, JourneyReport } from './journey';
+import { EnvironmentName } from './journey-app';
+
+/** The files a build of version `n` of the service leaves; commits that change nothing installed repeat them. */
+export function service(version: number): Record<string, string> {
+  return {
+    'server.js': `require('http').createServer((request, response) => response.end('web ${version}')).listen(8080);\n`,
+    'package.json': `{ "name": "web", "version": "1.${version}.0" }\n`,
+  };
+}
+
+export interface JourneyResult {
+  readonly report: JourneyReport;
+  readonly facts: Record<string, unknown>;
+}
+
+export interface JourneyDefinition {
+  readonly name: string;
+  readonly run: (journey: Journey) => Promise<Record<string, unknown>>;
+}
+
+async function amisOf(journey: Journey, environments: EnvironmentName[]): Promise<Record<string, string>> {
+  return Object.fromEntries(await Promise.all(environments.map(async (environment) => [environment, (await journey.ledger(environment)).ami])));
+}
+
+export const JOURNEYS: JourneyDefinition[] = [
+  {
+    name: 'fresh start: first release through dev, qa and prod',
+    run: async (journey) => {
+      const [execution] = await journey.commit('First version', { files: service(1) });
+      return {
+        status: execution.status,
+        stages: execution.stages,
+        instances: Object.fromEntries(journey.environments.map((environment) => [environment, journey.instances(environment).length])),
+      };
+    },
+  },
+  {
+    name: 'ten commits, six of which change nothing installed',
+    run: async (journey) => {
+      const versions = [1, 1, 2, 2, 2, 3, 3, 4, 4, 4];
+      const statuses: string[] = [];
+      for (const [index, version] of versions.entries()) {
+        const executions = await journey.commit(`Commit ${index + 1}`, { files: service(version) });
+        statuses.push(...executions.map((execution) => execution.status));
+      }
+      return { statuses };
+    },
+  },
+  {
+    name: 'an environment in a new account after three releases, then an unchanged commit',
+    run: async (journey) => {
+      for (const version of [1, 2, 3]) await journey.commit(`Version ${version}`, { files: service(version) });
+      await journey.addStaging();
+      const [execution] = await journey.commit('Update the README', { files: service(3) });
+      return { status: execution.status, failure: execution.failure, staging: journey.instances('staging').length };
+    },
+  },
+  {
+    name: 'weekly patch runs: unchanged parent image, then a newer one',
+    run: async (journey) => {
+      await journey.commit('Version 1', { files: service(1) });
+      const before = { ...journey.report() };
+      const unchanged = await journey.patchRun();
+      const afterUnchanged = journey.report();
+      journey.publishParentImage('2027.1.11');
+      const patched = await journey.patchRun();
+      return {
+        unchangedOutcome: (unchanged.workflow.output as any)?.outcome,
+        unchanged: {
+          builds: afterUnchanged.builds - before.builds,
+          replacements: diff(afterUnchanged.replacements, before.replacements),
+          approvals: diff(afterUnchanged.approvals, before.approvals),
+        },
+        patched: {
+          status: patched.executions.map((execution) => execution.status),
+          builds: journey.report().builds - afterUnchanged.builds,
+          replacements: diff(journey.report().replacements, afterUnchanged.replacements),
+          approvals: diff(journey.report().approvals, afterUnchanged.approvals),
+        },
+      };
+    },
+  },
+  {
+    name: 'a patch run after a failed commit rebuilds what runs',
+    run: async (journey) => {
+      await journey.commit('Version 1', { files: service(1) });
+      const [failed] = await journey.commit('Version 2, broken in qa', { files: service(2), breaks: ['qa'] });
+      journey.publishParentImage('2027.1.11');
+      const patched = await journey.patchRun();
+      return {
+        failedStatus: failed.status,
+        patchedRevisions: patched.executions.map((execution) => execution.revision),
+        firstRevision: journey.world.pipeline.repository[0].id,
+        prodCommit: (await journey.ledger('prod'))['commit-id'],
+      };
+    },
+  },
+  {
+    name: 'a release that trips qa\'s alarm',
+    run: async (journey) => {
+      await journey.commit('Version 1', { files: service(1) });
+      const good = await amisOf(journey, ['dev', 'qa', 'prod']);
+      const executions = await journey.commit('Version 2, broken in qa', { files: service(2), breaks: ['qa'] });
+      return {
+        executions: executions.map((execution) => ({ trigger: execution.trigger, status: execution.status, stages: execution.stages })),
+        good,
+        after: await amisOf(journey, ['dev', 'qa', 'prod']),
+        qaRunning: [...new Set(journey.instances('qa').map((instance) => instance.ami))],
+        qaStack: journey.stack('qa').status,
+      };
+    },
+  },
+  {
+    name: 'return to the previous release after 120 days of lifecycle runs, twice in a row',
+    run: async (journey) => {
+      await journey.commit('Version 1', { files: service(1) });
+      const first = await amisOf(journey, ['prod']);
+      await journey.commit('Version 2', { files: service(2) });
+      const second = await amisOf(journey, ['prod']);
+      await journey.passDays(120);
+      const once = await journey.returnToPrevious('prod');
+      const afterOnce = await amisOf(journey, ['prod']);
+      const twice = await journey.returnToPrevious('prod');
+      const afterTwice = await amisOf(journey, ['prod']);
+      return {
+        first: first.prod,
+        second: second.prod,
+        once: { status: once.status, error: once.error, cause: once.cause, ami: afterOnce.prod },
+        twice: { status: twice.status, error: twice.error, cause: twice.cause, ami: afterTwice.prod },
+      };
+    },
+  },
+  {
+    name: 'a break-glass session on a prod instance',
+    run: async (journey) => {
+      await journey.commit('Version 1', { files: service(1) });
+      const before = { instances: journey.instances('prod').map((instance) => instance.id), report: journey.report() };
+      const taint = await journey.breakGlassSession('prod');
+      const after = journey.instances('prod').map((instance) => instance.id);
+      return {
+        status: taint.status,
+        tainted: before.instances[0],
+        prodInstances: after,
+        stillThere: after.filter((id) => before.instances.includes(id)),
+        taintReplaced: journey.stack('prod').counts.taintReplaced,
+        otherReplacements: diff(journey.report().replacements, before.report.replacements),
+      };
+    },
+  },
+];
+
+function diff(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([key, value]) => [key, value - (before[key] ?? 0)]));
+}
+
+export async function runJourney(definition: JourneyDefinition): Promise<JourneyResult> {
+  const journey = await Journey.start(definition.name);
+  try {
+    const facts = await definition.run(journey);
+    return { report: journey.report(), facts };
+  } finally {
+    await journey.stop();
+  }
+}

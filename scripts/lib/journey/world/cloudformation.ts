@@ -1,0 +1,432 @@
+/**
+ * CloudFormation deploying the assembly's stacks, and the stack updates releases make: parameters
+ * of SSM types resolved from moto's Parameter Store on every update (as CloudFormation does),
+ * launch templates whose resolved data gets a new version when it changes, and Auto Scaling
+ * groups whose `AutoScalingInstanceRefresh` replaces every instance when their launch template
+ * version changes. A refresh fails when an alarm of its own goes off or an instance cannot launch,
+ * and the stack rolls back: the group returns to the previous version and AMI. Instances are
+ * moto's, launched from the AMI the version names. moto's own CloudFormation cannot resolve these
+ * parameter types against its Parameter Store, and nothing emulates instance refresh.
+ */
+import { AssemblyStack, PhysicalIdHooks, physicalId } from '../assembly';
+import { AwsError, Endpoint } from '../aws-api';
+import { StackContext, Template, conditionHolds, resolve, stackId } from '../template-resolution';
+import { MotoClients } from './moto-services';
+
+export interface SimulatedInstance {
+  readonly id: string;
+  readonly ami: string;
+  readonly version: number;
+}
+
+export interface SimulatedGroup {
+  readonly name: string;
+  instances: SimulatedInstance[];
+  version: number;
+}
+
+/** What happened to one stack's instances over a journey. */
+export interface InstanceCounts {
+  /** Instances launched for any reason. */
+  launched: number;
+  /** Instances replaced by an instance refresh (counted once per instance that went). */
+  replaced: number;
+  /** Instances replaced back by the rollback of a failed refresh. */
+  rolledBack: number;
+  /** Tainted instances replaced after a break-glass session. */
+  taintReplaced: number;
+}
+
+export interface SimulatedStack {
+  readonly stackName: string;
+  readonly account: string;
+  readonly region: string;
+  assembly: AssemblyStack;
+  /** Parameter values as given: SSM parameter names for SSM-typed ones. */
+  parameterValues: Record<string, string>;
+  /** Parameter values as CloudFormation resolved them in the last successful operation. */
+  resolved: Record<string, string>;
+  status: string;
+  /** The status the next DescribeStacks reports after the in-progress one. */
+  settlesTo?: string;
+  events: any[];
+  readonly created: Date;
+  /** Each launch template's resolved data, one entry per version. */
+  readonly launchTemplateVersions: Map<string, string[]>;
+  readonly groups: Map<string, SimulatedGroup>;
+  readonly counts: InstanceCounts;
+}
+
+/** Which alarm (if any) goes off while a group's instances run an AMI: decided by the journey. */
+export type AlarmOracle = (stack: SimulatedStack, amiId: string, alarms: string[]) => Promise<string | undefined>;
+
+interface GroupPlan {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly version: number;
+  readonly capacity: number;
+  readonly refresh: boolean;
+  readonly alarms: string[];
+}
+
+const IAM_TYPES = /^AWS::IAM::/;
+
+export class CloudFormationSimulation {
+  public readonly stacks = new Map<string, SimulatedStack>();
+  private eventCount = 0;
+
+  constructor(private readonly moto: MotoClients, private readonly now: () => Date, private readonly alarmGoesOff: AlarmOracle) {}
+
+  public stack(at: Endpoint, stackName: string): SimulatedStack {
+    const stack = this.stacks.get(key(at, stackName));
+    if (!stack) throw new AwsError('CloudFormation.CloudFormationException', `Stack with id ${stackName} does not exist`);
+    return stack;
+  }
+
+  /** The context that resolves a deployed stack's template with its current parameters. */
+  public context(stack: SimulatedStack, resolved = stack.resolved, template = stack.assembly.template): StackContext {
+    const hooks: PhysicalIdHooks = {
+      launchTemplateVersion: (_stack, logicalId) => String(stack.launchTemplateVersions.get(logicalId)?.length ?? 1),
+      nestedOutput: (parent, logicalId, output) => {
+        const nested = this.stacks.get(key(parent, `${parent.stackName}-${logicalId}`))!;
+        return resolve(nested.assembly.template.Outputs?.[output]?.Value, this.context(nested));
+      },
+    };
+    const context: StackContext = {
+      stackName: stack.stackName,
+      account: stack.account,
+      region: stack.region,
+      parameters: resolved,
+      template,
+      physical: (logicalId, attribute) => physicalId({ ...stack.assembly, template }, context, logicalId, attribute, hooks),
+    };
+    return context;
+  }
+
+  /** `cdk deploy` of one stack: creates it, or updates it to the assembly's template with the default parameter values. */
+  public async deploy(assembly: AssemblyStack): Promise<void> {
+    const at = { account: assembly.account, region: assembly.region };
+    const values = Object.fromEntries(Object.entries(assembly.template.Parameters ?? {}).map(([name, parameter]) => [name, parameter.Default ?? '']));
+    const existing = this.stacks.get(key(at, assembly.stackName));
+    // cdk deploy skips a stack whose template and parameters did not change.
+    if (existing && JSON.stringify(existing.assembly.template) === JSON.stringify(assembly.template)) return;
+    if (existing) {
+      await this.update(existing, assembly, values, `deploy-${++this.eventCount}`, true);
+      existing.status = existing.settlesTo ?? existing.status;
+      existing.settlesTo = undefined;
+      if (existing.status !== 'UPDATE_COMPLETE') throw new Error(`cdk deploy of ${assembly.stackName} failed: ${JSON.stringify(existing.events[1])}`);
+      return;
+    }
+    const stack: SimulatedStack = {
+      stackName: assembly.stackName,
+      account: assembly.account,
+      region: assembly.region,
+      assembly,
+      parameterValues: values,
+      resolved: {},
+      status: 'CREATE_IN_PROGRESS',
+      events: [],
+      created: this.now(),
+      launchTemplateVersions: new Map(),
+      groups: new Map(),
+      counts: { launched: 0, replaced: 0, rolledBack: 0, taintReplaced: 0 },
+    };
+    this.stacks.set(key(at, assembly.stackName), stack);
+    stack.resolved = await this.resolveParameters(stack, assembly.template, values);
+    await this.runCustomResources(stack);
+    const plans = this.plan(stack, assembly.template, stack.resolved);
+    for (const plan of plans) {
+      stack.groups.set(plan.logicalId, { name: plan.name, instances: [], version: plan.version });
+      await this.scale(stack, plan);
+    }
+    stack.status = 'CREATE_COMPLETE';
+  }
+
+  /** CloudFormation's API, as releases call it. */
+  public handle = async (action: string, request: any, at: Endpoint): Promise<unknown> => {
+    switch (action) {
+      case 'describeStacks': return { Stacks: [this.describe(this.stack(at, request.StackName))] };
+      case 'describeStackEvents': return { StackEvents: this.stack(at, request.StackName).events.slice(0, 100) };
+      case 'updateStack': return this.updateStack(request, at);
+      case 'cancelUpdateStack': {
+        const stack = this.stack(at, request.StackName);
+        if (stack.status !== 'UPDATE_IN_PROGRESS') throw new AwsError('CloudFormation.CloudFormationException', `CancelUpdateStack cannot be called from current stack status ${stack.status}`);
+        return {};
+      }
+      default: throw new Error(`CloudFormation ${action} is not simulated`);
+    }
+  };
+
+  private describe(stack: SimulatedStack): unknown {
+    const reported = stack.status;
+    if (stack.settlesTo) {
+      stack.status = stack.settlesTo;
+      stack.settlesTo = undefined;
+    }
+    const parameters = stack.assembly.template.Parameters ?? {};
+    return {
+      StackId: stackId(stack),
+      StackName: stack.stackName,
+      CreationTime: stack.created.toISOString(),
+      StackStatus: reported,
+      Parameters: Object.entries(parameters).map(([name, parameter]) => ({
+        ParameterKey: name,
+        ParameterValue: stack.parameterValues[name],
+        ...parameter.Type.startsWith('AWS::SSM::Parameter::Value<') ? { ResolvedValue: stack.resolved[name] } : {},
+      })),
+    };
+  }
+
+  private async updateStack(request: any, at: Endpoint): Promise<unknown> {
+    const stack = this.stack(at, request.StackName);
+    if (stack.status.endsWith('_IN_PROGRESS')) {
+      throw new AwsError('CloudFormation.CloudFormationException', `Stack:${stackId(stack)} is in ${stack.status} state and can not be updated.`);
+    }
+    if (request.UsePreviousTemplate !== true) {
+      throw new Error(`UpdateStack of ${stack.stackName} with a new template is not simulated: releases use the previous template`);
+    }
+    const template = stack.assembly.template;
+    const needsIam = Object.values(template.Resources).some((resource) => IAM_TYPES.test(resource.Type));
+    const capabilities: string[] = request.Capabilities ?? [];
+    if (needsIam && !capabilities.some((capability) => capability === 'CAPABILITY_IAM' || capability === 'CAPABILITY_NAMED_IAM')) {
+      throw new AwsError('CloudFormation.InsufficientCapabilitiesException', 'Requires capabilities : [CAPABILITY_IAM]');
+    }
+    const values = { ...stack.parameterValues };
+    for (const parameter of request.Parameters ?? []) {
+      if (!(parameter.ParameterKey in (template.Parameters ?? {}))) {
+        throw new AwsError('CloudFormation.CloudFormationException', `Parameters: [${parameter.ParameterKey}] do not exist in the template`);
+      }
+      if (parameter.UsePreviousValue !== true) values[parameter.ParameterKey] = parameter.ParameterValue;
+    }
+    await this.update(stack, stack.assembly, values, request.ClientRequestToken ?? `update-${++this.eventCount}`, false);
+    return { StackId: stackId(stack) };
+  }
+
+  /**
+   * One update: resolve, plan, and either take it (refreshing instances) or roll back. "No
+   * updates" is refused as CloudFormation refuses it; a `cdk deploy` of a changed template is
+   * never "no updates" here, as something else in it changed.
+   */
+  private async update(stack: SimulatedStack, assembly: AssemblyStack, values: Record<string, string>, token: string,
+    templateMayChange: boolean): Promise<void> {
+    const resolved = await this.resolveParameters(stack, assembly.template, values);
+    const before = this.plan(stack, stack.assembly.template, stack.resolved);
+    const changedTemplates = this.changedLaunchTemplates(stack, assembly.template, resolved);
+    const after = this.plan(stack, assembly.template, resolved, changedTemplates);
+    const groupsChanged = after.some((plan) => {
+      const previous = before.find((candidate) => candidate.logicalId === plan.logicalId);
+      return !previous || previous.version !== plan.version || previous.capacity !== plan.capacity;
+    });
+    const templateChanged = templateMayChange && JSON.stringify(assembly.template) !== JSON.stringify(stack.assembly.template);
+    if (changedTemplates.size === 0 && !groupsChanged && !templateChanged) {
+      throw new AwsError('CloudFormation.CloudFormationException', 'Service returned error code ValidationError: No updates are to be performed.');
+    }
+    const previousResolved = stack.resolved;
+    const previousAssembly = stack.assembly;
+    stack.status = 'UPDATE_IN_PROGRESS';
+    this.event(stack, token, stack.stackName, 'AWS::CloudFormation::Stack', 'UPDATE_IN_PROGRESS', 'User Initiated');
+    changedTemplates.forEach((data, logicalId) => stack.launchTemplateVersions.get(logicalId)!.push(data));
+    stack.assembly = assembly;
+    stack.parameterValues = values;
+    stack.resolved = resolved;
+    for (const plan of after) {
+      const failure = await this.apply(stack, plan);
+      if (failure) {
+        this.event(stack, token, plan.logicalId, 'AWS::AutoScaling::AutoScalingGroup', 'UPDATE_FAILED', failure);
+        this.event(stack, token, stack.stackName, 'AWS::CloudFormation::Stack', 'UPDATE_ROLLBACK_IN_PROGRESS', 'The following resource(s) failed to update: [' + plan.logicalId + '].');
+        // The rollback restores the previous template, resolved parameters and launch template data (as a new version).
+        stack.assembly = previousAssembly;
+        stack.resolved = previousResolved;
+        for (const [logicalId, versions] of stack.launchTemplateVersions) {
+          if (changedTemplates.has(logicalId)) versions.push(versions[versions.length - 2]);
+        }
+        for (const restore of this.plan(stack, previousAssembly.template, previousResolved)) {
+          await this.apply(stack, restore, true);
+        }
+        this.event(stack, token, stack.stackName, 'AWS::CloudFormation::Stack', 'UPDATE_ROLLBACK_COMPLETE', '');
+        stack.settlesTo = 'UPDATE_ROLLBACK_COMPLETE';
+        return;
+      }
+    }
+    this.event(stack, token, stack.stackName, 'AWS::CloudFormation::Stack', 'UPDATE_COMPLETE', '');
+    stack.settlesTo = 'UPDATE_COMPLETE';
+  }
+
+  /** Brings a group to its plan: a refresh when its version changed, then its capacity. Returns why it failed. */
+  private async apply(stack: SimulatedStack, plan: GroupPlan, rollingBack = false): Promise<string | undefined> {
+    let group = stack.groups.get(plan.logicalId);
+    if (!group) {
+      group = { name: plan.name, instances: [], version: plan.version };
+      stack.groups.set(plan.logicalId, group);
+    }
+    if (group.version !== plan.version) {
+      const ami = this.amiOf(stack, plan.version);
+      group.version = plan.version;
+      if (plan.refresh && group.instances.length > 0) {
+        // SkipMatching: an instance whose launch data is already the new version's stays.
+        const wanted = JSON.stringify(this.launchData(stack, plan.version));
+        const replaced = group.instances.filter((instance) => JSON.stringify(this.launchData(stack, instance.version)) !== wanted);
+        for (const instance of replaced) {
+          let replacement: SimulatedInstance;
+          try {
+            replacement = await this.launch(stack, group, plan.version);
+          } catch (error) {
+            return `Instance refresh failed: ${(error as Error).message}`;
+          }
+          group.instances = group.instances.filter((candidate) => candidate !== instance).concat(replacement);
+          await this.terminate(stack, instance);
+          if (rollingBack) stack.counts.rolledBack += 1;
+          else stack.counts.replaced += 1;
+          const alarm = rollingBack ? undefined : await this.alarmGoesOff(stack, ami, plan.alarms);
+          if (alarm) {
+            return `Group ${plan.name} failed its instance refresh: alarm ${alarm} is in ALARM`;
+          }
+        }
+      }
+    }
+    try {
+      await this.scale(stack, plan);
+    } catch (error) {
+      return `Group ${plan.name} could not launch instances: ${(error as Error).message}`;
+    }
+    return undefined;
+  }
+
+  private async scale(stack: SimulatedStack, plan: GroupPlan): Promise<void> {
+    const group = stack.groups.get(plan.logicalId)!;
+    while (group.instances.length < plan.capacity) group.instances.push(await this.launch(stack, group, group.version));
+    while (group.instances.length > plan.capacity) await this.terminate(stack, group.instances.pop()!);
+  }
+
+  /** Replaces one instance of a group with a new one of the group's version, as Auto Scaling does after a termination. */
+  public async replaceInstance(stack: SimulatedStack, instanceId: string): Promise<void> {
+    for (const group of stack.groups.values()) {
+      const instance = group.instances.find((candidate) => candidate.id === instanceId);
+      if (!instance) continue;
+      const replacement = await this.launch(stack, group, group.version);
+      group.instances = group.instances.filter((candidate) => candidate !== instance).concat(replacement);
+      await this.terminate(stack, instance);
+      stack.counts.taintReplaced += 1;
+      return;
+    }
+    throw new Error(`Instance ${instanceId} is in no group of ${stack.stackName}`);
+  }
+
+  private async launch(stack: SimulatedStack, group: SimulatedGroup, version: number): Promise<SimulatedInstance> {
+    const data = this.launchData(stack, version);
+    const tags = (data.TagSpecifications ?? []).find((spec: any) => spec.ResourceType === 'instance')?.Tags ?? [];
+    const { Instances } = await this.moto.send('ec2', 'RunInstances', {
+      ImageId: data.ImageId,
+      InstanceType: data.InstanceType,
+      MinCount: 1,
+      MaxCount: 1,
+      TagSpecifications: [{ ResourceType: 'instance', Tags: [...tags, { Key: 'aws:autoscaling:groupName', Value: group.name }] }],
+    }, stack);
+    stack.counts.launched += 1;
+    return { id: Instances[0].InstanceId, ami: data.ImageId, version };
+  }
+
+  private async terminate(stack: SimulatedStack, instance: SimulatedInstance): Promise<void> {
+    await this.moto.send('ec2', 'TerminateInstances', { InstanceIds: [instance.id] }, stack);
+  }
+
+  /** The AMI a version of the stack's (single) launch template names. */
+  public amiOf(stack: SimulatedStack, version: number): string {
+    return this.launchData(stack, version).ImageId;
+  }
+
+  private launchData(stack: SimulatedStack, version: number): any {
+    const versions = [...stack.launchTemplateVersions.values()];
+    if (versions.length !== 1) throw new Error(`Stack ${stack.stackName} has ${versions.length} launch templates; the simulation expects one`);
+    return JSON.parse(versions[0][version - 1]);
+  }
+
+  /** Launch templates whose resolved data differs from their latest version: logical id to the new data. */
+  private changedLaunchTemplates(stack: SimulatedStack, template: Template, resolved: Record<string, string>): Map<string, string> {
+    const changed = new Map<string, string>();
+    const context = this.context(stack, resolved, template);
+    for (const [logicalId, resource] of Object.entries(template.Resources)) {
+      if (resource.Type !== 'AWS::EC2::LaunchTemplate') continue;
+      const data = JSON.stringify(resolve(resource.Properties?.LaunchTemplateData, context));
+      const versions = stack.launchTemplateVersions.get(logicalId) ?? [];
+      stack.launchTemplateVersions.set(logicalId, versions);
+      if (versions[versions.length - 1] !== data) changed.set(logicalId, data);
+    }
+    return changed;
+  }
+
+  private plan(stack: SimulatedStack, template: Template, resolved: Record<string, string>, pending = new Map<string, string>()): GroupPlan[] {
+    const context = this.context(stack, resolved, template);
+    return Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::AutoScaling::AutoScalingGroup')
+      .map(([logicalId, resource]) => {
+        const properties = resource.Properties ?? {};
+        const templateId = properties.LaunchTemplate.LaunchTemplateId.Ref as string;
+        const versions = stack.launchTemplateVersions.get(templateId)?.length ?? 0;
+        const refresh = resource.UpdatePolicy?.AutoScalingInstanceRefresh;
+        const desired = properties.DesiredCapacity === undefined ? undefined : resolve(properties.DesiredCapacity, context);
+        return {
+          logicalId,
+          name: String(resolve(properties.AutoScalingGroupName, context)),
+          version: Math.max(1, versions + (pending.has(templateId) ? 1 : 0)),
+          capacity: Number(desired ?? resolve(properties.MinSize, context)),
+          refresh: refresh !== undefined,
+          alarms: refresh ? (resolve(refresh.Preferences?.AlarmSpecification?.Alarms, context) ?? []) : [],
+        };
+      });
+  }
+
+  private async resolveParameters(stack: SimulatedStack, template: Template, values: Record<string, string>): Promise<Record<string, string>> {
+    const resolved: Record<string, string> = {};
+    for (const [name, parameter] of Object.entries(template.Parameters ?? {})) {
+      const value = values[name] ?? parameter.Default ?? '';
+      if (!parameter.Type.startsWith('AWS::SSM::Parameter::Value<')) {
+        resolved[name] = value;
+        continue;
+      }
+      try {
+        resolved[name] = (await this.moto.send('ssm', 'GetParameter', { Name: value }, stack)).Parameter.Value;
+      } catch {
+        throw new AwsError('CloudFormation.CloudFormationException', `Parameters: [${value}] referenced by template have types not supported by CloudFormation or do not exist`);
+      }
+      if (parameter.Type === 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>' && !/^ami-[0-9a-f]+$/.test(resolved[name])) {
+        throw new AwsError('CloudFormation.CloudFormationException', `Parameter ${name} must be an AMI id, got '${resolved[name]}'`);
+      }
+    }
+    return resolved;
+  }
+
+  /** `Custom::AWS` resources (aws-cdk-lib's AwsCustomResource) make their create call once, as their Lambda would. */
+  private async runCustomResources(stack: SimulatedStack): Promise<void> {
+    const context = this.context(stack);
+    for (const [logicalId, resource] of Object.entries(stack.assembly.template.Resources)) {
+      if (resource.Type !== 'Custom::AWS' || (resource.Condition && !conditionHolds(resource.Condition, context))) continue;
+      const create = JSON.parse(resolve(resource.Properties?.Create, context));
+      if (create.service !== 'SSM') throw new Error(`Custom resource ${logicalId} of ${stack.stackName} calls ${create.service}, which the journeys do not run`);
+      const operation = create.action.charAt(0).toUpperCase() + create.action.slice(1);
+      try {
+        await this.moto.send('ssm', operation, create.parameters, stack);
+      } catch (error) {
+        if (!create.ignoreErrorCodesMatching || !new RegExp(create.ignoreErrorCodesMatching).test((error as Error).message)) throw error;
+      }
+    }
+  }
+
+  private event(stack: SimulatedStack, token: string, logicalId: string, type: string, status: string, reason: string): void {
+    this.eventCount += 1;
+    stack.events.unshift({
+      StackId: stackId(stack),
+      EventId: `event-${this.eventCount}`,
+      StackName: stack.stackName,
+      LogicalResourceId: logicalId,
+      ResourceType: type,
+      Timestamp: this.now().toISOString(),
+      ResourceStatus: status,
+      ClientRequestToken: token,
+      ...reason ? { ResourceStatusReason: reason } : {},
+    });
+  }
+}
+
+function key(at: Endpoint, stackName: string): string {
+  return `${at.account}/${at.region}/${stackName}`;
+}
