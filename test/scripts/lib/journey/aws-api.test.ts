@@ -1,0 +1,57 @@
+import { IamAuthorizer, RoleDirectory } from '../../../../scripts/lib/journey/authorization';
+import { AwsApi, Caller, ContractViolation } from '../../../../scripts/lib/journey/aws-api';
+import { PolicyStatement } from '../../../../scripts/lib/journey/iam-policy';
+
+const ROLE = 'arn:aws:iam::222222222222:role/web-qa-release';
+const caller: Caller = { workflow: 'web-qa-Release', state: 'ReadLedger', roleArn: ROLE, account: '222222222222', region: 'eu-west-1' };
+
+function api(statements: PolicyStatement[], response: unknown = { Parameters: [], InvalidParameters: [] }): AwsApi {
+  const roles: RoleDirectory = {
+    statementsOf: (arn) => (arn === ROLE ? statements : undefined),
+    trustOf: () => [],
+    stackArn: (at, name) => `arn:aws:cloudformation:${at.region}:${at.account}:stack/${name}/1`,
+    autoScalingGroupArnOf: () => 'unused',
+    resourceTags: async () => ({}),
+  };
+  return new AwsApi({ ssm: () => response }, new IamAuthorizer(roles));
+}
+
+const readLedger: PolicyStatement = {
+  Effect: 'Allow', Action: 'ssm:GetParameters', Resource: 'arn:aws:ssm:eu-west-1:222222222222:parameter/immutable-servers/web/qa/release/*',
+};
+
+describe('every call is checked before the simulation answers it', () => {
+  test('an allowed, well-formed call is answered and recorded', async () => {
+    const calls = api([readLedger]);
+    await expect(calls.call(caller, 'ssm', 'getParameters', { Names: ['/immutable-servers/web/qa/release/ami'] })).resolves.toEqual({ Parameters: [], InvalidParameters: [] });
+    expect(calls.calls).toEqual([{ caller, api: 'ssm:GetParameters', outcome: 'OK' }]);
+    expect(calls.violations).toEqual([]);
+  });
+
+  test('a call the role may not make is a violation naming the workflow, state, API, resource and role', async () => {
+    const calls = api([readLedger]);
+    await expect(calls.call(caller, 'ssm', 'getParameters', { Names: ['/immutable-servers/web/prod/release/ami'] })).rejects.toThrow(ContractViolation);
+    expect(calls.violations).toEqual([
+      'web-qa-Release, state ReadLedger, ssm:GetParameters: IAM refuses ssm:GetParameters on arn:aws:ssm:eu-west-1:222222222222:parameter/immutable-servers/web/prod/release/ami '
+      + `for ${ROLE} (IMPLICIT_DENY)`,
+    ]);
+  });
+
+  test('a request that does not match the model is a violation before IAM is asked', async () => {
+    const calls = api([readLedger]);
+    await expect(calls.call(caller, 'ssm', 'getParameters', { Name: '/immutable-servers/web/qa/release/ami' })).rejects.toThrow(ContractViolation);
+    expect(calls.violations[0]).toMatch(/^web-qa-Release, state ReadLedger, ssm:GetParameters: the request does not match AWS's model: GetParameters\.Name: no such member/);
+  });
+
+  test('a simulated answer AWS could not give is a violation too', async () => {
+    const calls = api([readLedger], { Parameters: [{ Name: '/a', Value: 'b', Version: 'seven' }] });
+    await expect(calls.call(caller, 'ssm', 'getParameters', { Names: ['/immutable-servers/web/qa/release/ami'] })).rejects.toThrow(ContractViolation);
+    expect(calls.violations[0]).toMatch(/the simulated response does not match AWS's model: GetParameters output\.Parameters\[0\]\.Version: expected an integer/);
+  });
+
+  test('an action missing from the Service Authorization Reference is a violation', async () => {
+    const calls = api([{ Effect: 'Allow', Action: '*', Resource: '*' }]);
+    await expect(calls.call(caller, 'ssm', 'getParameterz', {})).rejects.toThrow(ContractViolation);
+    expect(calls.violations[0]).toContain('ssm has no operation GetParameterz');
+  });
+});
