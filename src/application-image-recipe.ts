@@ -308,6 +308,8 @@ export class ApplicationImageRecipe extends Construct {
    */
   public readonly imageTags: Record<string, string>;
 
+  private readonly retention: ImageRetention;
+
   private readonly recipeComponents: imagebuilder.CfnImageRecipe.ComponentConfigurationProperty[];
   private readonly buildSettings: Pick<imagebuilder.CfnImageRecipeProps, 'parentImage' | 'additionalInstanceConfiguration'>;
   private readonly distributionTargets: DistributionTargets;
@@ -434,11 +436,21 @@ export class ApplicationImageRecipe extends Construct {
     });
     this.imagePipelineArn = pipeline.attrArn;
 
+    this.retention = props.imageRetention ?? ImageRetention.age(Duration.days(90));
     new ImageLifecyclePolicy(this, 'Lifecycle', {
       description: `Retires old ${props.applicationName} images`,
       imageTags: this.imageTags,
-      retention: props.imageRetention ?? ImageRetention.age(Duration.days(90)),
+      retention: this.retention,
     });
+  }
+
+  /**
+   * The age in days at which the lifecycle policy deletes an image; undefined for a count.
+   *
+   * @internal
+   */
+  public get _amiDeletionAgeDays(): number | undefined {
+    return this.retention._deletionAgeDays;
   }
 
   /**
@@ -463,6 +475,15 @@ export class ApplicationImageRecipe extends Construct {
    */
   public _distributesTo(account: string, region: string): boolean {
     return this.distributionTargets.copiesTo(account, region, Stack.of(this).account);
+  }
+
+  /**
+   * Every `<account>/<region>` a build leaves an AMI of its own in, as a release manifest keys them.
+   *
+   * @internal
+   */
+  public get _amiDestinations(): string[] {
+    return this.distributionTargets.destinations(Stack.of(this).account);
   }
 
   /**

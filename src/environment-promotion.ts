@@ -5,6 +5,7 @@ import {
 import { Construct } from 'constructs';
 import type { ApplicationImageRecipe } from './application-image-recipe';
 import type { DeploymentWindow } from './deployment-window';
+import type { BuildableRecipe } from './private/image/buildable-recipe';
 import { allowAccountsToLaunchWithKey } from './private/image/image-key-policy';
 import { acknowledgeStepFunctionActionFindings } from './private/nag/pipeline-action-nag';
 import { bakedRecipeOf } from './private/promotion/baked-manifests';
@@ -217,6 +218,8 @@ export class EnvironmentPromotion extends Construct {
   public readonly dashboards: cloudwatch.Dashboard[];
 
   private readonly declared: PromotionEnvironment[];
+  /** The recipe whose AMIs the environments run, once known: its lifecycle policy decides when a retired AMI is deregistered. */
+  private imageRecipe?: BuildableRecipe;
   /** Where each environment's workflows are: a nested stack, or a construct in a release stack. */
   private readonly workflowScopes = new Map<string, Construct>();
 
@@ -240,6 +243,7 @@ export class EnvironmentPromotion extends Construct {
     validatePipeline(pipeline, this.declared);
     const bakedWith = bakedRecipeOf(options.releaseManifest.artifact);
     if (bakedWith) {
+      this.imageRecipe ??= bakedWith;
       // Validated at synth time: distribution targets may still be added after this call.
       this.node.addValidation({ validate: () => undistributedEnvironments(bakedWith, this.environments) });
     }
@@ -266,6 +270,7 @@ export class EnvironmentPromotion extends Construct {
    * The build account and region always hold the AMI.
    */
   public distributeImages(recipe: ApplicationImageRecipe, options: PromotionImageDistributionOptions = {}): void {
+    this.imageRecipe ??= recipe;
     const build = Stack.of(recipe);
     const keys = imageKeysByRegion(options.encryptionKeys ?? [], this.environments.map(({ target }) => target.region), build);
     for (const { target, name } of this.environments) {
@@ -302,7 +307,13 @@ export class EnvironmentPromotion extends Construct {
       description: `Release and soak workflows of environment ${environment.name} (stack ${target.stackName})`,
     });
     const release = new ReleaseWorkflow(workflows, 'Release', {
-      environmentName: environment.name, target, timeout: environment.releaseTimeout, logRetention, releaseRoleArn: target.releaseRoleArn,
+      environmentName: environment.name,
+      target,
+      timeout: environment.releaseTimeout,
+      logRetention,
+      releaseRoleArn: target.releaseRoleArn,
+      // Read when the definition is rendered: the recipe becomes known after construction.
+      retirement: { deletionAgeDays: () => this.imageRecipe?._amiDeletionAgeDays },
     });
     const soak = environment.soakPeriod === undefined ? undefined : new SoakWorkflow(workflows, 'Soak', {
       environmentName: environment.name,

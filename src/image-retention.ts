@@ -53,7 +53,7 @@ export class ImageRetention {
     // cannot be deprecated first.
     return new ImageRetention((exclusionRules) => [
       deleteRule({ type: 'COUNT', value: count }, exclusionRules),
-    ]);
+    ], undefined);
   }
 
   /**
@@ -94,12 +94,23 @@ export class ImageRetention {
         exclusionRules,
       },
       deleteRule({ type: 'AGE', value: deleteAfter, unit: 'DAYS' }, exclusionRules),
-    ]);
+    ], Token.isUnresolved(deleteAfter) ? undefined : deleteAfter);
   }
 
   private constructor(
     private readonly rules: (exclusionRules: ExclusionRules) => PolicyDetail[],
+    private readonly deletionAgeDays: number | undefined,
   ) {}
+
+  /**
+   * The age in days at which the policy deletes an image, when the rule is an age with a known
+   * value: AMIs older than that, which an exclusion kept while their image went, no run reaches again.
+   *
+   * @internal
+   */
+  public get _deletionAgeDays(): number | undefined {
+    return this.deletionAgeDays;
+  }
 
   /**
    * The lifecycle policy rules of this retention, each with the given exclusions.

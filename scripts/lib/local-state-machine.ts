@@ -112,9 +112,11 @@ export function allStates(definition: AslDefinition): Array<[string, any]> {
 
 /**
  * aws-local-stepfunctions runs JSONPath only: each top-level JSONata Pass state becomes a local
- * Task that evaluates its `Output` with the JSONata engine, with the same transitions.
+ * Task that evaluates its `Output` with the JSONata engine, with the same transitions, and with
+ * `$states.context.State` telling when the state was entered (`now`).
  */
-export function withJsonataPassStatesAsTasks(definition: AslDefinition): { definition: AslDefinition; fakes: Record<string, TaskFake> } {
+export function withJsonataPassStatesAsTasks(definition: AslDefinition, now: () => Date = () => new Date()):
+{ definition: AslDefinition; fakes: Record<string, TaskFake> } {
   const states: Record<string, any> = { ...definition.States };
   const fakes: Record<string, TaskFake> = {};
   for (const [name, state] of Object.entries<any>(definition.States)) {
@@ -122,7 +124,9 @@ export function withJsonataPassStatesAsTasks(definition: AslDefinition): { defin
     const { QueryLanguage: _language, Output: output, Comment: _comment, ...transitions } = state;
     states[name] = { ...transitions, Type: 'Task', Resource: `arn:aws:states:::local:jsonata:${name}` };
     const expression = jsonata(/^\{%([\s\S]*)%\}$/.exec(output)![1]);
-    fakes[name] = (stateInput) => expression.evaluate({}, { states: { input: stateInput } });
+    fakes[name] = (stateInput) => expression.evaluate({}, {
+      states: { input: stateInput, context: { State: { Name: name, EnteredTime: now().toISOString() } } },
+    });
   }
   for (const [name, state] of allStates(definition)) {
     if (state.QueryLanguage === 'JSONata' && !(name in definition.States)) {

@@ -1,14 +1,12 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-import jsonata = require('jsonata');
-import { LocalExecution, TaskFailure, TaskFake, runLocally, stateMachineDefinition } from '../../scripts/lib/local-state-machine';
+import { LocalExecution, TaskFailure, TaskFake, runLocally, stateMachineDefinition, withJsonataPassStatesAsTasks } from '../../scripts/lib/local-state-machine';
 import { AslDefinition } from '../../scripts/lib/state-machines';
 import { ReleaseWorkflow, ReleaseWorkflowProps } from '../../src/private/release/release-workflow';
 import { ReleaseTarget } from '../../src/release-target';
 
 // A release into stack web-prod, and fakes of every call the release workflow makes to it.
-// aws-local-stepfunctions 3 runs JSONPath only, so the one JSONata state is evaluated with the
+// aws-local-stepfunctions 3 runs JSONPath only, so the JSONata states are evaluated with the
 // jsonata engine itself (see runRelease).
 
 export const ACCOUNT = '111111111111';
@@ -18,6 +16,8 @@ export const STACK = 'web-prod';
 export const STACK_ID = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${STACK}/6a7e8feb-b491-4cf7-a9f1-bf3703467718`;
 export const RELEASE_ROLE = `arn:aws:iam::${TARGET_ACCOUNT}:role/web-prod-release`;
 export const PREFIX = '/immutable-servers/web/prod/release';
+/** When the local runs of a release happen. */
+export const NOW = new Date('2027-03-01T12:00:00Z');
 
 export interface Release {
   readonly amiId: string;
@@ -40,6 +40,14 @@ export const PREVIOUS: Release = {
   commitId: '3f786850e387550fdab836ed7e6dc881de23001b',
   commitMessage: 'Log slow requests',
   pipelineExecutionId: '8d1c2b3a-0000-4000-8000-000000000001',
+};
+/** The release before PREVIOUS, which the ledger labels previous-release until RELEASE retires it. */
+export const EARLIER: Release = {
+  amiId: 'ami-0a0b0c0d0e0f01234',
+  version: '1.4.0',
+  commitId: 'b6589fc6ab0dc82cf12099d1c2d40ab994e8410c',
+  commitMessage: 'Add the /health route',
+  pipelineExecutionId: '8d1c2b3a-0000-4000-8000-000000000000',
 };
 export const RELEASE: Release = {
   amiId: 'ami-0123456789abcdef0',
@@ -76,17 +84,14 @@ export function workflowDefinition(props: Partial<ReleaseWorkflowProps> = {}): A
 }
 
 /**
- * Runs a release locally. The first state, the only JSONata one, is evaluated with the JSONata
- * engine; the rest of the definition, JSONPath, runs in aws-local-stepfunctions.
+ * Runs a release locally: its JSONata states (picking the manifest's AMI, a retired AMI's age) are
+ * evaluated with the JSONata engine, as of `now`; the rest, JSONPath, runs in aws-local-stepfunctions.
  */
 export async function runRelease(definition: AslDefinition, input: Release | Record<string, unknown>,
-  fakes: Record<string, TaskFake>): Promise<LocalExecution> {
-  const prepare = definition.States[definition.StartAt];
-  expect(prepare).toMatchObject({ Type: 'Pass', QueryLanguage: 'JSONata' });
-  const expression = /^\{%([\s\S]*)%\}$/.exec(prepare.Output)![1];
-  const prepared = await jsonata(expression).evaluate({}, { states: { input } });
-  const states = Object.fromEntries(Object.entries(definition.States).filter(([name]) => name !== definition.StartAt));
-  return runLocally({ ...definition, StartAt: prepare.Next, States: states }, prepared, fakes);
+  fakes: Record<string, TaskFake>, now: Date = NOW): Promise<LocalExecution> {
+  expect(definition.States[definition.StartAt]).toMatchObject({ Type: 'Pass', QueryLanguage: 'JSONata' });
+  const local = withJsonataPassStatesAsTasks(definition, () => now);
+  return runLocally(local.definition, input, { ...fakes, ...local.fakes });
 }
 
 /**
@@ -186,10 +191,16 @@ export function targetFakes(behaviour: TargetBehaviour = {}): Record<string, Tas
     DescribeRollback: stackIn(...behaviour.rollback ?? ['UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE']),
     RestoreLedgerParameter: () => ({ Version: 9, Tier: 'Standard' }),
     TagAmi: () => ({}),
-    UntagPreviousAmi: () => ({}),
-    // No other environment's in-use tag on the replaced AMI.
-    ReadPreviousAmiUsers: () => ({ Tags: [] }),
-    RetirePreviousAmi: () => ({}),
+    // The ledger labels EARLIER previous-release: the release retires it.
+    ReadRetiringVersion: labelledLedger(EARLIER),
+    ReadRetiringAmi: labelledLedger(EARLIER),
+    UntagRetiredAmi: () => ({}),
+    // No other environment's in-use tag on the retired AMI.
+    ReadRetiredAmiUsers: () => ({ Tags: [] }),
+    UntagRetiredAmiShared: () => ({}),
+    // Created a month before the release: younger than the lifecycle policy's deletion age.
+    ReadRetiredAmiCreation: (input) => ({ Images: [{ ImageId: input.ImageIds[0], CreationDate: '2027-02-01T12:00:00.000Z', State: 'available' }] }),
+    DeregisterRetiredAmi: () => ({ Return: true }),
     LabelPreviousReleaseVersion: () => ({ InvalidLabels: [] }),
     LabelCurrentReleaseVersion: () => ({ InvalidLabels: [] }),
     ReadPreviousReleaseParameter: labelledLedger(PREVIOUS),

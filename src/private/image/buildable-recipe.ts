@@ -14,7 +14,11 @@ export interface BuildableRecipe extends IConstruct {
   /** The tags that put an image under the recipe's lifecycle policy. */
   readonly imageTags: Record<string, string>;
   readonly distributionRegions: string[];
+  /** Every `<account>/<region>` a build leaves an AMI of its own in. */
+  readonly _amiDestinations: string[];
   readonly _artifactBuildSettings: ArtifactBuildSettings;
+  /** The age in days at which the recipe's lifecycle policy deletes an image; undefined for a count. */
+  readonly _amiDeletionAgeDays: number | undefined;
   componentsForArtifact(artifactS3Uri: string): imagebuilder.CfnImageRecipe.ComponentConfigurationProperty[];
   grantBuildForArtifact(grantee: iam.IGrantable): void;
   _distributesTo(account: string, region: string): boolean;

@@ -62,6 +62,11 @@ export class DistributionTargets {
     return target !== undefined && (account === buildAccount || target.copyToAccounts.has(account));
   }
 
+  /** Every `<account>/<region>` that gets an AMI of its own: the build account's in every region, and each copy. */
+  public destinations(buildAccount: string): string[] {
+    return [...this.byRegion.values()].flatMap((target) => [buildAccount, ...target.copyToAccounts].map((account) => `${account}/${target.region}`));
+  }
+
   /** The regions, build region first. */
   public get regions(): string[] {
     return [...this.byRegion.keys()];

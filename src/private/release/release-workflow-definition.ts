@@ -1,7 +1,7 @@
 import { Duration, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ImageKeyGrantStates } from './release-workflow-image-key';
-import { InUseTagStates } from './release-workflow-in-use';
+import { AmiRetirement, InUseTagStates } from './release-workflow-in-use';
 import { ReleaseLabelStates } from './release-workflow-labels';
 import { RELEASE_FIELDS, ReleaseStates, ledgerNames } from './release-workflow-states';
 import { StackUpdateStates } from './release-workflow-update';
@@ -25,6 +25,8 @@ export interface ReleaseDefinitionOptions {
   readonly credentials?: sfn.Credentials;
   /** Bound of the stack update, and separately of the rollback after a cancelled update. */
   readonly timeout: Duration;
+  /** When a retired AMI is old enough to deregister. */
+  readonly retirement: AmiRetirement;
 }
 
 /**
@@ -44,8 +46,8 @@ export class ReleaseDefinition {
 
   public chain(): sfn.IChainable {
     const labels = new ReleaseLabelStates(this.states);
-    const inUse = new InUseTagStates(this.states, this.options.environmentName);
-    const released = inUse.tagReleased(labels.label(inUse.retirePrevious(this.output())));
+    const inUse = new InUseTagStates(this.states, this.options.environmentName, this.options.retirement);
+    const released = inUse.tagReleased(labels.label(inUse.retire(this.output())));
     const restore = this.restoreLedger();
     const release = this.describeStack()
       .next(new sfn.Map(this.scope, 'KeepParameterValues', {
@@ -58,9 +60,12 @@ export class ReleaseDefinition {
         { 'parameters.$': '$.Parameters', 'found.$': 'States.ArrayLength($.Parameters)' }))
       .next(new sfn.Choice(this.scope, 'LedgerComplete?')
         .when(sfn.Condition.numberEquals('$.ledger.found', this.names.length), this.selectLedger()
-          .next(this.plan())
-          .next(this.writeLedger(restore))
-          .next(new StackUpdateStates(this.states, this.options.timeout).update(restore, released)))
+          .next(new sfn.Choice(this.scope, 'AlreadyRunning?')
+            // Writing the same AMI with a new version would change the instances' tags, and so replace every instance.
+            .when(sfn.Condition.stringEqualsJsonPath('$.amiId', '$.ledger.amiId[0]'), this.alreadyRunning())
+            .otherwise(this.plan()
+              .next(inUse.readRetiring(this.writeLedger(restore)
+                .next(new StackUpdateStates(this.states, this.options.timeout).update(restore, released)))))))
         .otherwise(new sfn.Fail(this.scope, 'LedgerIncomplete', {
           error: 'LedgerNotFound',
           cause: `The release ledger of stack ${this.target.stackName} is incomplete: account ${this.target.account}, region ${this.target.region} `
@@ -77,7 +82,7 @@ export class ReleaseDefinition {
   }
 
   /**
-   * The only JSONata state: JSONPath intrinsics cannot shorten a string or read a key that holds a
+   * A JSONata state (the retirement's age check is the other): JSONPath intrinsics cannot shorten a string or read a key that holds a
    * `/`, JSONata's `$substring` and `$lookup` can, and one state of a JSONPath workflow may use JSONata.
    *
    * @see https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html
@@ -170,6 +175,21 @@ export class ReleaseDefinition {
         'commitId.$': '$.commitId',
         'outcome.$': '$.outcome',
         'previousAmi.$': '$.previousAmi',
+        'retiredAmi.$': '$.retiredAmi',
+      },
+    });
+  }
+
+  /** The environment runs the AMI already: nothing is written, updated or replaced, whatever version the release names. */
+  private alreadyRunning(): sfn.Pass {
+    return new sfn.Pass(this.scope, 'AlreadyRunning', {
+      parameters: {
+        'environment': this.options.environmentName,
+        'amiId.$': '$.amiId',
+        'version.$': 'States.ArrayGetItem($.ledger.version, 0)',
+        'commitId.$': 'States.ArrayGetItem($.ledger.commitId, 0)',
+        'outcome': 'ALREADY_RUNNING',
+        'reason': `Stack ${this.target.stackName} runs this AMI already, released as the version above: the ledger, the stack and its instances were left as they are.`,
       },
     });
   }

@@ -6,7 +6,7 @@ import { Construct, IConstruct } from 'constructs';
 
 import { ReleaseDefinition } from './release-workflow-definition';
 import { AUTO_SCALING_GRANT_OPERATIONS, autoScalingServiceRoleArn } from './release-workflow-image-key';
-import { releaseTagKeys } from './release-workflow-in-use';
+import { AmiRetirement, releaseTagKeys } from './release-workflow-in-use';
 import { ledgerNames } from './release-workflow-states';
 import { TargetWorkflowProps, createTargetWorkflow, validateEnvironmentName } from './target-workflow';
 import type { ReleaseTarget } from '../../release-target';
@@ -14,6 +14,8 @@ import { acknowledgeNagFinding, nagResourceReference } from '../nag/nag-acknowle
 import { IN_USE_TAG_KEY, IN_USE_TAG_VALUE, inUseByTagKey } from '../shared/release-tags';
 
 const MIN_TIMEOUT = Duration.minutes(5);
+/** The tag Image Builder puts on the AMIs and snapshots it distributes, which its own lifecycle policy conditions on too. */
+const IMAGE_BUILDER_CREATED_BY = 'EC2 Image Builder';
 /** CloudFormation's own bound on one direction of an update with an instance refresh. */
 const MAX_TIMEOUT = Duration.hours(36);
 /** Room beyond the update and rollback bounds for the other calls and their retries. */
@@ -27,6 +29,14 @@ export interface ReleaseWorkflowProps extends TargetWorkflowProps {
    * @default Duration.minutes(60)
    */
   readonly timeout?: Duration;
+
+  /**
+   * When an AMI that the release retires (no environment holds it any more) is old enough for the
+   * release to deregister it: once its Image Builder image has been deleted around it.
+   *
+   * @default - never: the lifecycle policy retires it with its image
+   */
+  readonly retirement?: AmiRetirement;
 }
 
 /**
@@ -51,10 +61,18 @@ export interface ReleaseWorkflowProps extends TargetWorkflowProps {
  *    progress, for at most `timeout`.
  * 4. On success tags the AMI `immutable-servers:in-use=true` and in use by this stack's environment,
  *    with the release's provenance, labels the ledger versions it wrote `current-release` and those
- *    it replaced `previous-release`, takes the environment's in-use tag off the AMI it replaced (and
- *    the shared one, once no other environment's is left), and outputs `{ "environment", "amiId",
- *    "version", "commitId", "outcome": "RELEASED" | "NO_CHANGE", "previousAmi": { "imageId",
- *    "inUseTag" } }` (see `PREVIOUS_AMI_OUTCOMES`). Execution logs hold it: the release history.
+ *    it replaced `previous-release`. The AMI it replaced keeps its tags: it is the previous release,
+ *    which a return needs. The release before that one, which the ledger no longer holds, is
+ *    retired: this environment's in-use tag comes off it (and the shared one, once no other
+ *    environment's is left), and when it is older than the lifecycle policy's deletion age (its
+ *    image was deleted around it while it was held) the release deregisters it with its snapshots.
+ *    Outputs `{ "environment", "amiId", "version", "commitId", "outcome": "RELEASED" | "NO_CHANGE",
+ *    "previousAmi": { "imageId" }, "retiredAmi": { "imageId", "inUseTag", "deregistered" } }` (see
+ *    `RETIRED_AMI_OUTCOMES`). Execution logs hold it: the release history.
+ *
+ * Releasing the AMI the environment already runs writes nothing and updates nothing: the output is
+ * `{ "outcome": "ALREADY_RUNNING" }` with the version and commit the environment runs. A new
+ * version in the ledger would change the instances' release tags and so replace every instance.
  *
  * `{ "returnToPreviousRelease": true }` releases the ledger's `previous-release` versions again:
  * the environment returns to the release before its current one, from the ledger alone, with no
@@ -92,7 +110,11 @@ export class ReleaseWorkflow extends Construct {
       logRetention: props.logRetention,
       logExecutionData: true,
       definition: (credentials) => new ReleaseDefinition(this, {
-        environmentName: props.environmentName, target: props.target, credentials, timeout,
+        environmentName: props.environmentName,
+        target: props.target,
+        credentials,
+        timeout,
+        retirement: props.retirement ?? { deletionAgeDays: () => undefined },
       }).chain(),
       grantTargetPermissions: (workflowRole) => grantReleasePermissions(workflowRole, props.target),
     });
@@ -142,8 +164,23 @@ export function releaseRolePolicyStatements(scope: IConstruct, target: ReleaseTa
         'Null': { 'aws:TagKeys': 'false' },
       },
     }),
-    // Whether other environments still run the replaced AMI, and which keys encrypt the released
-    // one's snapshots. These describe calls have no resource-level permissions.
+    // An AMI the release retires, once its image is gone: only Image Builder's, only without an
+    // in-use tag, so no release can deregister what any environment holds.
+    new iam.PolicyStatement({
+      actions: ['ec2:DeregisterImage'],
+      resources: [arns.images],
+      conditions: {
+        StringEquals: { 'aws:ResourceTag/CreatedBy': IMAGE_BUILDER_CREATED_BY },
+        Null: { [`aws:ResourceTag/${IN_USE_TAG_KEY}`]: 'true' },
+      },
+    }),
+    new iam.PolicyStatement({
+      actions: ['ec2:DeleteSnapshot'],
+      resources: [arns.snapshots],
+      conditions: { StringEquals: { 'aws:ResourceTag/CreatedBy': IMAGE_BUILDER_CREATED_BY } },
+    }),
+    // Whether other environments still run the retired AMI, which keys encrypt the released one's
+    // snapshots, and when the retired one was made. These describe calls have no resource-level permissions.
     new iam.PolicyStatement({ actions: ['ec2:DescribeTags', 'ec2:DescribeImages', 'ec2:DescribeSnapshots'], resources: ['*'] }),
     // Grants of any key in the region that encrypts a released AMI (the build account's, usually),
     // only to this account's Auto Scaling service-linked role, only for what it needs to launch.
@@ -164,8 +201,9 @@ export function grantReleasePermissions(role: iam.Role, target: ReleaseTarget): 
   const arns = targetArns(role, target);
   const acknowledge = (resource: string, reason: string) => acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(role, resource)}]`, reason);
   acknowledge(arns.stack, `The wildcard in a stack ARN stands for the stack id, which a release cannot know; the name pins it to stack ${target.stackName}`);
-  acknowledge(arns.images, 'CreateTags is limited by condition to the release tag keys and requires the in-use tag, DeleteTags to the in-use tag keys; '
-    + 'the AMI differs per release');
+  acknowledge(arns.images, 'CreateTags is limited by condition to the release tag keys and requires the in-use tag, DeleteTags to the in-use tag keys, '
+    + 'DeregisterImage to Image Builder\'s AMIs without an in-use tag; the AMI differs per release');
+  acknowledge(arns.snapshots, 'DeleteSnapshot is limited by condition to Image Builder\'s snapshots, those of a retired AMI that the release deregisters');
   acknowledge(arns.keys, 'CreateGrant is limited by condition to this account\'s Auto Scaling service-linked role and the operations it needs to launch '
     + 'encrypted AMIs; the key is whichever encrypts the released AMI, usually the build account\'s');
   acknowledge(arns.bootstrapVersion, 'GetParameters of the CDK bootstrap version parameter, whose qualifier the workflow cannot know: CloudFormation resolves it on every stack update');
@@ -181,6 +219,7 @@ function targetArns(scope: IConstruct, target: ReleaseTarget) {
     bootstrapVersion: parameter('cdk-bootstrap/*/version'),
     // Images have no account in their ARN.
     images: stack.formatArn({ region: target.region, account: '', service: 'ec2', resource: 'image', resourceName: '*' }),
+    snapshots: stack.formatArn({ region: target.region, account: '', service: 'ec2', resource: 'snapshot', resourceName: '*' }),
     keys: stack.formatArn({ region: target.region, account: '*', service: 'kms', resource: 'key', resourceName: '*' }),
   };
 }

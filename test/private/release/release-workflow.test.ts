@@ -6,7 +6,7 @@ import { ReleaseWorkflow, releaseRolePolicyStatements } from '../../../src/priva
 import { IN_USE_TAG_KEY, RELEASE_TAG_KEYS } from '../../../src/private/shared/release-tags';
 import { awsSolutionsFindings, isSpecificReason, nagAcknowledgements } from '../../helpers/nag';
 import {
-  ACCOUNT, FIELDS, NAMES, PREVIOUS, REGION, RELEASE, RELEASE_ROLE, Release, STACK, STACK_ID, TARGET_ACCOUNT,
+  ACCOUNT, EARLIER, FIELDS, NAMES, PREVIOUS, REGION, RELEASE, RELEASE_ROLE, Release, STACK, STACK_ID, TARGET_ACCOUNT,
   cloudFormationError, failing, finalLedger, labelledLedger, ledgerHolding, ledgerOf, runRelease, target, targetFakes, throttled,
   workflowDefinition, workflowStack,
 } from '../../helpers/release-workflow';
@@ -54,7 +54,13 @@ describe('ReleaseWorkflow', () => {
 
       expect(execution.status).toBe('SUCCEEDED');
       expect(execution.output).toEqual({
-        environment: 'prod', amiId: RELEASE.amiId, version: RELEASE.version, commitId: RELEASE.commitId, outcome: 'RELEASED', previousAmi: { imageId: PREVIOUS.amiId, inUseTag: 'REMOVED' },
+        environment: 'prod',
+        amiId: RELEASE.amiId,
+        version: RELEASE.version,
+        commitId: RELEASE.commitId,
+        outcome: 'RELEASED',
+        previousAmi: { imageId: PREVIOUS.amiId },
+        retiredAmi: { imageId: EARLIER.amiId, inUseTag: 'REMOVED', deregistered: false },
       });
       expect(finalLedger(execution)).toEqual(ledgerOf(RELEASE));
       expect(execution.calls.ReadLedger).toEqual([{ Names: FIELDS.map((field) => NAMES[field]) }]);
@@ -319,7 +325,8 @@ describe('ReleaseWorkflow', () => {
       expect(execution.status).toBe('FAILED');
       expect(execution.error).toBe('ImageNotInManifest');
       expect(execution.cause).toContain(`"${ACCOUNT}/${REGION}"`);
-      expect(execution.calls).toEqual({});
+      // Only the local evaluation of the JSONata state that looks the AMI up.
+      expect(Object.keys(execution.calls)).toEqual(['PrepareRelease']);
     });
 
     test('given a release that succeeds, then the versions it wrote are labelled current-release and those it replaced previous-release', async () => {
@@ -339,17 +346,30 @@ describe('ReleaseWorkflow', () => {
     });
 
     test('given "returnToPreviousRelease", then the ledger\'s previous-release versions are released again, with no AMI given and nothing rebuilt', async () => {
-      const fakes = { ...targetFakes(), ReadLedger: ledgerHolding(RELEASE) };
+      // The ledger runs RELEASE and labels PREVIOUS previous-release.
+      const fakes = {
+        ...targetFakes(),
+        ReadLedger: ledgerHolding(RELEASE),
+        ReadRetiringVersion: labelledLedger(PREVIOUS),
+        ReadRetiringAmi: labelledLedger(PREVIOUS),
+      };
       const execution = await runRelease(workflowDefinition(), { returnToPreviousRelease: true }, fakes);
 
       expect(execution.status).toBe('SUCCEEDED');
       expect(execution.calls.ReadPreviousReleaseParameter).toEqual(FIELDS.map((field) => ({ Name: `${NAMES[field]}:previous-release` })));
       expect(execution.calls.PutLedgerParameter.map((put: any) => [put.Name, put.Value])).toEqual(Object.entries(ledgerOf(PREVIOUS)));
       expect(execution.calls.UpdateStack).toHaveLength(1);
-      // The AMI returned from is the one whose in-use tag comes off.
+      // The AMI returned from becomes the previous release: both stay held, nothing is retired.
       expect(execution.output).toEqual({
-        environment: 'prod', amiId: PREVIOUS.amiId, version: PREVIOUS.version, commitId: PREVIOUS.commitId, outcome: 'RELEASED', previousAmi: { imageId: RELEASE.amiId, inUseTag: 'REMOVED' },
+        environment: 'prod',
+        amiId: PREVIOUS.amiId,
+        version: PREVIOUS.version,
+        commitId: PREVIOUS.commitId,
+        outcome: 'RELEASED',
+        previousAmi: { imageId: RELEASE.amiId },
+        retiredAmi: { imageId: PREVIOUS.amiId, inUseTag: 'KEPT_STILL_HELD' },
       });
+      expect(execution.calls.UntagRetiredAmi).toBeUndefined();
     });
 
     test('given "returnToPreviousRelease" and no version labelled previous-release, then nothing is written and the error says so', async () => {
@@ -398,10 +418,10 @@ describe('ReleaseWorkflow', () => {
       const tasks = allStates(workflowDefinition({ releaseRoleArn: RELEASE_ROLE, target: target({ account: TARGET_ACCOUNT }) }))
         .filter(([, state]) => state.Type === 'Task');
 
-      expect(tasks.map(([name]) => name).sort()).toEqual(['CancelUpdate', 'DescribeRollback', 'DescribeStack', 'DescribeStackEvents', 'DescribeUpdate', 'GrantImageKey', 'LabelCurrentReleaseVersion',
+      expect(tasks.map(([name]) => name).sort()).toEqual(['CancelUpdate', 'DeregisterRetiredAmi', 'DescribeRollback', 'DescribeStack', 'DescribeStackEvents', 'DescribeUpdate', 'GrantImageKey', 'LabelCurrentReleaseVersion',
         'LabelPreviousReleaseVersion', 'PutLedgerParameter', 'ReadImageSnapshotKeys', 'ReadImageSnapshots', 'ReadLedger',
-        'ReadPreviousAmiUsers', 'ReadPreviousReleaseParameter', 'RestoreLedgerParameter', 'RetirePreviousAmi', 'TagAmi',
-        'UntagPreviousAmi', 'UpdateStack']);
+        'ReadPreviousReleaseParameter', 'ReadRetiredAmiCreation', 'ReadRetiredAmiUsers', 'ReadRetiringAmi', 'ReadRetiringVersion',
+        'RestoreLedgerParameter', 'TagAmi', 'UntagRetiredAmi', 'UntagRetiredAmiShared', 'UpdateStack']);
       expect(tasks.map(([, task]) => task.Credentials)).toEqual(tasks.map(() => ({ RoleArn: RELEASE_ROLE })));
     });
 
@@ -479,6 +499,18 @@ describe('ReleaseWorkflow', () => {
             'Null': { 'aws:TagKeys': 'false' },
           },
         },
+        {
+          Effect: 'Allow',
+          Action: 'ec2:DeregisterImage',
+          Resource: `arn:<AWS::Partition>:ec2:${REGION}::image/*`,
+          Condition: { StringEquals: { 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' }, Null: { [`aws:ResourceTag/${IN_USE_TAG_KEY}`]: 'true' } },
+        },
+        {
+          Effect: 'Allow',
+          Action: 'ec2:DeleteSnapshot',
+          Resource: `arn:<AWS::Partition>:ec2:${REGION}::snapshot/*`,
+          Condition: { StringEquals: { 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' } },
+        },
         { Effect: 'Allow', Action: ['ec2:DescribeTags', 'ec2:DescribeImages', 'ec2:DescribeSnapshots'], Resource: '*' },
         {
           Effect: 'Allow',
@@ -510,6 +542,8 @@ describe('ReleaseWorkflow', () => {
         { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:${REGION}:${TARGET_ACCOUNT}:parameter/cdk-bootstrap/*/version`]] },
         { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ec2:${REGION}::image/*`]] },
         { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ec2:${REGION}::image/*`]] },
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ec2:${REGION}::image/*`]] },
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ec2:${REGION}::snapshot/*`]] },
         '*',
         { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:kms:${REGION}:*:key/*`]] },
       ]);
