@@ -6,7 +6,7 @@ import {
 import { Construct } from 'constructs';
 import type { ApplicationImageRecipe } from './application-image-recipe';
 import { BakeWorkflow, validateBakePlacement } from './private/bake/bake-workflow';
-import { BAKE_INPUT_FILE, PACKAGE_VARIABLES, packageArtifactScript } from './private/bake/package-artifact-script';
+import { BAKE_INPUT_FILE, PACKAGE_ACTION_NAME, PACKAGE_VARIABLES, packageArtifactScript } from './private/bake/package-artifact-script';
 import { acknowledgeNagFinding, nagResourceReference } from './private/nag/nag-acknowledgement';
 import { acknowledgeStepFunctionActionFindings } from './private/nag/pipeline-action-nag';
 import { acknowledgeBuildProjectFindings } from './private/nag/pipeline-nag';
@@ -143,12 +143,12 @@ export class AmiBake extends Construct {
       stageName,
       actions: [
         new actions.CodeBuildAction({
-          actionName: 'Package',
+          actionName: PACKAGE_ACTION_NAME,
           runOrder: 1,
           project: this.packageProject,
           input: options.input,
           outputs: [bakeInput],
-          variablesNamespace: `${stageName}-Package`,
+          variablesNamespace: `${stageName}-${PACKAGE_ACTION_NAME}`,
           environmentVariables: {
             [PACKAGE_VARIABLES.applicationDirectory]: text(options.applicationDirectory),
             [PACKAGE_VARIABLES.artifactBucket]: text(this.archivesBucket.bucketName),

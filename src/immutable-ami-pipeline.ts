@@ -9,9 +9,13 @@ import type { ApplicationImageRecipe } from './application-image-recipe';
 import { EnvironmentPromotion, PromotionEnvironment } from './environment-promotion';
 import type { PipelineBuild } from './pipeline-build';
 import type { PipelineSource } from './pipeline-source';
+import { PACKAGE_ACTION_NAME } from './private/bake/package-artifact-script';
 import { acknowledgePipelineFindings } from './private/nag/pipeline-nag';
 import { PatchRebuildWorkflow } from './private/pipeline/patch-rebuild-workflow';
 import { validateScheduleExpression } from './private/shared/schedule-expression';
+
+/** The pipeline's bake stage. */
+const BAKE_STAGE_NAME = 'Bake';
 
 /**
  * Properties of an `ImmutableAmiPipeline`.
@@ -162,6 +166,7 @@ export class ImmutableAmiPipeline extends Construct {
     });
 
     const releaseManifest = this.bake.addToPipeline(this.pipeline, {
+      stageName: BAKE_STAGE_NAME,
       input: built,
       applicationDirectory: props.applicationBuild.applicationDirectory,
       commitId: props.source._commitVariables.commitId,
@@ -184,6 +189,8 @@ export class ImmutableAmiPipeline extends Construct {
         sourceActionName: sourceBinding.action.actionProperties.actionName,
         revisionType: props.source._revisionType,
         lastStageName: props.environments[props.environments.length - 1].name,
+        recipe: props.recipe,
+        packageAction: { stageName: BAKE_STAGE_NAME, actionName: PACKAGE_ACTION_NAME },
       });
       this.patchRebuildStateMachine = stateMachine;
       new events.Rule(this, 'PatchRebuild', {

@@ -60,7 +60,6 @@ function inMemoryImageBuilder(images: Map<string, string>, onBuild: () => void):
       return { ResourceTagMappingList: arn === undefined ? [] : [{ ResourceARN: arn }] };
     },
     ReadBakedImage: (input) => available(input.ImageBuildVersionArn),
-    ReadBakedAmis: (input) => available(input.ImageBuildVersionArn),
     CreateBuildRecipe: (input) => ({ ImageRecipeArn: `arn:aws:imagebuilder:eu-west-1:111111111111:image-recipe/${input.Name}/1.0.0` }),
     CreateImage: (input) => {
       onBuild();
@@ -75,6 +74,8 @@ function inMemoryImageBuilder(images: Map<string, string>, onBuild: () => void):
     CreateBuildDistribution: () => ({ DistributionConfigurationArn: 'arn:aws:imagebuilder:eu-west-1:111111111111:distribution-configuration/build' }),
     DeleteBuildDistribution: () => ({}),
     DeleteCancelledBuildDistribution: () => ({}),
+    DeleteBuildRecipe: () => ({}),
+    DeleteCancelledBuildRecipe: () => ({}),
   };
 }
 

@@ -1,14 +1,9 @@
 import { Duration, Stack, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { BakedImageLookup, FINGERPRINT_TAG_KEY } from './baked-image-lookup';
 import type { BuildableRecipe } from '../image/buildable-recipe';
 import { RELEASE_TAG_KEYS } from '../shared/release-tags';
 import { explainFailure, failAsExplained, sdkCall } from '../shared/sdk-call';
-
-/**
- * Key of the tag that carries a bake's fingerprint, on the Image Builder image and on every AMI
- * copy it produced: a later bake with the same fingerprint reuses them.
- */
-const FINGERPRINT_TAG_KEY = 'immutable-servers:fingerprint';
 
 /** Key of the tag that carries the content hash of the installed artifact. */
 const CONTENT_HASH_TAG_KEY = 'immutable-servers:artifact-content-hash';
@@ -39,8 +34,9 @@ export interface BakeDefinitionOptions {
 }
 
 /**
- * The states of a bake (JSONPath, apart from the last): the fingerprint of what would be built,
- * an image that carries it, or a new image build bound to the artifact. See `BakeWorkflow`.
+ * The states of a bake (JSONPath, apart from the JSONata states that choose an image to reuse, add
+ * the provenance tags and write the manifest): the fingerprint of what would be built, an image
+ * that carries it and every copy, or a new image build bound to the artifact. See `BakeWorkflow`.
  */
 export class BakeDefinition {
   private readonly recipe: BuildableRecipe;
@@ -53,46 +49,11 @@ export class BakeDefinition {
 
   public chain(): sfn.IChainable {
     const output = this.manifest();
-    const build = this.build(output);
-    const readImage = (id: string, selector: Record<string, string>) => this.call(id, 'imagebuilder', 'getImage',
-      { ImageBuildVersionArn: sfn.JsonPath.stringAt('$.baked.resources[0].ResourceARN') }, '$.image', selector);
-    // Its AMIs only once it is AVAILABLE: an image in another state may have none.
-    const readBaked = readImage('ReadBakedImage', { 'arn.$': '$.Image.Arn', 'status.$': '$.Image.State.Status' });
-    const readBakedAmis = readImage('ReadBakedAmis', { 'arn.$': '$.Image.Arn', 'amis.$': '$.Image.OutputResources.Amis' });
-    // An image the lifecycle policy has deleted since (or that cannot be read) is built again.
-    readBaked.addCatch(build, { errors: ['States.TaskFailed'], resultPath: sfn.JsonPath.DISCARD });
-    const reuse = readBaked.next(new sfn.Choice(this.scope, 'BakedImageAvailable?')
-      .when(sfn.Condition.stringEquals('$.image.status', 'AVAILABLE'), readBakedAmis
-        .next(new sfn.Pass(this.scope, 'ReuseImage', { result: sfn.Result.fromObject({ reused: true }), resultPath: '$.outcome' }))
-        .next(output))
-      .otherwise(build));
-    return this.resolveParentImage()
-      .next(new sfn.Pass(this.scope, 'Fingerprint', {
-        comment: 'What decides the image: the artifact\'s content, the recipe (its components are named after their content) and the parent image',
-        parameters: {
-          'value.$': `States.Hash(States.Format('{}|${this.recipe.imageRecipeArn}|{}', $.contentHash, $.parentImage.id), 'SHA-256')`,
-        },
-        resultPath: '$.fingerprint',
-      }))
-      .next(this.call('FindBakedImage', 'resourcegroupstaggingapi', 'getResources', {
-        TagFilters: [{ Key: FINGERPRINT_TAG_KEY, Values: sfn.JsonPath.array(sfn.JsonPath.stringAt('$.fingerprint.value')) }],
-        ResourceTypeFilters: ['imagebuilder:image'],
-      }, '$.baked', { 'resources.$': '$.ResourceTagMappingList' }))
-      .next(new sfn.Choice(this.scope, 'Baked?')
-        .when(sfn.Condition.isPresent('$.baked.resources[0]'), reuse)
-        .otherwise(build));
-  }
-
-  /** The parent image a build would start from now: `x.x.x` resolves to the newest available version. */
-  private resolveParentImage(): sfn.INextable & sfn.IChainable {
-    const parent = this.recipe._artifactBuildSettings.parentImage;
-    if (parent.startsWith('ssm:')) {
-      return this.call('ResolveParentImage', 'ssm', 'getParameter', { Name: parent.slice('ssm:'.length) }, '$.parentImage', { 'id.$': '$.Parameter.Value' });
-    }
-    if (parent.startsWith('ami-')) {
-      return new sfn.Pass(this.scope, 'ResolveParentImage', { result: sfn.Result.fromObject({ id: parent }), resultPath: '$.parentImage' });
-    }
-    return this.call('ResolveParentImage', 'imagebuilder', 'getImage', { ImageBuildVersionArn: parent }, '$.parentImage', { 'id.$': '$.Image.Arn' });
+    const reuse = new sfn.Pass(this.scope, 'ReuseImage', {
+      parameters: { 'arn.$': '$.reuse.image.arn', 'amis.$': '$.reuse.image.amis' },
+      resultPath: '$.image',
+    }).next(new sfn.Pass(this.scope, 'Reused', { result: sfn.Result.fromObject({ reused: true }), resultPath: '$.outcome' })).next(output);
+    return new BakedImageLookup(this.scope, this.recipe).chain(reuse, this.build(output));
   }
 
   /**
@@ -142,8 +103,8 @@ export class BakeDefinition {
     const timedOut = explainFailure(this.scope, 'ExplainBakeTimedOut', 'BakeTimedOut',
       `The image build {} did not finish within ${this.polls} minutes and was cancelled. Its logs are in CloudWatch log group /aws/imagebuilder/{}.`,
       '$.build.image.arn', '$.build.recipeName').next(failAsExplained(this.scope, 'BakeTimedOut'));
-    const deleteCancelledDistribution = this.deleteBuildDistribution('DeleteCancelledBuildDistribution', timedOut);
-    cancel.addCatch(deleteCancelledDistribution, { errors: ['States.ALL'], resultPath: '$.error' });
+    const cleanUpCancelled = this.cleanUpBuild('Cancelled', timedOut);
+    cancel.addCatch(cleanUpCancelled, { errors: ['States.ALL'], resultPath: '$.error' });
     const built = this.call('ReadBuiltImage', 'imagebuilder', 'getImage', { ImageBuildVersionArn: sfn.JsonPath.stringAt('$.build.image.arn') }, '$.image',
       { 'arn.$': '$.Image.Arn', 'amis.$': '$.Image.OutputResources.Amis' });
     const judge = new sfn.Choice(this.scope, 'BuildSucceeded?')
@@ -154,8 +115,8 @@ export class BakeDefinition {
       .otherwise(failed('ImageBuildCancelled', 'ImageBuildCancelled', 'The image build was cancelled'));
     const finished = new sfn.Choice(this.scope, 'BuildDone?')
       .when(sfn.Condition.or(...['AVAILABLE', 'FAILED', 'CANCELLED'].map((status) => sfn.Condition.stringEquals('$.poll.state.Status', status))),
-        this.deleteBuildDistribution('DeleteBuildDistribution', judge))
-      .when(sfn.Condition.numberGreaterThanEquals('$.wait.polls', this.polls), cancel.next(deleteCancelledDistribution))
+        this.cleanUpBuild('', judge))
+      .when(sfn.Condition.numberGreaterThanEquals('$.wait.polls', this.polls), cancel.next(cleanUpCancelled))
       .otherwise(wait);
     return name.next(createRecipe).next(this.distributionWithProvenance()).next(createImage)
       .next(new sfn.Pass(this.scope, 'StartWaiting', { result: sfn.Result.fromObject({ polls: 0 }), resultPath: '$.wait' }))
@@ -188,19 +149,26 @@ export class BakeDefinition {
   }
 
   /**
-   * Deletes the build's distribution configuration once the build has ended, then `next`. A
-   * configuration that cannot be deleted is left behind rather than failing the bake.
+   * Deletes what the build made for itself once it has ended, its distribution configuration and
+   * its recipe version (the image keeps what it was built from), then `next`: one recipe and one
+   * configuration per build would otherwise pile up towards the account's quotas. What cannot be
+   * deleted is left behind rather than failing the bake.
+   *
+   * @param kind distinguishes the state names of the paths that clean up
    */
-  private deleteBuildDistribution(id: string, next: sfn.IChainable): sfn.IChainable {
-    const remove = this.call(id, 'imagebuilder', 'deleteDistributionConfiguration',
+  private cleanUpBuild(kind: string, next: sfn.IChainable): sfn.IChainable {
+    const removeRecipe = this.call(`Delete${kind}BuildRecipe`, 'imagebuilder', 'deleteImageRecipe',
+      { ImageRecipeArn: sfn.JsonPath.stringAt('$.build.recipe.arn') }, sfn.JsonPath.DISCARD);
+    removeRecipe.addCatch(next, { errors: ['States.ALL'], resultPath: '$.build.recipeNotDeleted' });
+    const removeDistribution = this.call(`Delete${kind}BuildDistribution`, 'imagebuilder', 'deleteDistributionConfiguration',
       { DistributionConfigurationArn: sfn.JsonPath.stringAt('$.build.distribution.arn') }, sfn.JsonPath.DISCARD);
-    remove.addCatch(next, { errors: ['States.ALL'], resultPath: '$.build.distributionNotDeleted' });
-    return remove.next(next);
+    removeDistribution.addCatch(removeRecipe, { errors: ['States.ALL'], resultPath: '$.build.distributionNotDeleted' });
+    return removeDistribution.next(removeRecipe).next(next);
   }
 
   /**
-   * The only JSONata state: the release manifest, whose `images` are keyed `<account>/<region>`,
-   * keys JSONPath cannot compose.
+   * A JSONata state: the release manifest, whose `images` are keyed `<account>/<region>`, keys
+   * JSONPath cannot compose. `reuse` says why an image was reused or built.
    */
   private manifest(): sfn.Pass {
     const account = Stack.of(this.scope).account;
@@ -209,7 +177,7 @@ export class BakeDefinition {
       outputs: '{% {'
         + '"version": $states.input.version, "commitId": $states.input.commitId, "commitMessage": $states.input.commitMessage, '
         + '"pipelineExecutionId": $states.input.pipelineExecutionId, "fingerprint": $states.input.fingerprint.value, '
-        + '"reused": $states.input.outcome.reused, "imageBuildVersionArn": $states.input.image.arn, '
+        + '"reused": $states.input.outcome.reused, "reuse": $states.input.reuse.{"decision": decision, "missing": missing}, "imageBuildVersionArn": $states.input.image.arn, '
         + `"images": $merge($states.input.image.amis.{($exists(AccountId) ? AccountId : "${account}") & "/" & Region: Image})`
         + '} %}',
     });

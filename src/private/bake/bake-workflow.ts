@@ -1,6 +1,7 @@
-import { ArnFormat, Duration, PhysicalName, Stack, aws_iam as iam, aws_logs as logs, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { Duration, PhysicalName, Stack, aws_iam as iam, aws_logs as logs, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BakeDefinition } from './bake-workflow-definition';
+import { BakedImageLookup } from './baked-image-lookup';
 import type { BuildableRecipe } from '../image/buildable-recipe';
 import { acknowledgeNagFinding, nagResourceReference } from '../nag/nag-acknowledgement';
 import { executionLoggingStatement, stackScopedLogGroupName } from '../shared/state-machine-logging';
@@ -39,19 +40,22 @@ export interface BakeWorkflowProps {
  * 1. Resolves the recipe's parent image as a build would now (`x.x.x` to the newest version, an SSM
  *    parameter to its value) and computes the fingerprint: SHA-256 of the artifact's content hash,
  *    the recipe's ARN (its components are named after their content) and the parent image.
- * 2. Looks for an Image Builder image tagged with the fingerprint that is still AVAILABLE, and
- *    reuses it: no build.
+ * 2. Looks for an Image Builder image tagged with the fingerprint that is still AVAILABLE and has an
+ *    AMI in every account and region the recipe distributes to now, and reuses it: no build. An
+ *    image that lacks a copy (an environment was added in another account or region since) is
+ *    built again, so that the copy exists before a release needs it.
  * 3. Otherwise creates a recipe version bound to the artifact (`componentsForArtifact`) and a
  *    distribution configuration of the build: the recipe's distributions, whose AMI tags add the
  *    fingerprint and provenance (content hash, version, commit id and message, pipeline execution),
  *    so that every AMI copy in every account and region carries them. Builds it with the recipe's
  *    infrastructure configuration, the image tagged with the recipe's image group and the
  *    fingerprint; polls it every minute for at most `timeout`, then cancels it. Once the build has
- *    ended, deletes its distribution configuration. A failed or cancelled build fails with its ARN,
+ *    ended, deletes its distribution configuration and recipe version. A failed or cancelled build fails with its ARN,
  *    state and where its logs are.
  * 4. Outputs the release manifest `EnvironmentPromotion` reads: `{ "version", "commitId",
- *    "commitMessage", "pipelineExecutionId", "fingerprint", "reused", "imageBuildVersionArn",
- *    "images": { "<account>/<region>": "<AMI id>" } }`.
+ *    "commitMessage", "pipelineExecutionId", "fingerprint", "reused", "reuse": { "decision",
+ *    "missing" }, "imageBuildVersionArn", "images": { "<account>/<region>": "<AMI id>" } }`, where
+ *    `reuse.decision` is one of `REUSE_DECISIONS` and `missing` lists the copies a reusable image lacked.
  *
  * Errors: `ImageBuildFailed`, `ImageBuildCancelled`, `BakeTimedOut`.
  */
@@ -91,26 +95,18 @@ export class BakeWorkflow extends Construct {
 function grantBakePermissions(role: iam.Role, recipe: BuildableRecipe): void {
   recipe.grantBuildForArtifact(role);
   const stack = Stack.of(role);
-  const parent = recipe._artifactBuildSettings.parentImage;
   const buildImages = stack.formatArn({ service: 'imagebuilder', resource: 'image', resourceName: `${recipe.imageRecipeName}-*` });
   // Each build's own distribution configuration, named like its recipe version.
   const buildDistributions = stack.formatArn({ service: 'imagebuilder', resource: 'distribution-configuration', resourceName: `${recipe.imageRecipeName}-*` });
+  const buildRecipes = stack.formatArn({ service: 'imagebuilder', resource: 'image-recipe', resourceName: `${recipe.imageRecipeName}-*` });
   const statements = [
     new iam.PolicyStatement({ actions: ['imagebuilder:CancelImageCreation'], resources: [buildImages] }),
+    new iam.PolicyStatement({ actions: ['imagebuilder:DeleteImageRecipe'], resources: [buildRecipes] }),
     new iam.PolicyStatement({
       actions: ['imagebuilder:CreateDistributionConfiguration', 'imagebuilder:GetDistributionConfiguration', 'imagebuilder:DeleteDistributionConfiguration'],
       resources: [buildDistributions],
     }),
-    // Finds the image of a fingerprint; the tagging API has no resource-level permissions.
-    new iam.PolicyStatement({ actions: ['tag:GetResources'], resources: ['*'] }),
-    ...parent.startsWith('ssm:')
-      ? [new iam.PolicyStatement({
-        actions: ['ssm:GetParameter'],
-        resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: parent.slice('ssm:/'.length), arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
-      })]
-      : [],
-    // The parent image of another recipe of this account (`BaseImage.fromRecipe`), any version.
-    ...parent.startsWith('arn:') && !parent.includes(':aws:image/') ? [new iam.PolicyStatement({ actions: ['imagebuilder:GetImage'], resources: [`${parent.replace(/\/x\.x\.x$/, '')}/*`] })] : [],
+    ...BakedImageLookup.statements(stack, recipe),
     executionLoggingStatement(),
   ];
   statements.forEach((statement) => role.addToPrincipalPolicy(statement));

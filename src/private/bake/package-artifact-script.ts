@@ -1,3 +1,6 @@
+/** The name of the package step's action in the bake stage; its `CONTENT_HASH` variable is the artifact's content hash. */
+export const PACKAGE_ACTION_NAME = 'Package';
+
 /** The file the package step writes for the bake: the input of `BakeWorkflow`. */
 export const BAKE_INPUT_FILE = 'bake.json';
 

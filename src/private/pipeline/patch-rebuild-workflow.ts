@@ -1,9 +1,12 @@
 import {
-  Duration, PhysicalName, aws_codepipeline as codepipeline, aws_logs as logs, aws_stepfunctions as sfn, aws_stepfunctions_tasks as tasks,
+  Duration, PhysicalName, Stack,
+  aws_codepipeline as codepipeline, aws_iam as iam, aws_logs as logs, aws_stepfunctions as sfn, aws_stepfunctions_tasks as tasks,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { acknowledgeNagFinding } from '../nag/nag-acknowledgement';
-import { stackScopedLogGroupName } from '../shared/state-machine-logging';
+import { BakedImageLookup } from '../bake/baked-image-lookup';
+import type { BuildableRecipe } from '../image/buildable-recipe';
+import { acknowledgeNagFinding, nagResourceReference } from '../nag/nag-acknowledgement';
+import { executionLoggingStatement, stackScopedLogGroupName } from '../shared/state-machine-logging';
 
 /**
  * The revision types of StartPipelineExecution's source revision override, for the sources a
@@ -22,6 +25,10 @@ export interface PatchRebuildWorkflowProps {
   readonly revisionType: SourceRevisionType;
   /** The pipeline's last stage: an execution that succeeded in it released to every environment. */
   readonly lastStageName: string;
+  /** The recipe the pipeline bakes: its image of the released content and the parent image now decides whether to run. */
+  readonly recipe: BuildableRecipe;
+  /** The stage and action of the package step, whose `CONTENT_HASH` variable is the released content's. */
+  readonly packageAction: { readonly stageName: string; readonly actionName: string };
 }
 
 /**
@@ -36,15 +43,22 @@ const TASK_TIMEOUT = sfn.Timeout.duration(Duration.minutes(1));
 /**
  * A Step Functions standard workflow that runs a pipeline again on the source revision of its last
  * release, so that a scheduled patch rebuild bakes a newer parent image under the code that is
- * already released, not under a newer commit that failed on its way.
+ * already released, not under a newer commit that failed on its way; and that runs nothing when
+ * the bake would only reuse the image that is released, so that no approval is asked for nothing.
  *
  * 1. `ListPipelineExecutions`, filtered to executions that succeeded in the last stage, newest first.
  * 2. None (nothing released yet, or the pipeline's structure changed since): outputs
  *    `{ "outcome": "NOTHING_RELEASED", "reason" }` and starts nothing.
- * 3. Otherwise `StartPipelineExecution` with that execution's source revision as the override, and
- *    outputs `{ "outcome": "STARTED", "pipelineExecutionId", "revision", "releasedBy" }`.
+ * 3. `ListActionExecutions` of that execution: the package step's `CONTENT_HASH`. With it, the
+ *    same lookup as the bake's (`BakedImageLookup`): when an image of the released content, the
+ *    recipe and the parent image resolved now exists with every copy, outputs `{ "outcome":
+ *    "NOTHING_NEW", "reason", "revision", "imageBuildVersionArn" }` and starts nothing.
+ * 4. Otherwise (a newer parent image, a missing copy, or a content hash it cannot read)
+ *    `StartPipelineExecution` with the release's source revision as the override, and outputs
+ *    `{ "outcome": "STARTED", "pipelineExecutionId", "revision", "releasedBy" }`.
  *
  * @see https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ListPipelineExecutions.html
+ * @see https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ListActionExecutions.html
  */
 export class PatchRebuildWorkflow extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -55,17 +69,36 @@ export class PatchRebuildWorkflow extends Construct {
       logGroupName: stackScopedLogGroupName(this, '/aws/vendedlogs/states/'),
       retention: logs.RetentionDays.ONE_YEAR,
     });
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
+      description: `Runs pipeline ${props.pipeline.pipelineName} again on its released source, when its image would change`,
+    });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: PhysicalName.GENERATE_IF_NEEDED,
-      comment: `Runs the pipeline again on the source revision it last released through stage ${props.lastStageName}`,
+      comment: `Runs the pipeline again on the source revision it last released through stage ${props.lastStageName}, when its image would change`,
       definitionBody: sfn.DefinitionBody.fromChainable(this.definition(props)),
       stateMachineType: sfn.StateMachineType.STANDARD,
       timeout: Duration.minutes(30),
+      // The policy is written in full below: the lookup's tasks would otherwise grant their actions on `*`.
+      role: role.withoutPolicyUpdates(),
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
     });
-    acknowledgeNagFinding(this.stateMachine.role, 'AwsSolutions-IAM5[Resource::*]',
-      'CloudWatch Logs vended log delivery and X-Ray trace uploads support no resource-level permissions');
+    this.stateMachine.node.addDependency(role);
+    [
+      new iam.PolicyStatement({
+        actions: ['codepipeline:ListPipelineExecutions', 'codepipeline:ListActionExecutions', 'codepipeline:StartPipelineExecution'],
+        resources: [props.pipeline.pipelineArn],
+      }),
+      ...BakedImageLookup.statements(Stack.of(this), props.recipe),
+      executionLoggingStatement(),
+    ].forEach((statement) => role.addToPrincipalPolicy(statement));
+    const acknowledge = (resource: string, reason: string) => acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(role, resource)}]`, reason);
+    acknowledge('*', 'Only actions without resource-level permissions: tag:GetResources, CloudWatch Logs vended log delivery, X-Ray');
+    acknowledge(Stack.of(this).formatArn({ service: 'imagebuilder', resource: 'image', resourceName: `${props.recipe.imageRecipeName}-*` }),
+      'Reads the images of the recipe versions the bake made, one per build, named after the recipe and a per-build suffix');
+    acknowledge(Stack.of(this).formatArn({ service: 'imagebuilder', account: 'aws', resource: 'image', resourceName: '*' }),
+      'Resolves the AWS-managed parent image of the recipe, whose newest version the check needs');
   }
 
   private definition(props: PatchRebuildWorkflowProps): sfn.IChainable {
@@ -96,8 +129,31 @@ export class PatchRebuildWorkflow extends Construct {
         'releasedBy.$': '$.released.executions[0].PipelineExecutionId',
       },
     });
+    const startRebuild = start.next(started);
+    const nothingNew = new sfn.Pass(this, 'NothingNew', {
+      parameters: {
+        'outcome': 'NOTHING_NEW',
+        'reason': sfn.JsonPath.format('The image of released revision {} is current: its content, the recipe and the parent image {} are unchanged, and it has every copy. '
+          + 'Nothing was started, built or released, and no approval was asked.', sfn.JsonPath.stringAt(revision), sfn.JsonPath.stringAt('$.parentImage.id')),
+        'revision.$': revision,
+        'imageBuildVersionArn.$': '$.reuse.image.arn',
+      },
+    });
+    const readReleasedBuild = this.codePipelineCall('ReadReleasedBuild', 'listActionExecutions', props.pipeline, {
+      PipelineName: pipelineName,
+      Filter: { PipelineExecutionId: sfn.JsonPath.stringAt('$.released.executions[0].PipelineExecutionId') },
+    }, { 'actions.$': '$.ActionExecutionDetails' }, '$.releasedBuild');
+    const { stageName, actionName } = props.packageAction;
+    const contentHash = sfn.Pass.jsonata(this, 'ReleasedContentHash', {
+      comment: `The CONTENT_HASH that action ${actionName} of stage ${stageName} exported in the released execution`,
+      outputs: `{% $merge([$states.input, {"contentHash": $states.input.releasedBuild.actions[StageName = "${stageName}" and ActionName = "${actionName}"][0]`
+        + '.Output.OutputVariables.CONTENT_HASH}]) %}',
+    });
+    const lookup = new BakedImageLookup(this, props.recipe).chain(nothingNew, startRebuild);
     return findRelease.next(new sfn.Choice(this, 'AnythingReleased')
-      .when(sfn.Condition.isPresent('$.released.executions[0]'), start.next(started))
+      .when(sfn.Condition.isPresent('$.released.executions[0]'), readReleasedBuild.next(contentHash).next(new sfn.Choice(this, 'ContentHashKnown?')
+        .when(sfn.Condition.isPresent('$.contentHash'), lookup)
+        .otherwise(startRebuild)))
       .otherwise(nothingReleased));
   }
 

@@ -72,7 +72,6 @@ function missFakes(): Record<string, TaskFake> {
     ResolveParentImage: image(PARENT, 'AVAILABLE'),
     FindBakedImage: () => ({ ResourceTagMappingList: [] }),
     ReadBakedImage: image(BAKED, 'AVAILABLE'),
-    ReadBakedAmis: image(BAKED, 'AVAILABLE'),
     CreateBuildRecipe: (input) => ({ ImageRecipeArn: `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image-recipe/${input.Name}/1.0.0` }),
     CreateImage: () => ({ ImageBuildVersionArn: BUILD }),
     ReadBuild: buildStates('BUILDING', 'TESTING', 'DISTRIBUTING', 'AVAILABLE'),
@@ -82,6 +81,8 @@ function missFakes(): Record<string, TaskFake> {
     CreateBuildDistribution: () => ({ DistributionConfigurationArn: BUILD_DISTRIBUTION }),
     DeleteBuildDistribution: () => ({ DistributionConfigurationArn: BUILD_DISTRIBUTION }),
     DeleteCancelledBuildDistribution: () => ({ DistributionConfigurationArn: BUILD_DISTRIBUTION }),
+    DeleteBuildRecipe: (input) => ({ ImageRecipeArn: input.ImageRecipeArn }),
+    DeleteCancelledBuildRecipe: (input) => ({ ImageRecipeArn: input.ImageRecipeArn }),
   };
 }
 
@@ -98,7 +99,6 @@ describe('BakeWorkflow', () => {
       expect(execution.calls.CreateBuildDistribution).toBeUndefined();
       expect(execution.calls.CreateImage).toBeUndefined();
       expect(execution.calls.ReadBakedImage).toEqual([{ ImageBuildVersionArn: BAKED }]);
-      expect(execution.calls.ReadBakedAmis).toEqual([{ ImageBuildVersionArn: BAKED }]);
       expect(execution.output).toEqual({
         version: BAKE.version,
         commitId: BAKE.commitId,
@@ -106,9 +106,36 @@ describe('BakeWorkflow', () => {
         pipelineExecutionId: BAKE.pipelineExecutionId,
         fingerprint: `${BAKE.contentHash}|CFN_ATT_ImageRecipeB8913708_Arn|${PARENT}`,
         reused: true,
+        reuse: { decision: 'REUSED' },
         imageBuildVersionArn: BAKED,
         images: MANIFEST_IMAGES,
       });
+    });
+
+    test('given the only image of the fingerprint lacks a copy the recipe distributes to now (an environment was added), then it is built again, and the manifest says which copy was missing', async () => {
+      const baked = () => ({ ResourceTagMappingList: [{ ResourceARN: BAKED, Tags: [] }] });
+      const incomplete = () => ({ Image: { Arn: BAKED, State: { Status: 'AVAILABLE' }, OutputResources: { Amis: AMIS.slice(0, 1) } } });
+      const definition = bakeDefinition({}, { distributionTargets: [{ region: 'us-east-1', copyToAccounts: ['222222222222'] }] });
+      const execution = await runBakeLocally(definition, BAKE, { ...missFakes(), FindBakedImage: baked, ReadBakedImage: incomplete });
+
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(execution.calls.CreateImage).toHaveLength(1);
+      expect(execution.output).toMatchObject({
+        reused: false,
+        reuse: { decision: 'REBUILT_FOR_MISSING_COPIES', missing: [`${ACCOUNT}/us-east-1`, '222222222222/us-east-1'] },
+        imageBuildVersionArn: BUILD,
+      });
+    });
+
+    test('given two images of the fingerprint, one failed and one complete, then the complete one is reused', async () => {
+      const failedBuild = `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image/web-failed-build/1.0.0/1`;
+      const baked = () => ({ ResourceTagMappingList: [{ ResourceARN: failedBuild, Tags: [] }, { ResourceARN: BAKED, Tags: [] }] });
+      const read: TaskFake = (input) => (input.ImageBuildVersionArn === BAKED ? image(BAKED, 'AVAILABLE')() : image(failedBuild, 'FAILED')());
+      const execution = await runBakeLocally(bakeDefinition(), BAKE, { ...missFakes(), FindBakedImage: baked, ReadBakedImage: read });
+
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(execution.calls.CreateImage).toBeUndefined();
+      expect(execution.output).toMatchObject({ reused: true, imageBuildVersionArn: BAKED });
     });
 
     test('given nothing baked with the fingerprint, then a recipe version bound to the artifact is built with a distribution of its own, and waited for', async () => {
@@ -131,7 +158,8 @@ describe('BakeWorkflow', () => {
       });
       expect(execution.calls.ReadBuild).toHaveLength(4);
       expect(execution.calls.DeleteBuildDistribution).toEqual([{ DistributionConfigurationArn: BUILD_DISTRIBUTION }]);
-      expect(execution.output).toMatchObject({ reused: false, imageBuildVersionArn: BUILD, images: MANIFEST_IMAGES });
+      expect(execution.output).toMatchObject({ reused: false, reuse: { decision: 'BUILT_NO_IMAGE' }, imageBuildVersionArn: BUILD, images: MANIFEST_IMAGES });
+      expect(execution.calls.DeleteBuildRecipe).toEqual([{ ImageRecipeArn: expect.stringMatching(new RegExp(`^arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image-recipe/`)) }]);
     });
 
     test('given a new image, then every distribution of the recipe tags its AMI copies with the fingerprint and the build\'s provenance', async () => {

@@ -1,27 +1,60 @@
-import { App, Stack, aws_codepipeline as codepipeline } from 'aws-cdk-lib';
+import { App, aws_codepipeline as codepipeline } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { TaskFailure, TaskFake, runLocally, stateMachineDefinition } from '../../../scripts/lib/local-state-machine';
+import { LocalExecution, TaskFailure, TaskFake, runLocally, stateMachineDefinition, withJsonataPassStatesAsTasks } from '../../../scripts/lib/local-state-machine';
+import { AslDefinition } from '../../../scripts/lib/state-machines';
 import { PATCH_REBUILD_RETRIED_ERRORS, PatchRebuildWorkflow, SourceRevisionType } from '../../../src/private/pipeline/patch-rebuild-workflow';
 import { awsSolutionsFindings } from '../../helpers/nag';
+import { recipeStack } from '../../helpers/recipe-stack';
 
 const PIPELINE = 'web-pipeline';
 const RELEASED_COMMIT = '3f2c9a1e5b7d4c6a8e0f1b2d3c4e5f6a7b8c9d0e';
 const RELEASE_EXECUTION = 'a1b2c3d4-0000-4000-8000-000000000001';
 const REBUILD_EXECUTION = 'a1b2c3d4-0000-4000-8000-000000000002';
 
+const CONTENT_HASH = '4f0b8e2a7c1d9e3f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f';
+const RELEASED_IMAGE = 'arn:aws:imagebuilder:eu-west-1:111111111111:image/web-1a2b/1.0.0/1';
+
 function patchRebuildStack(revisionType: SourceRevisionType = 'COMMIT_ID') {
-  const app = new App();
-  const stack = new Stack(app, 'Pipeline', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const { stack, recipe } = recipeStack({}, undefined, { env: { account: '111111111111', region: 'eu-west-1' } });
   const workflow = new PatchRebuildWorkflow(stack, 'PatchRebuild', {
     pipeline: codepipeline.Pipeline.fromPipelineArn(stack, 'Web', `arn:aws:codepipeline:eu-west-1:111111111111:${PIPELINE}`),
     sourceActionName: 'Source',
     revisionType,
     lastStageName: 'prod',
+    recipe,
+    packageAction: { stageName: 'Bake', actionName: 'Package' },
   });
-  return { app, stack, workflow };
+  return { app: stack.node.root as App, stack, workflow };
 }
 
 const definition = (revisionType?: SourceRevisionType) => stateMachineDefinition(Template.fromStack(patchRebuildStack(revisionType).stack).toJSON());
+
+/** Runs the workflow locally, its JSONata states through the JSONata engine. */
+function runPatch(patchDefinition: AslDefinition, fakes: Record<string, TaskFake>): Promise<LocalExecution> {
+  const local = withJsonataPassStatesAsTasks(patchDefinition);
+  return runLocally(local.definition, {}, { ...defaultFakes(), ...fakes, ...local.fakes });
+}
+
+/** The released execution's actions, the package step's with its content hash. */
+const releasedBuild: TaskFake = () => ({
+  ActionExecutionDetails: [
+    { StageName: 'Source', ActionName: 'Source', Status: 'Succeeded', Output: { OutputVariables: { CommitId: RELEASED_COMMIT } } },
+    { StageName: 'Bake', ActionName: 'Package', Status: 'Succeeded', Output: { OutputVariables: { CONTENT_HASH } } },
+  ],
+});
+
+/** A release whose image still matches the parent image resolved now, with its only copy. */
+function defaultFakes(): Record<string, TaskFake> {
+  return {
+    ReadReleasedBuild: releasedBuild,
+    ResolveParentImage: () => ({ Image: { Arn: 'arn:aws:imagebuilder:eu-west-1:aws:image/amazon-linux-2023-x86/2027.1.11/1' } }),
+    // Nothing carries the fingerprint: the parent image is newer than the released image's.
+    FindBakedImage: () => ({ ResourceTagMappingList: [] }),
+    ReadBakedImage: () => ({
+      Image: { Arn: RELEASED_IMAGE, State: { Status: 'AVAILABLE' }, OutputResources: { Amis: [{ Region: 'eu-west-1', AccountId: '111111111111', Image: 'ami-0123456789abcdef0' }] } },
+    }),
+  };
+}
 
 /** ListPipelineExecutions answering with the executions that succeeded in the filter's stage, newest first. */
 const releasedExecutions = (...revisions: string[]): TaskFake => () => ({
@@ -35,7 +68,7 @@ const startPipeline: TaskFake = () => ({ PipelineExecutionId: REBUILD_EXECUTION 
 
 describe('PatchRebuildWorkflow', () => {
   test('given a release through the last stage, then it starts the pipeline on that release\'s commit', async () => {
-    const execution = await runLocally(definition(), {}, { FindLastRelease: releasedExecutions(RELEASED_COMMIT, 'older-commit'), StartOnReleasedRevision: startPipeline });
+    const execution = await runPatch(definition(), { FindLastRelease: releasedExecutions(RELEASED_COMMIT, 'older-commit'), StartOnReleasedRevision: startPipeline });
 
     expect(execution.calls.FindLastRelease).toEqual([{ PipelineName: PIPELINE, Filter: { SucceededInStage: { StageName: 'prod' } }, MaxResults: 1 }]);
     expect(execution.calls.StartOnReleasedRevision).toEqual([{
@@ -47,7 +80,7 @@ describe('PatchRebuildWorkflow', () => {
 
   test('given an S3 source, then the override names the released object version', async () => {
     const version = 'Fq9b8KX3eYl1hN7Gdp6zqJZt5mVn0aR.';
-    const execution = await runLocally(definition('S3_OBJECT_VERSION_ID'), {}, { FindLastRelease: releasedExecutions(version), StartOnReleasedRevision: startPipeline });
+    const execution = await runPatch(definition('S3_OBJECT_VERSION_ID'), { FindLastRelease: releasedExecutions(version), StartOnReleasedRevision: startPipeline });
 
     expect(execution.calls.StartOnReleasedRevision).toEqual([{
       Name: PIPELINE,
@@ -55,8 +88,36 @@ describe('PatchRebuildWorkflow', () => {
     }]);
   });
 
+  test('given the released content\'s image is current (the parent image did not change), then it starts nothing, so asks no approval, and says so', async () => {
+    const baked = () => ({ ResourceTagMappingList: [{ ResourceARN: RELEASED_IMAGE, Tags: [] }] });
+    const execution = await runPatch(definition(), {
+      FindLastRelease: releasedExecutions(RELEASED_COMMIT), FindBakedImage: baked, StartOnReleasedRevision: startPipeline,
+    });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.calls.ReadReleasedBuild).toEqual([{ PipelineName: PIPELINE, Filter: { PipelineExecutionId: RELEASE_EXECUTION } }]);
+    expect(execution.calls.StartOnReleasedRevision).toBeUndefined();
+    expect(execution.output).toEqual({
+      outcome: 'NOTHING_NEW',
+      reason: expect.stringMatching(new RegExp(`^The image of released revision ${RELEASED_COMMIT} is current: .* the parent image arn:aws:imagebuilder:eu-west-1:aws:image/amazon-linux-2023-x86/2027.1.11/1 are unchanged`)),
+      revision: RELEASED_COMMIT,
+      imageBuildVersionArn: RELEASED_IMAGE,
+    });
+  });
+
+  test('given the released execution\'s package step left no content hash, then it starts the pipeline rather than guess', async () => {
+    const execution = await runPatch(definition(), {
+      FindLastRelease: releasedExecutions(RELEASED_COMMIT),
+      ReadReleasedBuild: () => ({ ActionExecutionDetails: [] }),
+      StartOnReleasedRevision: startPipeline,
+    });
+
+    expect(execution.calls.FindBakedImage).toBeUndefined();
+    expect(execution.output).toMatchObject({ outcome: 'STARTED', revision: RELEASED_COMMIT });
+  });
+
   test('given nothing released through the last stage yet, then it starts nothing and says why', async () => {
-    const execution = await runLocally(definition(), {}, { FindLastRelease: releasedExecutions(), StartOnReleasedRevision: startPipeline });
+    const execution = await runPatch(definition(), { FindLastRelease: releasedExecutions(), StartOnReleasedRevision: startPipeline });
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(execution.calls.StartOnReleasedRevision).toBeUndefined();
@@ -75,11 +136,11 @@ describe('PatchRebuildWorkflow', () => {
       }
       return releasedExecutions(RELEASED_COMMIT)(input);
     };
-    const retried = await runLocally(definition(), {}, { FindLastRelease: throttledOnce, StartOnReleasedRevision: startPipeline });
+    const retried = await runPatch(definition(), { FindLastRelease: throttledOnce, StartOnReleasedRevision: startPipeline });
     expect(retried.calls.FindLastRelease).toHaveLength(2);
     expect(retried.output).toMatchObject({ outcome: 'STARTED' });
 
-    const denied = await runLocally(definition(), {}, {
+    const denied = await runPatch(definition(), {
       FindLastRelease: releasedExecutions(RELEASED_COMMIT),
       StartOnReleasedRevision: () => {
         throw new TaskFailure('CodePipeline.PipelineNotFoundException', `The account with id '111111111111' does not include a pipeline with the name '${PIPELINE}'`);
@@ -89,19 +150,19 @@ describe('PatchRebuildWorkflow', () => {
     expect(denied.calls.StartOnReleasedRevision).toHaveLength(1);
   });
 
-  test('retries only throttling, and may call only these two actions on this pipeline', () => {
+  test('retries CodePipeline\'s throttling, and may call only these three actions on this pipeline', () => {
     const { stack } = patchRebuildStack();
     const template = Template.fromStack(stack);
-    const tasks = Object.values<any>(stateMachineDefinition(template.toJSON()).States).filter((state) => state.Type === 'Task');
+    const tasks = Object.values<any>(stateMachineDefinition(template.toJSON()).States)
+      .filter((state) => state.Type === 'Task' && state.Resource.includes(':codepipeline:'));
 
-    const retriedErrors = tasks.map((task) => task.Retry.map((retry: any) => retry.ErrorEquals));
-    expect(retriedErrors).toEqual([[PATCH_REBUILD_RETRIED_ERRORS], [PATCH_REBUILD_RETRIED_ERRORS]]);
+    expect(tasks.map((task) => task.Retry.map((retry: any) => retry.ErrorEquals))).toEqual(tasks.map(() => [PATCH_REBUILD_RETRIED_ERRORS]));
+    expect(tasks).toHaveLength(3);
     const statements = Object.values<any>(template.findResources('AWS::IAM::Policy'))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
       .filter((statement) => JSON.stringify(statement.Action).includes('codepipeline'));
     expect(statements.map((statement) => [statement.Action, statement.Resource])).toEqual([
-      ['codepipeline:listPipelineExecutions', `arn:aws:codepipeline:eu-west-1:111111111111:${PIPELINE}`],
-      ['codepipeline:startPipelineExecution', `arn:aws:codepipeline:eu-west-1:111111111111:${PIPELINE}`],
+      [['codepipeline:ListPipelineExecutions', 'codepipeline:ListActionExecutions', 'codepipeline:StartPipelineExecution'], `arn:aws:codepipeline:eu-west-1:111111111111:${PIPELINE}`],
     ]);
   });
 
