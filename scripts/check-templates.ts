@@ -4,7 +4,9 @@
  *  - checks every Image Builder component document against the document rules,
  *  - runs shellcheck over every bash script the templates would run on an instance,
  *  - parses every PowerShell script they would run with PowerShell's tree-sitter grammar, and
- *  - validates every state machine definition with asl-validator.
+ *  - validates every state machine definition with asl-validator, and
+ *  - checks every AWS SDK task of every state machine against AWS's service model, the IAM Service
+ *    Authorization Reference and its role's statements.
  * Prints what it checked so a green run says how much it covered.
  */
 import * as path from 'path';
@@ -14,6 +16,7 @@ import { componentDocumentErrors, componentDocumentsInTemplate } from './lib/com
 import { formatPowerShellSyntaxError, powerShellSyntaxErrors } from './lib/powershell-syntax';
 import { PROJECT_ROOT } from './lib/project';
 import { formatShellcheckFinding, shellcheck } from './lib/shellcheck';
+import { sdkTaskContracts } from './lib/state-machine-contracts';
 import { stateMachinesInTemplate, validateDefinition } from './lib/state-machines';
 import { powerShellScriptsInTemplate, shellScriptsInTemplate } from './lib/template-scripts';
 
@@ -55,7 +58,10 @@ const powerShellErrorCount = checkEach('powershell-syntax', 'generated scripts',
 const aslErrorCount = checkEach('asl-validator', 'state machines', stateMachinesInTemplate,
   (machine) => `Resources/${machine.logicalId}`, (machine) => validateDefinition(machine.definition));
 
-const findingCount = lintFindings.length + documentErrorCount + scriptFindingCount + powerShellErrorCount + aslErrorCount;
+const contractErrorCount = checkEach('sdk-contracts', 'AWS SDK tasks', sdkTaskContracts,
+  (task) => `Resources/${task.stateMachine}/States/${task.state} (${task.api})`, (task) => task.problems);
+
+const findingCount = lintFindings.length + documentErrorCount + scriptFindingCount + powerShellErrorCount + aslErrorCount + contractErrorCount;
 if (templates.length === 0 || findingCount > 0) {
   console.error('Template gate failed: fix the findings above (the construct that generated them is named in the resource path).');
   process.exit(1);

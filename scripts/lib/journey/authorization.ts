@@ -59,6 +59,8 @@ const RESOURCES: Record<string, ResourceMapping> = {
   'cloudformation:CancelUpdateStack': stack,
   'ec2:CreateTags': (request, at) => request.Resources.map((id: string) => ({ resource: ec2Arn(at, id), context: tagContext(request.Tags, true) })),
   'ec2:DeleteTags': (request, at) => request.Resources.map((id: string) => ({ resource: ec2Arn(at, id), context: tagContext(request.Tags, false) })),
+  // Its snapshots too, with DeleteAssociatedSnapshots: which action AWS checks for them is not documented; the image is what is checked here.
+  'ec2:DeregisterImage': (request, at) => [{ resource: ec2Arn(at, request.ImageId) }],
   'ec2:DescribeTags': any,
   'ec2:DescribeImages': any,
   'ec2:DescribeSnapshots': any,

@@ -148,6 +148,25 @@ export class Journey {
     return Object.fromEntries(fields.map((field, index) => [field, values[index]]));
   }
 
+  /** The bake's output (the release manifest) of a pipeline execution. */
+  public bakeOutput(execution: PipelineExecution): unknown {
+    return this.world.workflows.executions.get(execution.variables['Bake.ExecutionArn'])?.output;
+  }
+
+  /** Which version of the service (the n of its commit's `service(n)`) an Image Builder image was built from, by the pipeline execution that built it. */
+  public versionOf(imageArn: string): number {
+    const execution = this.world.pipeline.executions.find((candidate) => (this.bakeOutput(candidate) as any)?.imageBuildVersionArn === imageArn
+      && (this.bakeOutput(candidate) as any)?.reused === false);
+    const commit = execution && this.world.pipeline.repository.find((candidate) => candidate.id === execution.revision);
+    return Number(/"version": "1\.(\d+)\.0"/.exec(commit?.files['dist/package.json'] ?? '')?.[1] ?? NaN);
+  }
+
+  /** Whether an AMI is still registered in an account and region. */
+  public async amiRegistered(account: string, region: string, ami: string): Promise<boolean> {
+    const { Images } = await this.world.moto.send('ec2', 'DescribeImages', { Filters: [{ Name: 'image-id', Values: [ami] }] }, { account, region });
+    return Images.length > 0;
+  }
+
   public instances(environment: EnvironmentName) {
     return [...this.stack(environment).groups.values()].flatMap((group) => group.instances);
   }
@@ -157,9 +176,8 @@ export class Journey {
   }
 
   /** Whether an AMI is still registered in an environment's account and region. */
-  public async amiExists(environment: EnvironmentName, ami: string): Promise<boolean> {
-    const { Images } = await this.world.moto.send('ec2', 'DescribeImages', { Filters: [{ Name: 'image-id', Values: [ami] }] }, ENVIRONMENTS[environment]);
-    return Images.length > 0;
+  public amiExists(environment: EnvironmentName, ami: string): Promise<boolean> {
+    return this.amiRegistered(ENVIRONMENTS[environment].account, ENVIRONMENTS[environment].region, ami);
   }
 
   public report(): JourneyReport {

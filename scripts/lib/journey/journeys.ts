@@ -57,7 +57,7 @@ export const JOURNEYS: JourneyDefinition[] = [
       for (const version of [1, 2, 3]) await journey.commit(`Version ${version}`, { files: service(version) });
       await journey.addStaging();
       const [execution] = await journey.commit('Update the README', { files: service(3) });
-      return { status: execution.status, failure: execution.failure, staging: journey.instances('staging').length };
+      return { status: execution.status, failure: execution.failure, staging: journey.instances('staging').length, bake: journey.bakeOutput(execution) };
     },
   },
   {
@@ -106,8 +106,11 @@ export const JOURNEYS: JourneyDefinition[] = [
       await journey.commit('Version 1', { files: service(1) });
       const good = await amisOf(journey, ['dev', 'qa', 'prod']);
       const executions = await journey.commit('Version 2, broken in qa', { files: service(2), breaks: ['qa'] });
+      const rollback = journey.world.pipeline.executions.find((execution) => execution.trigger === 'Rollback');
       return {
         executions: executions.map((execution) => ({ trigger: execution.trigger, status: execution.status, stages: execution.stages })),
+        rollback: rollback && { trigger: rollback.trigger, status: rollback.status, stages: rollback.stages, revision: rollback.revision },
+        firstRevision: journey.world.pipeline.repository[0].id,
         good,
         after: await amisOf(journey, ['dev', 'qa', 'prod']),
         qaRunning: [...new Set(journey.instances('qa').map((instance) => instance.ami))],
@@ -132,6 +135,30 @@ export const JOURNEYS: JourneyDefinition[] = [
         second: second.prod,
         once: { status: once.status, error: once.error, cause: once.cause, ami: afterOnce.prod },
         twice: { status: twice.status, error: twice.error, cause: twice.cause, ami: afterTwice.prod },
+      };
+    },
+  },
+  {
+    name: 'old images retire once no environment holds them',
+    run: async (journey) => {
+      const held = async () => (await Promise.all(journey.environments.flatMap((environment) => ['current-release', 'previous-release']
+        .map(async (label) => (await journey.ledger(environment, label)).ami)))).filter((ami) => ami !== 'absent');
+      for (const version of [1, 2, 3]) await journey.commit(`Version ${version}`, { files: service(version) });
+      // Version 1 is held by no environment now; versions 2 and 3 are previous and current.
+      await journey.passDays(110);
+      await journey.commit('Version 4', { files: service(4) });
+      await journey.passDays(10);
+      const holding = new Set(await held());
+      const copies = journey.world.imageBuilder.images
+        .flatMap((image) => image.amis.map((ami) => ({ ...ami, image: image.arn, ami: ami.image, status: image.status })));
+      const withExistence = await Promise.all(copies.map(async (copy) => ({
+        ...copy, exists: await journey.amiRegistered(copy.accountId, copy.region, copy.ami),
+      })));
+      return {
+        held: withExistence.filter((copy) => holding.has(copy.ami)),
+        retired: withExistence.filter((copy) => !holding.has(copy.ami) && [1, 2].includes(journey.versionOf(copy.image))),
+        orphans: withExistence.filter((copy) => copy.exists && copy.status === 'DELETED' && !holding.has(copy.ami)),
+        buildRecipesLeft: [...journey.world.imageBuilder.recipes.values()].filter((recipe) => /-[0-9a-f-]{36}$/.test(recipe.name)).length,
       };
     },
   },

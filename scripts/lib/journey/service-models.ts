@@ -79,6 +79,49 @@ export function checkRequest(service: string, action: string, request: unknown):
   return checkValue(serviceModel(service), operation.input.shape, request ?? {}, operationName(action), true);
 }
 
+/**
+ * What is wrong with a Task's `Parameters` as a definition holds them, before any value is known:
+ * each member (a key, or a key ending in `.$` whose value a path or intrinsic gives) must exist,
+ * required ones must be given, and literal values must fit their shapes.
+ */
+export function checkParameters(service: string, action: string, parameters: Record<string, unknown> | undefined): string[] {
+  const operation = serviceModel(service).operations[operationName(action)];
+  if (!operation) {
+    return [`${service} has no operation ${operationName(action)}`];
+  }
+  if (!operation.input) return [];
+  return checkTemplateValue(serviceModel(service), operation.input.shape, parameters ?? {}, operationName(action));
+}
+
+function checkTemplateValue(model: ServiceModel, shapeName: string, value: unknown, path: string): string[] {
+  const shape = model.shapes[shapeName];
+  if (shape.type === 'structure' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const members = Object.fromEntries(Object.entries(shape.members ?? {}).map(([name, member]) => [capitalise(name), member]));
+    const given = Object.keys(value).map((key) => key.replace(/\.\$$/, ''));
+    return [
+      ...Object.entries(value).flatMap(([key, member]) => {
+        const name = key.replace(/\.\$$/, '');
+        if (!members[name]) return [`${path}.${name}: no such member (members: ${Object.keys(members).join(', ') || 'none'})`];
+        return key.endsWith('.$') ? [] : checkTemplateValue(model, members[name].shape, member, `${path}.${name}`);
+      }),
+      ...(shape.required ?? []).map(capitalise).filter((required) => !given.includes(required)).map((required) => `${path}.${required}: required, missing`),
+    ];
+  }
+  if (shape.type === 'list' && Array.isArray(value)) {
+    return value.flatMap((item, index) => checkTemplateValue(model, shape.member!.shape, item, `${path}[${index}]`));
+  }
+  if (shape.type === 'map' && typeof value === 'object' && value !== null) {
+    // Step Functions renames any key ending in `.$`, map keys too, and gives it the path's value.
+    return Object.entries(value).flatMap(([key, item]) => [
+      ...checkValue(model, shape.key!.shape, key.replace(/\.\$$/, ''), `${path} key`, true),
+      ...key.endsWith('.$') ? [] : checkTemplateValue(model, shape.value!.shape, item, `${path}.${key}`),
+    ]);
+  }
+  // A reference CloudFormation resolves at deploy time (flattened to CFN_REF_/CFN_ATT_) has no value to match yet.
+  if (typeof value === 'string' && /CFN_(REF|ATT|IMPORT)_/.test(value)) return [];
+  return checkValue(model, shapeName, value, path, true);
+}
+
 /** What is wrong with a (simulated) response. */
 export function checkResponse(service: string, action: string, response: unknown): string[] {
   const operation = serviceModel(service).operations[operationName(action)];

@@ -32,7 +32,8 @@ export interface DeployedStateMachine {
 export class WorkflowRunner {
   public readonly executions = new Map<string, WorkflowExecution>();
 
-  constructor(private readonly cloudFormation: CloudFormationSimulation, private readonly api: AwsApi, private readonly authorizer: IamAuthorizer) {}
+  constructor(private readonly cloudFormation: CloudFormationSimulation, private readonly api: AwsApi, private readonly authorizer: IamAuthorizer,
+    private readonly now: () => Date) {}
 
   /** Every state machine of every deployed stack. */
   public stateMachines(): DeployedStateMachine[] {
@@ -70,7 +71,7 @@ export class WorkflowRunner {
   public async run(stateMachineArn: string, input: unknown): Promise<WorkflowExecution> {
     const machine = this.stateMachine(stateMachineArn);
     const roleArn = this.roleOf(machine);
-    const jsonata = withJsonataPassStatesAsTasks(this.definitionOf(machine));
+    const jsonata = withJsonataPassStatesAsTasks(this.definitionOf(machine), this.now);
     const hashes = withHashesAsTasks(jsonata.definition);
     const fakes: Record<string, TaskFake> = { ...jsonata.fakes, ...hashes.fakes };
     for (const [name, state] of allStates(hashes.definition)) {

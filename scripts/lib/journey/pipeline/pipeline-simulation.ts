@@ -35,6 +35,8 @@ export interface PipelineExecution {
   readonly stageInputs: Record<string, { artifacts: Record<string, string>; variables: Record<string, string> }>;
   readonly variables: Record<string, string>;
   readonly artifacts: Record<string, string>;
+  /** Each action that ran, with the variables it exported, as ListActionExecutions lists them. */
+  readonly actions: Array<{ stageName: string; actionName: string; status: 'Succeeded' | 'Failed'; outputVariables: Record<string, string> }>;
   /** Why the execution failed. */
   failure?: string;
   readonly startTime: Date;
@@ -131,6 +133,19 @@ export class PipelineSimulation {
           }));
         return { PipelineExecutionSummaries: summaries };
       }
+      case 'listActionExecutions': {
+        const execution = this.executions.find((candidate) => candidate.id === request.Filter?.PipelineExecutionId);
+        return {
+          ActionExecutionDetails: (execution?.actions ?? []).map((ran, index) => ({
+            PipelineExecutionId: execution!.id,
+            ActionExecutionId: `${execution!.id}-${index}`,
+            StageName: ran.stageName,
+            ActionName: ran.actionName,
+            Status: ran.status,
+            Output: { OutputVariables: ran.outputVariables },
+          })),
+        };
+      }
       case 'startPipelineExecution': {
         const source = this.sourceAction().Name;
         const override = (request.SourceRevisions ?? []).find((revision: any) => revision.ActionName === source);
@@ -162,7 +177,16 @@ export class PipelineSimulation {
     this.count += 1;
     const id = `00000000-0000-4000-8000-${String(this.count).padStart(12, '0')}`;
     const execution: PipelineExecution = {
-      id, revision, trigger, status: 'InProgress', stages: {}, stageInputs: {}, variables: { 'codepipeline.PipelineExecutionId': id }, artifacts: {}, startTime: this.now(),
+      id,
+      revision,
+      trigger,
+      status: 'InProgress',
+      stages: {},
+      stageInputs: {},
+      variables: { 'codepipeline.PipelineExecutionId': id },
+      artifacts: {},
+      actions: [],
+      startTime: this.now(),
     };
     this.executions.push(execution);
     for (const stage of this.stages) {
@@ -189,7 +213,16 @@ export class PipelineSimulation {
     const orders = [...new Set(stage.Actions.map((action) => action.RunOrder ?? 1))].sort((a, b) => a - b);
     for (const order of orders) {
       for (const action of stage.Actions.filter((candidate) => (candidate.RunOrder ?? 1) === order)) {
+        const before = { ...execution.variables };
         const failure = await this.runAction(stage, action, execution);
+        const prefix = `${action.Namespace}.`;
+        execution.actions.push({
+          stageName: stage.Name,
+          actionName: action.Name,
+          status: failure ? 'Failed' : 'Succeeded',
+          outputVariables: action.Namespace === undefined ? {} : Object.fromEntries(Object.entries(execution.variables)
+            .filter(([name, value]) => name.startsWith(prefix) && before[name] !== value).map(([name, value]) => [name.slice(prefix.length), value])),
+        });
         if (failure) {
           execution.failure = `stage ${stage.Name}, action ${action.Name}: ${failure}`;
           return 'Failed';
@@ -214,6 +247,7 @@ export class PipelineSimulation {
       stageInputs: {},
       variables: { ...inputs.variables },
       artifacts: { ...inputs.artifacts },
+      actions: [],
       startTime: this.now(),
     };
     this.executions.push(rollback);

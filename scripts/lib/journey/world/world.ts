@@ -75,7 +75,7 @@ export class World {
       autoscaling: this.autoScaling.handle,
       codepipeline: (action, request) => this.pipeline.handle(action, request),
     }, this.authorizer);
-    this.workflows = new WorkflowRunner(this.cloudFormation, this.api, this.authorizer);
+    this.workflows = new WorkflowRunner(this.cloudFormation, this.api, this.authorizer, now);
     this.codeBuild = new CodeBuildSimulation(join(this.scratch, 's3'), () => Object.fromEntries([...this.workflows.executions]
       .map(([arn, execution]) => [arn, JSON.stringify(execution.output)])));
   }

@@ -1,0 +1,48 @@
+import { JOURNEYS, runJourney } from '../../scripts/lib/journey/journeys';
+
+// Each journey runs the synthesized workflows against moto and the simulations (see
+// scripts/lib/journey), and fails on any call that breaks AWS's contract or an invariant.
+const journey = (name: string) => {
+  const found = JOURNEYS.find((candidate) => candidate.name === name);
+  if (!found) throw new Error(`No journey '${name}'`);
+  return runJourney(found);
+};
+
+describe('journeys: releases over time', () => {
+  test('a fresh start releases through dev, qa and prod in three accounts and two regions, with one build and no replacement', async () => {
+    const { report, facts } = await journey('fresh start: first release through dev, qa and prod');
+    expect(facts.status).toBe('Succeeded');
+    expect(facts.instances).toEqual({ dev: 2, qa: 2, prod: 2 });
+    expect(report).toMatchObject({ builds: 1, replacements: { dev: 0, qa: 0, prod: 0 }, approvals: { dev: 0, qa: 1, prod: 1 }, violations: [] });
+  });
+
+  test('ten commits of which six change nothing installed: four builds, and each environment replaced once per AMI it receives after the first', async () => {
+    const { report, facts } = await journey('ten commits, six of which change nothing installed');
+    expect(facts.statuses).toEqual(Array(10).fill('Succeeded'));
+    // Two instances per environment, three new AMIs after the first.
+    expect(report).toMatchObject({ builds: 4, replacements: { dev: 6, qa: 6, prod: 6 }, rolledBack: { dev: 0, qa: 0, prod: 0 } });
+  });
+
+  test('a release that trips qa\'s alarm: qa rolled back to the previous AMI and ledger, the stage rollback releases the previous execution again', async () => {
+    const { report, facts } = await journey('a release that trips qa\'s alarm') as any;
+    expect(facts.executions[0]).toMatchObject({ trigger: 'Push', status: 'Failed', stages: { dev: 'Succeeded', qa: 'Failed' } });
+    expect(facts.qaStack).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(facts.after.qa).toBe(facts.good.qa);
+    expect(facts.qaRunning).toEqual([facts.good.qa]);
+    expect(facts.after.dev).not.toBe(facts.good.dev);
+    expect(facts.after.prod).toBe(facts.good.prod);
+    expect(facts.rollback).toMatchObject({ trigger: 'Rollback', status: 'Succeeded', stages: { qa: 'Succeeded' } });
+    // One qa instance went to the bad AMI and came back; prod was never touched.
+    expect(report).toMatchObject({ replacements: { dev: 2, qa: 1, prod: 0 }, rolledBack: { dev: 0, qa: 1, prod: 0 } });
+  });
+
+  test('a break-glass session taints and replaces the instance it touched, and nothing else', async () => {
+    const { facts } = await journey('a break-glass session on a prod instance') as any;
+    expect(facts.status).toBe('SUCCEEDED');
+    expect(facts.prodInstances).toHaveLength(2);
+    expect(facts.prodInstances).not.toContain(facts.tainted);
+    expect(facts.stillThere).toHaveLength(1);
+    expect(facts.taintReplaced).toBe(1);
+    expect(facts.otherReplacements).toEqual({ dev: 0, qa: 0, prod: 0 });
+  });
+});
