@@ -66,7 +66,7 @@ export function stateMachineDefinition(template: { Resources?: Record<string, an
  * a fake: an unfaked task would call real AWS.
  */
 export async function runLocally(definition: AslDefinition, input: unknown, fakes: Record<string, TaskFake>): Promise<LocalExecution> {
-  const errors = validateDefinition(definition);
+  const errors = validationErrors(definition);
   if (errors.length > 0) {
     throw new Error(`Invalid state machine definition:\n${errors.join('\n')}`);
   }
@@ -84,7 +84,8 @@ export async function runLocally(definition: AslDefinition, input: unknown, fake
   const waitTimeOverrides = Object.fromEntries(states.filter(([, state]) => state.Type === 'Wait').map(([name]) => [name, 0]));
   const retryIntervalOverrides = Object.fromEntries(states.filter(([, state]) => state.Retry).map(([name]) => [name, 0]));
 
-  const execution = new StateMachine(definition as any).run(input as any, {
+  // Validated above, once per definition: the runner's own validation would compile the schema again on every run.
+  const execution = new StateMachine(definition as any, { validationOptions: { noValidate: true } }).run(input as any, {
     overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as any, waitTimeOverrides, retryIntervalOverrides },
   });
   try {
@@ -99,6 +100,18 @@ export async function runLocally(definition: AslDefinition, input: unknown, fake
     }
     throw failure;
   }
+}
+
+/** asl-validator's errors, once per distinct definition: validating compiles its schema, which dominates a run. */
+const validated = new Map<string, string[]>();
+function validationErrors(definition: AslDefinition): string[] {
+  const text = JSON.stringify(definition);
+  let errors = validated.get(text);
+  if (!errors) {
+    errors = validateDefinition(definition);
+    validated.set(text, errors);
+  }
+  return errors;
 }
 
 /** Every state by name, including those inside Parallel branches and Map iterations. */

@@ -45,7 +45,15 @@ function assembly(withStaging: boolean): string {
   let directory = assemblies.get(key);
   if (!directory) {
     directory = mkdtempSync(join(tmpdir(), `journey-assembly-${key}-`));
-    journeyApp({ outdir: directory, withStaging }).synth();
+    // The template gate validates templates; aws-cdk-lib's own validation at synth would only cost seconds here.
+    const validation = process.env.CDK_VALIDATION;
+    process.env.CDK_VALIDATION = 'false';
+    try {
+      journeyApp({ outdir: directory, withStaging }).synth();
+    } finally {
+      if (validation === undefined) delete process.env.CDK_VALIDATION;
+      else process.env.CDK_VALIDATION = validation;
+    }
     assemblies.set(key, directory);
     process.once('exit', () => rmSync(directory!, { recursive: true, force: true }));
   }
