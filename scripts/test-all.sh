@@ -41,7 +41,9 @@ run_gate "typecheck (tests, integ, examples, scripts)" npx projen typecheck
 run_gate "eslint" npx projen eslint
 # projen's test task lints again after jest; eslint has its own gate above so a failing test
 # cannot hide lint errors.
-run_gate "unit tests (jest --ci)" npx projen test --json --outputFile=test-reports/jest.json
+# Two workers: jest --ci would run one on two cores, and the test files (CDK synthesis, local
+# workflow runs, journeys against moto) keep both busy.
+run_gate "unit tests (jest --ci)" npx projen test --maxWorkers=2 --json --outputFile=test-reports/jest.json
 run_gate "integ snapshots (offline)" npx projen integ
 run_gate "templates: cfn-lint, shellcheck, PowerShell, ASL" npx projen gate:templates
 run_gate "shellcheck of the project's own scripts" shellcheck scripts/*.sh .ci/run integ/fixtures/*.sh

@@ -37,7 +37,8 @@ describe('journeys: releases over time', () => {
   });
 
   test('a break-glass session taints and replaces the instance it touched, and nothing else', async () => {
-    const { facts } = await journey('a break-glass session on a prod instance') as any;
+    const { report, facts } = await journey('a break-glass session on a prod instance') as any;
+    expect(report).toMatchObject({ builds: 1, replacements: { dev: 0, qa: 0, prod: 0 }, approvals: { dev: 0, qa: 1, prod: 1 } });
     expect(facts.status).toBe('SUCCEEDED');
     expect(facts.prodInstances).toHaveLength(2);
     expect(facts.prodInstances).not.toContain(facts.tainted);

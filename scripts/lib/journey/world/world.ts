@@ -21,7 +21,7 @@ import { WorkflowRunner } from '../workflows';
 import { AlarmSimulation } from './alarms';
 import { CloudFormationSimulation, SimulatedStack } from './cloudformation';
 import { ImageBuilderSimulation } from './image-builder';
-import { LifecycleRun, runLifecyclePolicy } from './lifecycle';
+import { runLifecyclePolicy } from './lifecycle';
 import { MotoClients } from './moto-services';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -55,7 +55,6 @@ export class World {
   public readonly authorizer: IamAuthorizer;
   public readonly workflows: WorkflowRunner;
   public readonly codeBuild: CodeBuildSimulation;
-  public readonly lifecycleRuns: LifecycleRun[] = [];
   private pipelineSimulation?: PipelineSimulation;
   private constructor(private readonly server: MotoServer, private readonly scratch: string, private readonly clockFile: string,
     private readonly options: WorldOptions) {
@@ -119,7 +118,7 @@ export class World {
     for (let day = 0; day < days; day++) {
       this.clock = new Date(this.clock.getTime() + DAY_MS);
       for (const policy of this.lifecyclePolicies()) {
-        this.lifecycleRuns.push(await runLifecyclePolicy(policy, this.imageBuilder, this.moto, this.clock));
+        await runLifecyclePolicy(policy, this.imageBuilder, this.moto, this.clock);
       }
     }
   }
