@@ -280,6 +280,8 @@ const MANAGED_COMPONENTS: Record<ImageOperatingSystem, { patch: string; cloudWat
  * });
  */
 export class ApplicationImageRecipe extends Construct {
+  /** The application the images install, and the service they run. */
+  public readonly applicationName: string;
   /** Name of the image recipe; images of this recipe carry it as their name. */
   public readonly imageRecipeName: string;
   /** ARN of the image recipe. */
@@ -318,6 +320,7 @@ export class ApplicationImageRecipe extends Construct {
   constructor(scope: Construct, id: string, props: ApplicationImageRecipeProps) {
     super(scope, id);
     this.baseImage = props.baseImage ?? BaseImage.amazonLinux2023();
+    this.applicationName = props.applicationName;
     const operatingSystem = this.baseImage.operatingSystem;
     const instanceTypes = props.instanceTypes ?? [defaultInstanceType(this.baseImage)];
     if (instanceTypes.length === 0) {

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import type { ApplicationImageRecipe } from './application-image-recipe';
 import type { DeploymentWindow } from './deployment-window';
 import type { BuildableRecipe } from './private/image/buildable-recipe';
+import { incompatibleEnvironments } from './private/image/image-compatibility';
 import { allowAccountsToLaunchWithKey } from './private/image/image-key-policy';
 import { acknowledgeStepFunctionActionFindings } from './private/nag/pipeline-action-nag';
 import { bakedRecipeOf } from './private/promotion/baked-manifests';
@@ -243,7 +244,7 @@ export class EnvironmentPromotion extends Construct {
     validatePipeline(pipeline, this.declared);
     const bakedWith = bakedRecipeOf(options.releaseManifest.artifact);
     if (bakedWith) {
-      this.imageRecipe ??= bakedWith;
+      this.releasesImagesOf(bakedWith);
       // Validated at synth time: distribution targets may still be added after this call.
       this.node.addValidation({ validate: () => undistributedEnvironments(bakedWith, this.environments) });
     }
@@ -270,7 +271,7 @@ export class EnvironmentPromotion extends Construct {
    * The build account and region always hold the AMI.
    */
   public distributeImages(recipe: ApplicationImageRecipe, options: PromotionImageDistributionOptions = {}): void {
-    this.imageRecipe ??= recipe;
+    this.releasesImagesOf(recipe);
     const build = Stack.of(recipe);
     const keys = imageKeysByRegion(options.encryptionKeys ?? [], this.environments.map(({ target }) => target.region), build);
     for (const { target, name } of this.environments) {
@@ -293,6 +294,16 @@ export class EnvironmentPromotion extends Construct {
     for (const [region, key] of keys) {
       allowAccountsToLaunchWithKey(key, this.environments.filter(({ target }) => target.region === region).map(({ target }) => target.account));
     }
+  }
+
+  /**
+   * The environments run this recipe's images: its lifecycle policy decides when a retired AMI is
+   * deregistered, and each environment's instances must be able to run them (checked at synth time).
+   */
+  private releasesImagesOf(recipe: BuildableRecipe): void {
+    if (this.imageRecipe !== undefined) return;
+    this.imageRecipe = recipe;
+    this.node.addValidation({ validate: () => incompatibleEnvironments(recipe, this.declared) });
   }
 
   private createWorkflows(environment: PromotionEnvironment, target: ReleaseTarget,

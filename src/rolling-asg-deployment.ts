@@ -8,6 +8,7 @@ import { ImageOperatingSystem } from './base-image';
 import { ApplicationLoadBalancerOptions, DeploymentLoadBalancing, ListenerProtocol } from './deployment-load-balancing';
 import { BreakGlassAccess } from './private/access/break-glass';
 import { DeploymentReleaseRole } from './private/access/deployment-release-role';
+import type { ImageRequirements } from './private/image/image-compatibility';
 import {
   AGENT_NAMESPACE, PROCESS_COUNT_METRIC, renderAgentConfiguration, renderInstanceConfiguration,
 } from './private/instances/instance-configuration';
@@ -378,6 +379,14 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
   /** The companion stack holding the ledger; deploy it before this one (CDK orders it). */
   public readonly ledgerStack: Stack;
 
+  /**
+   * What an image must be for this environment's instances to run it, which a promotion checks
+   * against the recipe whose images reach them.
+   *
+   * @internal
+   */
+  public readonly _imageRequirements: ImageRequirements;
+
   private readonly alarms: cloudwatch.IAlarm[];
 
   constructor(scope: Construct, id: string, props: RollingAsgDeploymentProps) {
@@ -385,6 +394,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
     validateNames(props);
     validateHopLimit(props.metadataHopLimit);
     const operatingSystem = props.operatingSystem ?? ImageOperatingSystem.LINUX;
+    this._imageRequirements = { instanceType: props.instanceType, operatingSystem, applicationName: props.applicationName };
     const capacity = resolveCapacity(props);
     validatePort(props.applicationPort);
     const healthCheck = resolveHealthCheck(props.healthCheck);

@@ -1,12 +1,13 @@
 import type { aws_iam as iam, aws_imagebuilder as imagebuilder } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { ArtifactBuildSettings } from './build-for-artifact-grant';
+import type { ImageProperties } from './image-compatibility';
 
 /**
  * What a bake and a promotion read of an image recipe (`ApplicationImageRecipe` is one): enough to
  * build for an artifact what its image pipeline would, and to know where its AMIs go.
  */
-export interface BuildableRecipe extends IConstruct {
+export interface BuildableRecipe extends IConstruct, ImageProperties {
   readonly imageRecipeName: string;
   readonly imageRecipeArn: string;
   readonly infrastructureConfigurationArn: string;

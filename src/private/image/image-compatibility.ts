@@ -1,0 +1,54 @@
+import { Token, aws_ec2 as ec2 } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import type { ImageOperatingSystem } from '../../base-image';
+
+/** What an environment's instances need of the images released into them (`RollingAsgDeployment`). */
+export interface ImageRequirements {
+  readonly instanceType: ec2.InstanceType;
+  readonly operatingSystem: ImageOperatingSystem;
+  /** The service the instances start, which the image must install under that name. */
+  readonly applicationName: string;
+}
+
+/** What a recipe's images are. */
+export interface ImageProperties extends IConstruct {
+  readonly baseImage: { readonly architecture: ec2.InstanceArchitecture; readonly operatingSystem: ImageOperatingSystem };
+  /** The service the images install. */
+  readonly applicationName: string;
+}
+
+/**
+ * Errors for environments whose instances cannot run the recipe's images: another processor
+ * architecture, another operating system, another service. Each names both constructs, both values
+ * and the fix; what is a token is not checked.
+ */
+export function incompatibleEnvironments(recipe: ImageProperties,
+  environments: Array<{ readonly name: string; readonly deployment?: IConstruct & { readonly _imageRequirements: ImageRequirements } }>): string[] {
+  const image = recipe.baseImage;
+  return environments.flatMap(({ name, deployment }) => {
+    if (deployment === undefined) return [];
+    const wanted = deployment._imageRequirements;
+    const where = `Environment ${name} (deployment ${deployment.node.path})`;
+    const errors: string[] = [];
+    const instanceType = wanted.instanceType.toString();
+    if (!Token.isUnresolved(instanceType) && wanted.instanceType.architecture !== image.architecture) {
+      errors.push(`${where} runs ${instanceType} instances, whose architecture is ${wanted.instanceType.architecture}, but recipe ${recipe.node.path} bakes `
+        + `${image.architecture} images: bake for ${wanted.instanceType.architecture} (for example BaseImage.amazonLinux2023(ec2.InstanceArchitecture.`
+        + `${architectureMember(wanted.instanceType.architecture)})), or choose an ${image.architecture} instance type`);
+    }
+    if (wanted.operatingSystem !== image.operatingSystem) {
+      errors.push(`${where} runs ${wanted.operatingSystem} images (its operatingSystem), but recipe ${recipe.node.path} bakes ${image.operatingSystem} images: `
+        + `set operatingSystem: ImageOperatingSystem.${image.operatingSystem.toUpperCase()} on the deployment, or bake a ${wanted.operatingSystem} image`);
+    }
+    const names = [wanted.applicationName, recipe.applicationName];
+    if (!names.some((value) => Token.isUnresolved(value)) && names[0] !== names[1]) {
+      errors.push(`${where} starts service '${wanted.applicationName}' (its applicationName), but recipe ${recipe.node.path} installs '${recipe.applicationName}': `
+        + 'give both the same applicationName');
+    }
+    return errors;
+  });
+}
+
+function architectureMember(architecture: ec2.InstanceArchitecture): string {
+  return architecture === ec2.InstanceArchitecture.ARM_64 ? 'ARM_64' : 'X86_64';
+}

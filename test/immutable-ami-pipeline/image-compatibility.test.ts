@@ -1,0 +1,68 @@
+import { App, Stack, aws_ec2 as ec2, aws_s3 as s3 } from 'aws-cdk-lib';
+import { ApplicationImageRecipe, ApplicationImageRecipeProps, BaseImage, ImageOperatingSystem, ImmutableAmiPipeline, RollingAsgDeploymentProps } from '../../src';
+import { webBuild, webSource } from '../helpers/pipeline-app';
+import { PIPELINE_ENV, PROD_ENV, environmentStack } from '../helpers/promotion-app';
+
+/** A pipeline releasing the recipe's images into dev and prod, and its synthesis. */
+function synthesize(recipe: Partial<ApplicationImageRecipeProps>, prod: Partial<RollingAsgDeploymentProps>): () => void {
+  const app = new App();
+  const stack = new Stack(app, 'Pipeline', { env: PIPELINE_ENV });
+  new ImmutableAmiPipeline(stack, 'Pipeline', {
+    source: webSource(),
+    applicationBuild: webBuild(),
+    recipe: new ApplicationImageRecipe(stack, 'Image', {
+      applicationName: 'web',
+      artifact: { bucket: s3.Bucket.fromBucketName(stack, 'Seed', 'web-seed'), key: 'web/seed.tar.gz' },
+      startCommand: '/opt/web/bin/server',
+      ...recipe,
+    }),
+    environments: [
+      { name: 'dev', deployment: environmentStack(app, 'dev', PIPELINE_ENV).deployment },
+      { name: 'prod', deployment: environmentStack(app, 'prod', PROD_ENV, prod).deployment },
+    ],
+  });
+  return () => app.synth();
+}
+
+describe('ImmutableAmiPipeline: the recipe\'s images must run on every environment\'s instances', () => {
+  test('given the default (x86_64) recipe and Graviton instances in prod, then synthesis fails naming the instance type, both architectures and the fix', () => {
+    expect(synthesize({}, { instanceType: new ec2.InstanceType('t4g.small') })).toThrow(
+      'Environment prod (deployment Web-prod/Web) runs t4g.small instances, whose architecture is arm64, but recipe Pipeline/Image bakes x86_64 images: '
+      + 'bake for arm64 (for example BaseImage.amazonLinux2023(ec2.InstanceArchitecture.ARM_64)), or choose an x86_64 instance type');
+  });
+
+  test('given an arm64 recipe and Graviton instances everywhere, then it synthesizes', () => {
+    const graviton = { instanceType: new ec2.InstanceType('t4g.small') };
+    const app = new App();
+    const stack = new Stack(app, 'Pipeline', { env: PIPELINE_ENV });
+    new ImmutableAmiPipeline(stack, 'Pipeline', {
+      source: webSource(),
+      applicationBuild: webBuild(),
+      recipe: new ApplicationImageRecipe(stack, 'Image', {
+        applicationName: 'web',
+        artifact: { bucket: s3.Bucket.fromBucketName(stack, 'Seed', 'web-seed'), key: 'web/seed.tar.gz' },
+        startCommand: '/opt/web/bin/server',
+        baseImage: BaseImage.amazonLinux2023(ec2.InstanceArchitecture.ARM_64),
+      }),
+      environments: [{ name: 'prod', deployment: environmentStack(app, 'prod', PROD_ENV, graviton).deployment }],
+    });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('given a Windows recipe released into a Linux deployment, then synthesis fails naming both operating systems and the fix', () => {
+    expect(synthesize({ baseImage: BaseImage.windowsServer2022(), startCommand: '"C:\\Program Files\\web\\web.exe"' }, {})).toThrow(
+      'Environment prod (deployment Web-prod/Web) runs Linux images (its operatingSystem), but recipe Pipeline/Image bakes Windows images: '
+      + 'set operatingSystem: ImageOperatingSystem.WINDOWS on the deployment, or bake a Linux image');
+  });
+
+  test('given a deployment that starts another service than the recipe installs, then synthesis fails naming both', () => {
+    expect(synthesize({ applicationName: 'api' }, {})).toThrow(
+      "Environment prod (deployment Web-prod/Web) starts service 'web' (its applicationName), but recipe Pipeline/Image installs 'api': give both the same applicationName");
+  });
+
+  test('given a deployment whose operating system matches the recipe, then the operating system is not an error', () => {
+    const windows = synthesize({ baseImage: BaseImage.windowsServer2022(), startCommand: '"C:\\Program Files\\web\\web.exe"' }, { operatingSystem: ImageOperatingSystem.WINDOWS });
+    expect(windows).toThrow(/Environment dev .* runs Linux images/);
+    expect(windows).not.toThrow(/Environment prod/);
+  });
+});
