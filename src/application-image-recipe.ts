@@ -282,6 +282,14 @@ const MANAGED_COMPONENTS: Record<ImageOperatingSystem, { patch: string; cloudWat
 export class ApplicationImageRecipe extends Construct {
   /** The application the images install, and the service they run. */
   public readonly applicationName: string;
+
+  /**
+   * How the images start the service, and the port their health check probes: what a deployment
+   * of them must agree with.
+   *
+   * @internal
+   */
+  public readonly _service: { readonly startCommand: string; readonly healthCheckPort?: number };
   /** Name of the image recipe; images of this recipe carry it as their name. */
   public readonly imageRecipeName: string;
   /** ARN of the image recipe. */
@@ -321,6 +329,7 @@ export class ApplicationImageRecipe extends Construct {
     super(scope, id);
     this.baseImage = props.baseImage ?? BaseImage.amazonLinux2023();
     this.applicationName = props.applicationName;
+    this._service = { startCommand: props.startCommand, healthCheckPort: props.healthCheck?.port };
     const operatingSystem = this.baseImage.operatingSystem;
     const instanceTypes = props.instanceTypes ?? [defaultInstanceType(this.baseImage)];
     if (instanceTypes.length === 0) {

@@ -394,7 +394,16 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
     validateNames(props);
     validateHopLimit(props.metadataHopLimit);
     const operatingSystem = props.operatingSystem ?? ImageOperatingSystem.LINUX;
-    this._imageRequirements = { instanceType: props.instanceType, operatingSystem, applicationName: props.applicationName };
+    const processPattern = props.processPattern
+      ?? (operatingSystem === ImageOperatingSystem.WINDOWS ? `Program Files\\\\${props.applicationName}\\\\` : `/opt/${props.applicationName}/`);
+    this._imageRequirements = {
+      instanceType: props.instanceType,
+      operatingSystem,
+      applicationName: props.applicationName,
+      applicationPort: props.applicationPort,
+      processPattern,
+      processPatternGiven: props.processPattern !== undefined,
+    };
     const capacity = resolveCapacity(props);
     validatePort(props.applicationPort);
     const healthCheck = resolveHealthCheck(props.healthCheck);
@@ -431,8 +440,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
         operatingSystem,
         serviceName: props.applicationName,
         logGroupName: this.logGroup.logGroupName,
-        processPattern: props.processPattern
-          ?? (operatingSystem === ImageOperatingSystem.WINDOWS ? `Program Files\\\\${props.applicationName}\\\\` : `/opt/${props.applicationName}/`),
+        processPattern,
       })),
     });
     agentConfig.grantRead(role);

@@ -60,6 +60,25 @@ describe('ImmutableAmiPipeline: the recipe\'s images must run on every environme
       "Environment prod (deployment Web-prod/Web) starts service 'web' (its applicationName), but recipe Pipeline/Image installs 'api': give both the same applicationName");
   });
 
+  test('given a recipe whose health check probes another port than the deployment sends traffic to, then synthesis fails naming both ports', () => {
+    expect(synthesize({ healthCheck: { port: 9090, path: '/health' } }, {})).toThrow(
+      'Environment dev (deployment Web-dev/Web) sends traffic to port 8080 (its applicationPort), but recipe Pipeline/Image checks its service on port 9090 '
+      + '(healthCheck.port): give both the port the service listens on');
+  });
+
+  test('given a start command outside the install folder and the default process pattern, then synthesis fails saying the process-down alarm would roll back every release', () => {
+    expect(synthesize({ startCommand: '/usr/local/bin/web-server' }, {})).toThrow(
+      "Environment dev (deployment Web-dev/Web) counts the service's processes by the pattern /opt/web/ (the default for the install folder), which recipe "
+      + "Pipeline/Image's startCommand '/usr/local/bin/web-server' does not match, so the process-down alarm would roll back every release: "
+      + 'run the service from the install folder, or give the deployment a processPattern that matches its command line');
+  });
+
+  test('given a process pattern of the deployment\'s own, then the start command is not checked against it', () => {
+    const withPattern = synthesize({ startCommand: '/usr/local/bin/web-server' }, { processPattern: 'web-server' });
+    expect(withPattern).toThrow(/Environment dev .* counts the service's processes/);
+    expect(withPattern).not.toThrow(/Environment prod/);
+  });
+
   test('given a deployment whose operating system matches the recipe, then the operating system is not an error', () => {
     const windows = synthesize({ baseImage: BaseImage.windowsServer2022(), startCommand: '"C:\\Program Files\\web\\web.exe"' }, { operatingSystem: ImageOperatingSystem.WINDOWS });
     expect(windows).toThrow(/Environment dev .* runs Linux images/);

@@ -8,6 +8,12 @@ export interface ImageRequirements {
   readonly operatingSystem: ImageOperatingSystem;
   /** The service the instances start, which the image must install under that name. */
   readonly applicationName: string;
+  /** The port the load balancer and health checks reach the service on. */
+  readonly applicationPort: number;
+  /** The command-line pattern the process-down alarm counts processes by. */
+  readonly processPattern: string;
+  /** Whether the deployment's props gave the pattern, rather than its default for the install folder. */
+  readonly processPatternGiven: boolean;
 }
 
 /** What a recipe's images are. */
@@ -15,6 +21,8 @@ export interface ImageProperties extends IConstruct {
   readonly baseImage: { readonly architecture: ec2.InstanceArchitecture; readonly operatingSystem: ImageOperatingSystem };
   /** The service the images install. */
   readonly applicationName: string;
+  /** How the images start the service, and the port their health check probes. */
+  readonly _service: { readonly startCommand: string; readonly healthCheckPort?: number };
 }
 
 /**
@@ -44,6 +52,17 @@ export function incompatibleEnvironments(recipe: ImageProperties,
     if (!names.some((value) => Token.isUnresolved(value)) && names[0] !== names[1]) {
       errors.push(`${where} starts service '${wanted.applicationName}' (its applicationName), but recipe ${recipe.node.path} installs '${recipe.applicationName}': `
         + 'give both the same applicationName');
+    }
+    const port = recipe._service.healthCheckPort;
+    if (port !== undefined && !Token.isUnresolved(port) && !Token.isUnresolved(wanted.applicationPort) && port !== wanted.applicationPort) {
+      errors.push(`${where} sends traffic to port ${wanted.applicationPort} (its applicationPort), but recipe ${recipe.node.path} checks its service on port ${port} `
+        + '(healthCheck.port): give both the port the service listens on');
+    }
+    const command = recipe._service.startCommand;
+    if (!wanted.processPatternGiven && !Token.isUnresolved(command) && !new RegExp(wanted.processPattern).test(command)) {
+      errors.push(`${where} counts the service's processes by the pattern ${wanted.processPattern} (the default for the install folder), which recipe `
+        + `${recipe.node.path}'s startCommand '${command}' does not match, so the process-down alarm would roll back every release: `
+        + 'run the service from the install folder, or give the deployment a processPattern that matches its command line');
     }
     return errors;
   });
