@@ -174,6 +174,14 @@ export interface PromotionImageDistributionOptions {
    * @default - the copies keep the encryption of the build's AMI
    */
   readonly encryptionKeys?: kms.IKey[];
+
+  /**
+   * Regions whose copies keep the encryption of the build's AMI although `encryptionKeys` encrypt
+   * others. Without it, keys that leave an environment's region unencrypted fail synthesis.
+   *
+   * @default - none: with any key, every environment's region needs one
+   */
+  readonly unencryptedRegions?: string[];
 }
 
 /**
@@ -274,6 +282,7 @@ export class EnvironmentPromotion extends Construct {
     this.releasesImagesOf(recipe);
     const build = Stack.of(recipe);
     const keys = imageKeysByRegion(options.encryptionKeys ?? [], this.environments.map(({ target }) => target.region), build);
+    validateEveryRegionEncrypted(keys, this.environments, options.unencryptedRegions ?? []);
     for (const { target, name } of this.environments) {
       if (Token.isUnresolved(target.account) || Token.isUnresolved(target.region)) {
         if (isInStackEnvironment(target, build)) {
@@ -357,6 +366,19 @@ export class EnvironmentPromotion extends Construct {
 }
 
 /** The keys by region, at most one per region and only in regions environments run in. */
+/** Keys that encrypt some regions' copies must encrypt every environment region's, or the user names the exceptions. */
+function validateEveryRegionEncrypted(keys: Map<string, kms.IKey>, environments: Array<{ name: string; target: ReleaseTarget }>,
+  unencrypted: string[]): void {
+  if (keys.size === 0) return;
+  const bare = environments.filter(({ target }) => !Token.isUnresolved(target.region) && !keys.has(target.region)
+    && !unencrypted.includes(target.region));
+  if (bare.length > 0) {
+    const regions = [...new Set(bare.map(({ target }) => target.region))];
+    throw new Error(`encryptionKeys encrypt the copies in ${[...keys.keys()].join(', ')}, but not in ${regions.join(', ')}, where environments `
+      + `${bare.map(({ name }) => name).join(', ')} run: add a key of each of those regions, or list them in unencryptedRegions to keep the build's encryption there`);
+  }
+}
+
 function imageKeysByRegion(keys: kms.IKey[], environmentRegions: string[], build: Stack): Map<string, kms.IKey> {
   const byRegion = new Map<string, kms.IKey>();
   for (const key of keys) {

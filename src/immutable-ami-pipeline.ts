@@ -6,7 +6,7 @@ import {
 import { Construct } from 'constructs';
 import { AmiBake } from './ami-bake';
 import type { ApplicationImageRecipe } from './application-image-recipe';
-import { EnvironmentPromotion, PromotionEnvironment } from './environment-promotion';
+import { EnvironmentPromotion, PromotionEnvironment, PromotionImageDistributionOptions } from './environment-promotion';
 import type { PipelineBuild } from './pipeline-build';
 import type { PipelineSource } from './pipeline-source';
 import { PACKAGE_ACTION_NAME } from './private/bake/package-artifact-script';
@@ -63,6 +63,16 @@ export interface ImmutableAmiPipelineProps {
    * @default - a new topic
    */
   readonly notificationTopic?: sns.ITopic;
+
+  /**
+   * How the recipe's AMI copies for the environments are encrypted: a customer-managed key of
+   * the build account per region (`encryptionKeys`), as `EnvironmentPromotion.distributeImages`
+   * takes them. Keys that leave an environment's region unencrypted fail synthesis unless that
+   * region is listed in `unencryptedRegions`.
+   *
+   * @default - the copies keep the encryption of the build's AMI
+   */
+  readonly imageDistribution?: PromotionImageDistributionOptions;
 
   /**
    * When to run the pipeline again on the source revision it last released (the last execution
@@ -174,7 +184,7 @@ export class ImmutableAmiPipeline extends Construct {
       version: props.version,
     });
 
-    this.promotion.distributeImages(props.recipe);
+    this.promotion.distributeImages(props.recipe, props.imageDistribution);
     this.promotion.addToPipeline(this.pipeline, {
       releaseManifest,
       releaseSummary: `Version ${props.version ?? '#{codepipeline.PipelineExecutionId}'} of ${props.source.description}, commit ${props.source._commitVariables.commitId}`,

@@ -4,10 +4,10 @@ import { ApplicationImageRecipe, EnvironmentPromotion } from '../../src';
 import { onlyOfType } from '../helpers/deployment-stack';
 import { PIPELINE_ENV, environmentStack, threeAccountPromotion } from '../helpers/promotion-app';
 
-function recipeIn(stack: Stack): ApplicationImageRecipe {
-  return new ApplicationImageRecipe(stack, 'Image', {
+function recipeIn(stack: Stack, id = 'Image'): ApplicationImageRecipe {
+  return new ApplicationImageRecipe(stack, id, {
     applicationName: 'web',
-    artifact: { bucket: s3.Bucket.fromBucketName(stack, 'Artifacts', 'artifacts'), key: 'web/web-1.0.0.tar.gz' },
+    artifact: { bucket: s3.Bucket.fromBucketName(stack, `${id}Artifacts`, 'artifacts'), key: 'web/web-1.0.0.tar.gz' },
     startCommand: '/opt/web/bin/server',
   });
 }
@@ -98,6 +98,16 @@ describe('EnvironmentPromotion.distributeImages', () => {
 
       Annotations.fromStack(pipelineStack).hasWarning('/Pipeline/ProdImageKey', Match.stringLikeRegexp(
         `The policy of imported key ${PROD_KEY_ARN} cannot be changed by this app. For environments in accounts 333333333333 to launch`));
+    });
+
+    test('given keys that leave an environment\'s region unencrypted, then it fails naming the regions and environments, unless that region is listed as unencrypted', () => {
+      const { pipelineStack, promotion } = threeAccountPromotion();
+      const key = new kms.Key(pipelineStack, 'ImageKey', { enableKeyRotation: true });
+
+      expect(() => promotion.distributeImages(recipeIn(pipelineStack), { encryptionKeys: [key] })).toThrow(
+        'encryptionKeys encrypt the copies in eu-west-1, but not in us-east-1, where environments prod run: add a key of each of those regions, '
+        + 'or list them in unencryptedRegions to keep the build\'s encryption there');
+      expect(() => promotion.distributeImages(recipeIn(pipelineStack, 'Listed'), { encryptionKeys: [key], unencryptedRegions: ['us-east-1'] })).not.toThrow();
     });
 
     test('given two keys in one region, then it fails naming both', () => {

@@ -1,4 +1,5 @@
-import { App, Stack, aws_ec2 as ec2, aws_s3 as s3 } from 'aws-cdk-lib';
+import { App, Stack, aws_ec2 as ec2, aws_kms as kms, aws_s3 as s3 } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { ApplicationImageRecipe, ApplicationImageRecipeProps, BaseImage, ImageOperatingSystem, ImmutableAmiPipeline, RollingAsgDeploymentProps } from '../../src';
 import { webBuild, webSource } from '../helpers/pipeline-app';
 import { PIPELINE_ENV, PROD_ENV, environmentStack } from '../helpers/promotion-app';
@@ -83,5 +84,38 @@ describe('ImmutableAmiPipeline: the recipe\'s images must run on every environme
     const windows = synthesize({ baseImage: BaseImage.windowsServer2022(), startCommand: '"C:\\Program Files\\web\\web.exe"' }, { operatingSystem: ImageOperatingSystem.WINDOWS });
     expect(windows).toThrow(/Environment dev .* runs Linux images/);
     expect(windows).not.toThrow(/Environment prod/);
+  });
+});
+
+describe('ImmutableAmiPipeline imageDistribution', () => {
+  test('given encryption keys, then the recipe encrypts each region\'s copies with its key; keys that leave a region unencrypted fail synthesis', () => {
+    const keyed = (regions: string[], unencryptedRegions?: string[]) => () => {
+      const app = new App();
+      const stack = new Stack(app, 'Pipeline', { env: PIPELINE_ENV });
+      const keys = regions.map((region) => kms.Key.fromKeyArn(stack, `Key-${region}`, `arn:aws:kms:${region}:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab`));
+      const pipeline = new ImmutableAmiPipeline(stack, 'Pipeline', {
+        source: webSource(),
+        applicationBuild: webBuild(),
+        recipe: new ApplicationImageRecipe(stack, 'Image', {
+          applicationName: 'web',
+          artifact: { bucket: s3.Bucket.fromBucketName(stack, 'Seed', 'web-seed'), key: 'web/seed.tar.gz' },
+          startCommand: '/opt/web/bin/server',
+        }),
+        environments: [
+          { name: 'dev', deployment: environmentStack(app, 'dev', PIPELINE_ENV).deployment },
+          { name: 'prod', deployment: environmentStack(app, 'prod', PROD_ENV).deployment },
+        ],
+        imageDistribution: { encryptionKeys: keys, unencryptedRegions },
+      });
+      return Template.fromStack(Stack.of(pipeline)).findResources('AWS::ImageBuilder::DistributionConfiguration');
+    };
+
+    const distributions = Object.values<any>(keyed(['eu-west-1', 'us-east-1'])())[0].Properties.Distributions;
+    expect(distributions.map((distribution: any) => [distribution.Region, distribution.AmiDistributionConfiguration.KmsKeyId])).toEqual([
+      ['eu-west-1', 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+      ['us-east-1', 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+    ]);
+    expect(keyed(['us-east-1'])).toThrow('encryptionKeys encrypt the copies in us-east-1, but not in eu-west-1, where environments dev run');
+    expect(keyed(['us-east-1'], ['eu-west-1'])).not.toThrow();
   });
 });
