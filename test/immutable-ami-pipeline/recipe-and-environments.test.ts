@@ -1,11 +1,21 @@
 import { App, Stack, aws_ec2 as ec2, aws_kms as kms, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { ApplicationImageRecipe, ApplicationImageRecipeProps, BaseImage, ImageOperatingSystem, ImmutableAmiPipeline, RollingAsgDeploymentProps } from '../../src';
+import {
+  ApplicationImageRecipe, ApplicationImageRecipeProps, BaseImage, ImageOperatingSystem, ImmutableAmiPipeline, PromotionImageDistributionOptions,
+  RollingAsgDeploymentProps,
+} from '../../src';
 import { webBuild, webSource } from '../helpers/pipeline-app';
 import { PIPELINE_ENV, PROD_ENV, environmentStack } from '../helpers/promotion-app';
 
-/** A pipeline releasing the recipe's images into dev and prod, and its synthesis. */
-function synthesize(recipe: Partial<ApplicationImageRecipeProps>, prod: Partial<RollingAsgDeploymentProps>): () => void {
+interface PipelineOptions {
+  readonly recipe?: Partial<ApplicationImageRecipeProps>;
+  readonly dev?: Partial<RollingAsgDeploymentProps>;
+  readonly prod?: Partial<RollingAsgDeploymentProps>;
+  readonly imageDistribution?: (stack: Stack) => PromotionImageDistributionOptions;
+}
+
+/** A pipeline releasing the recipe's images into dev and prod, in its app. */
+function pipelineApp(options: PipelineOptions = {}): { app: App; stack: Stack } {
   const app = new App();
   const stack = new Stack(app, 'Pipeline', { env: PIPELINE_ENV });
   new ImmutableAmiPipeline(stack, 'Pipeline', {
@@ -15,13 +25,20 @@ function synthesize(recipe: Partial<ApplicationImageRecipeProps>, prod: Partial<
       applicationName: 'web',
       artifact: { bucket: s3.Bucket.fromBucketName(stack, 'Seed', 'web-seed'), key: 'web/seed.tar.gz' },
       startCommand: '/opt/web/bin/server',
-      ...recipe,
+      ...options.recipe,
     }),
     environments: [
-      { name: 'dev', deployment: environmentStack(app, 'dev', PIPELINE_ENV).deployment },
-      { name: 'prod', deployment: environmentStack(app, 'prod', PROD_ENV, prod).deployment },
+      { name: 'dev', deployment: environmentStack(app, 'dev', PIPELINE_ENV, options.dev).deployment },
+      { name: 'prod', deployment: environmentStack(app, 'prod', PROD_ENV, options.prod).deployment },
     ],
+    imageDistribution: options.imageDistribution?.(stack),
   });
+  return { app, stack };
+}
+
+/** The synthesis of a pipeline whose recipe and prod deployment have the given props. */
+function synthesize(recipe: Partial<ApplicationImageRecipeProps>, prod: Partial<RollingAsgDeploymentProps>): () => void {
+  const { app } = pipelineApp({ recipe, prod });
   return () => app.synth();
 }
 
@@ -34,19 +51,7 @@ describe('ImmutableAmiPipeline: the recipe\'s images must run on every environme
 
   test('given an arm64 recipe and Graviton instances everywhere, then it synthesizes', () => {
     const graviton = { instanceType: new ec2.InstanceType('t4g.small') };
-    const app = new App();
-    const stack = new Stack(app, 'Pipeline', { env: PIPELINE_ENV });
-    new ImmutableAmiPipeline(stack, 'Pipeline', {
-      source: webSource(),
-      applicationBuild: webBuild(),
-      recipe: new ApplicationImageRecipe(stack, 'Image', {
-        applicationName: 'web',
-        artifact: { bucket: s3.Bucket.fromBucketName(stack, 'Seed', 'web-seed'), key: 'web/seed.tar.gz' },
-        startCommand: '/opt/web/bin/server',
-        baseImage: BaseImage.amazonLinux2023(ec2.InstanceArchitecture.ARM_64),
-      }),
-      environments: [{ name: 'prod', deployment: environmentStack(app, 'prod', PROD_ENV, graviton).deployment }],
-    });
+    const { app } = pipelineApp({ recipe: { baseImage: BaseImage.amazonLinux2023(ec2.InstanceArchitecture.ARM_64) }, dev: graviton, prod: graviton });
     expect(() => app.synth()).not.toThrow();
   });
 
@@ -90,24 +95,9 @@ describe('ImmutableAmiPipeline: the recipe\'s images must run on every environme
 describe('ImmutableAmiPipeline imageDistribution', () => {
   test('given encryption keys, then the recipe encrypts each region\'s copies with its key; keys that leave a region unencrypted fail synthesis', () => {
     const keyed = (regions: string[], unencryptedRegions?: string[]) => () => {
-      const app = new App();
-      const stack = new Stack(app, 'Pipeline', { env: PIPELINE_ENV });
-      const keys = regions.map((region) => kms.Key.fromKeyArn(stack, `Key-${region}`, `arn:aws:kms:${region}:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab`));
-      const pipeline = new ImmutableAmiPipeline(stack, 'Pipeline', {
-        source: webSource(),
-        applicationBuild: webBuild(),
-        recipe: new ApplicationImageRecipe(stack, 'Image', {
-          applicationName: 'web',
-          artifact: { bucket: s3.Bucket.fromBucketName(stack, 'Seed', 'web-seed'), key: 'web/seed.tar.gz' },
-          startCommand: '/opt/web/bin/server',
-        }),
-        environments: [
-          { name: 'dev', deployment: environmentStack(app, 'dev', PIPELINE_ENV).deployment },
-          { name: 'prod', deployment: environmentStack(app, 'prod', PROD_ENV).deployment },
-        ],
-        imageDistribution: { encryptionKeys: keys, unencryptedRegions },
-      });
-      return Template.fromStack(Stack.of(pipeline)).findResources('AWS::ImageBuilder::DistributionConfiguration');
+      const keys = (stack: Stack) => regions.map((region) => kms.Key.fromKeyArn(stack, `Key-${region}`, `arn:aws:kms:${region}:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab`));
+      const { stack } = pipelineApp({ imageDistribution: (pipelineStack) => ({ encryptionKeys: keys(pipelineStack), unencryptedRegions }) });
+      return Template.fromStack(stack).findResources('AWS::ImageBuilder::DistributionConfiguration');
     };
 
     const distributions = Object.values<any>(keyed(['eu-west-1', 'us-east-1'])())[0].Properties.Distributions;

@@ -1,10 +1,4 @@
-import { JOURNEYS, runJourney } from '../../scripts/lib/journey/journeys';
-
-const journey = (name: string) => {
-  const found = JOURNEYS.find((candidate) => candidate.name === name);
-  if (!found) throw new Error(`No journey '${name}'`);
-  return runJourney(found);
-};
+import { journey } from '../helpers/journeys';
 
 describe('journeys: new accounts, patch runs and returns', () => {
   test('an environment in a new account added after three releases gets the image of an unchanged commit', async () => {

@@ -1,12 +1,4 @@
-import { JOURNEYS, runJourney } from '../../scripts/lib/journey/journeys';
-
-// Each journey runs the synthesized workflows against moto and the simulations (see
-// scripts/lib/journey), and fails on any call that breaks AWS's contract or an invariant.
-const journey = (name: string) => {
-  const found = JOURNEYS.find((candidate) => candidate.name === name);
-  if (!found) throw new Error(`No journey '${name}'`);
-  return runJourney(found);
-};
+import { journey } from '../helpers/journeys';
 
 describe('journeys: releases over time', () => {
   test('a fresh start releases through dev, qa and prod in three accounts and two regions, with one build and no replacement', async () => {
