@@ -87,7 +87,8 @@ export class InUseTagStates {
     const none = new sfn.Pass(scope, 'NothingToRetire', { result: sfn.Result.fromObject({}), resultPath: '$.retiring' }).next(next);
     const read = (id: string, name: string, resultPath: string) => {
       const call = this.states.call(id, 'ssm', 'getParameter', { Name: `${name}:${RELEASE_LABELS.previous}` }, resultPath, { 'value.$': '$.Parameter.Value' });
-      call.addCatch(none, { errors: ['Ssm.ParameterVersionNotFoundException', 'Ssm.ParameterNotFoundException'], resultPath: sfn.JsonPath.DISCARD });
+      // No label yet; or the label cannot be read, and retiring is best effort, never a reason not to release.
+      call.addCatch(none, { errors: ['States.ALL'], resultPath: sfn.JsonPath.DISCARD });
       return call;
     };
     const version = read('ReadRetiringVersion', versionName, '$.retiring.version');
