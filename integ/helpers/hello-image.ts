@@ -17,7 +17,8 @@ export function helloRecipe(
 ): ApplicationImageRecipe {
   const recipe = new ApplicationImageRecipe(scope, id, {
     artifact: { bucket: artifact.bucket, key: artifact.s3ObjectKey, format: ArtifactFormat.TAR },
-    startCommand: `/usr/bin/python3 -m http.server 8080 --directory /opt/${props.applicationName}`,
+    // The trailing slash: the deployments count the process by its command line matching `/opt/<name>/`.
+    startCommand: `/usr/bin/python3 -m http.server 8080 --directory /opt/${props.applicationName}/`,
     buildLogRetention: Duration.days(1),
     ...props,
   });
