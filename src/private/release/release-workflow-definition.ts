@@ -30,8 +30,8 @@ export interface ReleaseDefinitionOptions {
 }
 
 /**
- * The states of a release into one environment (JSONPath, apart from the first state): see
- * `ReleaseWorkflow` for the input, output and errors.
+ * The states of a release into one environment (JSONPath, apart from two JSONata states: picking the
+ * AMI and the retired AMI's age): see `ReleaseWorkflow` for the input, output and errors.
  */
 export class ReleaseDefinition {
   private readonly states: ReleaseStates;
