@@ -74,6 +74,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       // No gate reads coverage, and collecting it made every test file about a third slower.
       collectCoverage: false,
+      setupFiles: ['<rootDir>/test/helpers/skip-synth-validation.ts'],
       // Gate tests synthesize apps and run external linters; give them room on 2 cores.
       testTimeout: 120_000,
     },
