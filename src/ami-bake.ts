@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import type { ApplicationImageRecipe } from './application-image-recipe';
 import { BakeWorkflow, validateBakePlacement } from './private/bake/bake-workflow';
 import { BAKE_INPUT_FILE, PACKAGE_ACTION_NAME, PACKAGE_VARIABLES, packageArtifactScript } from './private/bake/package-artifact-script';
+import { bakedRecipes } from './private/image/recipe-architectures';
 import { acknowledgeNagFinding, nagResourceReference } from './private/nag/nag-acknowledgement';
 import { acknowledgeStepFunctionActionFindings } from './private/nag/pipeline-action-nag';
 import { acknowledgeBuildProjectFindings } from './private/nag/pipeline-nag';
@@ -23,8 +24,23 @@ const RELEASE_MANIFEST_FILE = 'release.json';
  * Properties of an `AmiBake`.
  */
 export interface AmiBakeProps {
-  /** The recipe whose image the bake builds with each archive: in this construct's account and region. */
-  readonly recipe: ApplicationImageRecipe;
+  /**
+   * The recipe whose image the bake builds with each archive: in this construct's account and
+   * region. Give `recipe` or `recipes`.
+   *
+   * @default - the recipes of `recipes`
+   */
+  readonly recipe?: ApplicationImageRecipe;
+
+  /**
+   * One recipe per processor architecture, when environments run more than one (for example dev
+   * on Graviton, prod on x86_64): the same service on the same operating system, in this
+   * construct's account and region. The bake builds them in parallel, and each environment
+   * releases the AMI of its instance type's architecture. Give `recipe` or `recipes`.
+   *
+   * @default - `recipe` alone
+   */
+  readonly recipes?: ApplicationImageRecipe[];
 
   /**
    * How long an image build may take before it is cancelled: between 30 minutes and 24 hours.
@@ -73,8 +89,9 @@ export interface AmiBakeStageOptions {
 }
 
 /**
- * Turns a build's files into AMIs in every account and region of the recipe's distribution,
- * building an image only when nothing built one for the same content, recipe and parent image.
+ * Turns a build's files into AMIs in every account and region of the recipe's distribution (of
+ * each recipe, one per architecture), building an image only when nothing built one for the same
+ * content, recipe and parent image.
  * Add it to any CodePipeline with `addToPipeline`: a package step hashes the files' content (not
  * timestamps) and uploads them under the hash; the bake workflow reuses the image of that
  * fingerprint or builds one; a manifest step writes the release manifest `EnvironmentPromotion`
@@ -105,12 +122,16 @@ export class AmiBake extends Construct {
   /** The step that writes the release manifest. */
   public readonly manifestProject: codebuild.IProject;
 
-  private readonly recipe: ApplicationImageRecipe;
+  /** The recipes the bake builds, one per architecture. */
+  public readonly recipes: ApplicationImageRecipe[];
 
   constructor(scope: Construct, id: string, props: AmiBakeProps) {
     super(scope, id);
-    validateBakePlacement(this, props.recipe);
-    this.recipe = props.recipe;
+    this.recipes = bakedRecipes(this, props.recipe, props.recipes);
+    this.recipes.forEach((recipe) => {
+      validateBakePlacement(this, recipe);
+      validateArchiveFormat(this, recipe);
+    });
     this.archivesBucket = new s3.Bucket(this, 'Archives', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
@@ -118,11 +139,11 @@ export class AmiBake extends Construct {
       lifecycleRules: [{ expiration: props.archiveRetention ?? Duration.days(90) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    props.recipe.addArtifactSource(this.archivesBucket, `${ARCHIVE_PREFIX}/*`);
+    this.recipes.forEach((recipe) => recipe.addArtifactSource(this.archivesBucket, `${ARCHIVE_PREFIX}/*`));
     acknowledgeNagFinding(this.archivesBucket, 'AwsSolutions-S1',
       'Holds application archives that only the package step writes and image builds read; CloudTrail data events can log access');
 
-    const workflow = new BakeWorkflow(this, 'Workflow', { recipe: props.recipe, timeout: props.timeout });
+    const workflow = new BakeWorkflow(this, 'Workflow', { recipes: this.recipes, timeout: props.timeout });
     this.stateMachine = workflow.stateMachine;
     this.packageProject = this.createPackageProject();
     this.manifestProject = this.createManifestProject(workflow.stateMachine);
@@ -177,7 +198,7 @@ export class AmiBake extends Construct {
       ],
     });
     acknowledgeStepFunctionActionFindings(pipeline.node.findChild(stageName), pipeline, [this.stateMachine]);
-    recordBakedManifest(baked, this.recipe);
+    recordBakedManifest(baked, this.recipes);
     return baked.atPath(RELEASE_MANIFEST_FILE);
   }
 
@@ -220,5 +241,14 @@ export class AmiBake extends Construct {
     acknowledgeNagFinding(project, `AwsSolutions-IAM5[Resource::${nagResourceReference(this, executions)}]`,
       'The manifest step reads the output of the bake execution of its pipeline execution: execution ARNs are the bake workflow\'s name and an id');
     return project;
+  }
+}
+
+/** The package step uploads tar.gz archives: a recipe whose component unpacks zip archives could install none of them. */
+function validateArchiveFormat(bake: Construct, recipe: ApplicationImageRecipe): void {
+  if (recipe._artifactBuildSettings.archiveFormat !== 'tar') {
+    throw new Error(`${bake.node.path}: recipe ${recipe.node.path} unpacks ${recipe._artifactBuildSettings.archiveFormat} archives (its artifact's format), `
+      + 'but the bake installs the tar.gz archives its package step makes, so every build would fail to unpack them: give the recipe a tar.gz artifact '
+      + '(or format: ArtifactFormat.TAR)');
   }
 }

@@ -17,7 +17,7 @@ import { renderComponentDocument } from './private/image/component-document';
 import { DistributionTargets } from './private/image/distribution-targets';
 import { imageBuilderName } from './private/image/image-builder-names';
 import { ImageLifecyclePolicy, imageGroupTags } from './private/image/image-lifecycle-policy';
-import { archiveFormatOf } from './private/instances/service-install-script';
+import { ArchiveFormat, archiveFormatOf } from './private/instances/service-install-script';
 import { acknowledgeNagFinding, nagResourceReference } from './private/nag/nag-acknowledgement';
 
 /**
@@ -322,6 +322,7 @@ export class ApplicationImageRecipe extends Construct {
 
   private readonly recipeComponents: imagebuilder.CfnImageRecipe.ComponentConfigurationProperty[];
   private readonly buildSettings: Pick<imagebuilder.CfnImageRecipeProps, 'parentImage' | 'additionalInstanceConfiguration'>;
+  private readonly archiveFormat: ArchiveFormat;
   private readonly distributionTargets: DistributionTargets;
   private readonly uploadedScripts: assets.Asset[] = [];
 
@@ -337,6 +338,7 @@ export class ApplicationImageRecipe extends Construct {
     }
     validateInstanceArchitectures(instanceTypes, this.baseImage);
     validateArtifactKey(props.artifact.key);
+    this.archiveFormat = props.artifact.format ?? archiveFormatOf(props.artifact.key);
     const healthCheckTimeout = props.healthCheck?.timeout;
     if (healthCheckTimeout && (healthCheckTimeout.toSeconds() < PROBE_INTERVAL_SECONDS || healthCheckTimeout.toMinutes({ integral: false }) > 30)) {
       throw new Error(`healthCheck.timeout must be from ${PROBE_INTERVAL_SECONDS} seconds to 30 minutes, got ${healthCheckTimeout.toHumanString()}`);
@@ -598,6 +600,7 @@ export class ApplicationImageRecipe extends Construct {
       additionalInstanceConfiguration: this.buildSettings.additionalInstanceConfiguration,
       imageTestsTimeoutMinutes: IMAGE_TESTS_TIMEOUT_MINUTES,
       vulnerabilityScanning: this.vulnerabilityScanning,
+      archiveFormat: this.archiveFormat,
     };
   }
 
@@ -607,7 +610,7 @@ export class ApplicationImageRecipe extends Construct {
       operatingSystem: this.baseImage.operatingSystem,
       serviceName: props.applicationName,
       defaultArtifactS3Uri: props.artifact.bucket.s3UrlForObject(props.artifact.key),
-      archiveFormat: props.artifact.format ?? archiveFormatOf(props.artifact.key),
+      archiveFormat: this.archiveFormat,
       startCommand: props.startCommand,
       runtimePackages: props.runtimePackages ?? [],
       serviceProbe: { attempts: 24, intervalSeconds: PROBE_INTERVAL_SECONDS },

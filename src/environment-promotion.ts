@@ -8,8 +8,9 @@ import type { DeploymentWindow } from './deployment-window';
 import type { BuildableRecipe } from './private/image/buildable-recipe';
 import { incompatibleEnvironments } from './private/image/image-compatibility';
 import { allowAccountsToLaunchWithKey } from './private/image/image-key-policy';
+import { recipeOfArchitecture } from './private/image/recipe-architectures';
 import { acknowledgeStepFunctionActionFindings } from './private/nag/pipeline-action-nag';
-import { bakedRecipeOf } from './private/promotion/baked-manifests';
+import { bakedRecipesOf } from './private/promotion/baked-manifests';
 import { isInStackEnvironment, releaseStackFor } from './private/promotion/promotion-placement';
 import { promotionStage } from './private/promotion/promotion-stage';
 import { undistributedEnvironments, validateEnvironments, validatePipeline } from './private/promotion/promotion-validation';
@@ -144,8 +145,9 @@ export interface PromotionPipelineOptions {
   /**
    * The release manifest: a JSON file of an earlier action's output artifact (the bake's), with
    * `version`, `commitId`, `commitMessage`, `pipelineExecutionId` and `images`, an object whose
-   * keys are `<account>/<region>` and whose values are the AMI ids distributed there. Each
-   * environment releases the AMI of its own account and region: the same image, never rebuilt.
+   * keys are `<account>/<region>/<architecture>` (or `<account>/<region>`, where one AMI per place
+   * is named) and whose values are the AMI ids distributed there. Each environment releases the AMI
+   * of its own account, region and architecture: the same image, never rebuilt.
    */
   readonly releaseManifest: codepipeline.ArtifactPath;
 
@@ -227,8 +229,12 @@ export class EnvironmentPromotion extends Construct {
   public readonly dashboards: cloudwatch.Dashboard[];
 
   private readonly declared: PromotionEnvironment[];
-  /** The recipe whose AMIs the environments run, once known: its lifecycle policy decides when a retired AMI is deregistered. */
-  private imageRecipe?: BuildableRecipe;
+  /**
+   * The recipes whose AMIs the environments run (one per architecture), once known: an
+   * environment's instances must run its recipe's images, whose lifecycle policy decides when a
+   * retired AMI is deregistered.
+   */
+  private readonly imageRecipes: BuildableRecipe[] = [];
   /** Where each environment's workflows are: a nested stack, or a construct in a release stack. */
   private readonly workflowScopes = new Map<string, Construct>();
 
@@ -250,9 +256,9 @@ export class EnvironmentPromotion extends Construct {
    */
   public addToPipeline(pipeline: codepipeline.Pipeline, options: PromotionPipelineOptions): codepipeline.IStage[] {
     validatePipeline(pipeline, this.declared);
-    const bakedWith = bakedRecipeOf(options.releaseManifest.artifact);
+    const bakedWith = bakedRecipesOf(options.releaseManifest.artifact);
     if (bakedWith) {
-      this.releasesImagesOf(bakedWith);
+      bakedWith.forEach((recipe) => this.releasesImagesOf(recipe));
       // Validated at synth time: distribution targets may still be added after this call.
       this.node.addValidation({ validate: () => undistributedEnvironments(bakedWith, this.environments) });
     }
@@ -274,16 +280,20 @@ export class EnvironmentPromotion extends Construct {
   }
 
   /**
-   * Makes the recipe distribute its AMIs to every account and region of the environments, so that
-   * each environment launches its own copy, encrypted with the key of its region when one is given.
-   * The build account and region always hold the AMI.
+   * Makes the recipe distribute its AMIs to every account and region of the environments that run
+   * its architecture (or whose architecture is unknown), so that each environment launches its own
+   * copy, encrypted with the key of its region when one is given. The build account and region
+   * always hold the AMI. Call it once per recipe when environments run several architectures.
    */
   public distributeImages(recipe: ApplicationImageRecipe, options: PromotionImageDistributionOptions = {}): void {
     this.releasesImagesOf(recipe);
     const build = Stack.of(recipe);
+    const architecture = recipe.baseImage.architecture;
+    const environments = this.environments.filter(({ target }) => target.architecture === undefined || target.architecture === architecture);
+    // Keys by the regions of all environments: one imageDistribution serves the recipe of each architecture.
     const keys = imageKeysByRegion(options.encryptionKeys ?? [], this.environments.map(({ target }) => target.region), build);
-    validateEveryRegionEncrypted(keys, this.environments, options.unencryptedRegions ?? []);
-    for (const { target, name } of this.environments) {
+    validateEveryRegionEncrypted(keys, environments, options.unencryptedRegions ?? []);
+    for (const { target, name } of environments) {
       if (Token.isUnresolved(target.account) || Token.isUnresolved(target.region)) {
         if (isInStackEnvironment(target, build)) {
           continue;
@@ -301,18 +311,27 @@ export class EnvironmentPromotion extends Construct {
       });
     }
     for (const [region, key] of keys) {
-      allowAccountsToLaunchWithKey(key, this.environments.filter(({ target }) => target.region === region).map(({ target }) => target.account));
+      const accounts = environments.filter(({ target }) => target.region === region).map(({ target }) => target.account);
+      if (accounts.length > 0) allowAccountsToLaunchWithKey(key, accounts);
     }
   }
 
   /**
-   * The environments run this recipe's images: its lifecycle policy decides when a retired AMI is
-   * deregistered, and each environment's instances must be able to run them (checked at synth time).
+   * The environments of the recipe's architecture run its images: its lifecycle policy decides
+   * when a retired AMI is deregistered, and each environment's instances must be able to run them
+   * (checked at synth time).
    */
   private releasesImagesOf(recipe: BuildableRecipe): void {
-    if (this.imageRecipe !== undefined) return;
-    this.imageRecipe = recipe;
-    this.node.addValidation({ validate: () => incompatibleEnvironments(recipe, this.declared) });
+    if (this.imageRecipes.includes(recipe)) return;
+    if (this.imageRecipes.length === 0) {
+      this.node.addValidation({ validate: () => incompatibleEnvironments(this.imageRecipes, this.declared) });
+    }
+    this.imageRecipes.push(recipe);
+  }
+
+  /** The recipe whose images the target runs: of its architecture, or the only one. */
+  private recipeOf(target: ReleaseTarget): BuildableRecipe | undefined {
+    return target.architecture === undefined ? this.imageRecipes[0] : recipeOfArchitecture(this.imageRecipes, target.architecture);
   }
 
   private createWorkflows(environment: PromotionEnvironment, target: ReleaseTarget,
@@ -333,7 +352,7 @@ export class EnvironmentPromotion extends Construct {
       logRetention,
       releaseRoleArn: target.releaseRoleArn,
       // Read when the definition is rendered: the recipe becomes known after construction.
-      retirement: { deletionAgeDays: () => this.imageRecipe?._amiDeletionAgeDays },
+      retirement: { deletionAgeDays: () => this.recipeOf(target)?._amiDeletionAgeDays },
     });
     const soak = environment.soakPeriod === undefined ? undefined : new SoakWorkflow(workflows, 'Soak', {
       environmentName: environment.name,

@@ -29,9 +29,23 @@ export interface ImmutableAmiPipelineProps {
 
   /**
    * The recipe whose image the bake builds with each artifact: in this construct's account and
-   * region. Its environments' accounts and regions are added to its distribution.
+   * region. Its environments' accounts and regions are added to its distribution. Give `recipe`
+   * or `recipes`.
+   *
+   * @default - the recipes of `recipes`
    */
-  readonly recipe: ApplicationImageRecipe;
+  readonly recipe?: ApplicationImageRecipe;
+
+  /**
+   * One recipe per processor architecture the environments run (for example dev on Graviton,
+   * prod on x86_64, or one environment at a time moving to Graviton): the same service on the same
+   * operating system, in this construct's account and region. Each bake builds their images in
+   * parallel; each environment's instance type picks the recipe whose AMIs it is given and releases.
+   * Give `recipe` or `recipes`.
+   *
+   * @default - `recipe` alone
+   */
+  readonly recipes?: ApplicationImageRecipe[];
 
   /** The environments a release goes through, in order. */
   readonly environments: PromotionEnvironment[];
@@ -157,7 +171,7 @@ export class ImmutableAmiPipeline extends Construct {
       enableKeyRotation: true,
     });
     (this.pipeline.artifactBucket as s3.Bucket).addLifecycleRule({ expiration: retention });
-    this.bake = new AmiBake(this, 'Bake', { recipe: props.recipe, timeout: props.bakeTimeout, archiveRetention: retention });
+    this.bake = new AmiBake(this, 'Bake', { recipe: props.recipe, recipes: props.recipes, timeout: props.bakeTimeout, archiveRetention: retention });
     this.bakeStateMachine = this.bake.stateMachine;
     this.artifactsBucket = this.bake.archivesBucket;
 
@@ -184,7 +198,7 @@ export class ImmutableAmiPipeline extends Construct {
       version: props.version,
     });
 
-    this.promotion.distributeImages(props.recipe, props.imageDistribution);
+    this.bake.recipes.forEach((recipe) => this.promotion.distributeImages(recipe, props.imageDistribution));
     this.promotion.addToPipeline(this.pipeline, {
       releaseManifest,
       releaseSummary: `Version ${props.version ?? '#{codepipeline.PipelineExecutionId}'} of ${props.source.description}, commit ${props.source._commitVariables.commitId}`,
@@ -199,7 +213,7 @@ export class ImmutableAmiPipeline extends Construct {
         sourceActionName: sourceBinding.action.actionProperties.actionName,
         revisionType: props.source._revisionType,
         lastStageName: props.environments[props.environments.length - 1].name,
-        recipe: props.recipe,
+        recipes: this.bake.recipes,
         packageAction: { stageName: BAKE_STAGE_NAME, actionName: PACKAGE_ACTION_NAME },
       });
       this.patchRebuildStateMachine = stateMachine;

@@ -1,3 +1,5 @@
+import type { aws_ec2 as ec2 } from 'aws-cdk-lib';
+
 /**
  * What a release into one environment needs to know, with no cross-stack export:
  * `RollingAsgDeployment.releaseTarget`, or the same for a deployment of another app.
@@ -19,6 +21,13 @@ export interface ReleaseTarget {
   readonly commitMessageParameterName: string;
   /** Ledger parameter naming the pipeline execution that released. */
   readonly pipelineExecutionIdParameterName: string;
+  /**
+   * Processor architecture of the environment's instances: a release takes the AMI of this
+   * architecture from a release manifest that holds one per architecture.
+   *
+   * @default - the manifest's only AMI of the account and region
+   */
+  readonly architecture?: ec2.InstanceArchitecture;
   /** Names of the alarms that roll a release back (literal names, usable from any stack). */
   readonly alarmNames: string[];
   /**

@@ -9,6 +9,7 @@ import { ApplicationLoadBalancerOptions, DeploymentLoadBalancing, ListenerProtoc
 import { BreakGlassAccess } from './private/access/break-glass';
 import { DeploymentReleaseRole } from './private/access/deployment-release-role';
 import type { ImageRequirements } from './private/image/image-compatibility';
+import { architectureOf } from './private/image/recipe-architectures';
 import {
   AGENT_NAMESPACE, PROCESS_COUNT_METRIC, renderAgentConfiguration, renderInstanceConfiguration,
 } from './private/instances/instance-configuration';
@@ -16,7 +17,7 @@ import { validateRollout } from './private/instances/rollout-validation';
 import { SERVICE_NAME } from './private/instances/service-install-script';
 import { acknowledgeNagFinding, nagResourceReference } from './private/nag/nag-acknowledgement';
 import {
-  LedgerParameterNames, LedgerReference, ReleaseLedger, acknowledgeLedgerProviderFindings, ledgerParameterNames,
+  LedgerReference, ReleaseLedger, ReleaseLedgerProps, acknowledgeLedgerProviderFindings, ledgerParameterNames, placeholderAmiParameter,
 } from './private/release/release-ledger';
 import { RELEASE_TAG_KEYS } from './private/shared/release-tags';
 import type { ReleaseTarget } from './release-target';
@@ -394,6 +395,8 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
     validateNames(props);
     validateHopLimit(props.metadataHopLimit);
     const operatingSystem = props.operatingSystem ?? ImageOperatingSystem.LINUX;
+    const architecture = architectureOf(props.instanceType);
+    validateWindowsArchitecture(operatingSystem, props.instanceType);
     const processPattern = props.processPattern
       ?? (operatingSystem === ImageOperatingSystem.WINDOWS ? `Program Files\\\\${props.applicationName}\\\\` : `/opt/${props.applicationName}/`);
     this._imageRequirements = {
@@ -411,7 +414,8 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
     validateParameterPrefix(prefix);
     this.configParameterPath = `${prefix}/config`;
     const ledgerNames = ledgerParameterNames(`${prefix}/release`);
-    this.ledgerStack = this.createLedgerStack(ledgerNames);
+    const placeholder = placeholderAmiParameter(operatingSystem, architecture);
+    this.ledgerStack = this.createLedgerStack({ names: ledgerNames, placeholderAmiParameter: placeholder });
     const ledger = new LedgerReference(this, 'Ledger', ledgerNames);
 
     const vpcSubnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
@@ -510,6 +514,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
       stackName: Stack.of(this).stackName,
       account: Stack.of(this).account,
       region: Stack.of(this).region,
+      architecture,
       amiParameterName: ledgerNames.ami,
       versionParameterName: ledgerNames.version,
       commitIdParameterName: ledgerNames.commitId,
@@ -535,13 +540,13 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
   }
 
   /** The ledger lives in a stack of its own, deployed first, so that this stack can resolve it. */
-  private createLedgerStack(names: LedgerParameterNames): Stack {
+  private createLedgerStack(ledger: ReleaseLedgerProps): Stack {
     const stack = Stack.of(this);
     const ledgerStack = new Stack(stack.node.scope as Construct, `${Names.uniqueId(this)}-Ledger`, {
       env: { account: stack.account, region: stack.region },
       description: `Release ledger of ${this.node.path}: parameters written once here, then by releases only`,
     });
-    new ReleaseLedger(ledgerStack, 'Ledger', names);
+    new ReleaseLedger(ledgerStack, 'Ledger', ledger);
     acknowledgeLedgerProviderFindings(ledgerStack);
     stack.addStackDependency(ledgerStack, 'The environment resolves its release ledger when it deploys');
     return ledgerStack;
@@ -695,6 +700,13 @@ interface Capacity { readonly min: number; readonly max: number; readonly desire
 /** An alarm and its literal name, which other stacks and accounts can use without a reference. */
 interface NamedAlarm { readonly alarm: cloudwatch.Alarm; readonly name: string }
 interface ResolvedHealthCheck { readonly path: string; readonly healthyHttpCodes: string; readonly gracePeriod: Duration }
+
+/** EC2 offers Windows Server for x86_64 instances only. */
+function validateWindowsArchitecture(operatingSystem: ImageOperatingSystem, instanceType: ec2.InstanceType): void {
+  if (operatingSystem === ImageOperatingSystem.WINDOWS && architectureOf(instanceType) === ec2.InstanceArchitecture.ARM_64) {
+    throw new Error(`instanceType ${instanceType} is an arm64 (Graviton) type, and Windows Server runs on x86_64 instances only: choose an x86_64 type such as m6i.large`);
+  }
+}
 
 function validateNames(props: RollingAsgDeploymentProps): void {
   for (const [prop, value] of [['applicationName', props.applicationName], ['environmentName', props.environmentName]]) {

@@ -1,6 +1,6 @@
-import { App, Stack, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions } from 'aws-cdk-lib';
+import { App, Stack, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AmiBake, EnvironmentPromotion } from '../src';
+import { AmiBake, ApplicationImageRecipe, EnvironmentPromotion } from '../src';
 import { onlyOfType } from './helpers/deployment-stack';
 import { awsSolutionsFindings } from './helpers/nag';
 import { webBuild, webRecipe } from './helpers/pipeline-app';
@@ -62,5 +62,17 @@ describe('AmiBake in a pipeline of the user\'s', () => {
     const ours = ['Pipeline/Build/', 'Pipeline/Bake/', 'Pipeline/Pipeline/Build/', 'Pipeline/Pipeline/Bake/'];
 
     expect(awsSolutionsFindings(app).filter((finding) => ours.some((prefix) => finding.path.startsWith(prefix)))).toEqual([]);
+  });
+
+  test('given a recipe whose artifact is a zip archive, then construction fails: the bake installs tar.gz archives, which it could not unpack', () => {
+    const stack = new Stack(new App(), 'Pipeline', { env: PIPELINE_ENV });
+    const recipe = new ApplicationImageRecipe(stack, 'Image', {
+      applicationName: 'web',
+      artifact: { bucket: s3.Bucket.fromBucketName(stack, 'Artifacts', 'artifacts'), key: 'web/web-1.0.0.zip' },
+      startCommand: '/opt/web/bin/server',
+    });
+
+    expect(() => new AmiBake(stack, 'Bake', { recipe })).toThrow('Pipeline/Bake: recipe Pipeline/Image unpacks zip archives (its artifact\'s format), '
+      + 'but the bake installs the tar.gz archives its package step makes, so every build would fail to unpack them');
   });
 });

@@ -61,11 +61,22 @@ export function stateMachineDefinition(template: { Resources?: Record<string, an
   return machines[0].definition;
 }
 
+export interface LocalRunOptions {
+  /**
+   * How long every Wait state waits, in real milliseconds, whatever its definition says: a
+   * measurement of how waits add up (in sequence or in parallel branches).
+   *
+   * @default 0
+   */
+  readonly waitMilliseconds?: number;
+}
+
 /**
  * Runs a valid definition locally. Every Task state (in branches and map iterations too) must have
  * a fake: an unfaked task would call real AWS.
  */
-export async function runLocally(definition: AslDefinition, input: unknown, fakes: Record<string, TaskFake>): Promise<LocalExecution> {
+export async function runLocally(definition: AslDefinition, input: unknown, fakes: Record<string, TaskFake>,
+  options: LocalRunOptions = {}): Promise<LocalExecution> {
   const errors = validationErrors(definition);
   if (errors.length > 0) {
     throw new Error(`Invalid state machine definition:\n${errors.join('\n')}`);
@@ -81,7 +92,7 @@ export async function runLocally(definition: AslDefinition, input: unknown, fake
     (calls[name] ??= []).push(taskInput);
     return fake(taskInput);
   }]));
-  const waitTimeOverrides = Object.fromEntries(states.filter(([, state]) => state.Type === 'Wait').map(([name]) => [name, 0]));
+  const waitTimeOverrides = Object.fromEntries(states.filter(([, state]) => state.Type === 'Wait').map(([name]) => [name, options.waitMilliseconds ?? 0]));
   const retryIntervalOverrides = Object.fromEntries(states.filter(([, state]) => state.Retry).map(([name]) => [name, 0]));
 
   // Validated above, once per definition: the runner's own validation would compile the schema again on every run.
@@ -124,27 +135,42 @@ export function allStates(definition: AslDefinition): Array<[string, any]> {
 }
 
 /**
- * aws-local-stepfunctions runs JSONPath only: each top-level JSONata Pass state becomes a local
- * Task that evaluates its `Output` with the JSONata engine, with the same transitions, and with
- * `$states.context.State` telling when the state was entered (`now`).
+ * aws-local-stepfunctions runs JSONPath only: each JSONata Pass state (also inside Parallel
+ * branches and Map iterations) becomes a local Task that evaluates its `Output` with the JSONata
+ * engine, with the same transitions, and with `$states.context.State` telling when the state was
+ * entered (`now`). Any other JSONata state cannot run locally.
  */
 export function withJsonataPassStatesAsTasks(definition: AslDefinition, now: () => Date = () => new Date()):
 { definition: AslDefinition; fakes: Record<string, TaskFake> } {
-  const states: Record<string, any> = { ...definition.States };
   const fakes: Record<string, TaskFake> = {};
-  for (const [name, state] of Object.entries<any>(definition.States)) {
-    if (state.Type !== 'Pass' || state.QueryLanguage !== 'JSONata') continue;
+  const converted = mapAllStates(definition, (name, state) => {
+    if (state.QueryLanguage !== 'JSONata') return state;
+    if (state.Type !== 'Pass') {
+      throw new Error(`JSONata state ${name} is a ${state.Type} state; the local runner evaluates JSONata Pass states only`);
+    }
     const { QueryLanguage: _language, Output: output, Comment: _comment, ...transitions } = state;
-    states[name] = { ...transitions, Type: 'Task', Resource: `arn:aws:states:::local:jsonata:${name}` };
     const expression = jsonata(/^\{%([\s\S]*)%\}$/.exec(output)![1]);
     fakes[name] = (stateInput) => expression.evaluate({}, {
       states: { input: stateInput, context: { State: { Name: name, EnteredTime: now().toISOString() } } },
     });
-  }
-  for (const [name, state] of allStates(definition)) {
-    if (state.QueryLanguage === 'JSONata' && !(name in definition.States)) {
-      throw new Error(`JSONata state ${name} is inside a Map or Parallel state, which the local runner cannot evaluate`);
-    }
-  }
-  return { definition: { ...definition, States: states }, fakes };
+    return { ...transitions, Type: 'Task', Resource: `arn:aws:states:::local:jsonata:${name}` };
+  });
+  return { definition: converted, fakes };
+}
+
+/**
+ * The definition with every state, also those of Parallel branches and Map iterations, replaced by
+ * what `replace` makes of it (after its own branches and iterations are).
+ */
+export function mapAllStates(definition: AslDefinition, replace: (name: string, state: any) => any): AslDefinition {
+  const mapMachine = (machine: AslDefinition): AslDefinition => ({
+    ...machine,
+    States: Object.fromEntries(Object.entries<any>(machine.States ?? {}).map(([name, state]) => [name, replace(name, {
+      ...state,
+      ...state.Branches ? { Branches: state.Branches.map(mapMachine) } : {},
+      ...state.ItemProcessor ? { ItemProcessor: mapMachine(state.ItemProcessor) } : {},
+      ...state.Iterator ? { Iterator: mapMachine(state.Iterator) } : {},
+    })])),
+  });
+  return mapMachine(definition);
 }

@@ -45,8 +45,9 @@ function synthesize(recipe: Partial<ApplicationImageRecipeProps>, prod: Partial<
 describe('ImmutableAmiPipeline: the recipe\'s images must run on every environment\'s instances', () => {
   test('given the default (x86_64) recipe and Graviton instances in prod, then synthesis fails naming the instance type, both architectures and the fix', () => {
     expect(synthesize({}, { instanceType: new ec2.InstanceType('t4g.small') })).toThrow(
-      'Environment prod (deployment Web-prod/Web) runs t4g.small instances, whose architecture is arm64, but recipe Pipeline/Image bakes x86_64 images: '
-      + 'bake for arm64 (for example BaseImage.amazonLinux2023(ec2.InstanceArchitecture.ARM_64)), or choose an x86_64 instance type');
+      'Environment prod (deployment Web-prod/Web) runs t4g.small instances, whose architecture is arm64, but no recipe bakes arm64 images, only Pipeline/Image (x86_64): '
+      + "add a recipe for arm64 (for example with BaseImage.amazonLinux2023(ec2.InstanceArchitecture.ARM_64), given to the pipeline's recipes), "
+      + 'or choose an instance type of x86_64');
   });
 
   test('given an arm64 recipe and Graviton instances everywhere, then it synthesizes', () => {

@@ -4,7 +4,7 @@ describe('journeys: new accounts, patch runs and returns', () => {
   test('an environment in a new account added after three releases gets the image of an unchanged commit', async () => {
     const { report, facts } = await journey('an environment in a new account after three releases, then an unchanged commit') as any;
     expect(facts).toMatchObject({ status: 'Succeeded', staging: 2 });
-    expect(facts.bake).toMatchObject({ reused: false, reuse: { decision: 'REBUILT_FOR_MISSING_COPIES', missing: ['111111111111/eu-central-1', '444444444444/eu-central-1'] } });
+    expect(facts.bake.builds).toMatchObject([{ architecture: 'x86_64', reused: false, reuse: { decision: 'REBUILT_FOR_MISSING_COPIES', missing: ['111111111111/eu-central-1', '444444444444/eu-central-1'] } }]);
     // The rebuild is a new AMI for every environment: one more replacement each, the first release in staging.
     expect(report).toMatchObject({ builds: 4, replacements: { dev: 6, qa: 6, staging: 0, prod: 6 } });
   });

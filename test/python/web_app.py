@@ -9,13 +9,14 @@ from aws_cdk import aws_s3 as s3
 from cdk_immutable_servers import ApplicationArtifact, ApplicationImageRecipe, RollingAsgDeployment
 
 
-def web_recipe(stack):
+def web_recipe(stack, construct_id="Image", **props):
     return ApplicationImageRecipe(
         stack,
-        "Image",
+        construct_id,
         application_name="web",
-        artifact=ApplicationArtifact(bucket=s3.Bucket.from_bucket_name(stack, "Artifacts", "artifacts"), key="web.tar.gz"),
+        artifact=ApplicationArtifact(bucket=s3.Bucket.from_bucket_name(stack, f"{construct_id}Artifacts", "artifacts"), key="web.tar.gz"),
         start_command="/opt/web/bin/server",
+        **props,
     )
 
 
@@ -28,9 +29,7 @@ def web_deployment(app, name, env, **props):
         application_name="web",
         environment_name=name,
         vpc=ec2.Vpc(stack, "Vpc", max_azs=2),
-        instance_type=ec2.InstanceType("t3.small"),
-        application_port=8080,
-        **props,
+        **{"instance_type": ec2.InstanceType("t3.small"), "application_port": 8080, **props},
     )
 
 

@@ -1,10 +1,12 @@
 import { Duration, Token, aws_cloudwatch as cloudwatch, aws_ec2 as ec2 } from 'aws-cdk-lib';
-import { RollingAsgDeploymentProps } from '../../src';
+import { ImageOperatingSystem, RollingAsgDeploymentProps } from '../../src';
 import { deploymentStack } from '../helpers/deployment-stack';
 
 describe('RollingAsgDeployment bad input', () => {
   test.each<[string, Partial<RollingAsgDeploymentProps>, string]>([
     ['min above max capacity', { minCapacity: 5, maxCapacity: 3 }, 'minCapacity (5) must be from 0 to maxCapacity (3)'],
+    ['Windows on a Graviton instance type', { operatingSystem: ImageOperatingSystem.WINDOWS, instanceType: new ec2.InstanceType('t4g.medium') },
+      'instanceType t4g.medium is an arm64 (Graviton) type, and Windows Server runs on x86_64 instances only: choose an x86_64 type such as m6i.large'],
     ['a desired capacity outside min and max', { minCapacity: 2, maxCapacity: 4, desiredCapacity: 6 }, 'desiredCapacity (6) must be from minCapacity (2) to maxCapacity (4)'],
     ['a min healthy percentage over 100', { rollout: { minHealthyPercentage: 120 } }, 'rollout.minHealthyPercentage must be an integer from 0 to 100, got 120'],
     ['a max healthy percentage under 100', { rollout: { maxHealthyPercentage: 90 } }, 'rollout.maxHealthyPercentage must be an integer from 100 to 200, got 90'],

@@ -1,5 +1,5 @@
-import { Stack, aws_ssm as ssm } from 'aws-cdk-lib';
-import { DeploymentLoadBalancing } from '../../src';
+import { Stack, aws_ec2 as ec2, aws_ssm as ssm } from 'aws-cdk-lib';
+import { DeploymentLoadBalancing, ImageOperatingSystem } from '../../src';
 import { deploymentStack, onlyOfType, resourcesOfType } from '../helpers/deployment-stack';
 
 const LEDGER = '/immutable-servers/web/prod/release';
@@ -96,6 +96,22 @@ describe('RollingAsgDeployment release ledger', () => {
       Default: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
     });
     expect(JSON.stringify(amiCall)).toContain(`{"Ref":"${placeholderId}"}`);
+  });
+
+  test.each([
+    ['a Graviton instance type', { instanceType: new ec2.InstanceType('t4g.small') }, '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64'],
+    ['Windows', { operatingSystem: ImageOperatingSystem.WINDOWS, instanceType: new ec2.InstanceType('m6i.large') }, '/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base'],
+  ])('given %s, then the placeholder AMI is of the deployment\'s architecture and operating system', (_case, props, parameter) => {
+    const { ledgerTemplate } = deploymentStack(props);
+    const [, placeholder] = Object.entries<any>(ledgerTemplate.toJSON().Parameters).find(([id]) => id.includes('PlaceholderAmi'))!;
+
+    expect(placeholder.Default).toBe(parameter);
+  });
+
+  test('given the release target of a Graviton deployment, then it names its architecture, so that a release takes the arm64 AMI of a manifest', () => {
+    const { deployment } = deploymentStack({ instanceType: new ec2.InstanceType('c7g.large') });
+
+    expect(deployment.releaseTarget.architecture).toBe(ec2.InstanceArchitecture.ARM_64);
   });
 
   test('given a parameter prefix, then the ledger and the configuration path live under it', () => {

@@ -163,8 +163,8 @@ export class Journey {
 
   /** Which version of the service (the n of its commit's `service(n)`) an Image Builder image was built from, by the pipeline execution that built it. */
   public versionOf(imageArn: string): number {
-    const execution = this.world.pipeline.executions.find((candidate) => (this.bakeOutput(candidate) as any)?.imageBuildVersionArn === imageArn
-      && (this.bakeOutput(candidate) as any)?.reused === false);
+    const execution = this.world.pipeline.executions.find((candidate) => ((this.bakeOutput(candidate) as any)?.builds ?? [])
+      .some((build: any) => build.imageBuildVersionArn === imageArn && build.reused === false));
     const commit = execution && this.world.pipeline.repository.find((candidate) => candidate.id === execution.revision);
     return Number(/"version": "1\.(\d+)\.0"/.exec(commit?.files['dist/package.json'] ?? '')?.[1] ?? NaN);
   }

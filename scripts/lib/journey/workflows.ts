@@ -10,7 +10,7 @@ import { createHash, randomUUID } from 'crypto';
 import { IamAuthorizer } from './authorization';
 import { AwsApi, AwsError, ContractViolation } from './aws-api';
 import { resolve } from './template-resolution';
-import { LocalExecution, TaskFailure, TaskFake, allStates, runLocally, withJsonataPassStatesAsTasks } from '../local-state-machine';
+import { LocalExecution, TaskFailure, TaskFake, allStates, mapAllStates, runLocally, withJsonataPassStatesAsTasks } from '../local-state-machine';
 import { AslDefinition } from '../state-machines';
 import { CloudFormationSimulation, SimulatedStack } from './world/cloudformation';
 
@@ -109,17 +109,15 @@ export class WorkflowRunner {
   }
 }
 
-/** Pass states that hash a `States.Format` with SHA-256 become local tasks that compute it exactly. */
+/** Pass states (also in branches and iterations) that hash a `States.Format` with SHA-256 become local tasks that compute it exactly. */
 function withHashesAsTasks(definition: AslDefinition): { definition: AslDefinition; fakes: Record<string, TaskFake> } {
-  const states: Record<string, any> = { ...definition.States };
   const fakes: Record<string, TaskFake> = {};
-  for (const [name, state] of Object.entries<any>(definition.States)) {
+  const converted = mapAllStates(definition, (name, state) => {
     const entries = Object.entries<string>(state.Type === 'Pass' ? state.Parameters ?? {} : {});
     const hashed = entries.filter(([key, value]) => key.endsWith('.$') && SHA256_OF_FORMAT.test(value));
-    if (hashed.length === 0) continue;
+    if (hashed.length === 0) return state;
     if (hashed.length !== entries.length) throw new Error(`Pass state ${name} mixes a hash with other parameters, which the journeys do not evaluate`);
     const { Parameters: _parameters, Type: _type, Comment: _comment, ...transitions } = state;
-    states[name] = { ...transitions, Type: 'Task', Resource: `arn:aws:states:::local:hash:${name}` };
     fakes[name] = (input) => Object.fromEntries(hashed.map(([key, value]) => {
       const [, template, paths] = SHA256_OF_FORMAT.exec(value)!;
       const args = paths.split(',').map((path) => path.trim()).filter(Boolean).map((path) => jsonPathValue(input, path));
@@ -127,8 +125,9 @@ function withHashesAsTasks(definition: AslDefinition): { definition: AslDefiniti
       const text = template.replace(/\\(.)/g, '$1').replace(/\{\}/g, () => String(args[index++]));
       return [key.slice(0, -2), createHash('sha256').update(text).digest('hex')];
     }));
-  }
-  return { definition: { ...definition, States: states }, fakes };
+    return { ...transitions, Type: 'Task', Resource: `arn:aws:states:::local:hash:${name}` };
+  });
+  return { definition: converted, fakes };
 }
 
 function jsonPathValue(input: any, path: string): unknown {

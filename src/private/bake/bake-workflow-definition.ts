@@ -1,5 +1,6 @@
 import { Duration, Stack, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { branchPerArchitecture } from './architecture-branches';
 import { BakedImageLookup, FINGERPRINT_TAG_KEY } from './baked-image-lookup';
 import type { BuildableRecipe } from '../image/buildable-recipe';
 import { RELEASE_TAG_KEYS } from '../shared/release-tags';
@@ -28,32 +29,88 @@ const PROVENANCE_TAGS: Record<string, string> = {
 const BAKE_POLL_INTERVAL = Duration.minutes(1);
 
 export interface BakeDefinitionOptions {
-  readonly recipe: BuildableRecipe;
-  /** How long the image build may take before it is cancelled. */
+  /** One recipe per architecture. */
+  readonly recipes: BuildableRecipe[];
+  /** How long each image build may take before it is cancelled. */
   readonly timeout: Duration;
 }
 
 /**
  * The states of a bake (JSONPath, apart from the JSONata states that choose an image to reuse, add
- * the provenance tags and write the manifest): the fingerprint of what would be built, an image
- * that carries it and every copy, or a new image build bound to the artifact. See `BakeWorkflow`.
+ * the provenance tags and write the manifest): for each recipe, in parallel, the fingerprint of what
+ * would be built, an image that carries it and every copy, or a new image build bound to the
+ * artifact; then the release manifest of them all. See `BakeWorkflow`.
  */
 export class BakeDefinition {
-  private readonly recipe: BuildableRecipe;
-  private readonly polls: number;
+  constructor(private readonly scope: Construct, private readonly options: BakeDefinitionOptions) {}
 
-  constructor(private readonly scope: Construct, options: BakeDefinitionOptions) {
-    this.recipe = options.recipe;
-    this.polls = Math.ceil(options.timeout.toSeconds() / BAKE_POLL_INTERVAL.toSeconds());
+  public chain(): sfn.IChainable {
+    const each = branchPerArchitecture(this.scope, 'BakeEachArchitecture', {
+      comment: 'One branch per recipe, so that the bake takes as long as its slowest build',
+      resultPath: '$.builds',
+    }, this.options.recipes, (scope, recipe, statePrefix) => new ArchitectureBake(scope, recipe, this.options.timeout, statePrefix).chain());
+    const firstFailure = sfn.Pass.jsonata(this.scope, 'FirstFailure', {
+      comment: 'The failure of the first architecture whose build failed, if any: JSONPath cannot filter on a key\'s presence',
+      outputs: '{% $merge([$states.input, {"failure": $states.input.builds[$exists(failure)][0].failure}]) %}',
+    });
+    return each.next(firstFailure).next(new sfn.Choice(this.scope, 'EveryArchitectureBaked?')
+      .when(sfn.Condition.isPresent('$.failure'), failAsExplained(this.scope, 'BakeFailed'))
+      .otherwise(this.manifest()));
+  }
+
+  /**
+   * A JSONata state: the release manifest, whose `images` are keyed `<account>/<region>/<architecture>`,
+   * keys JSONPath cannot compose. Each of `builds` says why its image was reused or built.
+   */
+  private manifest(): sfn.Pass {
+    const account = Stack.of(this.scope).account;
+    return sfn.Pass.jsonata(this.scope, 'ReleaseManifest', {
+      comment: 'The release manifest EnvironmentPromotion reads: the AMI of each account, region and architecture, and the release it carries',
+      outputs: '{% {'
+        + '"version": $states.input.version, "commitId": $states.input.commitId, "commitMessage": $states.input.commitMessage, '
+        + '"pipelineExecutionId": $states.input.pipelineExecutionId, '
+        + '"builds": [$states.input.builds.{"architecture": architecture, "fingerprint": fingerprint, "reused": reused, '
+        + '"reuse": reuse.{"decision": decision, "missing": missing}, "imageBuildVersionArn": imageBuildVersionArn}], '
+        + `"images": $merge([$states.input.builds.($architecture := architecture; amis.{($exists(AccountId) ? AccountId : "${account}") & "/" & Region & "/" & $architecture: Image})])`
+        + '} %}',
+    });
+  }
+}
+
+/** The states that bake one recipe's image: a branch of the bake. */
+class ArchitectureBake {
+  private readonly polls: number;
+  /**
+   * Where a build that failed, was cancelled or timed out ends its branch, with `$.failure`: the
+   * bake fails with it once every branch has ended, so that the other builds are waited for and
+   * cleaned up rather than abandoned.
+   */
+  private readonly failedBuild: sfn.Pass;
+
+  constructor(private readonly scope: Construct, private readonly recipe: BuildableRecipe, timeout: Duration, private readonly statePrefix: string) {
+    this.polls = Math.ceil(timeout.toSeconds() / BAKE_POLL_INTERVAL.toSeconds());
+    this.failedBuild = new sfn.Pass(scope, 'ArchitectureNotBaked', {
+      parameters: { 'architecture': recipe.baseImage.architecture, 'failure.$': '$.failure' },
+    });
   }
 
   public chain(): sfn.IChainable {
-    const output = this.manifest();
+    const output = new sfn.Pass(this.scope, 'BakedArchitecture', {
+      comment: `What the bake of the ${this.recipe.baseImage.architecture} image decided and made`,
+      parameters: {
+        'architecture': this.recipe.baseImage.architecture,
+        'fingerprint.$': '$.fingerprint.value',
+        'reused.$': '$.outcome.reused',
+        'reuse.$': '$.reuse',
+        'imageBuildVersionArn.$': '$.image.arn',
+        'amis.$': '$.image.amis',
+      },
+    });
     const reuse = new sfn.Pass(this.scope, 'ReuseImage', {
       parameters: { 'arn.$': '$.reuse.image.arn', 'amis.$': '$.reuse.image.amis' },
       resultPath: '$.image',
     }).next(new sfn.Pass(this.scope, 'Reused', { result: sfn.Result.fromObject({ reused: true }), resultPath: '$.outcome' })).next(output);
-    return new BakedImageLookup(this.scope, this.recipe).chain(reuse, this.build(output));
+    return new BakedImageLookup(this.scope, this.recipe, this.statePrefix).chain(reuse, this.build(output));
   }
 
   /**
@@ -93,7 +150,7 @@ export class BakeDefinition {
     }, '$.build.image', { 'arn.$': '$.ImageBuildVersionArn' });
     const failed = (id: string, error: string, what: string) => explainFailure(this.scope, `Explain${id}`, error,
       `${what}: image build {} is {}. Its logs are in CloudWatch log group /aws/imagebuilder/{} and under s3 prefix builds/ of the recipe's build logs bucket; `
-      + 'its state: {}', '$.build.image.arn', '$.poll.state.Status', '$.build.recipeName', '$.poll.stateText').next(failAsExplained(this.scope, id));
+      + 'its state: {}', '$.build.image.arn', '$.poll.state.Status', '$.build.recipeName', '$.poll.stateText').next(this.failedBuild);
     const poll = this.call('ReadBuild', 'imagebuilder', 'getImage', { ImageBuildVersionArn: sfn.JsonPath.stringAt('$.build.image.arn') }, '$.poll',
       { 'state.$': '$.Image.State', 'stateText.$': 'States.JsonToString($.Image.State)' });
     const count = new sfn.Pass(this.scope, 'CountPoll', { parameters: { 'polls.$': 'States.MathAdd($.wait.polls, 1)' }, resultPath: '$.wait' });
@@ -102,7 +159,7 @@ export class BakeDefinition {
       { ImageBuildVersionArn: sfn.JsonPath.stringAt('$.build.image.arn'), ClientToken: sfn.JsonPath.uuid() }, sfn.JsonPath.DISCARD);
     const timedOut = explainFailure(this.scope, 'ExplainBakeTimedOut', 'BakeTimedOut',
       `The image build {} did not finish within ${this.polls} minutes and was cancelled. Its logs are in CloudWatch log group /aws/imagebuilder/{}.`,
-      '$.build.image.arn', '$.build.recipeName').next(failAsExplained(this.scope, 'BakeTimedOut'));
+      '$.build.image.arn', '$.build.recipeName').next(this.failedBuild);
     const cleanUpCancelled = this.cleanUpBuild('Cancelled', timedOut);
     cancel.addCatch(cleanUpCancelled, { errors: ['States.ALL'], resultPath: '$.error' });
     const built = this.call('ReadBuiltImage', 'imagebuilder', 'getImage', { ImageBuildVersionArn: sfn.JsonPath.stringAt('$.build.image.arn') }, '$.image',
@@ -164,23 +221,6 @@ export class BakeDefinition {
       { DistributionConfigurationArn: sfn.JsonPath.stringAt('$.build.distribution.arn') }, sfn.JsonPath.DISCARD);
     removeDistribution.addCatch(removeRecipe, { errors: ['States.ALL'], resultPath: '$.build.distributionNotDeleted' });
     return removeDistribution.next(removeRecipe).next(next);
-  }
-
-  /**
-   * A JSONata state: the release manifest, whose `images` are keyed `<account>/<region>`, keys
-   * JSONPath cannot compose. `reuse` says why an image was reused or built.
-   */
-  private manifest(): sfn.Pass {
-    const account = Stack.of(this.scope).account;
-    return sfn.Pass.jsonata(this.scope, 'ReleaseManifest', {
-      comment: 'The release manifest EnvironmentPromotion reads: the AMI of each account and region, and the release it carries',
-      outputs: '{% {'
-        + '"version": $states.input.version, "commitId": $states.input.commitId, "commitMessage": $states.input.commitMessage, '
-        + '"pipelineExecutionId": $states.input.pipelineExecutionId, "fingerprint": $states.input.fingerprint.value, '
-        + '"reused": $states.input.outcome.reused, "reuse": $states.input.reuse.{"decision": decision, "missing": missing}, "imageBuildVersionArn": $states.input.image.arn, '
-        + `"images": $merge($states.input.image.amis.{($exists(AccountId) ? AccountId : "${account}") & "/" & Region: Image})`
-        + '} %}',
-    });
   }
 
   private call(id: string, service: string, action: string, parameters: Record<string, unknown>, resultPath: string,

@@ -14,8 +14,8 @@ export const MAX_BAKE_TIMEOUT = Duration.hours(24);
 const EXECUTION_MARGIN = Duration.minutes(30);
 
 export interface BakeWorkflowProps {
-  /** The recipe whose image the bake builds. */
-  readonly recipe: BuildableRecipe;
+  /** The recipes whose images the bake builds, one per architecture (see `bakedRecipes`). */
+  readonly recipes: BuildableRecipe[];
   /**
    * How long an image build may take before it is cancelled: between 30 minutes and 24 hours.
    *
@@ -31,8 +31,9 @@ export interface BakeWorkflowProps {
 }
 
 /**
- * A Step Functions standard workflow, SDK integrations only, that turns an artifact into an AMI,
- * building only when nothing built it before.
+ * A Step Functions standard workflow, SDK integrations only, that turns an artifact into AMIs, one
+ * image per recipe (architecture), building only what nothing built before. The recipes are baked
+ * in parallel, each as follows, so a bake takes as long as its slowest build.
  *
  * Execution input: `{ "artifact": "s3://bucket/key", "contentHash", "version", "commitId",
  * "commitMessage", "pipelineExecutionId" }`.
@@ -53,11 +54,13 @@ export interface BakeWorkflowProps {
  *    ended, deletes its distribution configuration and recipe version. A failed or cancelled build fails with its ARN,
  *    state and where its logs are.
  * 4. Outputs the release manifest `EnvironmentPromotion` reads: `{ "version", "commitId",
- *    "commitMessage", "pipelineExecutionId", "fingerprint", "reused", "reuse": { "decision",
- *    "missing" }, "imageBuildVersionArn", "images": { "<account>/<region>": "<AMI id>" } }`, where
- *    `reuse.decision` is one of `REUSE_DECISIONS` and `missing` lists the copies a reusable image lacked.
+ *    "commitMessage", "pipelineExecutionId", "builds": [{ "architecture", "fingerprint", "reused",
+ *    "reuse": { "decision", "missing" }, "imageBuildVersionArn" }], "images": {
+ *    "<account>/<region>/<architecture>": "<AMI id>" } }`, where `reuse.decision` is one of
+ *    `REUSE_DECISIONS` and `missing` lists the copies a reusable image lacked.
  *
- * Errors: `ImageBuildFailed`, `ImageBuildCancelled`, `BakeTimedOut`.
+ * Errors: `ImageBuildFailed`, `ImageBuildCancelled`, `BakeTimedOut`. A build that fails ends the
+ * bake; the other architectures' builds then finish or time out in Image Builder unobserved.
  */
 export class BakeWorkflow extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -69,18 +72,18 @@ export class BakeWorkflow extends Construct {
     validateBakeWorkflow(this, props, timeout);
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
-      description: `Bakes AMIs of image recipe ${props.recipe.imageRecipeName}`,
+      description: `Bakes AMIs of image recipes ${recipeNames(props.recipes)}`,
     });
     this.role = role;
-    grantBakePermissions(role, props.recipe);
+    grantBakePermissions(role, props.recipes);
     const logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: stackScopedLogGroupName(this, '/aws/vendedlogs/states/'),
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: PhysicalName.GENERATE_IF_NEEDED,
-      comment: `Bakes an artifact into an AMI with image recipe ${props.recipe.imageRecipeName}, reusing an image of the same fingerprint`,
-      definitionBody: sfn.DefinitionBody.fromChainable(new BakeDefinition(this, { recipe: props.recipe, timeout }).chain()),
+      comment: `Bakes an artifact into AMIs with image recipes ${recipeNames(props.recipes)}, reusing images of the same fingerprint`,
+      definitionBody: sfn.DefinitionBody.fromChainable(new BakeDefinition(this, { recipes: props.recipes, timeout }).chain()),
       stateMachineType: sfn.StateMachineType.STANDARD,
       timeout: timeout.plus(EXECUTION_MARGIN),
       role: role.withoutPolicyUpdates(),
@@ -91,27 +94,32 @@ export class BakeWorkflow extends Construct {
   }
 }
 
-/** What a bake needs beyond building the recipe for an artifact, each statement as narrow as its API allows. */
-function grantBakePermissions(role: iam.Role, recipe: BuildableRecipe): void {
-  recipe.grantBuildForArtifact(role);
+function recipeNames(recipes: BuildableRecipe[]): string {
+  return recipes.map((recipe) => recipe.imageRecipeName).join(', ');
+}
+
+/** What a bake needs beyond building each recipe for an artifact, each statement as narrow as its API allows. */
+function grantBakePermissions(role: iam.Role, recipes: BuildableRecipe[]): void {
   const stack = Stack.of(role);
-  const buildImages = stack.formatArn({ service: 'imagebuilder', resource: 'image', resourceName: `${recipe.imageRecipeName}-*` });
-  // Each build's own distribution configuration, named like its recipe version.
-  const buildDistributions = stack.formatArn({ service: 'imagebuilder', resource: 'distribution-configuration', resourceName: `${recipe.imageRecipeName}-*` });
-  const buildRecipes = stack.formatArn({ service: 'imagebuilder', resource: 'image-recipe', resourceName: `${recipe.imageRecipeName}-*` });
-  const statements = [
-    new iam.PolicyStatement({ actions: ['imagebuilder:CancelImageCreation'], resources: [buildImages] }),
-    new iam.PolicyStatement({ actions: ['imagebuilder:DeleteImageRecipe'], resources: [buildRecipes] }),
-    new iam.PolicyStatement({
-      actions: ['imagebuilder:CreateDistributionConfiguration', 'imagebuilder:GetDistributionConfiguration', 'imagebuilder:DeleteDistributionConfiguration'],
-      resources: [buildDistributions],
-    }),
-    ...BakedImageLookup.statements(stack, recipe),
-    executionLoggingStatement(),
-  ];
-  statements.forEach((statement) => role.addToPrincipalPolicy(statement));
   const acknowledge = (resource: string, reason: string) => acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(role, resource)}]`, reason);
-  acknowledge(buildDistributions, 'The distribution configuration of each build is named after the recipe and a UUID of the build');
+  for (const recipe of recipes) {
+    recipe.grantBuildForArtifact(role);
+    const buildImages = stack.formatArn({ service: 'imagebuilder', resource: 'image', resourceName: `${recipe.imageRecipeName}-*` });
+    // Each build's own distribution configuration, named like its recipe version.
+    const buildDistributions = stack.formatArn({ service: 'imagebuilder', resource: 'distribution-configuration', resourceName: `${recipe.imageRecipeName}-*` });
+    const buildRecipes = stack.formatArn({ service: 'imagebuilder', resource: 'image-recipe', resourceName: `${recipe.imageRecipeName}-*` });
+    [
+      new iam.PolicyStatement({ actions: ['imagebuilder:CancelImageCreation'], resources: [buildImages] }),
+      new iam.PolicyStatement({ actions: ['imagebuilder:DeleteImageRecipe'], resources: [buildRecipes] }),
+      new iam.PolicyStatement({
+        actions: ['imagebuilder:CreateDistributionConfiguration', 'imagebuilder:GetDistributionConfiguration', 'imagebuilder:DeleteDistributionConfiguration'],
+        resources: [buildDistributions],
+      }),
+      ...BakedImageLookup.statements(stack, recipe),
+    ].forEach((statement) => role.addToPrincipalPolicy(statement));
+    acknowledge(buildDistributions, 'The distribution configuration of each build is named after the recipe and a UUID of the build');
+  }
+  role.addToPrincipalPolicy(executionLoggingStatement());
   acknowledge('*', 'Only actions without resource-level permissions: tag:GetResources, EC2 DescribeImages, CloudWatch Logs vended log delivery, X-Ray');
 }
 
@@ -120,7 +128,7 @@ function validateBakeWorkflow(scope: Construct, props: BakeWorkflowProps, timeou
     throw new Error(`The bake timeout must be between ${MIN_BAKE_TIMEOUT.toHumanString()} (an image build with its tests takes longer) `
       + `and ${MAX_BAKE_TIMEOUT.toHumanString()} (Image Builder's own bound), got ${timeout.toHumanString()}`);
   }
-  validateBakePlacement(scope, props.recipe);
+  props.recipes.forEach((recipe) => validateBakePlacement(scope, recipe));
 }
 
 /** A bake builds its recipe's image in the recipe's account and region, so it must be there too. */

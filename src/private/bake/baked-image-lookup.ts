@@ -54,16 +54,25 @@ export class BakedImageLookup {
     ];
   }
 
-  constructor(private readonly scope: Construct, private readonly recipe: BuildableRecipe) {}
+  /**
+   * @param statePrefix what the names of the lookup's states start with, in a branch of a Parallel
+   * state with another lookup (see `branchPerArchitecture`)
+   */
+  constructor(private readonly scope: Construct, private readonly recipe: BuildableRecipe, private readonly statePrefix = '') {}
 
   /** The lookup, then `reused` with `$.reuse.image` set, or `build` with `$.reuse` saying why. */
   public chain(reused: sfn.IChainable, build: sfn.IChainable): sfn.IChainable {
     const scope = this.scope;
+    const items = new Construct(scope, 'EachBakedImage');
     // The whole image: one that is not AVAILABLE may have no AMIs to select.
-    const readImage = this.call('ReadBakedImage', 'imagebuilder', 'getImage', { ImageBuildVersionArn: sfn.JsonPath.stringAt('$.arn') }, '$.read');
+    const readImage = sdkCall(items, 'ReadBakedImage', {
+      service: 'imagebuilder', action: 'getImage', parameters: { ImageBuildVersionArn: sfn.JsonPath.stringAt('$.arn') }, resultPath: '$.read',
+    });
     // An image the lifecycle policy has deleted since (or that cannot be read) is not reused.
-    readImage.addCatch(new sfn.Pass(scope, 'BakedImageUnreadable', { result: sfn.Result.fromObject({ Image: { State: { Status: 'UNREADABLE' } } }), resultPath: '$.read' }),
+    readImage.addCatch(new sfn.Pass(items, 'BakedImageUnreadable', { result: sfn.Result.fromObject({ Image: { State: { Status: 'UNREADABLE' } } }), resultPath: '$.read' }),
       { errors: ['States.TaskFailed'], resultPath: sfn.JsonPath.DISCARD });
+    // Named before the Map state records them.
+    sfn.State.prefixStates(items, this.statePrefix);
     const readImages = new sfn.Map(scope, 'ReadBakedImages', {
       comment: 'Every image that carries the fingerprint, with its state and AMIs',
       itemsPath: '$.baked.resources',

@@ -1,4 +1,5 @@
 import { Stack, aws_iam as iam } from 'aws-cdk-lib';
+import type { ArchiveFormat } from '../instances/service-install-script';
 
 /** What a build of one artifact repeats of its recipe and image pipeline (`ApplicationImageRecipe._artifactBuildSettings`). */
 export interface ArtifactBuildSettings {
@@ -7,6 +8,8 @@ export interface ArtifactBuildSettings {
   readonly additionalInstanceConfiguration?: unknown;
   readonly imageTestsTimeoutMinutes: number;
   readonly vulnerabilityScanning: boolean;
+  /** How the recipe's application component unpacks the artifact it installs. */
+  readonly archiveFormat: ArchiveFormat;
 }
 
 /** The resources a build of one artifact touches. */

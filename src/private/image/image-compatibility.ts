@@ -26,23 +26,36 @@ export interface ImageProperties extends IConstruct {
 }
 
 /**
- * Errors for environments whose instances cannot run the recipe's images: another processor
- * architecture, another operating system, another service. Each names both constructs, both values
- * and the fix; what is a token is not checked.
+ * Errors for environments whose instances cannot run the images of the recipes (one per
+ * architecture) released into them: no recipe of their processor architecture, another operating
+ * system, another service. Each names both constructs, both values and the fix; what is a token is
+ * not checked.
  */
-export function incompatibleEnvironments(recipe: ImageProperties,
-  environments: Array<{ readonly name: string; readonly deployment?: IConstruct & { readonly _imageRequirements: ImageRequirements } }>): string[] {
-  const image = recipe.baseImage;
-  return environments.flatMap(({ name, deployment }) => {
-    if (deployment === undefined) return [];
+export function incompatibleEnvironments(recipes: ImageProperties[], environments: Array<{
+  readonly name: string;
+  readonly deployment?: IConstruct & { readonly _imageRequirements: ImageRequirements };
+  readonly target?: { readonly stackName: string; readonly architecture?: ec2.InstanceArchitecture };
+}>): string[] {
+  if (recipes.length === 0) return [];
+  const baked = recipes.map((recipe) => `${recipe.node.path} (${recipe.baseImage.architecture})`).join(', ');
+  return environments.flatMap(({ name, deployment, target }) => {
+    if (deployment === undefined) {
+      const architecture = target?.architecture;
+      return architecture === undefined || recipes.some(({ baseImage }) => baseImage.architecture === architecture) ? []
+        : [`Environment ${name} (stack ${target!.stackName}) runs ${architecture} instances (its target's architecture), but no recipe bakes `
+          + `${architecture} images, only ${baked}: add a recipe for ${architecture}, given to the pipeline's recipes`];
+    }
     const wanted = deployment._imageRequirements;
     const where = `Environment ${name} (deployment ${deployment.node.path})`;
     const errors: string[] = [];
     const instanceType = wanted.instanceType.toString();
-    if (!Token.isUnresolved(instanceType) && wanted.instanceType.architecture !== image.architecture) {
-      errors.push(`${where} runs ${instanceType} instances, whose architecture is ${wanted.instanceType.architecture}, but recipe ${recipe.node.path} bakes `
-        + `${image.architecture} images: bake for ${wanted.instanceType.architecture} (for example BaseImage.amazonLinux2023(ec2.InstanceArchitecture.`
-        + `${architectureMember(wanted.instanceType.architecture)})), or choose an ${image.architecture} instance type`);
+    const architecture = Token.isUnresolved(instanceType) ? undefined : wanted.instanceType.architecture;
+    const recipe = (architecture && recipes.find(({ baseImage }) => baseImage.architecture === architecture)) ?? recipes[0];
+    const image = recipe.baseImage;
+    if (architecture !== undefined && architecture !== image.architecture) {
+      errors.push(`${where} runs ${instanceType} instances, whose architecture is ${architecture}, but no recipe bakes ${architecture} images, only `
+        + `${baked}: add a recipe for ${architecture} (for example with BaseImage.amazonLinux2023(ec2.InstanceArchitecture.${architectureMember(architecture)}), `
+        + `given to the pipeline's recipes), or choose an instance type of ${recipes.map((candidate) => candidate.baseImage.architecture).join(' or ')}`);
     }
     if (wanted.operatingSystem !== image.operatingSystem) {
       errors.push(`${where} runs ${wanted.operatingSystem} images (its operatingSystem), but recipe ${recipe.node.path} bakes ${image.operatingSystem} images: `

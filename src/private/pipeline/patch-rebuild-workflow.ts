@@ -3,6 +3,7 @@ import {
   aws_codepipeline as codepipeline, aws_iam as iam, aws_logs as logs, aws_stepfunctions as sfn, aws_stepfunctions_tasks as tasks,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { branchPerArchitecture } from '../bake/architecture-branches';
 import { BakedImageLookup } from '../bake/baked-image-lookup';
 import type { BuildableRecipe } from '../image/buildable-recipe';
 import { acknowledgeNagFinding, nagResourceReference } from '../nag/nag-acknowledgement';
@@ -25,8 +26,8 @@ export interface PatchRebuildWorkflowProps {
   readonly revisionType: SourceRevisionType;
   /** The pipeline's last stage: an execution that succeeded in it released to every environment. */
   readonly lastStageName: string;
-  /** The recipe the pipeline bakes: its image of the released content and the parent image now decides whether to run. */
-  readonly recipe: BuildableRecipe;
+  /** The recipes the pipeline bakes (one per architecture): their images of the released content and the parent images now decide whether to run. */
+  readonly recipes: BuildableRecipe[];
   /** The stage and action of the package step, whose `CONTENT_HASH` variable is the released content's. */
   readonly packageAction: { readonly stageName: string; readonly actionName: string };
 }
@@ -50,10 +51,11 @@ const TASK_TIMEOUT = sfn.Timeout.duration(Duration.minutes(1));
  * 2. None (nothing released yet, or the pipeline's structure changed since): outputs
  *    `{ "outcome": "NOTHING_RELEASED", "reason" }` and starts nothing.
  * 3. `ListActionExecutions` of that execution: the package step's `CONTENT_HASH`. With it, the
- *    same lookup as the bake's (`BakedImageLookup`): when an image of the released content, the
- *    recipe and the parent image resolved now exists with every copy, outputs `{ "outcome":
- *    "NOTHING_NEW", "reason", "revision", "imageBuildVersionArn" }` and starts nothing.
- * 4. Otherwise (a newer parent image, a missing copy, or a content hash it cannot read)
+ *    same lookup as the bake's (`BakedImageLookup`), for each recipe in parallel: when for every
+ *    recipe an image of the released content, the recipe and the parent image resolved now exists
+ *    with every copy, outputs `{ "outcome": "NOTHING_NEW", "reason", "revision", "images": [{
+ *    "architecture", "current": true, "imageBuildVersionArn", "parentImage" }] }` and starts nothing.
+ * 4. Otherwise (a newer parent image of any recipe, a missing copy, or a content hash it cannot read)
  *    `StartPipelineExecution` with the release's source revision as the override, and outputs
  *    `{ "outcome": "STARTED", "pipelineExecutionId", "revision", "releasedBy" }`.
  *
@@ -90,13 +92,15 @@ export class PatchRebuildWorkflow extends Construct {
         actions: ['codepipeline:ListPipelineExecutions', 'codepipeline:ListActionExecutions', 'codepipeline:StartPipelineExecution'],
         resources: [props.pipeline.pipelineArn],
       }),
-      ...BakedImageLookup.statements(Stack.of(this), props.recipe),
+      ...props.recipes.flatMap((recipe) => BakedImageLookup.statements(Stack.of(this), recipe)),
       executionLoggingStatement(),
     ].forEach((statement) => role.addToPrincipalPolicy(statement));
     const acknowledge = (resource: string, reason: string) => acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(role, resource)}]`, reason);
     acknowledge('*', 'Only actions without resource-level permissions: tag:GetResources, CloudWatch Logs vended log delivery, X-Ray');
-    acknowledge(Stack.of(this).formatArn({ service: 'imagebuilder', resource: 'image', resourceName: `${props.recipe.imageRecipeName}-*` }),
-      'Reads the images of the recipe versions the bake made, one per build, named after the recipe and a per-build suffix');
+    for (const recipe of props.recipes) {
+      acknowledge(Stack.of(this).formatArn({ service: 'imagebuilder', resource: 'image', resourceName: `${recipe.imageRecipeName}-*` }),
+        'Reads the images of the recipe versions the bake made, one per build, named after the recipe and a per-build suffix');
+    }
     acknowledge(Stack.of(this).formatArn({ service: 'imagebuilder', account: 'aws', resource: 'image', resourceName: '*' }),
       'Resolves the AWS-managed parent image of the recipe, whose newest version the check needs');
   }
@@ -133,10 +137,10 @@ export class PatchRebuildWorkflow extends Construct {
     const nothingNew = new sfn.Pass(this, 'NothingNew', {
       parameters: {
         'outcome': 'NOTHING_NEW',
-        'reason': sfn.JsonPath.format('The image of released revision {} is current: its content, the recipe and the parent image {} are unchanged, and it has every copy. '
-          + 'Nothing was started, built or released, and no approval was asked.', sfn.JsonPath.stringAt(revision), sfn.JsonPath.stringAt('$.parentImage.id')),
+        'reason': sfn.JsonPath.format('The images of released revision {} are current: its content, the recipes and their parent images are unchanged, '
+          + 'and each image has every copy. Nothing was started, built or released, and no approval was asked.', sfn.JsonPath.stringAt(revision)),
         'revision.$': revision,
-        'imageBuildVersionArn.$': '$.reuse.image.arn',
+        'images.$': '$.images',
       },
     });
     const readReleasedBuild = this.codePipelineCall('ReadReleasedBuild', 'listActionExecutions', props.pipeline, {
@@ -149,7 +153,15 @@ export class PatchRebuildWorkflow extends Construct {
       outputs: `{% $merge([$states.input, {"contentHash": $states.input.releasedBuild.actions[StageName = "${stageName}" and ActionName = "${actionName}"][0]`
         + '.Output.OutputVariables.CONTENT_HASH}]) %}',
     });
-    const lookup = new BakedImageLookup(this, props.recipe).chain(nothingNew, startRebuild);
+    const lookup = branchPerArchitecture(this, 'LookUpEachArchitecture', {
+      comment: 'Whether the image of each recipe for the released content is current',
+      resultPath: '$.images',
+    }, props.recipes, (scope, recipe, statePrefix) => lookUpCurrentImage(scope, recipe, statePrefix)).next(sfn.Pass.jsonata(this, 'CountStaleImages', {
+      comment: 'A JSONata state: JSONPath cannot count the items of an array that match',
+      outputs: '{% $merge([$states.input, {"staleImages": $count($states.input.images[current = false])}]) %}',
+    })).next(new sfn.Choice(this, 'EveryImageCurrent?')
+      .when(sfn.Condition.numberGreaterThan('$.staleImages', 0), startRebuild)
+      .otherwise(nothingNew));
     return findRelease.next(new sfn.Choice(this, 'AnythingReleased')
       .when(sfn.Condition.isPresent('$.released.executions[0]'), readReleasedBuild.next(contentHash).next(new sfn.Choice(this, 'ContentHashKnown?')
         .when(sfn.Condition.isPresent('$.contentHash'), lookup)
@@ -167,4 +179,14 @@ export class PatchRebuildWorkflow extends Construct {
     });
     return call;
   }
+}
+
+/** One branch of the check: whether the recipe's image of the released content is current, and which it is. */
+function lookUpCurrentImage(scope: Construct, recipe: BuildableRecipe, statePrefix: string): sfn.IChainable {
+  const outcome = (id: string, current: boolean, image: Record<string, string>) => new sfn.Pass(scope, id, {
+    parameters: { 'architecture': recipe.baseImage.architecture, current, 'parentImage.$': '$.parentImage.id', ...image },
+  });
+  return new BakedImageLookup(scope, recipe, statePrefix).chain(
+    outcome('ImageCurrent', true, { 'imageBuildVersionArn.$': '$.reuse.image.arn' }),
+    outcome('ImageStale', false, { 'decision.$': '$.reuse.decision' }));
 }

@@ -2,16 +2,16 @@ import type { aws_codepipeline as codepipeline } from 'aws-cdk-lib';
 import type { BuildableRecipe } from '../image/buildable-recipe';
 
 /**
- * The recipe whose AMIs each bake's release manifest lists, so that a promotion reading the manifest
+ * The recipes (one per architecture) whose AMIs each bake's release manifest lists, so that a promotion reading the manifest
  * can check at synth time that every environment gets an AMI of its own.
  */
-const recipesByManifest = new WeakMap<codepipeline.Artifact, BuildableRecipe>();
+const recipesByManifest = new WeakMap<codepipeline.Artifact, BuildableRecipe[]>();
 
-export function recordBakedManifest(manifest: codepipeline.Artifact, recipe: BuildableRecipe): void {
-  recipesByManifest.set(manifest, recipe);
+export function recordBakedManifest(manifest: codepipeline.Artifact, recipes: BuildableRecipe[]): void {
+  recipesByManifest.set(manifest, recipes);
 }
 
-/** The recipe a bake built the manifest's AMIs with; undefined for a manifest some other action writes. */
-export function bakedRecipeOf(manifest: codepipeline.Artifact): BuildableRecipe | undefined {
+/** The recipes a bake built the manifest's AMIs with; undefined for a manifest some other action writes. */
+export function bakedRecipesOf(manifest: codepipeline.Artifact): BuildableRecipe[] | undefined {
   return recipesByManifest.get(manifest);
 }

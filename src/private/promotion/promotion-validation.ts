@@ -72,15 +72,23 @@ export function validatePipeline(pipeline: codepipeline.Pipeline, environments: 
 }
 
 /**
- * Errors for environments the recipe leaves without an AMI of their own: the release would find no
- * image for its account and region in the manifest. Checked at synth time, after every
- * distribution target is added.
+ * Errors for environments the recipes (one per architecture) leave without an AMI of their own:
+ * the release would find no image for its account, region and architecture in the manifest.
+ * Checked at synth time, after every distribution target is added.
  */
-export function undistributedEnvironments(recipe: BuildableRecipe, environments: Array<{ name: string; target: ReleaseTarget }>): string[] {
-  const build = Stack.of(recipe);
-  return environments
-    .filter(({ target }) => !isInStackEnvironment(target, build) && !recipe._distributesTo(target.account, target.region))
-    .map(({ name, target }) => `Environment ${name} releases into account ${target.account}, region ${target.region}, `
+export function undistributedEnvironments(recipes: BuildableRecipe[], environments: Array<{ name: string; target: ReleaseTarget }>): string[] {
+  return environments.flatMap(({ name, target }) => {
+    if (target.architecture === undefined && recipes.length > 1) {
+      return [`Environment ${name} (stack ${target.stackName}) has no known architecture, and the bake makes an AMI for each of `
+        + `${recipes.map((recipe) => recipe.baseImage.architecture).join(', ')}: give its release target an architecture (a deployment has one when its instanceType is not a token)`];
+    }
+    const recipe = target.architecture === undefined ? recipes[0] : recipes.find(({ baseImage }) => baseImage.architecture === target.architecture);
+    // An environment of no recipe's architecture: incompatibleEnvironments explains it.
+    if (recipe === undefined) return [];
+    const build = Stack.of(recipe);
+    if (isInStackEnvironment(target, build) || recipe._distributesTo(target.account, target.region)) return [];
+    return [`Environment ${name} releases into account ${target.account}, region ${target.region}, `
       + `but recipe ${recipe.node.path} (account ${build.account}, regions ${recipe.distributionRegions.join(', ')}) leaves no AMI there: `
-      + 'call promotion.distributeImages(recipe), or add a distribution target that copies the AMI to that account and region');
+      + 'call promotion.distributeImages(recipe), or add a distribution target that copies the AMI to that account and region'];
+  });
 }

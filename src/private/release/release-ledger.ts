@@ -1,7 +1,8 @@
 import {
-  CfnCondition, CfnParameter, Fn, Stack, aws_iam as iam, custom_resources as cr,
+  CfnCondition, CfnParameter, Fn, Stack, aws_ec2 as ec2, aws_iam as iam, custom_resources as cr,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { ImageOperatingSystem } from '../../base-image';
 import { acknowledgeNagFinding } from '../nag/nag-acknowledgement';
 
 /** The ledger's value before the first release: no version, no commit. */
@@ -10,9 +11,25 @@ export const NO_RELEASE = 'none';
 /**
  * The public parameter whose AMI the ledger names before the first release. The environment's
  * parameter type accepts only an AMI id, so a real one stands in; no instance launches from it, as
- * the group has no capacity until the first release.
+ * the group has no capacity until the first release. It is of the environment's operating system
+ * and architecture, so that the launch template is one its instances could run.
+ *
+ * @see https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-public-parameters-ami.html
  */
-const PLACEHOLDER_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
+export function placeholderAmiParameter(operatingSystem: ImageOperatingSystem, architecture: ec2.InstanceArchitecture | undefined): string {
+  if (operatingSystem === ImageOperatingSystem.WINDOWS) {
+    return '/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base';
+  }
+  const suffix = architecture === ec2.InstanceArchitecture.ARM_64 ? 'arm64' : 'x86_64';
+  return `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${suffix}`;
+}
+
+/** What an environment's ledger starts from: the names of its parameters and its placeholder AMI. */
+export interface ReleaseLedgerProps {
+  readonly names: LedgerParameterNames;
+  /** The public parameter of the placeholder AMI (`placeholderAmiParameter`). */
+  readonly placeholderAmiParameter: string;
+}
 
 /** The parameters of one environment's ledger, under its prefix. */
 export interface LedgerParameterNames {
@@ -40,13 +57,14 @@ export function ledgerParameterNames(prefix: string): LedgerParameterNames {
  * reverting the release; this resource has no update and no delete.
  */
 export class ReleaseLedger extends Construct {
-  constructor(scope: Construct, id: string, names: LedgerParameterNames) {
+  constructor(scope: Construct, id: string, props: ReleaseLedgerProps) {
     super(scope, id);
+    const names = props.names;
     // Resolved by CloudFormation as a stack parameter, which custom resource properties are not
     // documented to be for dynamic references.
     const placeholderAmi = new CfnParameter(this, 'PlaceholderAmi', {
       type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
-      default: PLACEHOLDER_AMI_PARAMETER,
+      default: props.placeholderAmiParameter,
       description: 'The AMI the ledger names until the first release; no instance runs it',
     }).valueAsString;
     const initialValues: Array<[string, string]> = [

@@ -11,11 +11,13 @@ import type { ReleaseTarget } from '../../release-target';
 export const TAG_VALUE_MAX_LENGTH = 256;
 
 /**
- * The key of an environment's AMI in a release manifest's `images`: the AMI is a copy per account
- * and region.
+ * The keys under which a release manifest's `images` may hold an environment's AMI, most specific
+ * first: `<account>/<region>/<architecture>` (a bake's, one AMI per architecture), then
+ * `<account>/<region>` (a manifest that names one AMI per account and region).
  */
-export function releaseManifestImageKey(target: Pick<ReleaseTarget, 'account' | 'region'>): string {
-  return `${target.account}/${target.region}`;
+export function releaseManifestImageKeys(target: Pick<ReleaseTarget, 'account' | 'region' | 'architecture'>): string[] {
+  const place = `${target.account}/${target.region}`;
+  return target.architecture === undefined ? [place] : [`${place}/${target.architecture}`, place];
 }
 
 export interface ReleaseDefinitionOptions {
@@ -76,7 +78,9 @@ export class ReleaseDefinition {
       .otherwise(new sfn.Fail(this.scope, 'AmiNotGiven', {
         error: 'ImageNotInManifest',
         cause: `The release names no AMI for stack ${this.target.stackName}: give "amiId", or a release manifest whose "images" `
-          + `has the key "${releaseManifestImageKey(this.target)}". Nothing was released.`,
+          + `has ${this.target.architecture === undefined ? `the key "${this.target.account}/${this.target.region}", or a single key `
+            + `"${this.target.account}/${this.target.region}/<architecture>"` : releaseManifestImageKeys(this.target).map((key) => `"${key}"`).join(' or ')}. `
+          + 'Nothing was released.',
       }));
     return this.prepare().next(labels.returnToPrevious(amiGiven));
   }
@@ -88,14 +92,27 @@ export class ReleaseDefinition {
    * @see https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html
    */
   private prepare(): sfn.Pass {
-    const manifestAmi = `$lookup($states.input.images, "${releaseManifestImageKey(this.target)}")`;
     return sfn.Pass.jsonata(this.scope, 'PrepareRelease', {
       comment: `Picks this environment's AMI from a release manifest, and truncates the commit message to the ${TAG_VALUE_MAX_LENGTH} characters of a tag value`,
       outputs: '{% $merge([$states.input, {'
-        + `"amiId": $exists($states.input.amiId) ? $states.input.amiId : ${manifestAmi}, `
+        + `"amiId": $exists($states.input.amiId) ? $states.input.amiId : ${this.manifestAmi()}, `
         + `"commitMessage": $substring($states.input.commitMessage, 0, ${TAG_VALUE_MAX_LENGTH})`
         + '}]) %}',
     });
+  }
+
+  /**
+   * JSONata of the manifest's AMI for this environment: under the first of its keys that the
+   * manifest has (JSONata's array constructor drops what is undefined). An environment of unknown
+   * architecture takes the only AMI of its account and region.
+   */
+  private manifestAmi(): string {
+    const lookups = releaseManifestImageKeys(this.target).map((key) => `$lookup($states.input.images, "${key}")`);
+    if (this.target.architecture !== undefined) return `[${lookups.join(', ')}][0]`;
+    const prefix = `${this.target.account}/${this.target.region}/`;
+    const perArchitecture = `$filter($keys($states.input.images), function($key) { $substring($key, 0, ${prefix.length}) = "${prefix}" })`;
+    return `($perArchitecture := ${perArchitecture}; $exists(${lookups[0]}) ? ${lookups[0]} `
+      + ': $count($perArchitecture) = 1 ? $lookup($states.input.images, $perArchitecture[0]) : undefined)';
   }
 
   /** The keys of the stack's parameters: every one keeps its value. Nothing is written before. */

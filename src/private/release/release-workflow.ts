@@ -47,9 +47,10 @@ export interface ReleaseWorkflowProps extends TargetWorkflowProps {
  *
  * Execution input: `{ "amiId", "version", "commitId", "commitMessage", "pipelineExecutionId" }`,
  * all strings; the commit message is cut to 256 characters (a tag value's limit). Instead of
- * `amiId`, a release manifest gives `"images": { "<account>/<region>": "<AMI id>" }` with one AMI
- * per account and region it was distributed to; without either, the release fails with
- * `ImageNotInManifest` before anything is read or written.
+ * `amiId`, a release manifest gives `"images": { "<account>/<region>/<architecture>": "<AMI id>" }`
+ * with one AMI per account, region and architecture it was distributed to (or keys
+ * `<account>/<region>` where it names one AMI per place); the release takes the target's. Without
+ * either, the release fails with `ImageNotInManifest` before anything is read or written.
  *
  * 0. When the AMI's snapshots are encrypted with a KMS key of another account, grants that key to
  *    the target account's Auto Scaling service-linked role, so that instances can launch from it.

@@ -1,9 +1,9 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_ec2 as ec2, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { runBakeLocally } from '../../../scripts/lib/bake-simulation';
-import { TaskFailure, TaskFake, stateMachineDefinition } from '../../../scripts/lib/local-state-machine';
+import { LocalExecution, TaskFailure, TaskFake, allStates, stateMachineDefinition } from '../../../scripts/lib/local-state-machine';
 import { AslDefinition, validateDefinition } from '../../../scripts/lib/state-machines';
-import { BaseImage, ImageOperatingSystem } from '../../../src';
+import { ApplicationImageRecipe, BaseImage, ImageOperatingSystem } from '../../../src';
 import { BakeWorkflow, BakeWorkflowProps } from '../../../src/private/bake/bake-workflow';
 import { awsSolutionsFindings, isSpecificReason, nagAcknowledgements } from '../../helpers/nag';
 import { recipeStack } from '../../helpers/recipe-stack';
@@ -30,7 +30,7 @@ const AMIS = [
 
 function bakeStack(props: Partial<BakeWorkflowProps> = {}, recipeProps = {}) {
   const { stack, recipe } = recipeStack(recipeProps, undefined, { env: ENV });
-  const bake = new BakeWorkflow(stack, 'Bake', { recipe, ...props });
+  const bake = new BakeWorkflow(stack, 'Bake', { recipes: [recipe], ...props });
   return { stack, recipe, bake };
 }
 
@@ -86,7 +86,12 @@ function missFakes(): Record<string, TaskFake> {
   };
 }
 
-const MANIFEST_IMAGES = { [`${ACCOUNT}/${REGION}`]: AMIS[0].Image, [`${ACCOUNT}/us-east-1`]: AMIS[1].Image, [`222222222222/${REGION}`]: AMIS[2].Image };
+const MANIFEST_IMAGES = {
+  [`${ACCOUNT}/${REGION}/x86_64`]: AMIS[0].Image, [`${ACCOUNT}/us-east-1/x86_64`]: AMIS[1].Image, [`222222222222/${REGION}/x86_64`]: AMIS[2].Image,
+};
+
+/** What the manifest says of the bake's one architecture. */
+const onlyBuild = (execution: LocalExecution): any => (execution.output as any).builds[0];
 
 describe('BakeWorkflow', () => {
   describe('execution', () => {
@@ -104,10 +109,13 @@ describe('BakeWorkflow', () => {
         commitId: BAKE.commitId,
         commitMessage: BAKE.commitMessage,
         pipelineExecutionId: BAKE.pipelineExecutionId,
-        fingerprint: `${BAKE.contentHash}|CFN_ATT_ImageRecipeB8913708_Arn|${PARENT}`,
-        reused: true,
-        reuse: { decision: 'REUSED' },
-        imageBuildVersionArn: BAKED,
+        builds: [{
+          architecture: 'x86_64',
+          fingerprint: `${BAKE.contentHash}|CFN_ATT_ImageRecipeB8913708_Arn|${PARENT}`,
+          reused: true,
+          reuse: { decision: 'REUSED' },
+          imageBuildVersionArn: BAKED,
+        }],
         images: MANIFEST_IMAGES,
       });
     });
@@ -120,7 +128,7 @@ describe('BakeWorkflow', () => {
 
       expect(execution.status).toBe('SUCCEEDED');
       expect(execution.calls.CreateImage).toHaveLength(1);
-      expect(execution.output).toMatchObject({
+      expect(onlyBuild(execution)).toMatchObject({
         reused: false,
         reuse: { decision: 'REBUILT_FOR_MISSING_COPIES', missing: [`${ACCOUNT}/us-east-1`, '222222222222/us-east-1'] },
         imageBuildVersionArn: BUILD,
@@ -135,7 +143,7 @@ describe('BakeWorkflow', () => {
 
       expect(execution.status).toBe('SUCCEEDED');
       expect(execution.calls.CreateImage).toBeUndefined();
-      expect(execution.output).toMatchObject({ reused: true, imageBuildVersionArn: BAKED });
+      expect(onlyBuild(execution)).toMatchObject({ reused: true, imageBuildVersionArn: BAKED });
     });
 
     test('given nothing baked with the fingerprint, then a recipe version bound to the artifact is built with a distribution of its own, and waited for', async () => {
@@ -154,11 +162,12 @@ describe('BakeWorkflow', () => {
         ImageTestsConfiguration: { ImageTestsEnabled: true, TimeoutMinutes: 60 },
         EnhancedImageMetadataEnabled: true,
         DistributionConfigurationArn: BUILD_DISTRIBUTION,
-        Tags: { 'immutable-servers:fingerprint': (execution.output as any).fingerprint, 'immutable-servers:image-group': expect.any(String) },
+        Tags: { 'immutable-servers:fingerprint': onlyBuild(execution).fingerprint, 'immutable-servers:image-group': expect.any(String) },
       });
       expect(execution.calls.ReadBuild).toHaveLength(4);
       expect(execution.calls.DeleteBuildDistribution).toEqual([{ DistributionConfigurationArn: BUILD_DISTRIBUTION }]);
-      expect(execution.output).toMatchObject({ reused: false, reuse: { decision: 'BUILT_NO_IMAGE' }, imageBuildVersionArn: BUILD, images: MANIFEST_IMAGES });
+      expect(onlyBuild(execution)).toMatchObject({ reused: false, reuse: { decision: 'BUILT_NO_IMAGE' }, imageBuildVersionArn: BUILD });
+      expect(execution.output).toMatchObject({ images: MANIFEST_IMAGES });
       expect(execution.calls.DeleteBuildRecipe).toEqual([{ ImageRecipeArn: expect.stringMatching(new RegExp(`^arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image-recipe/`)) }]);
     });
 
@@ -167,7 +176,7 @@ describe('BakeWorkflow', () => {
       const execution = await runBakeLocally(bakeDefinition(), { ...BAKE, commitMessage }, missFakes());
       const [distribution] = execution.calls.CreateBuildDistribution as any[];
       const provenance = {
-        'immutable-servers:fingerprint': (execution.output as any).fingerprint,
+        'immutable-servers:fingerprint': onlyBuild(execution).fingerprint,
         'immutable-servers:artifact-content-hash': BAKE.contentHash,
         'immutable-servers:release-version': BAKE.version,
         'immutable-servers:commit-id': BAKE.commitId,
@@ -203,21 +212,21 @@ describe('BakeWorkflow', () => {
 
       expect(execution.status).toBe('SUCCEEDED');
       expect(execution.calls.CreateImage).toHaveLength(1);
-      expect(execution.output).toMatchObject({ reused: false });
+      expect(onlyBuild(execution)).toMatchObject({ reused: false });
     });
 
     test('given a bake, then what it fingerprints is the artifact\'s content hash, the recipe\'s ARN and the parent image resolved now', async () => {
       const execution = await runBakeLocally(bakeDefinition(), BAKE, missFakes());
 
-      expect((execution.output as any).fingerprint).toBe(`${BAKE.contentHash}|CFN_ATT_ImageRecipeB8913708_Arn|${PARENT}`);
+      expect(onlyBuild(execution).fingerprint).toBe(`${BAKE.contentHash}|CFN_ATT_ImageRecipeB8913708_Arn|${PARENT}`);
       expect(execution.calls.FindBakedImage).toEqual([{
-        TagFilters: [{ Key: 'immutable-servers:fingerprint', Values: [(execution.output as any).fingerprint] }],
+        TagFilters: [{ Key: 'immutable-servers:fingerprint', Values: [onlyBuild(execution).fingerprint] }],
         ResourceTypeFilters: ['imagebuilder:image'],
       }]);
     });
 
     test('given the fingerprint state, then it is the SHA-256 of that text', () => {
-      expect(bakeDefinition().States.Fingerprint.Parameters['value.$'])
+      expect(Object.fromEntries(allStates(bakeDefinition())).Fingerprint.Parameters['value.$'])
         .toBe("States.Hash(States.Format('{}|CFN_ATT_ImageRecipeB8913708_Arn|{}', $.contentHash, $.parentImage.id), 'SHA-256')");
     });
 
@@ -263,6 +272,83 @@ describe('BakeWorkflow', () => {
 
       expect(execution.status).toBe('SUCCEEDED');
       expect(execution.calls.CreateImage).toHaveLength(3);
+    });
+  });
+
+  describe('two architectures', () => {
+    const ARM_BUILD = `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image/web-arm-build/1.0.0/1`;
+    const ARM_AMIS = [{ Region: REGION, Image: 'ami-0armarmarmarmarm0', AccountId: ACCOUNT }];
+
+    function twoArchitectureDefinition(): AslDefinition {
+      const { stack, recipe } = recipeStack({}, undefined, { env: ENV });
+      const arm = new ApplicationImageRecipe(stack, 'ArmImage', {
+        applicationName: 'web',
+        artifact: { bucket: s3.Bucket.fromBucketName(stack, 'ArmArtifacts', 'artifacts'), key: 'web/web-1.0.0.tar.gz' },
+        startCommand: '/opt/web/bin/server',
+        baseImage: BaseImage.amazonLinux2023(ec2.InstanceArchitecture.ARM_64),
+      });
+      new BakeWorkflow(stack, 'Bake', { recipes: [recipe, arm] });
+      return stateMachineDefinition(Template.fromStack(stack).toJSON());
+    }
+
+    /** The fakes of each branch, under its state names; the arm64 build makes its own image and AMIs. */
+    function twoArchitectureFakes(overrides: Record<string, TaskFake> = {}): Record<string, TaskFake> {
+      const arm: Record<string, TaskFake> = {
+        ...missFakes(),
+        CreateImage: () => ({ ImageBuildVersionArn: ARM_BUILD }),
+        ReadBuild: () => ({ Image: { Arn: ARM_BUILD, State: { Status: 'AVAILABLE' } } }),
+        ReadBuiltImage: () => ({ Image: { Arn: ARM_BUILD, State: { Status: 'AVAILABLE' }, OutputResources: { Amis: ARM_AMIS } } }),
+      };
+      const prefixed = (prefix: string, fakes: Record<string, TaskFake>) => Object.fromEntries(Object.entries(fakes).map(([name, fake]) => [`${prefix}-${name}`, fake]));
+      return { ...prefixed('x86_64', missFakes()), ...prefixed('arm64', arm), ...overrides };
+    }
+
+    test('given recipes for x86_64 and arm64, then one bake builds both, each with its own recipe, and the manifest keys each AMI by account, region and architecture', async () => {
+      const execution = await runBakeLocally(twoArchitectureDefinition(), BAKE, twoArchitectureFakes());
+
+      expect(execution.status).toBe('SUCCEEDED');
+      const [x86Build] = execution.calls['x86_64-CreateImage'] as any[];
+      const [armBuild] = execution.calls['arm64-CreateImage'] as any[];
+      expect(x86Build.InfrastructureConfigurationArn).not.toEqual(armBuild.InfrastructureConfigurationArn);
+      expect((execution.calls['arm64-CreateBuildRecipe'] as any[])[0].ParentImage).toContain('amazon-linux-2023-arm64');
+      expect(execution.output).toMatchObject({
+        images: { ...MANIFEST_IMAGES, [`${ACCOUNT}/${REGION}/arm64`]: ARM_AMIS[0].Image },
+        builds: [
+          { architecture: 'x86_64', reused: false, imageBuildVersionArn: BUILD },
+          { architecture: 'arm64', reused: false, imageBuildVersionArn: ARM_BUILD },
+        ],
+      });
+      expect((execution.output as any).builds[0].fingerprint).not.toEqual((execution.output as any).builds[1].fingerprint);
+    });
+
+    test('given the x86_64 image already baked, then only the arm64 image is built', async () => {
+      const baked = () => ({ ResourceTagMappingList: [{ ResourceARN: BAKED, Tags: [] }] });
+      const execution = await runBakeLocally(twoArchitectureDefinition(), BAKE, twoArchitectureFakes({ 'x86_64-FindBakedImage': baked }));
+
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(execution.calls['x86_64-CreateImage']).toBeUndefined();
+      expect(execution.calls['arm64-CreateImage']).toHaveLength(1);
+      expect((execution.output as any).builds).toMatchObject([{ reused: true, imageBuildVersionArn: BAKED }, { reused: false }]);
+    });
+
+    test('given one architecture\'s build fails, then the bake fails with that build once the other build has ended and been cleaned up', async () => {
+      const execution = await runBakeLocally(twoArchitectureDefinition(), BAKE, twoArchitectureFakes({
+        'arm64-ReadBuild': () => ({ Image: { Arn: ARM_BUILD, State: { Status: 'FAILED', Reason: 'Component web-app failed' } } }),
+      }));
+
+      expect(execution).toMatchObject({ status: 'FAILED', error: 'ImageBuildFailed' });
+      expect(execution.cause).toContain(ARM_BUILD);
+      expect(execution.calls['x86_64-ReadBuild']).toHaveLength(4);
+      expect(execution.calls['x86_64-DeleteBuildRecipe']).toHaveLength(1);
+    });
+
+    test('given two recipes, then each is a branch of one Parallel state, its state names starting with its architecture, and asl-validator finds nothing wrong', () => {
+      const definition = twoArchitectureDefinition();
+      const branches = definition.States.BakeEachArchitecture.Branches;
+
+      expect(branches.map((branch: any) => branch.StartAt)).toEqual(['x86_64-ResolveParentImage', 'arm64-ResolveParentImage']);
+      expect(Object.keys(branches[1].States).every((name) => name.startsWith('arm64-'))).toBe(true);
+      expect(validateDefinition(definition)).toEqual([]);
     });
   });
 
@@ -323,7 +409,7 @@ describe('BakeWorkflow', () => {
       const { recipe, stack } = recipeStack({}, undefined, { env: ENV });
       const elsewhere = new Stack(stack.node.root as any, 'Elsewhere', { env: { account: ACCOUNT, region: 'us-east-1' } });
 
-      expect(() => new BakeWorkflow(elsewhere, 'Bake', { recipe }))
+      expect(() => new BakeWorkflow(elsewhere, 'Bake', { recipes: [recipe] }))
         .toThrow(`The bake workflow must be in the account and region of its recipe's stack Stack (account ${ACCOUNT}, region ${REGION}), as it builds there; `
           + `its stack is in account ${ACCOUNT}, region us-east-1`);
     });

@@ -1,7 +1,8 @@
-import { App, aws_codepipeline as codepipeline } from 'aws-cdk-lib';
+import { App, aws_codepipeline as codepipeline, aws_ec2 as ec2, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { LocalExecution, TaskFailure, TaskFake, runLocally, stateMachineDefinition, withJsonataPassStatesAsTasks } from '../../../scripts/lib/local-state-machine';
 import { AslDefinition } from '../../../scripts/lib/state-machines';
+import { ApplicationImageRecipe, BaseImage } from '../../../src';
 import { PATCH_REBUILD_RETRIED_ERRORS, PatchRebuildWorkflow, SourceRevisionType } from '../../../src/private/pipeline/patch-rebuild-workflow';
 import { awsSolutionsFindings } from '../../helpers/nag';
 import { recipeStack } from '../../helpers/recipe-stack';
@@ -21,10 +22,30 @@ function patchRebuildStack(revisionType: SourceRevisionType = 'COMMIT_ID') {
     sourceActionName: 'Source',
     revisionType,
     lastStageName: 'prod',
-    recipe,
+    recipes: [recipe],
     packageAction: { stageName: 'Bake', actionName: 'Package' },
   });
   return { app: stack.node.root as App, stack, workflow };
+}
+
+/** The workflow of a pipeline that bakes for x86_64 and arm64. */
+function twoArchitectureDefinition(): AslDefinition {
+  const { stack, recipe } = recipeStack({}, undefined, { env: { account: '111111111111', region: 'eu-west-1' } });
+  const arm = new ApplicationImageRecipe(stack, 'ArmImage', {
+    applicationName: 'web',
+    artifact: { bucket: s3.Bucket.fromBucketName(stack, 'ArmArtifacts', 'artifacts'), key: 'web/web-1.0.0.tar.gz' },
+    startCommand: '/opt/web/bin/server',
+    baseImage: BaseImage.amazonLinux2023(ec2.InstanceArchitecture.ARM_64),
+  });
+  new PatchRebuildWorkflow(stack, 'PatchRebuild', {
+    pipeline: codepipeline.Pipeline.fromPipelineArn(stack, 'Web', `arn:aws:codepipeline:eu-west-1:111111111111:${PIPELINE}`),
+    sourceActionName: 'Source',
+    revisionType: 'COMMIT_ID',
+    lastStageName: 'prod',
+    recipes: [recipe, arm],
+    packageAction: { stageName: 'Bake', actionName: 'Package' },
+  });
+  return stateMachineDefinition(Template.fromStack(stack).toJSON());
 }
 
 const definition = (revisionType?: SourceRevisionType) => stateMachineDefinition(Template.fromStack(patchRebuildStack(revisionType).stack).toJSON());
@@ -99,9 +120,43 @@ describe('PatchRebuildWorkflow', () => {
     expect(execution.calls.StartOnReleasedRevision).toBeUndefined();
     expect(execution.output).toEqual({
       outcome: 'NOTHING_NEW',
-      reason: expect.stringMatching(new RegExp(`^The image of released revision ${RELEASED_COMMIT} is current: .* the parent image arn:aws:imagebuilder:eu-west-1:aws:image/amazon-linux-2023-x86/2027.1.11/1 are unchanged`)),
+      reason: expect.stringMatching(new RegExp(`^The images of released revision ${RELEASED_COMMIT} are current: .* parent images are unchanged`)),
       revision: RELEASED_COMMIT,
-      imageBuildVersionArn: RELEASED_IMAGE,
+      images: [{
+        architecture: 'x86_64',
+        current: true,
+        imageBuildVersionArn: RELEASED_IMAGE,
+        parentImage: 'arn:aws:imagebuilder:eu-west-1:aws:image/amazon-linux-2023-x86/2027.1.11/1',
+      }],
+    });
+  });
+
+  describe('given recipes for x86_64 and arm64', () => {
+    const baked = () => ({ ResourceTagMappingList: [{ ResourceARN: RELEASED_IMAGE, Tags: [] }] });
+    const perArchitecture = (fakes: Record<string, TaskFake>) => Object.fromEntries(Object.entries({ ...defaultFakes(), ...fakes })
+      .flatMap(([name, fake]) => (['ReadReleasedBuild'].includes(name) ? [[name, fake]] : [[`x86_64-${name}`, fake], [`arm64-${name}`, fake]])));
+
+    test('given both images current, then it starts nothing and lists both', async () => {
+      const execution = await runPatch(twoArchitectureDefinition(), {
+        ...perArchitecture({ FindBakedImage: baked }), FindLastRelease: releasedExecutions(RELEASED_COMMIT), StartOnReleasedRevision: startPipeline,
+      });
+
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(execution.calls.StartOnReleasedRevision).toBeUndefined();
+      expect((execution.output as any).images).toMatchObject([{ architecture: 'x86_64', current: true }, { architecture: 'arm64', current: true }]);
+    });
+
+    test('given only the arm64 image stale (its parent image is newer), then it starts the pipeline on the released revision', async () => {
+      const execution = await runPatch(twoArchitectureDefinition(), {
+        ...perArchitecture({ FindBakedImage: baked }),
+        'arm64-FindBakedImage': () => ({ ResourceTagMappingList: [] }),
+        'FindLastRelease': releasedExecutions(RELEASED_COMMIT),
+        'StartOnReleasedRevision': startPipeline,
+      });
+
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(execution.calls.StartOnReleasedRevision).toHaveLength(1);
+      expect(execution.output).toMatchObject({ outcome: 'STARTED', revision: RELEASED_COMMIT });
     });
   });
 

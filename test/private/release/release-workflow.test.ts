@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_ec2 as ec2 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { TaskFailure, allStates } from '../../../scripts/lib/local-state-machine';
 import { validateDefinition } from '../../../scripts/lib/state-machines';
@@ -327,6 +327,46 @@ describe('ReleaseWorkflow', () => {
       expect(execution.cause).toContain(`"${ACCOUNT}/${REGION}"`);
       // Only the local evaluation of the JSONata state that looks the AMI up.
       expect(Object.keys(execution.calls)).toEqual(['PrepareRelease']);
+    });
+
+    describe('given a manifest with an AMI per architecture', () => {
+      const { amiId, ...metadata } = RELEASE;
+      const images = { [`${ACCOUNT}/${REGION}/x86_64`]: 'ami-0aaaaaaaaaaaaaaaa', [`${ACCOUNT}/${REGION}/arm64`]: amiId };
+
+      test('given an arm64 target, then the arm64 AMI of its account and region is released', async () => {
+        const definition = workflowDefinition({ target: target({ architecture: ec2.InstanceArchitecture.ARM_64 }) });
+        const execution = await runRelease(definition, { ...metadata, images }, targetFakes());
+
+        expect(execution.status).toBe('SUCCEEDED');
+        expect(finalLedger(execution)).toEqual(ledgerOf(RELEASE));
+      });
+
+      test('given a target of known architecture and a manifest with one AMI per account and region, then that AMI is released', async () => {
+        const definition = workflowDefinition({ target: target({ architecture: ec2.InstanceArchitecture.ARM_64 }) });
+        const execution = await runRelease(definition, { ...metadata, images: { [`${ACCOUNT}/${REGION}`]: amiId } }, targetFakes());
+
+        expect(execution.status).toBe('SUCCEEDED');
+        expect(finalLedger(execution)).toEqual(ledgerOf(RELEASE));
+      });
+
+      test('given a target of unknown architecture, then it releases the only AMI of its place, and refuses to choose between two', async () => {
+        const single = await runRelease(workflowDefinition(), { ...metadata, images: { [`${ACCOUNT}/${REGION}/arm64`]: amiId } }, targetFakes());
+        expect(single.status).toBe('SUCCEEDED');
+        expect(finalLedger(single)).toEqual(ledgerOf(RELEASE));
+
+        const ambiguous = await runRelease(workflowDefinition(), { ...metadata, images }, targetFakes());
+        expect(ambiguous).toMatchObject({ status: 'FAILED', error: 'ImageNotInManifest' });
+        expect(ambiguous.cause).toContain(`a single key "${ACCOUNT}/${REGION}/<architecture>"`);
+        expect(Object.keys(ambiguous.calls)).toEqual(['PrepareRelease']);
+      });
+
+      test('given an arm64 target and a manifest without its architecture, then nothing is released and the error names both keys', async () => {
+        const definition = workflowDefinition({ target: target({ architecture: ec2.InstanceArchitecture.ARM_64 }) });
+        const execution = await runRelease(definition, { ...metadata, images: { [`${ACCOUNT}/${REGION}/x86_64`]: amiId } }, targetFakes());
+
+        expect(execution).toMatchObject({ status: 'FAILED', error: 'ImageNotInManifest' });
+        expect(execution.cause).toContain(`"${ACCOUNT}/${REGION}/arm64" or "${ACCOUNT}/${REGION}"`);
+      });
     });
 
     test('given a release that succeeds, then the versions it wrote are labelled current-release and those it replaced previous-release', async () => {
