@@ -93,8 +93,16 @@ export interface ApplicationImageRecipeProps {
    */
   readonly applicationName: string;
 
-  /** The build artifact installed into the image. */
-  readonly artifact: ApplicationArtifact;
+  /**
+   * The build artifact the recipe's own image pipeline installs into the image.
+   *
+   * A recipe that only a bake builds (`ImmutableAmiPipeline`, `AmiBake`) needs none: each bake
+   * installs its own archive. Without one, the recipe has no image pipeline of its own, so no
+   * `rebuildSchedule`, `grantStartBuild` or `BaseImage.fromRecipe`.
+   *
+   * @default - none: only a bake builds the recipe's images
+   */
+  readonly artifact?: ApplicationArtifact;
 
   /**
    * Command that starts the application. One line; an absolute executable path is the safest.
@@ -267,7 +275,8 @@ const MANAGED_COMPONENTS: Record<ImageOperatingSystem, { patch: string; cloudWat
  *
  * Builds start through the image pipeline (`imagePipelineArn`), on `rebuildSchedule`, or with
  * `grantStartBuild`. To build a different artifact per build, as `ImmutableAmiPipeline` does, see
- * `componentsForArtifact`.
+ * `componentsForArtifact`; a recipe that only such a pipeline builds needs no `artifact`, and then
+ * has no image pipeline of its own.
  *
  * @example
  * declare const artifacts: s3.IBucket;
@@ -298,8 +307,12 @@ export class ApplicationImageRecipe extends Construct {
   public readonly infrastructureConfigurationArn: string;
   /** ARN of the distribution configuration. */
   public readonly distributionConfigurationArn: string;
-  /** ARN of the image pipeline that builds images of this recipe. */
-  public readonly imagePipelineArn: string;
+  /**
+   * ARN of the image pipeline that builds images of this recipe with its `artifact`.
+   *
+   * @default - none, for a recipe without an artifact, which only a bake builds
+   */
+  public readonly imagePipelineArn?: string;
   /** ARN of the component that installs and checks the application. */
   public readonly applicationComponentArn: string;
   /** Role of the build and test instances. */
@@ -337,8 +350,14 @@ export class ApplicationImageRecipe extends Construct {
       throw new Error('instanceTypes must name at least one instance type, got []');
     }
     validateInstanceArchitectures(instanceTypes, this.baseImage);
-    validateArtifactKey(props.artifact.key);
-    this.archiveFormat = props.artifact.format ?? archiveFormatOf(props.artifact.key);
+    const artifact = props.artifact;
+    if (artifact !== undefined) validateArtifactKey(artifact.key);
+    if (artifact === undefined && props.rebuildSchedule !== undefined) {
+      throw new Error(`rebuildSchedule rebuilds the recipe's own artifact, and recipe ${this.node.path} has none: give it an artifact, `
+        + 'or patch through the pipeline that builds it (ImmutableAmiPipeline patchRebuildSchedule)');
+    }
+    // Without an artifact of its own, the recipe installs what bakes give it: tar.gz archives.
+    this.archiveFormat = artifact === undefined ? 'tar' : artifact.format ?? archiveFormatOf(artifact.key);
     const healthCheckTimeout = props.healthCheck?.timeout;
     if (healthCheckTimeout && (healthCheckTimeout.toSeconds() < PROBE_INTERVAL_SECONDS || healthCheckTimeout.toMinutes({ integral: false }) > 30)) {
       throw new Error(`healthCheck.timeout must be from ${PROBE_INTERVAL_SECONDS} seconds to 30 minutes, got ${healthCheckTimeout.toHumanString()}`);
@@ -432,7 +451,7 @@ export class ApplicationImageRecipe extends Construct {
 
     this.vulnerabilityScanning = props.vulnerabilityScanning ?? false;
     this.imageTags = imageGroupTags(this);
-    const pipeline = new imagebuilder.CfnImagePipeline(this, 'Pipeline', {
+    this.imagePipelineArn = artifact && new imagebuilder.CfnImagePipeline(this, 'Pipeline', {
       name: imageBuilderName(this),
       description: `Builds ${props.applicationName} images`,
       imageRecipeArn: recipe.attrArn,
@@ -447,8 +466,7 @@ export class ApplicationImageRecipe extends Construct {
         pipelineExecutionStartCondition: 'EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE',
       },
       status: 'ENABLED',
-    });
-    this.imagePipelineArn = pipeline.attrArn;
+    }).attrArn;
 
     this.retention = props.imageRetention ?? ImageRetention.age(Duration.days(90));
     new ImageLifecyclePolicy(this, 'Lifecycle', {
@@ -504,6 +522,10 @@ export class ApplicationImageRecipe extends Construct {
    * Lets a principal start a build of this recipe's image pipeline.
    */
   public grantStartBuild(grantee: iam.IGrantable): iam.Grant {
+    if (this.imagePipelineArn === undefined) {
+      throw new Error(`grantStartBuild: recipe ${this.node.path} has no artifact, so no image pipeline of its own to start; `
+        + 'give it an artifact, or start the pipeline that bakes it');
+    }
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['imagebuilder:StartImagePipelineExecution'],
@@ -609,7 +631,7 @@ export class ApplicationImageRecipe extends Construct {
     const data = renderApplicationComponentDocument({
       operatingSystem: this.baseImage.operatingSystem,
       serviceName: props.applicationName,
-      defaultArtifactS3Uri: props.artifact.bucket.s3UrlForObject(props.artifact.key),
+      defaultArtifactS3Uri: props.artifact?.bucket.s3UrlForObject(props.artifact.key),
       archiveFormat: this.archiveFormat,
       startCommand: props.startCommand,
       runtimePackages: props.runtimePackages ?? [],
@@ -677,12 +699,12 @@ export class ApplicationImageRecipe extends Construct {
         iam.ManagedPolicy.fromAwsManagedPolicyName('EC2InstanceProfileForImageBuilder'),
       ],
     });
-    // The artifact's key only: not grantRead, whose wildcard actions would also list the bucket.
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['s3:GetObject'],
-      resources: [props.artifact.bucket.arnForObjects(props.artifact.key)],
-    }));
-    (props.artifact.encryptionKey ?? props.artifact.bucket.encryptionKey)?.grantDecrypt(role);
+    const artifact = props.artifact;
+    if (artifact !== undefined) {
+      // The artifact's key only: not grantRead, whose wildcard actions would also list the bucket.
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [artifact.bucket.arnForObjects(artifact.key)] }));
+      (artifact.encryptionKey ?? artifact.bucket.encryptionKey)?.grantDecrypt(role);
+    }
     for (const policy of ['AmazonSSMManagedInstanceCore', 'EC2InstanceProfileForImageBuilder']) {
       acknowledgeNagFinding(role, `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${policy}]`,
         `Image Builder documents ${policy} as an AWS-managed policy its build instances need; it follows the service as it changes`);

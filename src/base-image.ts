@@ -84,11 +84,16 @@ export class BaseImage {
    * The newest image that another recipe's image pipeline built, in the same account and region:
    * a layer such as a hardened company base, rebuilt on its own schedule. Build that image before
    * this recipe's first build. Images built through `componentsForArtifact` are not included, as
-   * they belong to recipes of their own.
+   * they belong to recipes of their own; so a recipe without an artifact, which only bakes build,
+   * cannot be a base.
    *
    * @param recipe the recipe whose images to build on
    */
   public static fromRecipe(recipe: ApplicationImageRecipe): BaseImage {
+    if (recipe.imagePipelineArn === undefined) {
+      throw new Error(`BaseImage.fromRecipe: recipe ${recipe.node.path} has no artifact, so no image pipeline builds images of it to build on; `
+        + 'give it an artifact');
+    }
     const imageArn = Stack.of(recipe).formatArn({
       service: 'imagebuilder',
       resource: 'image',

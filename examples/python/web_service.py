@@ -9,11 +9,9 @@ import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk_immutable_servers import (
-    ApplicationArtifact,
     ApplicationHealthCheck,
     ApplicationImageRecipe,
     BreakGlassOptions,
@@ -88,8 +86,7 @@ class WebPipelineStack(cdk.Stack):
             self,
             "WebImage",
             application_name="web",
-            # What the recipe's own image pipeline installs when run by hand; the pipeline bakes each build's archive instead.
-            artifact=ApplicationArtifact(bucket=s3.Bucket.from_bucket_name(self, "Seed", f"web-seed-{self.account}"), key="web/seed.tar.gz"),
+            # No artifact: the pipeline bakes each build's archive.
             runtime_packages=["nodejs20"],
             start_command="/usr/bin/node-20 /opt/web/server.js",
             health_check=ApplicationHealthCheck(port=8080, path="/health"),

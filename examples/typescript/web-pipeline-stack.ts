@@ -1,4 +1,4 @@
-import { Stack, StackProps, aws_events as events, aws_s3 as s3 } from 'aws-cdk-lib';
+import { Stack, StackProps, aws_events as events } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 // In your app: import { ... } from 'cdk-immutable-servers';
 import { ApplicationImageRecipe, ImmutableAmiPipeline, PipelineBuild, PipelineSource, PromotionEnvironment } from '../../src';
@@ -24,9 +24,7 @@ export class WebPipelineStack extends Stack {
     super(scope, id, props);
     const recipe = new ApplicationImageRecipe(this, 'WebImage', {
       applicationName: 'web',
-      // What the recipe's own image pipeline installs when run by hand; the pipeline below bakes
-      // each build's archive instead, so this object need not exist for releases.
-      artifact: { bucket: s3.Bucket.fromBucketName(this, 'Seed', `web-seed-${this.account}`), key: 'web/seed.tar.gz' },
+      // No artifact: the pipeline below bakes each build's archive.
       // Amazon Linux 2023's Node.js 20 package installs the runtime as node-20.
       runtimePackages: ['nodejs20'],
       startCommand: '/usr/bin/node-20 /opt/web/server.js',

@@ -4,7 +4,7 @@
  *
  * Synthesize without an AWS account: `npx cdk synth` in this folder. Deploy: see README.md.
  */
-import { App, Duration, Environment, Stack, aws_codecommit as codecommit, aws_ec2 as ec2, aws_s3 as s3 } from 'aws-cdk-lib';
+import { App, Duration, Environment, Stack, aws_codecommit as codecommit, aws_ec2 as ec2 } from 'aws-cdk-lib';
 // In your app: import { ... } from 'cdk-immutable-servers';
 import {
   ApplicationImageRecipe, BaseImage, DeploymentLoadBalancing, ImageBuildStep, ImageOperatingSystem, ImmutableAmiPipeline, PipelineBuild,
@@ -36,9 +36,7 @@ export function createWindowsServiceApp(app: App = new App()): App {
   const recipe = new ApplicationImageRecipe(pipelineStack, 'WorkerImage', {
     applicationName: 'worker',
     baseImage: BaseImage.windowsServer2022(),
-    // What the recipe's own image pipeline installs when run by hand; the pipeline below bakes
-    // each build's archive instead, so this object need not exist for releases.
-    artifact: { bucket: s3.Bucket.fromBucketName(pipelineStack, 'Seed', `worker-seed-${pipelineStack.account}`), key: 'worker/seed.zip' },
+    // No artifact: the pipeline below bakes each build's archive (tar.gz, which tar.exe unpacks).
     // Installed into C:\Program Files\worker and run as NT SERVICE\worker; quoted for the space.
     startCommand: '"C:\\Program Files\\worker\\Worker.exe"',
     buildSteps: [ImageBuildStep.powerShell('EnableLongPaths', [

@@ -16,11 +16,17 @@ import {
  */
 export const ARTIFACT_PARAMETER = 'ArtifactS3Uri';
 
+/** The artifact parameter's default for a recipe without an artifact: not an s3:// URI, so the install step refuses it, saying why. */
+export const NO_ARTIFACT = 'none: the recipe has no artifact of its own; a bake gives each build its own';
+
 export interface ApplicationComponentInput {
   readonly operatingSystem: ImageOperatingSystem;
   readonly serviceName: string;
-  /** `s3://bucket/key` of the default artifact; the bucket may be a token. */
-  readonly defaultArtifactS3Uri: string;
+  /**
+   * `s3://bucket/key` of the default artifact; the bucket may be a token. Without one, the default
+   * says so, and the install step refuses it: only builds that name their artifact can succeed.
+   */
+  readonly defaultArtifactS3Uri?: string;
   readonly archiveFormat: ArchiveFormat;
   readonly startCommand: string;
   readonly runtimePackages: string[];
@@ -77,7 +83,7 @@ export function renderApplicationComponentDocument(input: ApplicationComponentIn
     description: `Installs ${serviceName} as a ${scripts.kind} and checks that it runs`,
     parameters: [{
       name: ARTIFACT_PARAMETER,
-      default: input.defaultArtifactS3Uri,
+      default: input.defaultArtifactS3Uri ?? NO_ARTIFACT,
       description: 's3:// URI of the application artifact to install',
     }],
     phases: [

@@ -75,6 +75,8 @@ export function renderServiceInstallScript(install: ServiceInstall): string {
     `service_name='${serviceName}'`,
     `app_dir='${installDirectory(serviceName)}'`,
     `artifact='${install.artifactS3Uri}'`,
+    // A recipe without an artifact has a default that says so; only builds that name theirs install.
+    'case "$artifact" in s3://*) ;; *) echo "Application artifact must be an s3://bucket/key URI, got \'$artifact\'" >&2; exit 1 ;; esac',
     ...(packages.length > 0 ? [`dnf install -y ${[...new Set(packages)].join(' ')}`] : []),
     // An existing user or unit means the name is taken (by the OS, an agent or a layer below):
     // reusing it could run the application as that user or replace that service.

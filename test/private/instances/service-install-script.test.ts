@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { shellcheck } from '../../../scripts/lib/shellcheck';
+import { NO_ARTIFACT } from '../../../src/private/image/application-component';
 import {
   ServiceInstall, archiveFormatOf, renderServiceActiveScript, renderServiceEnabledScript, renderServiceInstallScript,
 } from '../../../src/private/instances/service-install-script';
@@ -44,6 +45,14 @@ describe('renderServiceInstallScript', () => {
     expect(guard).toBeGreaterThan(0);
     expect(guard).toBeLessThan(script.indexOf('useradd'));
     expect(script).not.toContain('if ! id');
+  });
+
+  test('given the default of a recipe without an artifact, then the script fails saying so before it installs anything', () => {
+    // No command is on the PATH: the script must stop before it runs any.
+    const result = spawnSync('/bin/bash', ['--norc', '--noprofile', '-c', renderServiceInstallScript({ ...install, artifactS3Uri: NO_ARTIFACT })], { encoding: 'utf-8', env: { PATH: '/nonexistent' } });
+
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe(`Application artifact must be an s3://bucket/key URI, got '${NO_ARTIFACT}'`);
   });
 
   test('given a zip artifact, then unzip is installed and used', () => {
