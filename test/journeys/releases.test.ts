@@ -8,6 +8,18 @@ describe('journeys: releases over time', () => {
     expect(report).toMatchObject({ builds: 1, replacements: { dev: 0, qa: 0, prod: 0 }, approvals: { dev: 0, qa: 1, prod: 1 }, violations: [] });
   });
 
+  test('dev on Graviton, qa and prod on x86_64: a bake builds both images, each environment runs the AMI of its architecture, and an unchanged commit builds and replaces nothing', async () => {
+    const { report, facts } = await journey('dev on Graviton, qa and prod on x86_64: one bake for both architectures, each environment its own AMI') as any;
+    // The journey's invariants also check, after every step, that each environment runs an AMI of its instance type's architecture.
+    expect(facts.status).toEqual(['Succeeded', 'Succeeded']);
+    expect(facts.imageKeys).toEqual(expect.arrayContaining(['111111111111/eu-west-1/arm64', '222222222222/eu-west-1/x86_64', '333333333333/us-east-1/x86_64']));
+    expect(facts.imageKeys).not.toContain('222222222222/eu-west-1/arm64');
+    expect(facts.firstBuilds).toEqual(['x86_64 BUILT_NO_IMAGE', 'arm64 BUILT_NO_IMAGE']);
+    expect(facts.unchangedBuilds).toEqual(['x86_64 REUSED', 'arm64 REUSED']);
+    expect(facts.unchanged).toEqual({ builds: 0, replacements: { dev: 0, qa: 0, prod: 0 } });
+    expect(report).toMatchObject({ builds: 2, violations: [] });
+  });
+
   test('ten commits of which six change nothing installed: four builds, and each environment replaced once per AMI it receives after the first', async () => {
     const { report, facts } = await journey('ten commits, six of which change nothing installed');
     expect(facts.statuses).toEqual(Array(10).fill('Succeeded'));

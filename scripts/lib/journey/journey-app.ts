@@ -3,11 +3,12 @@
  * regions, from a repository connection, with weekly patch rebuilds. dev runs in the pipeline's
  * account and region; qa in another account, where its workflows live (`cdk bootstrap --trust`);
  * prod in a third account and region, reached through its dedicated release role, with
- * break-glass access. A journey may add an environment in a fourth account later.
+ * break-glass access. A journey may add an environment in a fourth account later, or run dev on
+ * Graviton, with a recipe per architecture.
  */
-import { App, Duration, Stack, aws_ec2 as ec2, aws_events as events, aws_iam as iam, aws_s3 as s3 } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_ec2 as ec2, aws_events as events, aws_iam as iam } from 'aws-cdk-lib';
 import {
-  ApplicationImageRecipe, DeploymentLoadBalancing, ImmutableAmiPipeline, PipelineBuild, PipelineSource, PromotionApproval,
+  ApplicationImageRecipe, BaseImage, DeploymentLoadBalancing, ImmutableAmiPipeline, PipelineBuild, PipelineSource, PromotionApproval,
   PromotionEnvironment, RollingAsgDeployment,
 } from '../../../src';
 
@@ -29,8 +30,15 @@ export type EnvironmentName = keyof typeof ENVIRONMENTS;
 export interface JourneyAppOptions {
   /** Whether the staging environment (a fourth account, a third region) exists yet, between qa and prod. */
   readonly withStaging?: boolean;
+  /** Whether dev runs Graviton (arm64) instances, and the pipeline bakes for x86_64 and arm64. */
+  readonly gravitonDev?: boolean;
   /** Where the assembly is written. */
   readonly outdir?: string;
+}
+
+/** The instance type of each environment's instances. */
+export function instanceTypeOf(environment: EnvironmentName, options: Pick<JourneyAppOptions, 'gravitonDev'>): ec2.InstanceType {
+  return new ec2.InstanceType(environment === 'dev' && options.gravitonDev ? 't4g.small' : 't3.small');
 }
 
 export function journeyApp(options: JourneyAppOptions = {}): App {
@@ -42,7 +50,7 @@ export function journeyApp(options: JourneyAppOptions = {}): App {
       applicationName: 'web',
       environmentName: name,
       vpc,
-      instanceType: new ec2.InstanceType('t3.small'),
+      instanceType: instanceTypeOf(name, options),
       applicationPort: 8080,
       minCapacity: 2,
       loadBalancing: DeploymentLoadBalancing.applicationLoadBalancer(),
@@ -65,16 +73,20 @@ export function journeyApp(options: JourneyAppOptions = {}): App {
     },
   ];
   const pipelineStack = new Stack(app, 'web-pipeline', { env: { account: PIPELINE_ACCOUNT, region: PIPELINE_REGION } });
+  const recipe = (id: string, architecture: ec2.InstanceArchitecture) => new ApplicationImageRecipe(pipelineStack, id, {
+    applicationName: 'web',
+    baseImage: BaseImage.amazonLinux2023(architecture),
+    runtimePackages: ['nodejs20'],
+    startCommand: '/usr/bin/node-20 /opt/web/server.js',
+    healthCheck: { port: 8080, path: '/health' },
+  });
   new ImmutableAmiPipeline(pipelineStack, 'Pipeline', {
     source: PipelineSource.connection({ connectionArn: CONNECTION_ARN, owner: 'my-org', repository: 'web', branch: 'main' }),
     applicationBuild: PipelineBuild.commands({ commands: ['npm ci', 'npm test'], applicationDirectory: 'dist' }),
-    recipe: new ApplicationImageRecipe(pipelineStack, 'Image', {
-      applicationName: 'web',
-      artifact: { bucket: s3.Bucket.fromBucketName(pipelineStack, 'Seed', 'web-seed'), key: 'web/seed.tar.gz' },
-      runtimePackages: ['nodejs20'],
-      startCommand: '/usr/bin/node-20 /opt/web/server.js',
-      healthCheck: { port: 8080, path: '/health' },
-    }),
+    recipes: [
+      recipe('Image', ec2.InstanceArchitecture.X86_64),
+      ...options.gravitonDev ? [recipe('ArmImage', ec2.InstanceArchitecture.ARM_64)] : [],
+    ],
     environments,
     patchRebuildSchedule: events.Schedule.cron({ weekDay: 'MON', hour: '4', minute: '0' }),
   });

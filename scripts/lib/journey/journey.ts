@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { ENVIRONMENTS, EnvironmentName, PIPELINE_ACCOUNT, PIPELINE_REGION, journeyApp } from './journey-app';
+import { ENVIRONMENTS, EnvironmentName, JourneyAppOptions, PIPELINE_ACCOUNT, PIPELINE_REGION, instanceTypeOf, journeyApp } from './journey-app';
 import { Commit, PipelineExecution } from './pipeline/pipeline-simulation';
 import { WorkflowExecution } from './workflows';
 import { SimulatedStack } from './world/cloudformation';
@@ -39,9 +39,12 @@ export interface CommitOptions {
 
 const assemblies = new Map<string, string>();
 
+/** The variants of the journey app a journey starts from. */
+export type JourneyVariant = Pick<JourneyAppOptions, 'gravitonDev'>;
+
 /** The journey app's assembly, synthesized once per process and variant. */
-function assembly(withStaging: boolean): string {
-  const key = withStaging ? 'staging' : 'base';
+function assembly(variant: JourneyVariant, withStaging: boolean): string {
+  const key = `${variant.gravitonDev ? 'graviton-' : ''}${withStaging ? 'staging' : 'base'}`;
   let directory = assemblies.get(key);
   if (!directory) {
     directory = mkdtempSync(join(tmpdir(), `journey-assembly-${key}-`));
@@ -49,7 +52,7 @@ function assembly(withStaging: boolean): string {
     const validation = process.env.CDK_VALIDATION;
     process.env.CDK_VALIDATION = 'false';
     try {
-      journeyApp({ outdir: directory, withStaging }).synth();
+      journeyApp({ ...variant, outdir: directory, withStaging }).synth();
     } finally {
       if (validation === undefined) delete process.env.CDK_VALIDATION;
       else process.env.CDK_VALIDATION = validation;
@@ -61,7 +64,7 @@ function assembly(withStaging: boolean): string {
 }
 
 export class Journey {
-  public static async start(name: string): Promise<Journey> {
+  public static async start(name: string, variant: JourneyVariant = {}): Promise<Journey> {
     const breaking = new Map<string, Set<string>>();
     const world: World = await World.create({
       build: { account: PIPELINE_ACCOUNT, region: PIPELINE_REGION },
@@ -73,9 +76,9 @@ export class Journey {
         return broken ? alarms.find((alarm) => alarm.endsWith('5xx-rate')) ?? alarms[0] : undefined;
       },
     });
-    const journey = new Journey(name, world, breaking);
+    const journey = new Journey(name, world, breaking, variant);
     try {
-      await world.deploy(assembly(false));
+      await world.deploy(assembly(variant, false));
       await journey.check();
     } catch (error) {
       await world.stop();
@@ -88,7 +91,8 @@ export class Journey {
   private invariantChecks = 0;
   private commits = 0;
 
-  private constructor(public readonly name: string, public readonly world: World, private readonly breaking: Map<string, Set<string>>) {}
+  private constructor(public readonly name: string, public readonly world: World, private readonly breaking: Map<string, Set<string>>,
+    private readonly variant: JourneyVariant) {}
 
   /** A push to main; returns the executions it ran (with any they started, and rollbacks). */
   public async commit(message: string, options: CommitOptions): Promise<PipelineExecution[]> {
@@ -136,7 +140,7 @@ export class Journey {
 
   /** A new environment (staging, in a fourth account and a third region) is added to the app and deployed. */
   public async addStaging(): Promise<void> {
-    await this.world.deploy(assembly(true));
+    await this.world.deploy(assembly(this.variant, true));
     this.environments = ['dev', 'qa', 'staging', 'prod'];
     await this.check();
   }
@@ -224,12 +228,23 @@ export class Journey {
       if (ledger.version !== 'none' && (running.size !== 1 || !running.has(ledger.ami))) {
         throw new Error(`Journey ${this.name}: ${environment}'s ledger names ${ledger.ami}, but its instances run ${[...running].join(', ') || 'nothing'}`);
       }
+      if (ledger.version !== 'none') await this.checkArchitecture(environment, ledger.ami);
       for (const label of ['current-release', 'previous-release']) {
         const held = await this.ledger(environment, label);
         if (held.ami !== 'absent' && held.version !== 'none' && !(await this.amiExists(environment, held.ami))) {
           throw new Error(`Journey ${this.name}: ${environment}'s ledger labels ${held.ami} ${label}, but that AMI no longer exists`);
         }
       }
+    }
+  }
+
+  /** The AMI an environment runs is of its instance type's architecture. */
+  private async checkArchitecture(environment: EnvironmentName, ami: string): Promise<void> {
+    const { account, region } = ENVIRONMENTS[environment];
+    const { Images } = await this.world.moto.send('ec2', 'DescribeImages', { ImageIds: [ami] }, { account, region });
+    const wanted = instanceTypeOf(environment, this.variant).architecture;
+    if (Images[0]?.Architecture !== wanted) {
+      throw new Error(`Journey ${this.name}: ${environment} runs ${instanceTypeOf(environment, this.variant)} (${wanted}) instances from ${ami}, an ${Images[0]?.Architecture} AMI`);
     }
   }
 

@@ -2,7 +2,7 @@
  * The journeys: what a team lives through after the first deploy, each run in a world of its own.
  * Each returns its report and the facts its test asserts.
  */
-import { Journey, JourneyReport } from './journey';
+import { Journey, JourneyReport, JourneyVariant } from './journey';
 import { EnvironmentName } from './journey-app';
 
 /** The files a build of version `n` of the service leaves; commits that change nothing installed repeat them. */
@@ -20,6 +20,8 @@ export interface JourneyResult {
 
 export interface JourneyDefinition {
   readonly name: string;
+  /** The app the journey starts from. */
+  readonly variant?: JourneyVariant;
   readonly run: (journey: Journey) => Promise<Record<string, unknown>>;
 }
 
@@ -36,6 +38,23 @@ export const JOURNEYS: JourneyDefinition[] = [
         status: execution.status,
         stages: execution.stages,
         instances: Object.fromEntries(journey.environments.map((environment) => [environment, journey.instances(environment).length])),
+      };
+    },
+  },
+  {
+    name: 'dev on Graviton, qa and prod on x86_64: one bake for both architectures, each environment its own AMI',
+    variant: { gravitonDev: true },
+    run: async (journey) => {
+      const [first] = await journey.commit('First version', { files: service(1) });
+      const afterFirst = journey.report();
+      const [unchanged] = await journey.commit('Update the README', { files: service(1) });
+      const afterUnchanged = journey.report();
+      return {
+        status: [first.status, unchanged.status],
+        imageKeys: Object.keys((journey.bakeOutput(first) as any).images).sort(),
+        firstBuilds: (journey.bakeOutput(first) as any).builds.map((build: any) => `${build.architecture} ${build.reuse.decision}`),
+        unchangedBuilds: (journey.bakeOutput(unchanged) as any).builds.map((build: any) => `${build.architecture} ${build.reuse.decision}`),
+        unchanged: { builds: afterUnchanged.builds - afterFirst.builds, replacements: diff(afterUnchanged.replacements, afterFirst.replacements) },
       };
     },
   },
@@ -186,7 +205,7 @@ function diff(after: Record<string, number>, before: Record<string, number>): Re
 }
 
 export async function runJourney(definition: JourneyDefinition): Promise<JourneyResult> {
-  const journey = await Journey.start(definition.name);
+  const journey = await Journey.start(definition.name, definition.variant);
   try {
     const facts = await definition.run(journey);
     return { report: journey.report(), facts };

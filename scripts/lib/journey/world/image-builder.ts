@@ -38,8 +38,11 @@ interface SimulatedRecipe {
   readonly created: Date;
 }
 
-/** The public parameter of the AMI each simulated copy is made from. */
-const PUBLIC_PARENT_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
+/** The public parameter of the AMI each simulated copy is made from: of the parent image's architecture. */
+function publicParentAmiParameter(parentImage: string): string {
+  const architecture = /arm64/.test(parentImage) ? 'arm64' : 'x86_64';
+  return `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architecture}`;
+}
 
 const notFound = (arn: string) => new AwsError('Imagebuilder.ResourceNotFoundException', `The resource ${arn} does not exist`);
 
@@ -218,7 +221,7 @@ export class ImageBuilderSimulation {
         this.amiCount += 1;
         const name = `${String(configuration.Name ?? image.name).replace('{{ imagebuilder:buildDate }}', date)}-${this.amiCount}`;
         // A copy of the region's public Amazon Linux AMI: moto registers EBS-backed AMIs only that way.
-        const parent = await this.moto.send('ssm', 'GetParameter', { Name: PUBLIC_PARENT_AMI_PARAMETER }, at);
+        const parent = await this.moto.send('ssm', 'GetParameter', { Name: publicParentAmiParameter(image.parentImage) }, at);
         const { ImageId } = await this.moto.send('ec2', 'CopyImage', { Name: name, SourceImageId: parent.Parameter.Value, SourceRegion: at.region }, at);
         const tags = { ...configuration.AmiTags, CreatedBy: 'EC2 Image Builder', Ec2ImageBuilderArn: image.arn };
         await this.moto.send('ec2', 'CreateTags', { Resources: [ImageId], Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }, at);
