@@ -37,11 +37,10 @@ export interface ImmutableAmiPipelineProps {
   readonly recipe?: ApplicationImageRecipe;
 
   /**
-   * One recipe per processor architecture the environments run (for example dev on Graviton,
-   * prod on x86_64, or one environment at a time moving to Graviton): the same service on the same
-   * operating system, in this construct's account and region. Each bake builds their images in
-   * parallel; each environment's instance type picks the recipe whose AMIs it is given and releases.
-   * Give `recipe` or `recipes`.
+   * One recipe per processor architecture the environments run (for example dev on Graviton and
+   * prod on x86_64): the same service on the same operating system, in this construct's account
+   * and region. Each bake builds their images in parallel; each environment's instance type picks
+   * the recipe whose AMIs it is given and releases. Give `recipe` or `recipes`.
    *
    * @default - `recipe` alone
    */
