@@ -1,5 +1,6 @@
 import { Token, aws_ec2 as ec2 } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { architectureOf, recipeOfArchitecture } from './recipe-architectures';
 import type { ImageOperatingSystem } from '../../base-image';
 
 /** What an environment's instances need of the images released into them (`RollingAsgDeployment`). */
@@ -41,7 +42,7 @@ export function incompatibleEnvironments(recipes: ImageProperties[], environment
   return environments.flatMap(({ name, deployment, target }) => {
     if (deployment === undefined) {
       const architecture = target?.architecture;
-      return architecture === undefined || recipes.some(({ baseImage }) => baseImage.architecture === architecture) ? []
+      return architecture === undefined || recipeOfArchitecture(recipes, architecture) !== undefined ? []
         : [`Environment ${name} (stack ${target!.stackName}) runs ${architecture} instances (its target's architecture), but no recipe bakes `
           + `${architecture} images, only ${baked}: add a recipe for ${architecture}, given to the pipeline's recipes`];
     }
@@ -49,8 +50,8 @@ export function incompatibleEnvironments(recipes: ImageProperties[], environment
     const where = `Environment ${name} (deployment ${deployment.node.path})`;
     const errors: string[] = [];
     const instanceType = wanted.instanceType.toString();
-    const architecture = Token.isUnresolved(instanceType) ? undefined : wanted.instanceType.architecture;
-    const recipe = (architecture && recipes.find(({ baseImage }) => baseImage.architecture === architecture)) ?? recipes[0];
+    const architecture = architectureOf(wanted.instanceType);
+    const recipe = (architecture && recipeOfArchitecture(recipes, architecture)) ?? recipes[0];
     const image = recipe.baseImage;
     if (architecture !== undefined && architecture !== image.architecture) {
       errors.push(`${where} runs ${instanceType} instances, whose architecture is ${architecture}, but no recipe bakes ${architecture} images, only `

@@ -3,6 +3,7 @@ import { isInStackEnvironment } from './promotion-placement';
 import type { PromotionApproval } from '../../promotion-approval';
 import type { ReleaseTarget } from '../../release-target';
 import type { BuildableRecipe } from '../image/buildable-recipe';
+import { recipeOfArchitecture } from '../image/recipe-architectures';
 import { validateEnvironmentName } from '../release/target-workflow';
 
 /** An environment as the user declared it (`PromotionEnvironment`), as far as validation reads it. */
@@ -82,7 +83,7 @@ export function undistributedEnvironments(recipes: BuildableRecipe[], environmen
       return [`Environment ${name} (stack ${target.stackName}) has no known architecture, and the bake makes an AMI for each of `
         + `${recipes.map((recipe) => recipe.baseImage.architecture).join(', ')}: give its release target an architecture (a deployment has one when its instanceType is not a token)`];
     }
-    const recipe = target.architecture === undefined ? recipes[0] : recipes.find(({ baseImage }) => baseImage.architecture === target.architecture);
+    const recipe = target.architecture === undefined ? recipes[0] : recipeOfArchitecture(recipes, target.architecture);
     // An environment of no recipe's architecture: incompatibleEnvironments explains it.
     if (recipe === undefined) return [];
     const build = Stack.of(recipe);
