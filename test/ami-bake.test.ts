@@ -1,10 +1,11 @@
-import { App, Stack, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_s3 as s3 } from 'aws-cdk-lib';
+import { App, Stack, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_ec2 as ec2, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AmiBake, ApplicationImageRecipe, EnvironmentPromotion } from '../src';
+import { AmiBake, ApplicationImageRecipe, BaseImage, EnvironmentPromotion } from '../src';
 import { onlyOfType } from './helpers/deployment-stack';
 import { awsSolutionsFindings } from './helpers/nag';
 import { webBuild, webRecipe } from './helpers/pipeline-app';
 import { PIPELINE_ENV, QA_ENV, environmentStack, pipelineWithSource } from './helpers/promotion-app';
+import { target } from './helpers/release-workflow';
 
 /**
  * A pipeline of the user's: a source, the build step of `PipelineBuild`, the bake and a promotion
@@ -74,5 +75,40 @@ describe('AmiBake in a pipeline of the user\'s', () => {
 
     expect(() => new AmiBake(stack, 'Bake', { recipe })).toThrow('Pipeline/Bake: recipe Pipeline/Image unpacks zip archives (its artifact\'s format), '
       + 'but the bake installs the tar.gz archives its package step makes, so every build would fail to unpack them');
+  });
+
+  describe('given an environment given by its release target alone', () => {
+    const BOTH = [ec2.InstanceArchitecture.X86_64, ec2.InstanceArchitecture.ARM_64];
+
+    function bakeForTarget(architecture: ec2.InstanceArchitecture | undefined, architectures = BOTH) {
+      const app = new App();
+      const stack = new Stack(app, 'Pipeline', { env: PIPELINE_ENV });
+      const { pipeline, releaseManifest: source } = pipelineWithSource(stack);
+      const recipes = architectures.map((arch) => new ApplicationImageRecipe(stack, `Image-${arch}`, {
+        applicationName: 'web', startCommand: '/opt/web/bin/server', baseImage: BaseImage.amazonLinux2023(arch),
+      }));
+      const releaseManifest = new AmiBake(stack, 'Bake', { recipes }).addToPipeline(pipeline, {
+        input: source.artifact, applicationDirectory: 'dist', commitId: '#{Source.VersionId}', commitMessage: 'Object version',
+      });
+      const legacy = { ...target({ account: PIPELINE_ENV.account, region: PIPELINE_ENV.region }), architecture };
+      new EnvironmentPromotion(stack, 'Promotion', { environments: [{ name: 'legacy', target: legacy }] }).addToPipeline(pipeline, { releaseManifest });
+      return app;
+    }
+
+    test('given recipes for x86_64 and arm64 and no architecture on the target, then synthesis fails: the release could not choose between the AMIs', () => {
+      expect(() => bakeForTarget(undefined).synth()).toThrow('Environment legacy (stack web-prod) has no known architecture, and the bake makes an AMI for each of '
+        + 'x86_64, arm64: give its release target an architecture');
+    });
+
+    test('given an arm64 target and only an x86_64 recipe, then synthesis fails naming the architecture and the recipes', () => {
+      const app = bakeForTarget(ec2.InstanceArchitecture.ARM_64, [ec2.InstanceArchitecture.X86_64]);
+
+      expect(() => app.synth()).toThrow("Environment legacy (stack web-prod) runs arm64 instances (its target's architecture), but no recipe bakes arm64 images, "
+        + 'only Pipeline/Image-x86_64 (x86_64)');
+    });
+
+    test('given recipes for x86_64 and arm64 and an arm64 target, then it synthesizes', () => {
+      expect(() => bakeForTarget(ec2.InstanceArchitecture.ARM_64).synth()).not.toThrow();
+    });
   });
 });
