@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import { WindowSchedule, parseWindowCron, windowOpenings } from './private/promotion/window-schedule';
 
 /**
  * When releases into an environment may start: a CodePipeline `DeploymentWindow` rule on the
@@ -20,9 +21,9 @@ export class DeploymentWindow {
    * @param timeZone a Region/City name (`Europe/Berlin`), `UTC` with an optional offset (`UTC+05:30`), or an abbreviation (`EST`)
    */
   public static cron(expression: string, timeZone: string = 'UTC'): DeploymentWindow {
-    validateCron(expression);
+    const schedule = scheduleOf(expression);
     validateTimeZone(timeZone);
-    return new DeploymentWindow(expression, timeZone);
+    return new DeploymentWindow(expression, timeZone, schedule);
   }
 
   private constructor(
@@ -30,12 +31,24 @@ export class DeploymentWindow {
     public readonly expression: string,
     /** The time zone the expression is read in. */
     public readonly timeZone: string,
+    private readonly schedule: WindowSchedule | undefined,
   ) {}
+
+  /**
+   * The longest a release may wait for the window to open over the next two years, in minutes;
+   * undefined when the expression is a token.
+   *
+   * @internal
+   */
+  public _longestWaitMinutes(from: Date): number | undefined {
+    return this.schedule && windowOpenings(this.schedule, from).longestClosedMinutes;
+  }
 }
 
-function validateCron(expression: string): void {
+/** The expression's open minutes, once its form is checked; undefined for a token. */
+function scheduleOf(expression: string): WindowSchedule | undefined {
   if (Token.isUnresolved(expression)) {
-    return;
+    return undefined;
   }
   const fields = expression.trim().split(/\s+/);
   if (fields.length < 6 || fields.length > 7) {
@@ -48,6 +61,17 @@ function validateCron(expression: string): void {
   if (fields[3] !== '?' && fields[5] !== '?') {
     throw new Error(`A deployment window's cron expression must have '?' as its day of month or its day of week, got '${expression}'`);
   }
+  const schedule = parseWindowCron(expression);
+  const openings = windowOpenings(schedule, new Date());
+  if (openings.firstOpenAfterMinutes === undefined) {
+    throw new Error(`The deployment window '${expression}' does not open in the next two years, so no release would ever start: `
+      + 'check its day of month, month and year');
+  }
+  if (openings.lastOpening !== undefined) {
+    throw new Error(`The deployment window '${expression}' opens for the last time at ${openings.lastOpening.toISOString().slice(0, 16)} (its time zone), `
+      + `and a release after that would wait in its stage for ever: give its year field a range that runs on, such as ${openings.lastOpening.getUTCFullYear()}-2199, or leave the year out`);
+  }
+  return schedule;
 }
 
 function validateTimeZone(timeZone: string): void {
