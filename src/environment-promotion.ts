@@ -13,7 +13,10 @@ import { acknowledgeStepFunctionActionFindings } from './private/nag/pipeline-ac
 import { bakedRecipesOf } from './private/promotion/baked-manifests';
 import { isInStackEnvironment, releaseStackFor } from './private/promotion/promotion-placement';
 import { promotionStage } from './private/promotion/promotion-stage';
-import { undistributedEnvironments, validateEnvironments, validatePipeline } from './private/promotion/promotion-validation';
+import { ReleaseWait, longestWaitsBeforeRelease } from './private/promotion/promotion-timing';
+import {
+  EnvironmentReleaseWait, imagesDeletedBeforeRelease, undistributedEnvironments, validateEnvironments, validatePipeline,
+} from './private/promotion/promotion-validation';
 import { ReleaseDashboard } from './private/promotion/release-dashboard';
 import { longestEvaluationWindow } from './private/release/alarm-evaluation';
 import { ReleaseWorkflow } from './private/release/release-workflow';
@@ -237,6 +240,8 @@ export class EnvironmentPromotion extends Construct {
   private readonly imageRecipes: BuildableRecipe[] = [];
   /** Where each environment's workflows are: a nested stack, or a construct in a release stack. */
   private readonly workflowScopes = new Map<string, Construct>();
+  /** The longest each environment's release may wait after a build, once computed. */
+  private waits?: Array<ReleaseWait | undefined>;
 
   constructor(scope: Construct, id: string, props: EnvironmentPromotionProps) {
     super(scope, id);
@@ -325,8 +330,15 @@ export class EnvironmentPromotion extends Construct {
     if (this.imageRecipes.includes(recipe)) return;
     if (this.imageRecipes.length === 0) {
       this.node.addValidation({ validate: () => incompatibleEnvironments(this.imageRecipes, this.declared) });
+      this.node.addValidation({ validate: () => imagesDeletedBeforeRelease(this.releaseWaits()) });
     }
     this.imageRecipes.push(recipe);
+  }
+
+  /** Each environment with its recipe and the longest its release may wait after a build, from now on. */
+  private releaseWaits(): EnvironmentReleaseWait[] {
+    this.waits ??= longestWaitsBeforeRelease(this.declared, new Date());
+    return this.environments.map(({ name, target }, index) => ({ name, target, recipe: this.recipeOf(target), wait: this.waits![index] }));
   }
 
   /** The recipe whose images the target runs: of its architecture, or the only one. */
@@ -384,7 +396,6 @@ export class EnvironmentPromotion extends Construct {
   }
 }
 
-/** The keys by region, at most one per region and only in regions environments run in. */
 /** Keys that encrypt some regions' copies must encrypt every environment region's, or the user names the exceptions. */
 function validateEveryRegionEncrypted(keys: Map<string, kms.IKey>, environments: Array<{ name: string; target: ReleaseTarget }>,
   unencrypted: string[]): void {
@@ -398,6 +409,7 @@ function validateEveryRegionEncrypted(keys: Map<string, kms.IKey>, environments:
   }
 }
 
+/** The keys by region, at most one per region and only in regions environments run in. */
 function imageKeysByRegion(keys: kms.IKey[], environmentRegions: string[], build: Stack): Map<string, kms.IKey> {
   const byRegion = new Map<string, kms.IKey>();
   for (const key of keys) {

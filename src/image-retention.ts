@@ -1,13 +1,11 @@
 import { Duration, Token, aws_imagebuilder as imagebuilder } from 'aws-cdk-lib';
+import { DEPRECATION_GRACE_DAYS } from './private/image/deprecation-grace';
 
 type ExclusionRules = imagebuilder.CfnLifecyclePolicy.ExclusionRulesProperty;
 type PolicyDetail = imagebuilder.CfnLifecyclePolicy.PolicyDetailProperty;
 
 /** Largest filter value Image Builder accepts, for counts and for ages alike. */
 const MAX_FILTER_VALUE = 1000;
-
-/** Days between an image's deprecation and its deletion, under an age rule. */
-const DEPRECATION_GRACE_DAYS = 7;
 
 /** Largest age whose deletion threshold (age plus the grace) still fits Image Builder's limit in days. */
 const MAX_AGE_DAYS = MAX_FILTER_VALUE - DEPRECATION_GRACE_DAYS;

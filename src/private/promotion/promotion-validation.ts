@@ -1,8 +1,10 @@
 import { Stack, Token, aws_codepipeline as codepipeline } from 'aws-cdk-lib';
 import { isInStackEnvironment } from './promotion-placement';
+import { ReleaseWait, humanMinutes } from './promotion-timing';
 import type { PromotionApproval } from '../../promotion-approval';
 import type { ReleaseTarget } from '../../release-target';
 import type { BuildableRecipe } from '../image/buildable-recipe';
+import { retentionAgeOutliving } from '../image/deprecation-grace';
 import { recipeOfArchitecture } from '../image/recipe-architectures';
 import { validateEnvironmentName } from '../release/target-workflow';
 
@@ -91,5 +93,29 @@ export function undistributedEnvironments(recipes: BuildableRecipe[], environmen
     return [`Environment ${name} releases into account ${target.account}, region ${target.region}, `
       + `but recipe ${recipe.node.path} (account ${build.account}, regions ${recipe.distributionRegions.join(', ')}) leaves no AMI there: `
       + 'call promotion.distributeImages(recipe), or add a distribution target that copies the AMI to that account and region'];
+  });
+}
+
+/** An environment with the recipe whose images it runs and the longest its release may wait after a build. */
+export interface EnvironmentReleaseWait {
+  readonly name: string;
+  readonly target: ReleaseTarget;
+  readonly recipe?: BuildableRecipe;
+  readonly wait?: ReleaseWait;
+}
+
+/**
+ * Errors for environments whose copy of an image the recipe's lifecycle policy may delete before
+ * the promotion reaches them: the in-use tag protects a copy only once an environment runs it.
+ */
+export function imagesDeletedBeforeRelease(environments: EnvironmentReleaseWait[]): string[] {
+  return environments.flatMap(({ name, target, recipe, wait }) => {
+    const deletionAgeDays = recipe?._amiDeletionAgeDays;
+    if (recipe === undefined || wait === undefined || deletionAgeDays === undefined || wait.minutes < deletionAgeDays * 24 * 60) return [];
+    const neededAgeDays = retentionAgeOutliving(wait.minutes / (24 * 60));
+    return [`Environment ${name} may start its release up to ${humanMinutes(wait.minutes)} after its image was built (${wait.parts.join('; ')}), `
+      + `but recipe ${recipe.node.path} deletes its images ${deletionAgeDays} days after their build, with the copy in account ${target.account}, region ${target.region}: `
+      + `keep them longer (imageRetention: ImageRetention.age(Duration.days(${neededAgeDays})) or more, which also leaves bakes time to reuse images), `
+      + 'or shorten the waits (approval timeouts, soak periods, deployment windows)'];
   });
 }

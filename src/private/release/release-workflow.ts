@@ -20,6 +20,12 @@ const IMAGE_BUILDER_CREATED_BY = 'EC2 Image Builder';
 const MAX_TIMEOUT = Duration.hours(36);
 /** Room beyond the update and rollback bounds for the other calls and their retries. */
 const EXECUTION_MARGIN = Duration.minutes(30);
+const DEFAULT_TIMEOUT = Duration.minutes(60);
+
+/** The longest a release that succeeds takes: its stack update, and the calls around it. */
+export function longestSuccessfulRelease(timeout: Duration = DEFAULT_TIMEOUT): Duration {
+  return timeout.plus(EXECUTION_MARGIN);
+}
 
 export interface ReleaseWorkflowProps extends TargetWorkflowProps {
   /**
@@ -98,7 +104,7 @@ export class ReleaseWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: ReleaseWorkflowProps) {
     super(scope, id);
-    const timeout = props.timeout ?? Duration.minutes(60);
+    const timeout = props.timeout ?? DEFAULT_TIMEOUT;
     validateReleaseWorkflow(props, timeout);
     const { stateMachine, stateMachineName, role, logGroup } = createTargetWorkflow(this, {
       purpose: 'release',
