@@ -9,6 +9,7 @@ import type { BuildableRecipe } from './private/image/buildable-recipe';
 import { incompatibleEnvironments } from './private/image/image-compatibility';
 import { allowAccountsToLaunchWithKey } from './private/image/image-key-policy';
 import { recipeOfArchitecture } from './private/image/recipe-architectures';
+import { expectReleasesWithin } from './private/image/release-waits';
 import { acknowledgeStepFunctionActionFindings } from './private/nag/pipeline-action-nag';
 import { bakedRecipesOf } from './private/promotion/baked-manifests';
 import { isInStackEnvironment, releaseStackFor } from './private/promotion/promotion-placement';
@@ -333,6 +334,10 @@ export class EnvironmentPromotion extends Construct {
       this.node.addValidation({ validate: () => imagesDeletedBeforeRelease(this.releaseWaits()) });
     }
     this.imageRecipes.push(recipe);
+    expectReleasesWithin(recipe, () => {
+      const waits = this.releaseWaits().filter((environment) => environment.recipe === recipe).map(({ wait }) => wait?.minutes);
+      return waits.includes(undefined) ? undefined : Math.max(...waits as number[]);
+    });
   }
 
   /** Each environment with its recipe and the longest its release may wait after a build, from now on. */

@@ -70,7 +70,7 @@ export class BakeDefinition {
         + '"version": $states.input.version, "commitId": $states.input.commitId, "commitMessage": $states.input.commitMessage, '
         + '"pipelineExecutionId": $states.input.pipelineExecutionId, '
         + '"builds": [$states.input.builds.{"architecture": architecture, "fingerprint": fingerprint, "reused": reused, '
-        + '"reuse": reuse.{"decision": decision, "missing": missing}, "imageBuildVersionArn": imageBuildVersionArn}], '
+        + '"reuse": reuse.{"decision": decision, "missing": missing, "newest": newest}, "imageBuildVersionArn": imageBuildVersionArn}], '
         + `"images": $merge([$states.input.builds.($architecture := architecture; amis.{($exists(AccountId) ? AccountId : "${account}") & "/" & Region & "/" & $architecture: Image})])`
         + '} %}',
     });

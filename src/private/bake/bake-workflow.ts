@@ -55,9 +55,10 @@ export interface BakeWorkflowProps {
  *    state and where its logs are.
  * 4. Outputs the release manifest `EnvironmentPromotion` reads: `{ "version", "commitId",
  *    "commitMessage", "pipelineExecutionId", "builds": [{ "architecture", "fingerprint", "reused",
- *    "reuse": { "decision", "missing" }, "imageBuildVersionArn" }], "images": {
+ *    "reuse": { "decision", "missing", "newest" }, "imageBuildVersionArn" }], "images": {
  *    "<account>/<region>/<architecture>": "<AMI id>" } }`, where `reuse.decision` is one of
- *    `REUSE_DECISIONS` and `missing` lists the copies a reusable image lacked.
+ *    `REUSE_DECISIONS`, `missing` lists the copies a reusable image lacked and `newest` names
+ *    the image passed over for being near its deletion.
  *
  * Errors: `ImageBuildFailed`, `ImageBuildCancelled`, `BakeTimedOut`. A build that fails ends the
  * bake; the other architectures' builds then finish or time out in Image Builder unobserved.

@@ -1,6 +1,7 @@
 import { ArnFormat, Lazy, Stack, aws_iam as iam, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { BuildableRecipe } from '../image/buildable-recipe';
+import { reuseHorizonMinutes } from '../image/release-waits';
 import { SdkCallOptions, sdkCall } from '../shared/sdk-call';
 
 /**
@@ -15,6 +16,11 @@ export const REUSE_DECISIONS = {
   reused: 'REUSED',
   /** Images of the fingerprint exist, but none is available with every copy: `$.reuse.missing` lists what the newest available one lacks. */
   missingCopies: 'REBUILT_FOR_MISSING_COPIES',
+  /**
+   * An image of the fingerprint has every copy, but its lifecycle policy would delete it before a
+   * promotion could release it everywhere: `$.reuse.newest` names the newest such image and its creation.
+   */
+  nearDeletion: 'REBUILT_NEAR_DELETION',
   /** No available image has the fingerprint. */
   noImage: 'BUILT_NO_IMAGE',
 } as const;
@@ -22,14 +28,15 @@ export const REUSE_DECISIONS = {
 /**
  * The states that decide whether an artifact needs a build: the parent image a build would use
  * now, the fingerprint of what would be built (the artifact's content hash, the recipe and the
- * parent image), and the images that carry it. An image is reused when it is AVAILABLE and has an
- * AMI in every account and region the recipe distributes to now; otherwise (an environment was
- * added where no copy exists) the artifact is built again. The bake and the patch rebuild's check
- * share them, so both decide alike.
+ * parent image), and the images that carry it. An image is reused when it is AVAILABLE, has an
+ * AMI in every account and region the recipe distributes to now, and is young enough that the
+ * recipe's lifecycle policy keeps it for the longest promotion of its images (`reuseHorizonMinutes`);
+ * otherwise (an environment was added where no copy exists, or the image is near its deletion)
+ * the artifact is built again. The bake and the patch rebuild's check share them, so both decide alike.
  *
  * Reads `$.contentHash`; writes `$.parentImage.id`, `$.fingerprint.value`, `$.baked` and
  * `$.reuse`: `{ "decision", "image": { "arn", "amis" } }` when reused, `{ "decision", "missing" }`
- * when copies are missing.
+ * when copies are missing, `{ "decision", "newest": { "arn", "created" } }` when near deletion.
  */
 export class BakedImageLookup {
   /**
@@ -111,8 +118,16 @@ export class BakedImageLookup {
     const recipe = this.recipe;
     const destinations = Lazy.string({ produce: () => JSON.stringify(recipe._amiDestinations) });
     const build = Lazy.string({ produce: () => JSON.stringify(Stack.of(recipe).account) });
+    // Rendered after every promotion said how long its releases may wait.
+    const lasting = Lazy.string({
+      produce: () => {
+        const horizon = reuseHorizonMinutes(recipe);
+        return horizon === undefined ? 'true' : `$toMillis($states.context.State.EnteredTime) - $toMillis($image.DateCreated) < ${horizon * 60 * 1000}`;
+      },
+    });
     return sfn.Pass.jsonata(this.scope, 'ChooseBakedImage', {
-      comment: 'Reuses an available image of the fingerprint with an AMI in every account and region of the recipe\'s distribution',
+      comment: 'Reuses an available image of the fingerprint with an AMI in every account and region of the recipe\'s distribution, '
+        + 'which the lifecycle policy keeps for as long as a promotion may take',
       // One line: Step Functions' schema (as asl-validator reads it) takes a JSONata string without line breaks.
       outputs: `{% (
         $destinations := ${destinations};
@@ -120,8 +135,11 @@ export class BakedImageLookup {
         $missing := function($image) { [$filter($destinations, function($key) { $not($key in $copies($image)) })] };
         $available := [$filter($states.input.baked.images, function($image) { $image.State.Status = "AVAILABLE" })];
         $complete := [$filter($available, function($image) { $count($missing($image)) = 0 })];
-        $merge([$states.input, {"reuse": $count($complete) > 0
-          ? {"decision": "${REUSE_DECISIONS.reused}", "image": {"arn": $complete[0].Arn, "amis": $complete[0].OutputResources.Amis}}
+        $lasting := [$filter($complete, function($image) { ${lasting} })];
+        $merge([$states.input, {"reuse": $count($lasting) > 0
+          ? {"decision": "${REUSE_DECISIONS.reused}", "image": {"arn": $lasting[0].Arn, "amis": $lasting[0].OutputResources.Amis}}
+          : $count($complete) > 0
+            ? {"decision": "${REUSE_DECISIONS.nearDeletion}", "newest": {"arn": $complete[0].Arn, "created": $complete[0].DateCreated}}
           : $count($available) > 0
             ? {"decision": "${REUSE_DECISIONS.missingCopies}", "missing": $missing($available[0])}
             : {"decision": "${REUSE_DECISIONS.noImage}"}}])

@@ -3,8 +3,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { runBakeLocally } from '../../../scripts/lib/bake-simulation';
 import { LocalExecution, TaskFailure, TaskFake, allStates, stateMachineDefinition } from '../../../scripts/lib/local-state-machine';
 import { AslDefinition, validateDefinition } from '../../../scripts/lib/state-machines';
-import { ApplicationImageRecipe, BaseImage, ImageOperatingSystem } from '../../../src';
+import { ApplicationImageRecipe, BaseImage, ImageOperatingSystem, ImageRetention } from '../../../src';
 import { BakeWorkflow, BakeWorkflowProps } from '../../../src/private/bake/bake-workflow';
+import { expectReleasesWithin } from '../../../src/private/image/release-waits';
 import { awsSolutionsFindings, isSpecificReason, nagAcknowledgements } from '../../helpers/nag';
 import { recipeStack } from '../../helpers/recipe-stack';
 
@@ -132,6 +133,40 @@ describe('BakeWorkflow', () => {
         reused: false,
         reuse: { decision: 'REBUILT_FOR_MISSING_COPIES', missing: [`${ACCOUNT}/us-east-1`, '222222222222/us-east-1'] },
         imageBuildVersionArn: BUILD,
+      });
+    });
+
+    describe('given a promotion that may release the recipe\'s images up to 20 days after their build, and a lifecycle policy that deletes them 37 days after their build (deprecated at 30, then a week\'s grace)', () => {
+      const DAY = 24 * 60 * 60 * 1000;
+      function agedBake(ageDays: number) {
+        const { stack, recipe } = bakeStack({}, { imageRetention: ImageRetention.age(Duration.days(30)) });
+        expectReleasesWithin(recipe, () => 20 * 24 * 60);
+        const baked = () => ({ ResourceTagMappingList: [{ ResourceARN: BAKED, Tags: [] }] });
+        const aged = () => ({
+          Image: {
+            Arn: BAKED, State: { Status: 'AVAILABLE' }, OutputResources: { Amis: AMIS }, DateCreated: new Date(Date.now() - ageDays * DAY).toISOString(),
+          },
+        });
+        const definition = stateMachineDefinition(Template.fromStack(stack).toJSON());
+        return runBakeLocally(definition, BAKE, { ...missFakes(), FindBakedImage: baked, ReadBakedImage: aged });
+      }
+
+      test('when the image is 16 days old, then it is reused', async () => {
+        const execution = await agedBake(16);
+
+        expect(execution.calls.CreateImage).toBeUndefined();
+        expect(onlyBuild(execution)).toMatchObject({ reused: true, reuse: { decision: 'REUSED' }, imageBuildVersionArn: BAKED });
+      });
+
+      test('when the image is 18 days old, then it is built again, since it could be deleted before the last environment releases it, and the manifest names the image passed over', async () => {
+        const execution = await agedBake(18);
+
+        expect(execution.calls.CreateImage).toHaveLength(1);
+        expect(onlyBuild(execution)).toMatchObject({
+          reused: false,
+          reuse: { decision: 'REBUILT_NEAR_DELETION', newest: { arn: BAKED, created: expect.any(String) } },
+          imageBuildVersionArn: BUILD,
+        });
       });
     });
 
