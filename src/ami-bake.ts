@@ -10,7 +10,8 @@ import { BAKE_INPUT_FILE, PACKAGE_ACTION_NAME, PACKAGE_VARIABLES, packageArtifac
 import { bakedRecipes } from './private/image/recipe-architectures';
 import { acknowledgeNagFinding, nagResourceReference } from './private/nag/nag-acknowledgement';
 import { acknowledgeStepFunctionActionFindings } from './private/nag/pipeline-action-nag';
-import { acknowledgeBuildProjectFindings } from './private/nag/pipeline-nag';
+import { acknowledgeBuildProjectFindings, acknowledgePipelineArtifactGrants } from './private/nag/pipeline-nag';
+import { applicationBuildsIn } from './private/pipeline/application-build-projects';
 import { recordBakedManifest } from './private/promotion/baked-manifests';
 import { PathInArtifact } from './private/shared/path-in-artifact';
 
@@ -160,7 +161,7 @@ export class AmiBake extends Construct {
     const bakeInput = new codepipeline.Artifact(`${stageName}Input`);
     const baked = new codepipeline.Artifact(`${stageName}Output`);
     const text = (value: string) => ({ value, type: codebuild.BuildEnvironmentVariableType.PLAINTEXT });
-    pipeline.addStage({
+    const stage = pipeline.addStage({
       stageName,
       actions: [
         new actions.CodeBuildAction({
@@ -197,7 +198,9 @@ export class AmiBake extends Construct {
         }),
       ],
     });
-    acknowledgeStepFunctionActionFindings(pipeline.node.findChild(stageName), pipeline, [this.stateMachine]);
+    acknowledgeStepFunctionActionFindings(stage, pipeline, [this.stateMachine]);
+    // The build that made the bake's input, in a pipeline of the user's, gets the same grants.
+    [this, ...applicationBuildsIn(pipeline)].forEach((scope) => acknowledgePipelineArtifactGrants(scope, pipeline));
     recordBakedManifest(baked, this.recipes);
     return baked.atPath(RELEASE_MANIFEST_FILE);
   }

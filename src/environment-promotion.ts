@@ -279,7 +279,7 @@ export class EnvironmentPromotion extends Construct {
       }));
       // The pipeline names the workflows by ARN: they must exist before it starts them.
       pipeline.node.addDependency(this.workflowScopes.get(environment.name)!);
-      acknowledgeStepFunctionActionFindings(pipeline.node.findChild(environment.name), pipeline,
+      acknowledgeStepFunctionActionFindings(stage, pipeline,
         [environment.releaseStateMachine, ...environment.soakStateMachine ? [environment.soakStateMachine] : []]);
       return stage;
     });

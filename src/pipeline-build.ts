@@ -1,6 +1,7 @@
 import { Duration, Token, aws_codebuild as codebuild } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acknowledgeBuildProjectFindings } from './private/nag/pipeline-nag';
+import { recordApplicationBuild } from './private/pipeline/application-build-projects';
 
 /** Most minutes CodeBuild lets a build run. */
 const MAX_BUILD_TIMEOUT = Duration.hours(36);
@@ -119,6 +120,7 @@ export class PipelineBuild {
       timeout: this.environment.timeout ?? Duration.minutes(60),
     });
     acknowledgeBuildProjectFindings(project, [project]);
+    recordApplicationBuild(project);
     return project;
   }
 }

@@ -1,6 +1,7 @@
 import { Names, Stack, Token, aws_iam as iam } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { ReleaseTarget } from '../../release-target';
+import { acknowledgeNagFinding } from '../nag/nag-acknowledgement';
 import { grantReleasePermissions } from '../release/release-workflow';
 import { soakRolePolicyStatements } from '../release/soak-workflow';
 
@@ -28,6 +29,9 @@ export class DeploymentReleaseRole extends Construct {
     });
     grantReleasePermissions(this.role, target);
     soakRolePolicyStatements(this.role, target).forEach((statement) => this.role.addToPrincipalPolicy(statement));
+    acknowledgeNagFinding(this.role, 'AwsSolutions-IAM5[Resource::*]',
+      'Only the release\'s EC2 describe calls, which support no resource-level permissions: they read the released AMI\'s snapshots '
+      + 'and whether other environments still run the AMI it replaced');
     this.roleArn = Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'role', resourceName: roleName });
   }
 }

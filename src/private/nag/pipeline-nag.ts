@@ -5,20 +5,23 @@ import { acknowledgeNagFinding, nagResourceReference } from './nag-acknowledgeme
 /** What aws-cdk-lib grants every role that reads or writes a pipeline's artifacts (its `grantReadWrite`). */
 const ARTIFACT_GRANT_ACTIONS = ['s3:DeleteObject*', 's3:Abort*', 's3:GetBucket*', 's3:GetObject*', 's3:List*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
 
-/** Acknowledges aws-cdk-lib's artifact grants to the roles under `scope`, which a pipeline's actions get. */
-function acknowledgeArtifactGrants(scope: IConstruct): void {
+/**
+ * Acknowledges aws-cdk-lib's grants on the pipeline's artifact bucket and key to the roles under
+ * `scope`, which a pipeline's actions get: its role, its source action's, its build projects'.
+ */
+export function acknowledgePipelineArtifactGrants(scope: IConstruct, pipeline: codepipeline.Pipeline): void {
+  const reason = 'aws-cdk-lib grants a pipeline, its source action and build projects these actions on the pipeline\'s own artifact bucket and key';
   for (const action of ARTIFACT_GRANT_ACTIONS) {
-    acknowledgeNagFinding(scope, `AwsSolutions-IAM5[Action::${action}]`,
-      'aws-cdk-lib grants a pipeline, its source action and build projects these actions on the pipeline\'s own artifact bucket and key');
+    acknowledgeNagFinding(scope, `AwsSolutions-IAM5[Action::${action}]`, reason);
   }
+  acknowledgeNagFinding(scope, `AwsSolutions-IAM5[Resource::${nagResourceReference(scope, pipeline.artifactBucket.arnForObjects('*'))}]`, reason);
 }
 
 /**
  * Acknowledges, with reasons, the cdk-nag findings on CodeBuild projects the library runs in a
- * pipeline: the artifact grants of their roles, and their own log group and report groups.
+ * pipeline: their own log group and report groups (the artifact grants come with the pipeline).
  */
 export function acknowledgeBuildProjectFindings(scope: IConstruct, projects: codebuild.IProject[]): void {
-  acknowledgeArtifactGrants(scope);
   const stack = Stack.of(scope);
   for (const project of projects) {
     const logs = stack.formatArn({
@@ -38,11 +41,16 @@ export function acknowledgeBuildProjectFindings(scope: IConstruct, projects: cod
  * buckets it adds in the regions of cross-region actions.
  */
 export function acknowledgePipelineFindings(scope: IConstruct, pipeline: codepipeline.Pipeline): void {
-  acknowledgeArtifactGrants(scope);
+  acknowledgePipelineArtifactGrants(scope, pipeline);
   const replicationBuckets = Object.values(pipeline.crossRegionSupport).map((support) => support.replicationBucket);
   for (const bucket of replicationBuckets) {
     acknowledgeNagFinding(scope, `AwsSolutions-IAM5[Resource::${nagResourceReference(scope, `${bucket.bucketArn}/*`)}]`,
       'aws-cdk-lib grants the pipeline its artifact replication bucket in another region, for the actions there');
+  }
+  if (replicationBuckets.length > 0) {
+    acknowledgeNagFinding(pipeline.role, 'AwsSolutions-IAM5[Resource::*]',
+      'aws-cdk-lib grants the pipeline\'s role the KMS actions on * for the keys of its artifact replication buckets in other regions, '
+      + 'which the pipeline\'s stack cannot name by ARN; each key\'s own policy decides who may use it');
   }
   for (const bucket of [pipeline.artifactBucket, ...replicationBuckets]) {
     acknowledgeNagFinding(bucket, 'AwsSolutions-S1',
