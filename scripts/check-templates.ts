@@ -9,6 +9,7 @@
  *    Authorization Reference and its role's statements.
  * Prints what it checked so a green run says how much it covered.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { SynthesizedTemplate, exampleAndIntegApps, synthesizeApp, templatesIn } from './lib/apps';
 import { cfnLint, formatCfnLintFinding } from './lib/cfn-lint';
@@ -20,6 +21,9 @@ import { sdkTaskContracts } from './lib/state-machine-contracts';
 import { stateMachinesInTemplate, validateDefinition } from './lib/state-machines';
 import { powerShellScriptsInTemplate, shellScriptsInTemplate } from './lib/template-scripts';
 
+// The floor, or the newest aws-cdk-lib when scripts/newest-cdk.sh preloads its resolution.
+const cdkVersion = JSON.parse(fs.readFileSync(require.resolve('aws-cdk-lib/package.json'), 'utf-8')).version;
+console.log(`Synthesizing the example and integ apps with aws-cdk-lib ${cdkVersion}`);
 const templates = exampleAndIntegApps().flatMap((app) => {
   // examples/typescript/app.ts → examples-typescript-app; integ/integ.pipeline.ts → integ-integ.pipeline
   const outdir = path.join(PROJECT_ROOT, '.gates', 'synth', app.file.replace(/\.ts$/, '').split('/').join('-'));

@@ -30,7 +30,7 @@ api_md_is_current() {
 }
 
 mkdir -p test-reports
-rm -f test-reports/jest.json test-reports/pytest.xml
+rm -f test-reports/jest.json test-reports/jest-newest-cdk.json test-reports/pytest.xml
 
 # Nothing else can run without the tools and a compiled library.
 run_gate "setup (npm, Python venv, Debian tools)" bash scripts/setup.sh || exit 1
@@ -48,6 +48,7 @@ run_gate "integ snapshots (offline)" npx projen integ
 run_gate "templates: cfn-lint, shellcheck, PowerShell, ASL" npx projen gate:templates
 run_gate "shellcheck of the project's own scripts" shellcheck scripts/*.sh .ci/run integ/fixtures/*.sh
 run_gate "Python bindings (wheel, fresh venv, pytest)" npx projen gate:python
+run_gate "newest aws-cdk-lib: unit tests, cdk-nag, templates" bash scripts/newest-cdk.sh
 
 printf '\nGate times:\n'
 printf '%s\n' "${gate_lines[@]}"

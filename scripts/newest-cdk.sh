@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs the unit tests (cdk-nag and the examples among them) and the template gate (cfn-lint,
+# generated scripts, state machines and their AWS calls) against the newest aws-cdk-lib,
+# constructs and cdk-nag the npm registry serves. They are installed into .gates/newest-cdk,
+# so the project stays built and tested against its peer floor. Prints both versions.
+# Run once, on the floor only: the tests of the project's own scripts and npm package, which do
+# not depend on aws-cdk-lib, and the journeys, whose minutes go to simulating months of workflow
+# runs over templates that the unit tests here already synthesize.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+folder=.gates/newest-cdk
+mkdir -p "$folder"
+[ -f "$folder/package.json" ] || echo '{ "private": true, "description": "The newest aws-cdk-lib, for scripts/newest-cdk.sh" }' > "$folder/package.json"
+npm install --prefix "$folder" --no-audit --no-fund --loglevel=error aws-cdk-lib@latest constructs@latest cdk-nag@latest
+
+export NEWEST_CDK_MODULES="$PWD/$folder/node_modules"
+version_of() { node -p "require('$1/package.json').version"; }
+printf 'aws-cdk-lib: floor %s, newest %s; constructs %s; cdk-nag %s\n' \
+  "$(version_of aws-cdk-lib)" "$(version_of "$NEWEST_CDK_MODULES/aws-cdk-lib")" \
+  "$(version_of "$NEWEST_CDK_MODULES/constructs")" "$(version_of "$NEWEST_CDK_MODULES/cdk-nag")"
+
+npx jest --config scripts/newest-cdk.jest.config.js --ci --maxWorkers=2 --json --outputFile=test-reports/jest-newest-cdk.json \
+  --testPathIgnorePatterns '/test/scripts/' '/test/gates/' '/test/journeys/'
+NODE_OPTIONS="--require $PWD/scripts/lib/newest-cdk-resolution.js" TS_NODE_PROJECT=tsconfig.dev.json TS_NODE_TRANSPILE_ONLY=true \
+  npx ts-node scripts/check-templates.ts
