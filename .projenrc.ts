@@ -23,7 +23,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
-  minNodeVersion: '20.0.0',
+  // What jsii and aws-cdk-lib support: Node.js 20 reached its end of life on 2026-10-30.
+  minNodeVersion: '22.0.0',
 
   jsiiVersion: '~6.0.0',
   cdkVersion: CDK_FLOOR,

@@ -16,9 +16,9 @@ npm install --prefix "$folder" --no-audit --no-fund --loglevel=error aws-cdk-lib
 
 export NEWEST_CDK_MODULES="$PWD/$folder/node_modules"
 version_of() { node -p "require('$1/package.json').version"; }
-printf 'aws-cdk-lib: floor %s, newest %s; constructs %s; cdk-nag %s\n' \
+printf 'aws-cdk-lib: floor %s, newest %s; constructs %s; cdk-nag %s; on Node.js %s\n' \
   "$(version_of aws-cdk-lib)" "$(version_of "$NEWEST_CDK_MODULES/aws-cdk-lib")" \
-  "$(version_of "$NEWEST_CDK_MODULES/constructs")" "$(version_of "$NEWEST_CDK_MODULES/cdk-nag")"
+  "$(version_of "$NEWEST_CDK_MODULES/constructs")" "$(version_of "$NEWEST_CDK_MODULES/cdk-nag")" "$(node --version)"
 
 npx jest --config scripts/newest-cdk.jest.config.js --ci --maxWorkers=2 --json --outputFile=test-reports/jest-newest-cdk.json \
   --testPathIgnorePatterns '/test/scripts/' '/test/gates/' '/test/journeys/'

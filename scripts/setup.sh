@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs everything the README commands need on a fresh clone: npm packages, the project-local
-# Python venv with its pinned tools, and the Debian packages shellcheck and curl. Safe to re-run:
-# each step skips itself when its result is already current.
+# Installs everything the README commands need on a fresh clone: npm packages, Node.js 24 and 22,
+# the project-local Python venv with its pinned tools, and the Debian packages shellcheck and curl.
+# Safe to re-run: each step skips itself when its result is already current.
 #   --node-only  install npm packages only (enough to synthesize the example app)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,8 +55,25 @@ install_debian_tools() {
   apt_install "${missing[@]}"
 }
 
+# The Node.js versions the gates run on (scripts/test-all.sh), whatever Node.js launched them:
+# the npm registry's `node` package brings a binary of each, into .gates/node-<major>.
+NODE_MAJORS=(24 22)
+install_node_binaries() {
+  local major
+  for major in "${NODE_MAJORS[@]}"; do
+    if [ -x ".gates/node-$major/node_modules/node/bin/node" ]; then
+      echo "setup: Node.js $major is installed ($(".gates/node-$major/node_modules/node/bin/node" --version))"
+    else
+      echo "setup: installing Node.js $major into .gates/node-$major"
+      mkdir -p ".gates/node-$major"
+      npm install --prefix ".gates/node-$major" --no-save --no-audit --no-fund --loglevel=error "node@$major"
+    fi
+  done
+}
+
 install_npm_packages
 if [ "${1:-}" != "--node-only" ]; then
+  install_node_binaries
   install_python_tools
   install_debian_tools
 fi

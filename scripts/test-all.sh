@@ -8,17 +8,41 @@ cd "$(dirname "$0")/.." || exit 1
 gate_lines=()
 failed_gates=0
 
+# record_gate NAME SECONDS OUTCOME: adds a gate's time and outcome to the summary.
+record_gate() {
+  [ "$3" = passed ] || failed_gates=$((failed_gates + 1))
+  gate_lines+=("$(printf '  %-62s %5ss  %s' "$1" "$2" "$3")")
+  [ "$3" = passed ]
+}
+
 # run_gate NAME COMMAND...: runs one gate, records its time and outcome.
 run_gate() {
   local name=$1 started=$SECONDS outcome=passed
   shift
   printf '\n=== gate: %s\n' "$name"
-  if ! "$@"; then
-    outcome=FAILED
-    failed_gates=$((failed_gates + 1))
-  fi
-  gate_lines+=("$(printf '  %-50s %5ss  %s' "$name" $((SECONDS - started)) "$outcome")")
-  [ "$outcome" = passed ]
+  "$@" || outcome=FAILED
+  record_gate "$name" $((SECONDS - started)) "$outcome"
+}
+
+# start_background_gate NAME COMMAND...: starts a gate that runs beside the gates after it, its
+# output held back until await_background_gate prints it. One at a time.
+start_background_gate() {
+  background_name=$1
+  background_log=$(mktemp)
+  shift
+  printf '\n=== gate: %s (started; runs beside the next gates)\n' "$background_name"
+  local started=$SECONDS
+  ("$@"; status=$?; echo $((SECONDS - started)) >"$background_log.seconds"; exit $status) >"$background_log" 2>&1 &
+  background_pid=$!
+}
+
+await_background_gate() {
+  local outcome=passed
+  wait "$background_pid" || outcome=FAILED
+  printf '\n=== gate: %s (its output)\n' "$background_name"
+  cat "$background_log"
+  record_gate "$background_name" "$(cat "$background_log.seconds")" "$outcome"
+  rm -f "$background_log" "$background_log.seconds"
 }
 
 api_md_is_current() {
@@ -33,8 +57,16 @@ mkdir -p test-reports
 rm -f test-reports/jest.json test-reports/jest-newest-cdk.json test-reports/pytest.xml
 
 # Nothing else can run without the tools and a compiled library.
-run_gate "setup (npm, Python venv, Debian tools)" bash scripts/setup.sh || exit 1
+run_gate "setup (npm, Node.js, Python venv, Debian tools)" bash scripts/setup.sh || exit 1
+# Every gate runs on Node.js 24 (the machine's own Node.js only launched this script), but the
+# newest aws-cdk-lib's, which runs on Node.js 22: what users install today, on both supported versions.
+node_bin() { echo "$PWD/.gates/node-$1/node_modules/node/bin"; }
+PATH="$(node_bin 24):$PATH"
+export PATH
+echo "Node.js $(node --version) for the gates, $("$(node_bin 22)/node" --version) for the newest aws-cdk-lib's"
 run_gate "jsii compile" npx projen compile || exit 1
+# Much of the Python gate waits on pip and PyPI: it runs beside the CPU-bound gates that follow.
+start_background_gate "Python bindings (wheel, fresh venv, pytest)" npx projen gate:python
 run_gate "API.md generated from the compiled API" api_md_is_current
 run_gate "README and API examples compile (jsii-rosetta)" npx projen docs:snippets
 run_gate "typecheck (tests, integ, examples, scripts)" npx projen typecheck
@@ -47,8 +79,8 @@ run_gate "unit tests (jest --ci)" npx projen test --maxWorkers=2 --json --output
 run_gate "integ snapshots (offline)" npx projen integ
 run_gate "templates: cfn-lint, shellcheck, PowerShell, ASL" npx projen gate:templates
 run_gate "shellcheck of the project's own scripts" shellcheck scripts/*.sh .ci/run integ/fixtures/*.sh
-run_gate "Python bindings (wheel, fresh venv, pytest)" npx projen gate:python
-run_gate "newest aws-cdk-lib: unit tests, cdk-nag, templates" bash scripts/newest-cdk.sh
+run_gate "newest aws-cdk-lib on Node.js 22: unit tests, cdk-nag, templates" env PATH="$(node_bin 22):$PATH" bash scripts/newest-cdk.sh
+await_background_gate
 
 printf '\nGate times:\n'
 printf '%s\n' "${gate_lines[@]}"
