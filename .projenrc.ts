@@ -106,8 +106,9 @@ project.addTask('integ', {
   exec: `${tsNode} scripts/integ-snapshots.ts`,
 });
 project.addTask('integ:update', {
-  description: 'Refresh integ snapshots offline (nothing is deployed)',
+  description: 'Refresh integ snapshots offline (nothing is deployed); refuses destructive changes unless given --allow-destructive',
   exec: `${tsNode} scripts/integ-snapshots.ts --update`,
+  receiveArgs: true,
 });
 project.addTask('synth:example', {
   description: 'Synthesize the TypeScript example with `npx cdk synth` into examples/typescript/cdk.out and summarize its stacks',

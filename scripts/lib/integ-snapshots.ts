@@ -83,6 +83,26 @@ export function compareWithSnapshot(snapshotDir: string, freshDir: string): Snap
   return { status: destructive ? SnapshotStatus.DESTRUCTIVE : SnapshotStatus.CHANGED, differences };
 }
 
+/** What an update does with a snapshot. */
+export enum SnapshotUpdate {
+  /** The snapshot is current: nothing to write. */
+  KEEP = 'KEEP',
+  /** The fresh assembly replaces the snapshot. */
+  WRITE = 'WRITE',
+  /** A destructive change the maintainer did not allow: the snapshot stays, and the update fails. */
+  REFUSE = 'REFUSE',
+}
+
+/**
+ * Whether an update writes a snapshot: a change that would replace, delete or orphan a resource
+ * of a deployed stack is written only when the maintainer allows destructive changes explicitly.
+ */
+export function snapshotUpdate(verdict: SnapshotVerdict, allowDestructive: boolean): SnapshotUpdate {
+  if (verdict.status === SnapshotStatus.UNCHANGED) return SnapshotUpdate.KEEP;
+  if (verdict.status === SnapshotStatus.DESTRUCTIVE && !allowDestructive) return SnapshotUpdate.REFUSE;
+  return SnapshotUpdate.WRITE;
+}
+
 /**
  * Replaces a snapshot with a fresh cloud assembly, leaving out asset bodies: they are build
  * outputs (bundled handlers), their hashes in the templates already pin them.

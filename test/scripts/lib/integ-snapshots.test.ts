@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { SnapshotStatus, compareWithSnapshot, writeSnapshot } from '../../../scripts/lib/integ-snapshots';
+import { SnapshotStatus, SnapshotUpdate, compareWithSnapshot, snapshotUpdate, writeSnapshot } from '../../../scripts/lib/integ-snapshots';
 
 const bucket = (properties: Record<string, unknown>) => ({ Resources: { Bucket: { Type: 'AWS::S3::Bucket', Properties: properties } } });
 
@@ -59,6 +59,21 @@ describe('compareWithSnapshot', () => {
     const assertion = (salt: string) => ({ Resources: { Assert: { Type: 'Custom::DeployAssert@SdkCallS3getObject', Properties: { salt, service: 'S3' } } } });
 
     expect(compareWithSnapshot(assembly({ Assert: assertion('1') }), assembly({ Assert: assertion('2') })).status).toBe(SnapshotStatus.UNCHANGED);
+  });
+});
+
+describe('snapshotUpdate', () => {
+  const verdict = (status: SnapshotStatus) => ({ status, differences: [] });
+
+  test('given a destructive change, then an update refuses it, and writes it only when destructive changes are allowed', () => {
+    expect(snapshotUpdate(verdict(SnapshotStatus.DESTRUCTIVE), false)).toBe(SnapshotUpdate.REFUSE);
+    expect(snapshotUpdate(verdict(SnapshotStatus.DESTRUCTIVE), true)).toBe(SnapshotUpdate.WRITE);
+  });
+
+  test('given an in-place change or a new snapshot, then an update writes it; given none, then it keeps the snapshot', () => {
+    expect(snapshotUpdate(verdict(SnapshotStatus.CHANGED), false)).toBe(SnapshotUpdate.WRITE);
+    expect(snapshotUpdate(verdict(SnapshotStatus.NEW), false)).toBe(SnapshotUpdate.WRITE);
+    expect(snapshotUpdate(verdict(SnapshotStatus.UNCHANGED), false)).toBe(SnapshotUpdate.KEEP);
   });
 });
 
