@@ -59,7 +59,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
     include: [...DEV_DIRS.map((dir) => `${dir}/**/*.ts`), 'src/**/*.ts', '.projenrc.ts'],
-    compilerOptions: { rootDir: '.', noEmit: true },
+    // The examples import the library by its package name, as users' apps do: its source here.
+    compilerOptions: { rootDir: '.', noEmit: true, paths: { 'cdk-immutable-servers': ['./src'] } },
   },
   eslintOptions: {
     dirs: ['src'],
@@ -76,11 +77,20 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // No gate reads coverage, and collecting it made every test file about a third slower.
       collectCoverage: false,
       setupFiles: ['<rootDir>/test/helpers/skip-synth-validation.ts'],
+      // The examples import the library by its package name, as users' apps do: its source here.
+      moduleNameMapper: { '^cdk-immutable-servers$': '<rootDir>/src' },
       // Gate tests synthesize apps and run external linters; give them room on 2 cores.
       testTimeout: 120_000,
     },
   },
   gitignore: ['/cdk.out/', 'examples/*/cdk.out/', '/.jsii.tabl.json', '/.venv/', '/.venv-bindings/', '/.gates/', 'integ/**/*.snapshot/asset.*'],
+});
+
+// The examples import the library by its package name: lint it as the project's own module
+// (after external packages), not as a dependency missing from package.json.
+project.tryFindObjectFile('.eslintrc.json')!.addToArray('overrides', {
+  files: ['examples/**/*.ts'],
+  settings: { 'import/internal-regex': '^cdk-immutable-servers$' },
 });
 
 // Local tool and gate outputs (venvs, synthesized apps) must never reach the npm tarball either.

@@ -15,8 +15,11 @@ module.exports = {
   rootDir: path.join(__dirname, '..'),
   // No junit report: the floor's run writes the one CI reads.
   reporters: ['default'],
-  moduleNameMapper: Object.fromEntries(['aws-cdk-lib', 'constructs', 'cdk-nag'].flatMap((name) => [
-    [`^${name}$`, path.join(modules, name)],
-    [`^${name}/(.*)$`, `${path.join(modules, name)}/$1`],
-  ])),
+  moduleNameMapper: {
+    ...projectConfig.moduleNameMapper,
+    ...Object.fromEntries(['aws-cdk-lib', 'constructs', 'cdk-nag'].flatMap((name) => [
+      [`^${name}$`, path.join(modules, name)],
+      [`^${name}/(.*)$`, `${path.join(modules, name)}/$1`],
+    ])),
+  },
 };

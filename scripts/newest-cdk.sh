@@ -22,5 +22,5 @@ printf 'aws-cdk-lib: floor %s, newest %s; constructs %s; cdk-nag %s; on Node.js 
 
 npx jest --config scripts/newest-cdk.jest.config.js --ci --maxWorkers=2 --json --outputFile=test-reports/jest-newest-cdk.json \
   --testPathIgnorePatterns '/test/scripts/' '/test/gates/' '/test/journeys/'
-NODE_OPTIONS="--require $PWD/scripts/lib/newest-cdk-resolution.js" TS_NODE_PROJECT=tsconfig.dev.json TS_NODE_TRANSPILE_ONLY=true \
+NODE_OPTIONS="--require $PWD/scripts/lib/module-resolution.js" TS_NODE_PROJECT=tsconfig.dev.json TS_NODE_TRANSPILE_ONLY=true \
   npx ts-node scripts/check-templates.ts

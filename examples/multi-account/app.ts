@@ -6,11 +6,10 @@
  * Synthesize without an AWS account: `npx cdk synth` in this folder. Deploy: see README.md.
  */
 import { App, Duration, Environment } from 'aws-cdk-lib';
-// In your app: import { ... } from 'cdk-immutable-servers';
-import { PromotionApproval } from '../../src';
 import { NetworkStack } from '../typescript/network-stack';
 import { WebEnvironmentStack } from '../typescript/web-environment-stack';
 import { WebPipelineStack } from '../typescript/web-pipeline-stack';
+import { PromotionApproval } from 'cdk-immutable-servers';
 
 /** Placeholder accounts and regions; deploy with `-c tools=<account> -c staging=<account> -c production=<account>`. */
 const DEFAULTS = {

@@ -9,8 +9,7 @@ import { App, Duration, Environment, aws_iam as iam } from 'aws-cdk-lib';
 import { NetworkStack } from './network-stack';
 import { WebEnvironmentStack } from './web-environment-stack';
 import { WebPipelineStack } from './web-pipeline-stack';
-// In your app: import { ... } from 'cdk-immutable-servers';
-import { DeploymentWindow, PromotionApproval } from '../../src';
+import { DeploymentWindow, PromotionApproval } from 'cdk-immutable-servers';
 
 /** Placeholders that let the app synthesize anywhere; deploy with `-c account=... -c region=...` and the other context values. */
 const DEFAULTS = {

@@ -1,7 +1,6 @@
 import { CfnOutput, Duration, Stack, StackProps, aws_ec2 as ec2, aws_iam as iam } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-// In your app: import { ... } from 'cdk-immutable-servers';
-import { DeploymentLoadBalancing, RollingAsgDeployment } from '../../src';
+import { DeploymentLoadBalancing, RollingAsgDeployment } from 'cdk-immutable-servers';
 
 export interface WebEnvironmentStackProps extends StackProps {
   /** dev, qa or prod. */

@@ -1,7 +1,6 @@
 import { Stack, StackProps, aws_events as events } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-// In your app: import { ... } from 'cdk-immutable-servers';
-import { ApplicationImageRecipe, ImmutableAmiPipeline, PipelineBuild, PipelineSource, PromotionEnvironment } from '../../src';
+import { ApplicationImageRecipe, ImmutableAmiPipeline, PipelineBuild, PipelineSource, PromotionEnvironment } from 'cdk-immutable-servers';
 
 export interface WebPipelineStackProps extends StackProps {
   /** The CodeConnections connection to the service's repository (created once in the console). */

@@ -5,12 +5,11 @@
  * Synthesize without an AWS account: `npx cdk synth` in this folder. Deploy: see README.md.
  */
 import { App, Duration, Environment, Stack, aws_codecommit as codecommit, aws_ec2 as ec2 } from 'aws-cdk-lib';
-// In your app: import { ... } from 'cdk-immutable-servers';
+import { NetworkStack } from '../typescript/network-stack';
 import {
   ApplicationImageRecipe, BaseImage, DeploymentLoadBalancing, ImageBuildStep, ImageOperatingSystem, ImmutableAmiPipeline, PipelineBuild,
   PipelineSource, PromotionApproval, RollingAsgDeployment,
-} from '../../src';
-import { NetworkStack } from '../typescript/network-stack';
+} from 'cdk-immutable-servers';
 
 export function createWindowsServiceApp(app: App = new App()): App {
   const env: Environment = { account: app.node.tryGetContext('account') ?? '111111111111', region: app.node.tryGetContext('region') ?? 'eu-west-1' };

@@ -26,10 +26,13 @@ export function exampleAndIntegApps(): CdkApp[] {
   return [...exampleApps(), ...integApps];
 }
 
+/** Resolves `cdk-immutable-servers`, which the examples import, to the source (and the newest aws-cdk-lib when asked). */
+const MODULE_RESOLUTION = path.join(PROJECT_ROOT, 'scripts', 'lib', 'module-resolution.js');
+
 /** Synthesizes one app into `outdir` (replaced if present) without touching AWS. */
 export function synthesizeApp(app: CdkApp, outdir: string): void {
   fs.rmSync(outdir, { recursive: true, force: true });
-  execFileSync(process.execPath, ['-r', 'ts-node/register', app.file], {
+  execFileSync(process.execPath, ['-r', 'ts-node/register', '-r', MODULE_RESOLUTION, app.file], {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'inherit', 'inherit'],
     env: {

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { createMultiAccountApp } from '../../examples/multi-account/app';
 import { createWebServiceApp } from '../../examples/typescript/app';
@@ -25,5 +27,20 @@ describe.each(EXAMPLES)('example %s', (_name, createApp) => {
 
     expect(errors.map((message) => `${message.id}: ${message.entry.data}`)).toEqual([]);
     expect(assembly.manifest.missing ?? []).toEqual([]);
+  });
+});
+
+describe('example sources', () => {
+  const sources = ['typescript', 'multi-account', 'windows'].flatMap((example) => {
+    const folder = path.join(__dirname, '..', '..', 'examples', example);
+    return fs.readdirSync(folder).filter((file) => file.endsWith('.ts')).map((file) => path.join(folder, file));
+  });
+
+  test('given every TypeScript example file, then it imports the library by its package name, as a user\'s app does, never from src/', () => {
+    const fromSource = sources.filter((file) => /from '(\.\.\/)+src(\/[^']*)?'/.test(fs.readFileSync(file, 'utf-8')));
+    const byName = sources.filter((file) => fs.readFileSync(file, 'utf-8').includes("from 'cdk-immutable-servers'"));
+
+    expect(fromSource).toEqual([]);
+    expect(byName.length).toBeGreaterThanOrEqual(3);
   });
 });
