@@ -95,7 +95,7 @@ project.tryFindObjectFile('.eslintrc.json')!.addToArray('overrides', {
 
 // Local tool and gate outputs (venvs, synthesized apps) must never reach the npm tarball either.
 const LOCAL_OUTPUTS = ['/.venv/', '/.venv-bindings/', '/.gates/', '/cdk.out/', '/test-reports/', '/.jsii.tabl.json'];
-for (const pattern of [...DEV_DIRS.map((dir) => `/${dir}/`), ...LOCAL_OUTPUTS, '/docs/', '/.ci/', '/rosetta/', '/requirements-dev.txt', '/tsconfig.dev.json']) {
+for (const pattern of [...DEV_DIRS.map((dir) => `/${dir}/`), ...LOCAL_OUTPUTS, '/docs/', '/CONTRIBUTING.md', '/.ci/', '/rosetta/', '/requirements-dev.txt', '/tsconfig.dev.json']) {
   project.addPackageIgnore(pattern);
 }
 
