@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import type { BuildableRecipe } from './buildable-recipe';
 
 /**
@@ -21,5 +22,5 @@ export function reuseHorizonMinutes(recipe: BuildableRecipe): number | undefined
   const deletionAgeDays = recipe._amiDeletionAgeDays;
   const waits = (waitsByRecipe.get(recipe) ?? []).map((wait) => wait()).filter((wait): wait is number => wait !== undefined);
   if (deletionAgeDays === undefined || waits.length === 0) return undefined;
-  return Math.max(0, deletionAgeDays * 24 * 60 - Math.max(...waits));
+  return Math.max(0, Duration.days(deletionAgeDays).toMinutes() - Math.max(...waits));
 }

@@ -1,4 +1,4 @@
-import { Stack, Token, aws_codepipeline as codepipeline } from 'aws-cdk-lib';
+import { Duration, Stack, Token, aws_codepipeline as codepipeline } from 'aws-cdk-lib';
 import { isInStackEnvironment } from './promotion-placement';
 import { ReleaseWait, humanMinutes } from './promotion-timing';
 import type { PromotionApproval } from '../../promotion-approval';
@@ -111,8 +111,9 @@ export interface EnvironmentReleaseWait {
 export function imagesDeletedBeforeRelease(environments: EnvironmentReleaseWait[]): string[] {
   return environments.flatMap(({ name, target, recipe, wait }) => {
     const deletionAgeDays = recipe?._amiDeletionAgeDays;
-    if (recipe === undefined || wait === undefined || deletionAgeDays === undefined || wait.minutes < deletionAgeDays * 24 * 60) return [];
-    const neededAgeDays = retentionAgeOutliving(wait.minutes / (24 * 60));
+    if (recipe === undefined || wait === undefined || deletionAgeDays === undefined) return [];
+    if (wait.minutes < Duration.days(deletionAgeDays).toMinutes()) return [];
+    const neededAgeDays = retentionAgeOutliving(Duration.minutes(wait.minutes).toDays({ integral: false }));
     return [`Environment ${name} may start its release up to ${humanMinutes(wait.minutes)} after its image was built (${wait.parts.join('; ')}), `
       + `but recipe ${recipe.node.path} deletes its images ${deletionAgeDays} days after their build, with the copy in account ${target.account}, region ${target.region}: `
       + `keep them longer (imageRetention: ImageRetention.age(Duration.days(${neededAgeDays})) or more, which also leaves bakes time to reuse images), `
