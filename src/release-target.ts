@@ -28,6 +28,13 @@ export interface ReleaseTarget {
    * @default - the manifest's only AMI of the account and region
    */
   readonly architecture?: ec2.InstanceArchitecture;
+  /**
+   * Literal ARN of the environment's release stack update: an Express state machine in its
+   * account and region that updates its stack with the previous template and parameter values, as
+   * a service role that can only roll out a new launch template version. Releases start it
+   * (`StartSyncExecution`), and may not update the stack themselves.
+   */
+  readonly stackUpdateStateMachineArn: string;
   /** Names of the alarms that roll a release back (literal names, usable from any stack). */
   readonly alarmNames: string[];
   /**

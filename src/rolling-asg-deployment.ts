@@ -8,6 +8,7 @@ import { ImageOperatingSystem } from './base-image';
 import { ApplicationLoadBalancerOptions, DeploymentLoadBalancing, ListenerProtocol } from './deployment-load-balancing';
 import { BreakGlassAccess } from './private/access/break-glass';
 import { DeploymentReleaseRole } from './private/access/deployment-release-role';
+import { ReleaseStackUpdate } from './private/access/release-stack-update';
 import type { ImageRequirements } from './private/image/image-compatibility';
 import { architectureOf } from './private/image/recipe-architectures';
 import {
@@ -281,8 +282,9 @@ export interface RollingAsgDeploymentProps {
   readonly breakGlass?: BreakGlassOptions;
 
   /**
-   * A dedicated release role in this stack, for promotions in other accounts: it may update only
-   * this stack, write only this environment's ledger, tag AMIs and read the rollback alarms, and
+   * A dedicated release role in this stack, for promotions in other accounts: it may start only
+   * this stack's release stack update (which can change only which AMI runs), write only this
+   * environment's ledger, tag AMIs and read the rollback alarms, and
    * the promotion's workflows assume it from their own account. Without it, the promotion puts its
    * workflows in this account, which must trust the pipeline account (`cdk bootstrap --trust`).
    *
@@ -510,6 +512,12 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
       this.breakGlassStartSessionCommand = breakGlass.startSessionCommand;
     }
 
+    const stackUpdate = new ReleaseStackUpdate(this, 'ReleaseStackUpdate', {
+      launchTemplate: this.launchTemplate,
+      autoScalingGroup: this.autoScalingGroup,
+      instanceRole: role,
+      alarmNames,
+    });
     const target = {
       stackName: Stack.of(this).stackName,
       account: Stack.of(this).account,
@@ -520,6 +528,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
       commitIdParameterName: ledgerNames.commitId,
       commitMessageParameterName: ledgerNames.commitMessage,
       pipelineExecutionIdParameterName: ledgerNames.pipelineExecutionId,
+      stackUpdateStateMachineArn: stackUpdate.stateMachineArn,
       alarmNames,
       urlParameterName: urlParameter && `${prefix}/url`,
       autoScalingGroupName,

@@ -15,6 +15,8 @@ export const REGION = 'eu-west-1';
 export const STACK = 'web-prod';
 export const STACK_ID = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${STACK}/6a7e8feb-b491-4cf7-a9f1-bf3703467718`;
 export const RELEASE_ROLE = `arn:aws:iam::${TARGET_ACCOUNT}:role/web-prod-release`;
+/** The environment's release stack update, the only way a release updates its stack. */
+export const STACK_UPDATE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:web-prod-release-stack-update`;
 export const PREFIX = '/immutable-servers/web/prod/release';
 /** When the local runs of a release happen. */
 export const NOW = new Date('2027-03-01T12:00:00Z');
@@ -67,6 +69,7 @@ export function target(overrides: Partial<ReleaseTarget> = {}): ReleaseTarget {
     commitIdParameterName: NAMES.commitId,
     commitMessageParameterName: NAMES.commitMessage,
     pipelineExecutionIdParameterName: NAMES.pipelineExecutionId,
+    stackUpdateStateMachineArn: STACK_UPDATE,
     alarmNames: ['web-prod-unhealthy-hosts'],
     ...overrides,
   };
@@ -163,7 +166,11 @@ export const throttled = (service: string, exception: string) => () => new TaskF
 export interface TargetBehaviour {
   /** What DescribeStacks says while the workflow waits for the update, in turn; the last repeats. */
   readonly statuses?: string[];
-  readonly update?: TaskFake;
+  /**
+   * What the release stack update's own `UpdateStack` does, given its client request token:
+   * answers, or throws the `TaskFailure` that ends the stack update's execution.
+   */
+  readonly update?: (token: string) => unknown;
   /** The stack's events, given the update's client request token. */
   readonly events?: (token: string) => unknown[];
   /** What DescribeStacks says while the workflow waits for the rollback of a cancelled update. */
@@ -182,8 +189,8 @@ export function targetFakes(behaviour: TargetBehaviour = {}): Record<string, Tas
     ReadLedger: ledgerHolding(PREVIOUS),
     PutLedgerParameter: () => ({ Version: 8, Tier: 'Standard' }),
     UpdateStack: (input) => {
-      token = input.ClientRequestToken;
-      return (behaviour.update ?? (() => ({ StackId: STACK_ID })))(input);
+      token = JSON.parse(input.Input).clientRequestToken;
+      return stackUpdateExecution(input, () => (behaviour.update ?? (() => ({ StackId: STACK_ID })))(token));
     },
     DescribeUpdate: stackIn(...behaviour.statuses ?? ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE']),
     DescribeStackEvents: () => ({ StackEvents: (behaviour.events ?? (() => []))(token) }),
@@ -205,6 +212,27 @@ export function targetFakes(behaviour: TargetBehaviour = {}): Record<string, Tas
     LabelCurrentReleaseVersion: () => ({ InvalidLabels: [] }),
     ReadPreviousReleaseParameter: labelledLedger(PREVIOUS),
   };
+}
+
+/**
+ * StartSyncExecution of the release stack update, as Step Functions answers it: the execution
+ * succeeded with the stack's id, or failed with the error and cause its `UpdateStack` call threw.
+ */
+export function stackUpdateExecution(input: any, updateStack: () => unknown): unknown {
+  const execution = {
+    ExecutionArn: `${input.StateMachineArn.replace(':stateMachine:', ':express:')}:release:0f2c7a8e`,
+    StateMachineArn: input.StateMachineArn,
+    StartDate: NOW.toISOString(),
+    StopDate: NOW.toISOString(),
+    Input: input.Input,
+  };
+  try {
+    updateStack();
+    return { ...execution, Status: 'SUCCEEDED', Output: JSON.stringify({ stackId: STACK_ID }) };
+  } catch (error) {
+    if (!(error instanceof TaskFailure)) throw error;
+    return { ...execution, Status: 'FAILED', Error: error.error, Cause: error.message };
+  }
 }
 
 /** DescribeImages of the released AMI, with one EBS block device per snapshot and an instance store volume. */

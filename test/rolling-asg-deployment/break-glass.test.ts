@@ -6,7 +6,7 @@ describe('RollingAsgDeployment break-glass', () => {
     const { template, deployment } = deploymentStack();
 
     template.resourceCountIs('AWS::SSM::Document', 0);
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 0);
+    template.resourcePropertiesCountIs('AWS::StepFunctions::StateMachine', { StateMachineType: 'STANDARD' }, 0);
     expect(deployment.breakGlassRole).toBeUndefined();
     expect(deployment.breakGlassStartSessionCommand).toBeUndefined();
   });
@@ -17,7 +17,7 @@ describe('RollingAsgDeployment break-glass', () => {
     });
 
     template.resourceCountIs('AWS::SSM::Document', 1);
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    template.resourcePropertiesCountIs('AWS::StepFunctions::StateMachine', { StateMachineType: 'STANDARD' }, 1);
     const trust = resourcesOfType(template, 'AWS::IAM::Role')
       .map((role) => role.Properties.AssumeRolePolicyDocument.Statement[0])
       .find((statement) => JSON.stringify(statement.Principal).includes('oncall'));

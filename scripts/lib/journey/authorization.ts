@@ -26,7 +26,8 @@ export interface RoleDirectory {
 /** IAM's service prefix where it differs from the SDK's service name. */
 const IAM_PREFIX: Record<string, string> = { resourcegroupstaggingapi: 'tag', sfn: 'states' };
 
-type Resources = Array<{ resource: string; context?: AuthorizationRequest['context'] }>;
+/** The resources a request acts on; an entry may name another action that AWS checks for the same request (`iam:PassRole`). */
+type Resources = Array<{ resource: string; context?: AuthorizationRequest['context']; action?: string }>;
 type ResourceMapping = (request: any, at: Endpoint, roles: RoleDirectory) => Resources;
 
 const any: ResourceMapping = () => [{ resource: '*' }];
@@ -35,6 +36,10 @@ const stack: ResourceMapping = (request, at, roles) => [{
   resource: roles.stackArn(at, request.StackName),
   context: request.RoleARN === undefined ? undefined : { 'cloudformation:RoleArn': String(request.RoleARN) },
 }];
+/** A stack operation that names a service role passes it to CloudFormation, which IAM checks as `iam:PassRole`. */
+const stackWithRole: ResourceMapping = (request, at, roles) => [...stack(request, at, roles), ...request.RoleARN === undefined ? [] : [{
+  action: 'iam:PassRole', resource: String(request.RoleARN), context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' },
+}]];
 const ec2Arn = (at: Endpoint, id: string) => (id.startsWith('ami-') ? `arn:aws:ec2:${at.region}::image/${id}`
   : id.startsWith('i-') ? `arn:aws:ec2:${at.region}:${at.account}:instance/${id}`
     : id.startsWith('snap-') ? `arn:aws:ec2:${at.region}::snapshot/${id}` : `arn:aws:ec2:${at.region}:${at.account}:${id}`);
@@ -55,7 +60,7 @@ const RESOURCES: Record<string, ResourceMapping> = {
   'ssm:GetParameterHistory': (request, at) => [{ resource: parameterArn(at, request.Name) }],
   'cloudformation:DescribeStacks': stack,
   'cloudformation:DescribeStackEvents': stack,
-  'cloudformation:UpdateStack': stack,
+  'cloudformation:UpdateStack': stackWithRole,
   'cloudformation:CancelUpdateStack': stack,
   'ec2:CreateTags': (request, at) => request.Resources.map((id: string) => ({ resource: ec2Arn(at, id), context: tagContext(request.Tags, true) })),
   'ec2:DeleteTags': (request, at) => request.Resources.map((id: string) => ({ resource: ec2Arn(at, id), context: tagContext(request.Tags, false) })),
@@ -93,6 +98,7 @@ const RESOURCES: Record<string, ResourceMapping> = {
   'codepipeline:ListActionExecutions': (request, at) => [{ resource: `arn:aws:codepipeline:${at.region}:${at.account}:${request.PipelineName}` }],
   'codepipeline:StartPipelineExecution': (request, at) => [{ resource: `arn:aws:codepipeline:${at.region}:${at.account}:${request.Name}` }],
   'cloudwatch:DescribeAlarms': (request, at) => (request.AlarmNames ?? []).map((name: string) => ({ resource: `arn:aws:cloudwatch:${at.region}:${at.account}:alarm:${name}` })),
+  'states:StartSyncExecution': (request) => [{ resource: request.StateMachineArn }],
   'autoscaling:DescribeAutoScalingInstances': any,
   'autoscaling:TerminateInstanceInAutoScalingGroup': (request, at, roles) => [{ resource: roles.autoScalingGroupArnOf(at, request.InstanceId) }],
 };
@@ -108,10 +114,10 @@ export class IamAuthorizer {
     }
     const mapping = RESOURCES[iamAction];
     if (!mapping) return `the harness does not know which resources ${iamAction} acts on: add it to scripts/lib/journey/authorization.ts`;
-    const requests = await Promise.all(mapping(request, caller, this.roles).map(async ({ resource, context }) => {
-      const tags = resource === '*' ? {} : await this.roles.resourceTags(caller, resource);
+    const requests = await Promise.all(mapping(request, caller, this.roles).map(async ({ resource, context, action: checkedAction }) => {
+      const tags = resource === '*' || checkedAction !== undefined ? {} : await this.roles.resourceTags(caller, resource);
       const resourceTags = Object.fromEntries(Object.entries(tags).map(([key, value]) => [`aws:ResourceTag/${key}`, value]));
-      return { action: iamAction, resource, context: { ...resourceTags, ...context } };
+      return { action: checkedAction ?? iamAction, resource, context: { ...resourceTags, ...context } };
     }));
     return this.refusal(caller.roleArn, requests);
   }
@@ -128,7 +134,8 @@ export class IamAuthorizer {
     return trusted ? undefined : `the trust policy of ${roleArn} does not trust ${callerRoleArn}`;
   }
 
-  private refusal(roleArn: string, requests: AuthorizationRequest[]): string | undefined {
+  /** Why IAM would refuse the role one of the requests, or undefined when it allows them all. */
+  public refusal(roleArn: string, requests: AuthorizationRequest[]): string | undefined {
     const statements = this.roles.statementsOf(roleArn);
     if (!statements) return `role ${roleArn} does not exist in any deployed stack`;
     for (const request of requests) {

@@ -40,11 +40,14 @@ function botocoreData(): string {
 
 const models = new Map<string, ServiceModel>();
 
-/** The newest API version's model of a service, by its botocore name (`ssm`, `ec2`, `imagebuilder`). */
+/** botocore's name of a service where Step Functions' SDK integrations name it otherwise. */
+const BOTOCORE_NAMES: Record<string, string> = { sfn: 'stepfunctions' };
+
+/** The newest API version's model of a service, by the name SDK integrations give it (`ssm`, `ec2`, `sfn`). */
 export function serviceModel(service: string): ServiceModel {
   let model = models.get(service);
   if (!model) {
-    const folder = join(botocoreData(), service);
+    const folder = join(botocoreData(), BOTOCORE_NAMES[service] ?? service);
     if (!existsSync(folder)) {
       throw new Error(`No AWS service model for '${service}' in botocore`);
     }

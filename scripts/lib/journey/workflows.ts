@@ -87,6 +87,30 @@ export class WorkflowRunner {
     return result;
   }
 
+  /**
+   * Step Functions' API, as workflows call it: `StartSyncExecution` runs an express state machine of
+   * the world to its end and answers as Step Functions does, with a failed execution's error and
+   * cause in the response rather than as an error.
+   */
+  public handle = async (action: string, request: any): Promise<unknown> => {
+    if (action !== 'startSyncExecution') throw new Error(`Step Functions ${action} is not simulated`);
+    const machine = this.stateMachines().find((candidate) => candidate.arn === request.StateMachineArn);
+    if (!machine) throw new AwsError('Sfn.StateMachineDoesNotExistException', `State Machine Does Not Exist: '${request.StateMachineArn}'`);
+    const type = machine.stack.assembly.template.Resources[machine.logicalId].Properties?.StateMachineType;
+    if (type !== 'EXPRESS') throw new AwsError('Sfn.StateMachineTypeNotSupportedException', 'This operation is not supported by this type of state machine');
+    const started = this.now().toISOString();
+    const execution = await this.run(machine.arn, JSON.parse(request.Input ?? '{}'));
+    return {
+      ExecutionArn: execution.executionArn,
+      StateMachineArn: machine.arn,
+      StartDate: started,
+      StopDate: this.now().toISOString(),
+      Status: execution.status,
+      Input: request.Input ?? '{}',
+      ...execution.status === 'SUCCEEDED' ? { Output: JSON.stringify(execution.output) } : { Error: execution.error, Cause: execution.cause },
+    };
+  };
+
   private sdkTask(machine: DeployedStateMachine, state: string, roleArn: string, credentialsRoleArn: string | undefined,
     service: string, action: string): TaskFake {
     return async (request) => {

@@ -52,12 +52,6 @@ export class ReleaseDefinition {
     const released = inUse.tagReleased(labels.label(inUse.retire(this.output())));
     const restore = this.restoreLedger();
     const release = this.describeStack()
-      .next(new sfn.Map(this.scope, 'KeepParameterValues', {
-        comment: 'Every parameter of the stack keeps its previous value; SSM parameter types resolve again',
-        itemsPath: '$.stack.parameterKeys',
-        itemSelector: { 'ParameterKey.$': '$$.Map.Item.Value', 'UsePreviousValue': true },
-        resultPath: '$.stack.parameters',
-      }).itemProcessor(new sfn.Pass(this.scope, 'KeepParameterValue')))
       .next(this.states.call('ReadLedger', 'ssm', 'getParameters', { Names: this.names }, '$.ledger',
         { 'parameters.$': '$.Parameters', 'found.$': 'States.ArrayLength($.Parameters)' }))
       .next(new sfn.Choice(this.scope, 'LedgerComplete?')
@@ -115,9 +109,9 @@ export class ReleaseDefinition {
       + ': $count($perArchitecture) = 1 ? $lookup($states.input.images, $perArchitecture[0]) : undefined)';
   }
 
-  /** The keys of the stack's parameters: every one keeps its value. Nothing is written before. */
+  /** Whether the stack can be read at all: nothing is written before. */
   private describeStack(): sfn.TaskStateBase {
-    const describe = this.states.describeStack('DescribeStack', '$.stack', { 'parameterKeys.$': '$.Stacks[0].Parameters[*].ParameterKey' });
+    const describe = this.states.describeStack('DescribeStack', '$.stack', { 'id.$': '$.Stacks[0].StackId' });
     describe.addCatch(this.states.explain('ExplainStackUnreadable', 'ReleaseNotStarted',
       `Could not read stack ${this.target.stackName} in account ${this.target.account}, region ${this.target.region}, so nothing was released: {}`,
       '$.error.Cause').next(this.states.fail('StackUnreadable')), { errors: ['States.TaskFailed'], resultPath: '$.error' });
@@ -145,7 +139,6 @@ export class ReleaseDefinition {
     return new sfn.Pass(this.scope, 'PlanRelease', {
       parameters: {
         ...Object.fromEntries(RELEASE_FIELDS.map((field) => [`${field}.$`, `$.${field}`])),
-        'stackParameters.$': '$.stack.parameters',
         // Marks this update's stack events, and makes a retried UpdateStack idempotent.
         'updateToken.$': 'States.UUID()',
         'previous': Object.fromEntries(RELEASE_FIELDS.map((field) => [`${field}.$`, previous(field)])),

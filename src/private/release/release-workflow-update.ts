@@ -1,9 +1,6 @@
 import { Duration, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { ReleaseStates } from './release-workflow-states';
 
-/** Capabilities the environment stack's own deploys use; UpdateStack must acknowledge them again. */
-export const UPDATE_CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'];
-
 /** How often a wait loop reads the stack's status, unless the timeout needs more polls than allowed. */
 const POLL_INTERVAL = Duration.seconds(30);
 
@@ -35,38 +32,55 @@ export class StackUpdateStates {
   }
 
   /**
-   * `UpdateStack` with the previous template and parameter values, so that CloudFormation resolves
-   * the ledger again. "No updates are to be performed" goes to `released` as NO_CHANGE.
+   * Starts the environment's release stack update (`ReleaseTarget.stackUpdateStateMachineArn`),
+   * which updates the stack with its previous template and parameter values as the release service
+   * role, so that CloudFormation resolves the ledger again: the release itself holds no permission
+   * to update the stack. "No updates are to be performed" goes to `released` as NO_CHANGE.
    */
   public update(restore: sfn.IChainable, released: sfn.IChainable): sfn.IChainable {
     const scope = this.states.scope;
-    const update = this.states.call('UpdateStack', 'cloudformation', 'updateStack', {
-      StackName: this.stackName,
-      UsePreviousTemplate: true,
-      Parameters: sfn.JsonPath.listAt('$.stackParameters'),
-      Capabilities: UPDATE_CAPABILITIES,
-      DisableRollback: false,
-      ClientRequestToken: sfn.JsonPath.stringAt('$.updateToken'),
-    }, sfn.JsonPath.DISCARD);
-    const noChange = new sfn.Pass(scope, 'NoChange', { result: sfn.Result.fromString('NO_CHANGE'), resultPath: '$.outcome' }).next(released);
-    update.addCatch(new sfn.Choice(scope, 'NoUpdates?')
-      // The stack already runs this release. CloudFormation has prefixed the message before.
-      .when(sfn.Condition.stringMatches('$.error.Cause', '*No updates are to be performed*'), noChange)
-      .otherwise(this.states.explain('ExplainUpdateRefused', 'ReleaseNotStarted',
-        `CloudFormation did not start updating stack ${this.stackName}: {}. The ledger is restored to {} (version {}).`,
-        '$.error.Cause', '$.previous.amiId', '$.previous.version').next(restore)), { errors: ['States.TaskFailed'], resultPath: '$.error' });
+    const stateMachineArn = this.states.target.stackUpdateStateMachineArn;
+    const input = new sfn.Pass(scope, 'StackUpdateInput', {
+      parameters: { 'clientRequestToken.$': '$.updateToken' },
+      resultPath: '$.stackUpdateInput',
+    });
+    const update = this.states.call('UpdateStack', 'sfn', 'startSyncExecution', {
+      StateMachineArn: stateMachineArn,
+      Input: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.stackUpdateInput')),
+    }, '$.stackUpdate');
+    const refused = (id: string, template: string, ...paths: string[]) => this.states.explain(id, 'ReleaseNotStarted',
+      `${template} The ledger is restored to {} (version {}).`, ...paths, '$.previous.amiId', '$.previous.version').next(restore);
+    update.addCatch(refused('ExplainUpdateNotStarted', `Could not start the release stack update ${stateMachineArn} of stack ${this.stackName}: {}.`,
+      '$.error.Cause'), { errors: ['States.TaskFailed'], resultPath: '$.error' });
     const updated = new sfn.Pass(scope, 'Updated', { result: sfn.Result.fromString('RELEASED'), resultPath: '$.outcome' }).next(released);
+    const noChange = new sfn.Pass(scope, 'NoChange', { result: sfn.Result.fromString('NO_CHANGE'), resultPath: '$.outcome' }).next(released);
+    const started = new sfn.Choice(scope, 'UpdateStarted?')
+      .when(sfn.Condition.stringEquals('$.stackUpdate.Status', 'SUCCEEDED'), this.waitLoop('Update', updated, this.cancel(updated, restore),
+        this.rolledBack(restore)))
+      // The stack already runs this release. CloudFormation has prefixed the message before.
+      .when(sfn.Condition.and(sfn.Condition.isPresent('$.stackUpdate.Cause'), sfn.Condition.stringMatches('$.stackUpdate.Cause', '*No updates are to be performed*')),
+        noChange)
+      .when(sfn.Condition.isPresent('$.stackUpdate.Cause'), refused('ExplainUpdateRefused', `CloudFormation did not start updating stack ${this.stackName}: {}.`,
+        '$.stackUpdate.Cause'))
+      .otherwise(refused('ExplainUpdateNotRun', `The release stack update {} of stack ${this.stackName} ended {} before it updated the stack.`,
+        '$.stackUpdate.ExecutionArn', '$.stackUpdate.Status'));
+    return input.next(update).next(started);
+  }
+
+  /**
+   * Cancels an update that outlasts the timeout, then waits for its rollback, or for the update,
+   * which may have finished, or started to roll back, before the cancellation. A rollback that
+   * outlasts its own bound still ends the release, as timed out.
+   */
+  private cancel(updated: sfn.IChainable, restore: sfn.IChainable): sfn.IChainable {
     const timedOut = this.states.explain('ExplainTimeout', 'ReleaseTimedOut',
       `Stack ${this.stackName} did not finish updating within ${this.timeout.toHumanString()}, so the release of {} (version {}) was cancelled; `
       + `the stack is {}. The ledger is restored to {} (version {}). ${this.states.where}`,
       '$.amiId', '$.version', '$.update.status', '$.previous.amiId', '$.previous.version').next(restore);
     const cancel = this.states.call('CancelUpdate', 'cloudformation', 'cancelUpdateStack', { StackName: this.stackName }, sfn.JsonPath.DISCARD);
-    // The update may have finished, or started to roll back, before the cancellation: wait either
-    // way. A rollback that outlasts its own bound still ends the release, as timed out.
     const rollback = this.waitLoop('Rollback', updated, timedOut, timedOut);
     cancel.addCatch(rollback, { errors: ['States.TaskFailed'], resultPath: '$.cancelError' });
-    cancel.next(rollback);
-    return update.next(this.waitLoop('Update', updated, cancel, this.rolledBack(restore)));
+    return cancel.next(rollback);
   }
 
   /**

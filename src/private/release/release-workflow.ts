@@ -62,8 +62,10 @@ export interface ReleaseWorkflowProps extends TargetWorkflowProps {
  *    the target account's Auto Scaling service-linked role, so that instances can launch from it.
  * 1. Reads the stack's parameter keys and the ledger's current values (the release a failure
  *    restores), then writes the ledger (plain text parameters, overwritten).
- * 2. `UpdateStack` with `UsePreviousTemplate`, every parameter's previous value and the IAM and
- *    macro capabilities. "No updates are to be performed" is a success: the stack runs this release.
+ * 2. Starts the environment's release stack update (`ReleaseTarget.stackUpdateStateMachineArn`),
+ *    which calls `UpdateStack` with `UsePreviousTemplate`, every parameter's previous value and the
+ *    release service role, in the environment's account: the release cannot send a template.
+ *    "No updates are to be performed" is a success: the stack runs this release.
  * 3. Polls the stack every 30 seconds (longer for timeouts over 6 hours) until it is no longer in
  *    progress, for at most `timeout`.
  * 4. On success tags the AMI `immutable-servers:in-use=true` and in use by this stack's environment,
@@ -135,23 +137,20 @@ export class ReleaseWorkflow extends Construct {
 /**
  * What a release needs in the target's account and region, each statement as narrow as its API
  * allows: attach these to the role given as `releaseRoleArn` (or they go on the workflow's own
- * role). The stack update itself runs as the stack's service role, which CloudFormation reuses when
- * `UpdateStack` names none (CDK deploys with the bootstrap's execution role), so the release role
- * cannot change anything but the ledger, the stack's parameters' resolution and the AMI's tags.
- *
- * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html
+ * role). No statement lets the role update the stack: it starts the environment's release stack
+ * update, a workflow of the environment's own that updates the stack with its previous template
+ * and parameter values as a service role that can only roll out a new launch template version.
+ * So the role can change which AMI runs (the ledger) and the AMIs' in-use tags, and nothing else.
  */
 export function releaseRolePolicyStatements(scope: IConstruct, target: ReleaseTarget): iam.PolicyStatement[] {
   const arns = targetArns(scope, target);
   return [
     new iam.PolicyStatement({
-      actions: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents', 'cloudformation:UpdateStack', 'cloudformation:CancelUpdateStack'],
+      actions: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents', 'cloudformation:CancelUpdateStack'],
       resources: [arns.stack],
     }),
+    new iam.PolicyStatement({ actions: ['states:StartSyncExecution'], resources: [target.stackUpdateStateMachineArn] }),
     new iam.PolicyStatement({ actions: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:PutParameter', 'ssm:LabelParameterVersion'], resources: arns.ledger }),
-    // CloudFormation resolves the stack's SSM parameter types with the caller's permissions
-    // (aws/aws-cdk#20959): the ledger above, and the CDK bootstrap version every CDK stack reads.
-    new iam.PolicyStatement({ actions: ['ssm:GetParameters'], resources: [arns.bootstrapVersion] }),
     // Any image in the region (a shared image is another account's), but only the release's tags,
     // and only together with the in-use tag.
     new iam.PolicyStatement({
@@ -213,7 +212,6 @@ export function grantReleasePermissions(role: iam.Role, target: ReleaseTarget): 
   acknowledge(arns.snapshots, 'DeleteSnapshot is limited by condition to Image Builder\'s snapshots, those of a retired AMI that the release deregisters');
   acknowledge(arns.keys, 'CreateGrant is limited by condition to this account\'s Auto Scaling service-linked role and the operations it needs to launch '
     + 'encrypted AMIs; the key is whichever encrypts the released AMI, usually the build account\'s');
-  acknowledge(arns.bootstrapVersion, 'GetParameters of the CDK bootstrap version parameter, whose qualifier the workflow cannot know: CloudFormation resolves it on every stack update');
 }
 
 function targetArns(scope: IConstruct, target: ReleaseTarget) {
@@ -223,7 +221,6 @@ function targetArns(scope: IConstruct, target: ReleaseTarget) {
   return {
     stack: stack.formatArn({ ...at, service: 'cloudformation', resource: 'stack', resourceName: `${target.stackName}/*` }),
     ledger: ledgerNames(target).map(parameter),
-    bootstrapVersion: parameter('cdk-bootstrap/*/version'),
     // Images have no account in their ARN.
     images: stack.formatArn({ region: target.region, account: '', service: 'ec2', resource: 'image', resourceName: '*' }),
     snapshots: stack.formatArn({ region: target.region, account: '', service: 'ec2', resource: 'snapshot', resourceName: '*' }),

@@ -16,6 +16,7 @@ const RETRIED_ERRORS: Record<string, string[]> = {
   ssm: ['Ssm.SsmException', 'Ssm.TooManyUpdatesException'],
   ec2: ['Ec2.Ec2Exception'],
   kms: ['Kms.KmsException'],
+  sfn: ['Sfn.SfnException'],
   // The service prefix Step Functions gives Image Builder's errors is undocumented: both spellings.
   imagebuilder: ['Imagebuilder.CallRateLimitExceededException', 'ImageBuilder.CallRateLimitExceededException',
     'Imagebuilder.ServiceUnavailableException', 'ImageBuilder.ServiceUnavailableException'],

@@ -6,8 +6,9 @@ import { ReleaseWorkflow, releaseRolePolicyStatements } from '../../../src/priva
 import { IN_USE_TAG_KEY, RELEASE_TAG_KEYS } from '../../../src/private/shared/release-tags';
 import { awsSolutionsFindings, isSpecificReason, nagAcknowledgements } from '../../helpers/nag';
 import {
-  ACCOUNT, EARLIER, FIELDS, NAMES, PREVIOUS, REGION, RELEASE, RELEASE_ROLE, Release, STACK, STACK_ID, TARGET_ACCOUNT,
-  cloudFormationError, failing, finalLedger, labelledLedger, ledgerHolding, ledgerOf, runRelease, target, targetFakes, throttled,
+  ACCOUNT, EARLIER, FIELDS, NAMES, PREVIOUS, REGION, RELEASE, RELEASE_ROLE, Release, STACK, STACK_ID, STACK_UPDATE, TARGET_ACCOUNT,
+  cloudFormationError, failing, finalLedger, labelledLedger, ledgerHolding, ledgerOf, runRelease, stackUpdateExecution, target, targetFakes,
+  throttled,
   workflowDefinition, workflowStack,
 } from '../../helpers/release-workflow';
 
@@ -64,18 +65,9 @@ describe('ReleaseWorkflow', () => {
       });
       expect(finalLedger(execution)).toEqual(ledgerOf(RELEASE));
       expect(execution.calls.ReadLedger).toEqual([{ Names: FIELDS.map((field) => NAMES[field]) }]);
-      expect(execution.calls.UpdateStack).toEqual([{
-        StackName: STACK,
-        UsePreviousTemplate: true,
-        Parameters: [
-          { ParameterKey: 'LedgerAmi3F1D2B7C', UsePreviousValue: true },
-          { ParameterKey: 'LedgerVersion8E2A4C1D', UsePreviousValue: true },
-          { ParameterKey: 'BootstrapVersion', UsePreviousValue: true },
-        ],
-        Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
-        DisableRollback: false,
-        ClientRequestToken: expect.stringMatching(/^[0-9a-f-]{36}$/),
-      }]);
+      // The release sends the environment's stack update a token and nothing else: no template, no parameter.
+      expect(execution.calls.UpdateStack).toEqual([{ StateMachineArn: STACK_UPDATE, Input: expect.any(String) }]);
+      expect(JSON.parse((execution.calls.UpdateStack[0] as any).Input)).toEqual({ clientRequestToken: expect.stringMatching(/^[0-9a-f-]{36}$/) });
       expect(execution.calls.DescribeUpdate).toHaveLength(3);
       expect(execution.calls.TagAmi).toEqual([{
         Resources: [RELEASE.amiId],
@@ -103,8 +95,7 @@ describe('ReleaseWorkflow', () => {
       expect(finalLedger(execution)).toEqual(ledgerOf(RELEASE));
       expect(execution.calls.DescribeUpdate).toBeUndefined();
       expect(execution.calls.TagAmi).toHaveLength(1);
-      // ValidationError shares its error name with throttling, so it is retried before it is caught.
-      expect(execution.calls.UpdateStack).toHaveLength(6);
+      expect(execution.calls.UpdateStack).toHaveLength(1);
     });
 
     test('given the stack rolls back, then the ledger is restored and the error names the first resource that failed and why', async () => {
@@ -193,6 +184,31 @@ describe('ReleaseWorkflow', () => {
       expect(execution).toMatchObject({ status: 'FAILED', error: 'ReleaseNotStarted' });
       expect(execution.cause).toContain(`CloudFormation did not start updating stack ${STACK}: Stack:${STACK_ID} is in UPDATE_IN_PROGRESS state and can not be updated.`);
       expect(execution.cause).toContain(`The ledger is restored to ${PREVIOUS.amiId} (version ${PREVIOUS.version}).`);
+      expect(finalLedger(execution)).toEqual(ledgerOf(PREVIOUS));
+    });
+
+    test('given the release stack update cannot be started, then the ledger is restored and the error names it and quotes Step Functions', async () => {
+      const execution = await runRelease(workflowDefinition(), RELEASE, {
+        ...targetFakes(),
+        UpdateStack: () => {
+          throw new TaskFailure('Sfn.StateMachineDoesNotExistException', `State Machine Does Not Exist: '${STACK_UPDATE}'`);
+        },
+      });
+
+      expect(execution).toMatchObject({ status: 'FAILED', error: 'ReleaseNotStarted' });
+      expect(execution.cause).toContain(`Could not start the release stack update ${STACK_UPDATE} of stack ${STACK}: State Machine Does Not Exist`);
+      expect(finalLedger(execution)).toEqual(ledgerOf(PREVIOUS));
+      expect(execution.calls.DescribeUpdate).toBeUndefined();
+    });
+
+    test('given a release stack update that times out before it calls CloudFormation, then the ledger is restored and the error says how it ended', async () => {
+      const execution = await runRelease(workflowDefinition(), RELEASE, {
+        ...targetFakes(),
+        UpdateStack: (input) => ({ ...stackUpdateExecution(input, () => ({})) as object, Status: 'TIMED_OUT', Output: undefined }),
+      });
+
+      expect(execution).toMatchObject({ status: 'FAILED', error: 'ReleaseNotStarted' });
+      expect(execution.cause).toMatch(new RegExp(`The release stack update \\S+ of stack ${STACK} ended TIMED_OUT before it updated the stack`));
       expect(finalLedger(execution)).toEqual(ledgerOf(PREVIOUS));
     });
 
@@ -287,7 +303,7 @@ describe('ReleaseWorkflow', () => {
         ...fakes,
         ReadLedger: failing(2, throttled('Ssm', 'SsmException'), fakes.ReadLedger),
         PutLedgerParameter: failing(1, throttled('Ssm', 'SsmException'), fakes.PutLedgerParameter),
-        UpdateStack: failing(1, throttled('CloudFormation', 'CloudFormationException'), fakes.UpdateStack),
+        UpdateStack: failing(1, throttled('Sfn', 'SfnException'), fakes.UpdateStack),
         DescribeUpdate: failing(3, throttled('CloudFormation', 'CloudFormationException'), fakes.DescribeUpdate),
         TagAmi: failing(4, throttled('Ec2', 'Ec2Exception'), fakes.TagAmi),
       });
@@ -474,9 +490,9 @@ describe('ReleaseWorkflow', () => {
     test('given any task, then it is an SDK integration with a timeout and a retry on throttling', () => {
       const tasks = allStates(workflowDefinition()).filter(([, state]) => state.Type === 'Task').map(([, task]) => task);
 
-      expect(tasks.map((task) => task.Resource)).toEqual(tasks.map(() => expect.stringMatching(/:states:::aws-sdk:(cloudformation|ssm|ec2|kms):[a-zA-Z]+$/)));
+      expect(tasks.map((task) => task.Resource)).toEqual(tasks.map(() => expect.stringMatching(/:states:::aws-sdk:(cloudformation|ssm|ec2|kms|sfn):[a-zA-Z]+$/)));
       expect(tasks.map((task) => task.TimeoutSeconds)).toEqual(tasks.map(() => 60));
-      expect(tasks.map((task) => task.Retry[0].ErrorEquals)).toEqual(tasks.map(() => expect.arrayContaining([expect.stringMatching(/^(CloudFormation|Ssm|Ec2|Kms)\./)])));
+      expect(tasks.map((task) => task.Retry[0].ErrorEquals)).toEqual(tasks.map(() => expect.arrayContaining([expect.stringMatching(/^(CloudFormation|Ssm|Ec2|Kms|Sfn)\./)])));
     });
 
     test.each([
@@ -500,24 +516,20 @@ describe('ReleaseWorkflow', () => {
   });
 
   describe('permissions', () => {
-    test('given a target in the workflow\'s account, then the role may update that stack, write that ledger and tag AMIs in use, and nothing else', () => {
+    test('given a target in the workflow\'s account, then the role may start that stack\'s release update (not update it), write that ledger and tag AMIs in use, and nothing else', () => {
       const template = Template.fromStack(workflowStack().stack);
 
       expect(policyStatements(template)).toEqual([
         {
           Effect: 'Allow',
-          Action: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents', 'cloudformation:UpdateStack', 'cloudformation:CancelUpdateStack'],
+          Action: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents', 'cloudformation:CancelUpdateStack'],
           Resource: `arn:<AWS::Partition>:cloudformation:${REGION}:${ACCOUNT}:stack/${STACK}/*`,
         },
+        { Effect: 'Allow', Action: 'states:StartSyncExecution', Resource: STACK_UPDATE },
         {
           Effect: 'Allow',
           Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:PutParameter', 'ssm:LabelParameterVersion'],
           Resource: FIELDS.map((field) => `arn:<AWS::Partition>:ssm:${REGION}:${ACCOUNT}:parameter${NAMES[field]}`),
-        },
-        {
-          Effect: 'Allow',
-          Action: 'ssm:GetParameters',
-          Resource: `arn:<AWS::Partition>:ssm:${REGION}:${ACCOUNT}:parameter/cdk-bootstrap/*/version`,
         },
         {
           Effect: 'Allow',
@@ -578,8 +590,8 @@ describe('ReleaseWorkflow', () => {
       const statements = releaseRolePolicyStatements(stack, target({ account: TARGET_ACCOUNT }));
       expect(statements.map((statement) => stack.resolve(statement.toStatementJson()).Resource)).toEqual([
         { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cloudformation:${REGION}:${TARGET_ACCOUNT}:stack/${STACK}/*`]] },
+        STACK_UPDATE,
         expect.arrayContaining([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:${REGION}:${TARGET_ACCOUNT}:parameter${NAMES.amiId}`]] }]),
-        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:${REGION}:${TARGET_ACCOUNT}:parameter/cdk-bootstrap/*/version`]] },
         { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ec2:${REGION}::image/*`]] },
         { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ec2:${REGION}::image/*`]] },
         { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ec2:${REGION}::image/*`]] },

@@ -5,30 +5,15 @@ import { validateDefinition } from '../../../scripts/lib/state-machines';
 import { SOAK_RETRIED_ERRORS, SoakWorkflow, SoakWorkflowProps } from '../../../src/private/release/soak-workflow';
 import { ReleaseTarget } from '../../../src/release-target';
 import { awsSolutionsFindings, isSpecificReason, nagAcknowledgements } from '../../helpers/nag';
+import { ACCOUNT, REGION, RELEASE_ROLE, STACK, TARGET_ACCOUNT, target as releaseTarget } from '../../helpers/release-workflow';
 
-const ACCOUNT = '111111111111';
-const TARGET_ACCOUNT = '222222222222';
-const REGION = 'eu-west-1';
-const STACK = 'web-prod';
-const RELEASE_ROLE = `arn:aws:iam::${TARGET_ACCOUNT}:role/web-prod-release`;
 const UNHEALTHY = 'web-prod-unhealthy-hosts';
 const ERRORS = 'web-prod-5xx';
 const REASON = 'Threshold Crossed: 1 datapoint [2.0 (01/01/25 12:03:00)] was greater than or equal to the threshold (1.0).';
 
+/** The release helper's target, watched by two rollback alarms. */
 function target(overrides: Partial<ReleaseTarget> = {}): ReleaseTarget {
-  const prefix = '/immutable-servers/web/prod/release';
-  return {
-    stackName: STACK,
-    account: ACCOUNT,
-    region: REGION,
-    amiParameterName: `${prefix}/ami`,
-    versionParameterName: `${prefix}/version`,
-    commitIdParameterName: `${prefix}/commit-id`,
-    commitMessageParameterName: `${prefix}/commit-message`,
-    pipelineExecutionIdParameterName: `${prefix}/pipeline-execution-id`,
-    alarmNames: [UNHEALTHY, ERRORS],
-    ...overrides,
-  };
+  return releaseTarget({ alarmNames: [UNHEALTHY, ERRORS], ...overrides });
 }
 
 function soakStack(props: Partial<SoakWorkflowProps> = {}) {

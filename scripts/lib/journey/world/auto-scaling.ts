@@ -1,6 +1,6 @@
 /** The Auto Scaling API over the simulated groups of the deployed stacks, as the taint workflow calls it. */
 import { AwsError, Endpoint } from '../aws-api';
-import { CloudFormationSimulation, SimulatedGroup, SimulatedStack } from './cloudformation';
+import { CloudFormationSimulation, SimulatedGroup, SimulatedStack, autoScalingGroupArn } from './cloudformation';
 
 export class AutoScalingSimulation {
   constructor(private readonly cloudFormation: CloudFormationSimulation) {}
@@ -16,9 +16,6 @@ export class AutoScalingSimulation {
     return undefined;
   }
 
-  public groupArn(at: Endpoint, groupName: string): string {
-    return `arn:aws:autoscaling:${at.region}:${at.account}:autoScalingGroup:00000000-0000-4000-8000-000000000000:autoScalingGroupName/${groupName}`;
-  }
 
   public handle = async (action: string, request: any, at: Endpoint): Promise<unknown> => {
     switch (action) {
@@ -51,7 +48,7 @@ export class AutoScalingSimulation {
             Cause: `Terminating ${request.InstanceId}: requested by the taint workflow`,
             StartTime: new Date().toISOString(),
             StatusCode: 'InProgress',
-            AutoScalingGroupARN: this.groupArn(at, found.group.name),
+            AutoScalingGroupARN: autoScalingGroupArn(at, found.group.name),
           },
         };
       }

@@ -8,8 +8,10 @@
  * moto's, launched from the AMI the version names. moto's own CloudFormation cannot resolve these
  * parameter types against its Parameter Store, and nothing emulates instance refresh.
  */
-import { AssemblyStack, PhysicalIdHooks, physicalId } from '../assembly';
-import { AwsError, Endpoint } from '../aws-api';
+import { AssemblyStack, PhysicalIdHooks } from '../assembly';
+import { AwsError, ContractViolation, Endpoint } from '../aws-api';
+import { stackContext } from '../deployed-roles';
+import { AuthorizationRequest } from '../iam-policy';
 import { StackContext, Template, conditionHolds, resolve, stackId } from '../template-resolution';
 import { MotoClients } from './moto-services';
 
@@ -51,6 +53,11 @@ export interface SimulatedStack {
   settlesTo?: string;
   events: any[];
   readonly created: Date;
+  /**
+   * The service role CloudFormation acts with, as the last operation named it; undefined for the
+   * CDK execution role, which `cdk deploy` names (and which may do anything).
+   */
+  roleArn?: string;
   /** Each launch template's resolved data, one entry per version. */
   readonly launchTemplateVersions: Map<string, string[]>;
   readonly groups: Map<string, SimulatedGroup>;
@@ -60,9 +67,14 @@ export interface SimulatedStack {
 /** Which alarm (if any) goes off while a group's instances run an AMI: decided by the journey. */
 export type AlarmOracle = (stack: SimulatedStack, amiId: string, alarms: string[]) => Promise<string | undefined>;
 
+/** Why IAM would refuse the role a request (recorded as a contract violation), or undefined when it allows them all. */
+export type ServiceRoleAuthorizer = (roleArn: string, requests: AuthorizationRequest[]) => string | undefined;
+
 interface GroupPlan {
   readonly logicalId: string;
   readonly name: string;
+  /** Logical id of the group's launch template. */
+  readonly launchTemplate: string;
   readonly version: number;
   readonly capacity: number;
   readonly refresh: boolean;
@@ -75,7 +87,8 @@ export class CloudFormationSimulation {
   public readonly stacks = new Map<string, SimulatedStack>();
   private eventCount = 0;
 
-  constructor(private readonly moto: MotoClients, private readonly now: () => Date, private readonly alarmGoesOff: AlarmOracle) {}
+  constructor(private readonly moto: MotoClients, private readonly now: () => Date, private readonly alarmGoesOff: AlarmOracle,
+    private readonly authorize: ServiceRoleAuthorizer) {}
 
   public stack(at: Endpoint, stackName: string): SimulatedStack {
     const stack = this.stacks.get(key(at, stackName));
@@ -92,15 +105,7 @@ export class CloudFormationSimulation {
         return resolve(nested.assembly.template.Outputs?.[output]?.Value, this.context(nested));
       },
     };
-    const context: StackContext = {
-      stackName: stack.stackName,
-      account: stack.account,
-      region: stack.region,
-      parameters: resolved,
-      template,
-      physical: (logicalId, attribute) => physicalId({ ...stack.assembly, template }, context, logicalId, attribute, hooks),
-    };
-    return context;
+    return stackContext({ ...stack.assembly, template }, resolved, hooks);
   }
 
   /** `cdk deploy` of one stack: creates it, or updates it to the assembly's template with the default parameter values. */
@@ -111,6 +116,7 @@ export class CloudFormationSimulation {
     // cdk deploy skips a stack whose template and parameters did not change.
     if (existing && JSON.stringify(existing.assembly.template) === JSON.stringify(assembly.template)) return;
     if (existing) {
+      existing.roleArn = undefined;
       await this.update(existing, assembly, values, `deploy-${++this.eventCount}`, true);
       existing.status = existing.settlesTo ?? existing.status;
       existing.settlesTo = undefined;
@@ -198,6 +204,8 @@ export class CloudFormationSimulation {
       }
       if (parameter.UsePreviousValue !== true) values[parameter.ParameterKey] = parameter.ParameterValue;
     }
+    // CloudFormation keeps using the role an operation named until another names one.
+    if (request.RoleARN !== undefined) stack.roleArn = request.RoleARN;
     await this.update(stack, stack.assembly, values, request.ClientRequestToken ?? `update-${++this.eventCount}`, false);
     return { StackId: stackId(stack) };
   }
@@ -221,6 +229,7 @@ export class CloudFormationSimulation {
     if (changedTemplates.size === 0 && !groupsChanged && !templateChanged) {
       throw new AwsError('CloudFormation.CloudFormationException', 'Service returned error code ValidationError: No updates are to be performed.');
     }
+    if (stack.roleArn !== undefined) this.checkServiceRole(stack, stack.roleArn, changedTemplates, before, after);
     const previousResolved = stack.resolved;
     const previousAssembly = stack.assembly;
     stack.status = 'UPDATE_IN_PROGRESS';
@@ -250,6 +259,47 @@ export class CloudFormationSimulation {
     }
     this.event(stack, token, stack.stackName, 'AWS::CloudFormation::Stack', 'UPDATE_COMPLETE', '');
     stack.settlesTo = 'UPDATE_COMPLETE';
+  }
+
+  /**
+   * What CloudFormation's handlers call with the stack's service role for an update: a version of
+   * each changed launch template; for each changed group, its update, the instance refresh and the
+   * alarms it watches, and what Auto Scaling checks against the caller for a launch template
+   * version (launching from it, passing its instance profile's role, tagging at launch). The
+   * rollback calls the same. A refusal is a violation, as the update would fail in AWS.
+   */
+  private checkServiceRole(stack: SimulatedStack, roleArn: string, changedTemplates: Map<string, string>,
+    before: GroupPlan[], after: GroupPlan[]): void {
+    const { account, region } = stack;
+    const launchTemplateArn = (logicalId: string) => `arn:aws:ec2:${region}:${account}:launch-template/${this.context(stack).physical(logicalId)}`;
+    const requests: AuthorizationRequest[] = [...changedTemplates.keys()]
+      .map((logicalId) => ({ action: 'ec2:CreateLaunchTemplateVersion', resource: launchTemplateArn(logicalId) }));
+    for (const plan of after) {
+      const previous = before.find((candidate) => candidate.logicalId === plan.logicalId);
+      if (previous && previous.version === plan.version && previous.capacity === plan.capacity) continue;
+      const group = autoScalingGroupArn(stack, plan.name);
+      requests.push(
+        { action: 'autoscaling:UpdateAutoScalingGroup', resource: group },
+        { action: 'ec2:RunInstances', resource: `arn:aws:ec2:${region}:${account}:instance/*`, context: { 'ec2:LaunchTemplate': launchTemplateArn(plan.launchTemplate) } },
+        { action: 'ec2:CreateTags', resource: `arn:aws:ec2:${region}:${account}:instance/*`, context: { 'ec2:CreateAction': 'RunInstances' } },
+        { action: 'iam:PassRole', resource: this.instanceRoleArn(stack, plan.launchTemplate), context: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+      );
+      if (plan.refresh && previous?.version !== plan.version) {
+        requests.push({ action: 'autoscaling:StartInstanceRefresh', resource: group },
+          ...plan.alarms.map((alarm) => ({ action: 'cloudwatch:DescribeAlarms', resource: `arn:aws:cloudwatch:${region}:${account}:alarm:${alarm}` })));
+      }
+    }
+    const refused = this.authorize(roleArn, requests);
+    if (refused) throw new ContractViolation(`CloudFormation could not update stack ${stack.stackName} as its service role: ${refused}`);
+  }
+
+  /** The role of the instance profile a launch template names. */
+  private instanceRoleArn(stack: SimulatedStack, launchTemplate: string): string {
+    const resources = stack.assembly.template.Resources;
+    const profile = resources[launchTemplate].Properties?.LaunchTemplateData?.IamInstanceProfile?.Arn?.['Fn::GetAtt']?.[0];
+    const role = profile && resources[profile]?.Properties?.Roles?.[0]?.Ref;
+    if (!role) throw new Error(`Launch template ${launchTemplate} of ${stack.stackName} names no instance profile of the stack`);
+    return String(this.context(stack).physical(role, 'Arn'));
   }
 
   /** Brings a group to its plan: a refresh when its version changed, then its capacity. Returns why it failed. */
@@ -367,6 +417,7 @@ export class CloudFormationSimulation {
         return {
           logicalId,
           name: String(resolve(properties.AutoScalingGroupName, context)),
+          launchTemplate: templateId,
           version: Math.max(1, versions + (pending.has(templateId) ? 1 : 0)),
           capacity: Number(desired ?? resolve(properties.MinSize, context)),
           refresh: refresh !== undefined,
@@ -425,6 +476,11 @@ export class CloudFormationSimulation {
       ...reason ? { ResourceStatusReason: reason } : {},
     });
   }
+}
+
+/** A group's ARN, with the UUID every simulated group has. */
+export function autoScalingGroupArn(at: Endpoint, groupName: string): string {
+  return `arn:aws:autoscaling:${at.region}:${at.account}:autoScalingGroup:00000000-0000-4000-8000-000000000000:autoScalingGroupName/${groupName}`;
 }
 
 function key(at: Endpoint, stackName: string): string {

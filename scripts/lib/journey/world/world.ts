@@ -11,7 +11,7 @@ import { join } from 'path';
 import { AssemblyStack, assemblyStacks } from '../assembly';
 import { IamAuthorizer, RoleDirectory } from '../authorization';
 import { AwsApi } from '../aws-api';
-import { PolicyStatement } from '../iam-policy';
+import { deployedRoles } from '../deployed-roles';
 import { MotoServer, startMotoServer } from '../moto-server';
 import { AutoScalingSimulation } from './auto-scaling';
 import { CodeBuildSimulation } from '../pipeline/codebuild';
@@ -19,7 +19,7 @@ import { PipelineSimulation } from '../pipeline/pipeline-simulation';
 import { resolve } from '../template-resolution';
 import { WorkflowRunner } from '../workflows';
 import { AlarmSimulation } from './alarms';
-import { CloudFormationSimulation, SimulatedStack } from './cloudformation';
+import { CloudFormationSimulation, SimulatedStack, autoScalingGroupArn } from './cloudformation';
 import { ImageBuilderSimulation } from './image-builder';
 import { runLifecyclePolicy } from './lifecycle';
 import { MotoClients } from './moto-services';
@@ -61,7 +61,12 @@ export class World {
     const now = () => this.clock;
     this.moto = new MotoClients(server.endpoint);
     this.imageBuilder = new ImageBuilderSimulation(this.moto, now, options.build);
-    this.cloudFormation = new CloudFormationSimulation(this.moto, now, (stack, ami, alarms) => this.alarmDuringRefresh(stack, ami, alarms));
+    this.cloudFormation = new CloudFormationSimulation(this.moto, now, (stack, ami, alarms) => this.alarmDuringRefresh(stack, ami, alarms),
+      (roleArn, requests) => {
+        const refused = this.authorizer.refusal(roleArn, requests);
+        if (refused) this.api.violations.push(`CloudFormation, as service role ${roleArn}: ${refused}`);
+        return refused;
+      });
     this.autoScaling = new AutoScalingSimulation(this.cloudFormation);
     this.authorizer = new IamAuthorizer(this.roleDirectory());
     this.api = new AwsApi({
@@ -73,6 +78,7 @@ export class World {
       cloudwatch: this.alarms.handle,
       autoscaling: this.autoScaling.handle,
       codepipeline: (action, request) => this.pipeline.handle(action, request),
+      sfn: (action, request) => this.workflows.handle(action, request),
     }, this.authorizer);
     this.workflows = new WorkflowRunner(this.cloudFormation, this.api, this.authorizer, now);
     this.codeBuild = new CodeBuildSimulation(join(this.scratch, 's3'), () => Object.fromEntries([...this.workflows.executions]
@@ -178,23 +184,8 @@ export class World {
 
   /** The roles of every deployed stack, their policies' statements and trust, as IAM holds them. */
   private roleDirectory(): RoleDirectory {
-    const roles = () => [...this.cloudFormation.stacks.values()].flatMap((stack) => {
-      const context = this.cloudFormation.context(stack);
-      const resources = stack.assembly.template.Resources;
-      return Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::IAM::Role').map(([logicalId, resource]) => {
-        const attached = Object.values(resources).filter((policy) => (policy.Type === 'AWS::IAM::Policy' || policy.Type === 'AWS::IAM::ManagedPolicy')
-          && (policy.Properties?.Roles ?? []).some((role: any) => role?.Ref === logicalId));
-        const documents = [
-          ...(resource.Properties?.Policies ?? []).map((policy: any) => policy.PolicyDocument),
-          ...attached.map((policy) => policy.Properties!.PolicyDocument),
-        ];
-        return {
-          arn: String(context.physical(logicalId, 'Arn')),
-          statements: () => documents.flatMap((document) => resolve(document, context).Statement as PolicyStatement[]),
-          trust: () => resolve(resource.Properties?.AssumeRolePolicyDocument, context).Statement,
-        };
-      });
-    });
+    const roles = () => [...this.cloudFormation.stacks.values()]
+      .flatMap((stack) => deployedRoles(stack.assembly, this.cloudFormation.context(stack)));
     return {
       statementsOf: (roleArn) => roles().find((role) => role.arn === roleArn)?.statements(),
       trustOf: (roleArn) => roles().find((role) => role.arn === roleArn)?.trust(),
@@ -210,7 +201,7 @@ export class World {
       },
       autoScalingGroupArnOf: (at, instanceId) => {
         const found = this.autoScaling.groupOf(at, instanceId);
-        return found ? this.autoScaling.groupArn(at, found.group.name) : `arn:aws:autoscaling:${at.region}:${at.account}:autoScalingGroup:*:autoScalingGroupName/unknown`;
+        return found ? autoScalingGroupArn(at, found.group.name) : `arn:aws:autoscaling:${at.region}:${at.account}:autoScalingGroup:*:autoScalingGroupName/unknown`;
       },
     };
   }

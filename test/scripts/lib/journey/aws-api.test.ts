@@ -55,3 +55,45 @@ describe('every call is checked before the simulation answers it', () => {
     expect(calls.violations[0]).toContain('ssm has no operation GetParameterz');
   });
 });
+
+describe('a release\'s stack update is checked as AWS checks it', () => {
+  const stackArn = 'arn:aws:cloudformation:eu-west-1:222222222222:stack/web-qa/1';
+  const serviceRole = 'arn:aws:iam::222222222222:role/web-qa-release-service';
+  const update = { StackName: 'web-qa', UsePreviousTemplate: true, RoleARN: serviceRole };
+  const updateWithServiceRole: PolicyStatement = {
+    Effect: 'Allow', Action: 'cloudformation:UpdateStack', Resource: stackArn, Condition: { ArnEquals: { 'cloudformation:RoleArn': serviceRole } },
+  };
+  const passServiceRole: PolicyStatement = {
+    Effect: 'Allow', Action: 'iam:PassRole', Resource: serviceRole, Condition: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+  };
+  function stackApi(statements: PolicyStatement[]): AwsApi {
+    const roles: RoleDirectory = {
+      statementsOf: (arn) => (arn === ROLE ? statements : undefined),
+      trustOf: () => [],
+      stackArn: () => stackArn,
+      autoScalingGroupArnOf: () => 'unused',
+      resourceTags: async () => ({}),
+    };
+    return new AwsApi({ cloudformation: () => ({ StackId: stackArn }), sfn: () => ({}) }, new IamAuthorizer(roles));
+  }
+
+  test('an update that names a service role needs iam:PassRole on it, for CloudFormation', async () => {
+    await expect(stackApi([updateWithServiceRole, passServiceRole]).call(caller, 'cloudformation', 'updateStack', update)).resolves.toEqual({ StackId: stackArn });
+    const calls = stackApi([updateWithServiceRole]);
+    await expect(calls.call(caller, 'cloudformation', 'updateStack', update)).rejects.toThrow(ContractViolation);
+    expect(calls.violations[0]).toContain(`IAM refuses iam:PassRole on ${serviceRole}`);
+  });
+
+  test('an update without the service role the statement requires is refused', async () => {
+    const calls = stackApi([updateWithServiceRole, passServiceRole]);
+    await expect(calls.call(caller, 'cloudformation', 'updateStack', { StackName: 'web-qa', UsePreviousTemplate: true })).rejects.toThrow(ContractViolation);
+    expect(calls.violations[0]).toContain(`IAM refuses cloudformation:UpdateStack on ${stackArn}`);
+  });
+
+  test('starting a stack update workflow is checked on that state machine', async () => {
+    const machine = 'arn:aws:states:eu-west-1:222222222222:stateMachine:web-qa-release-stack-update';
+    const calls = stackApi([{ Effect: 'Allow', Action: 'states:StartSyncExecution', Resource: machine }]);
+    await expect(calls.call(caller, 'sfn', 'startSyncExecution', { StateMachineArn: `${machine}-other`, Input: '{}' })).rejects.toThrow(ContractViolation);
+    expect(calls.violations[0]).toContain(`IAM refuses states:StartSyncExecution on ${machine}-other`);
+  });
+});
