@@ -140,6 +140,12 @@ export interface PromotedEnvironment {
    * @default - no soak
    */
   readonly soakStateMachine?: sfn.IStateMachine;
+  /**
+   * Literal ARNs of the roles of the environment's release and soak workflows. A deployment's
+   * dedicated release role trusts these roles only: by itself when the deployment is in this app,
+   * through `releaseRole.trustedWorkflowRoleArns` when it is in another.
+   */
+  readonly workflowRoleArns: string[];
 }
 
 /**
@@ -380,6 +386,10 @@ export class EnvironmentPromotion extends Construct {
       releaseRoleArn: target.releaseRoleArn,
     });
     this.workflowScopes.set(environment.name, workflows);
+    const workflowRoleArns = [release.roleArn, ...soak ? [soak.roleArn] : []];
+    if (target.releaseRoleArn !== undefined) {
+      environment.deployment?._trustReleaseWorkflows(this, environment.name, workflowRoleArns);
+    }
     // The pipeline names the workflows by literal ARN: a reference into a nested stack would be an
     // output, and outputs are not literal. Imported in the host stack, so that aws-cdk-lib puts a
     // cross-account action role there, as for a state machine of that stack.
@@ -392,6 +402,7 @@ export class EnvironmentPromotion extends Construct {
       releaseStateMachine: forPipeline(release.stateMachineName, 'ReleaseStateMachine'),
       releaseLogGroup: release.logGroup,
       soakStateMachine: soak && forPipeline(soak.stateMachineName, 'SoakStateMachine'),
+      workflowRoleArns,
     };
   }
 

@@ -143,13 +143,27 @@ export interface BreakGlassOptions {
 
 /**
  * A dedicated role that releases into one deployment, for release workflows in another account.
+ *
+ * The role trusts roles, not accounts: the release and soak workflow roles of the promotions in
+ * this app that release into the deployment, and those listed in `trustedWorkflowRoleArns`, by
+ * their ARNs (the trust policy names each account with an `aws:PrincipalArn` condition, so it
+ * holds whether or not the workflow roles exist yet).
  */
 export interface ReleaseRoleOptions {
   /**
    * Accounts whose release and soak workflows may assume the role: the account of the
-   * `EnvironmentPromotion`, usually the pipeline account.
+   * `EnvironmentPromotion`, usually the pipeline account. A promotion's workflows in another
+   * account fail synthesis.
    */
   readonly trustedAccounts: string[];
+
+  /**
+   * ARNs of the release and soak workflow roles of a promotion in another app, in one of
+   * `trustedAccounts` (that promotion's `PromotedEnvironment.workflowRoleArns`).
+   *
+   * @default - only the workflow roles of the promotions in this app
+   */
+  readonly trustedWorkflowRoleArns?: string[];
 }
 
 /**
@@ -391,6 +405,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
   public readonly _imageRequirements: ImageRequirements;
 
   private readonly alarms: cloudwatch.IAlarm[];
+  private readonly dedicatedReleaseRole?: DeploymentReleaseRole;
 
   constructor(scope: Construct, id: string, props: RollingAsgDeploymentProps) {
     super(scope, id);
@@ -533,7 +548,8 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
       urlParameterName: urlParameter && `${prefix}/url`,
       autoScalingGroupName,
     };
-    const releaseRole = props.releaseRole && new DeploymentReleaseRole(this, 'ReleaseRole', props.releaseRole.trustedAccounts, target);
+    const releaseRole = props.releaseRole && new DeploymentReleaseRole(this, 'ReleaseRole', props.releaseRole, target);
+    this.dedicatedReleaseRole = releaseRole;
     this.releaseRole = releaseRole?.role;
     this.releaseTarget = { ...target, releaseRoleArn: releaseRole?.roleArn };
   }
@@ -541,6 +557,16 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
   /** The alarms that fail a rollout: built-in and your own. */
   public get rolloutAlarms(): cloudwatch.IAlarm[] {
     return [...this.alarms];
+  }
+
+  /**
+   * Lets the workflows of a promotion in this app assume the dedicated release role, by their
+   * roles' literal ARNs.
+   *
+   * @internal
+   */
+  public _trustReleaseWorkflows(promotion: Construct, environmentName: string, roleArns: string[]): void {
+    this.dedicatedReleaseRole?.trustWorkflowRoles(`The workflows of environment ${environmentName} of ${promotion.node.path}`, roleArns);
   }
 
   /** Adds a statement to the instances' role. */

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { allStates, stateMachineDefinition } from '../../scripts/lib/local-state-machine';
 import { EnvironmentPromotion } from '../../src';
@@ -78,6 +78,51 @@ describe('RollingAsgDeployment releaseRole with EnvironmentPromotion', () => {
     const { app } = promotedWithReleaseRoles();
 
     expect(awsSolutionsFindings(app).filter((finding) => finding.path.includes('/ReleaseRole/'))).toEqual([]);
+  });
+
+  test('given a dedicated release role, then it trusts the release and soak workflow roles of its environment by their ARNs, not their whole account', () => {
+    const app = new App();
+    const pipelineStack = new Stack(app, 'Pipeline', { env: PIPELINE_ENV });
+    const qa = environmentStack(app, 'qa', QA_ENV, { releaseRole: { trustedAccounts: [PIPELINE_ENV.account] } }).deployment;
+    const promotion = new EnvironmentPromotion(pipelineStack, 'Promotion', { environments: [{ name: 'qa', deployment: qa, soakPeriod: Duration.minutes(30) }] });
+    const qaStack = Stack.of(qa);
+    const role = resourcesOfType(templateOf(app, 'Web-qa'), 'AWS::IAM::Role').find((resource) => resource.Properties.RoleName === roleNameIn(templateOf(app, 'Web-qa')))!;
+
+    expect(promotion.environments[0].workflowRoleArns).toHaveLength(2);
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${PIPELINE_ENV.account}:root`]] } },
+      Condition: { ArnEquals: { 'aws:PrincipalArn': promotion.environments[0].workflowRoleArns.map((arn) => qaStack.resolve(arn)) } },
+    }]);
+    // The workflows' roles carry those names.
+    const workflowRoleNames = resourcesOfType(workflowsTemplate(promotion, 'qa'), 'AWS::IAM::Role').map((resource) => resource.Properties.RoleName);
+    expect(promotion.environments[0].workflowRoleArns.map((arn) => arn.split('/').pop())).toEqual(workflowRoleNames);
+  });
+
+  test('given a promotion in an account the release role does not trust, then synthesis fails naming the account and the fix', () => {
+    const app = new App();
+    const qa = environmentStack(app, 'qa', QA_ENV, { releaseRole: { trustedAccounts: ['444444444444'] } }).deployment;
+
+    expect(() => new EnvironmentPromotion(new Stack(app, 'Pipeline', { env: PIPELINE_ENV }), 'Promotion', { environments: [{ name: 'qa', deployment: qa }] }))
+      .toThrow(/The workflows of environment qa of Pipeline\/Promotion: workflow role .* is in account 111111111111, which releaseRole.trustedAccounts of Web-qa\/Web \(444444444444\) does not list: add 111111111111 to trustedAccounts/);
+  });
+
+  test('given a release role that no workflow of this app releases into, then synthesis fails saying how to trust another app\'s workflows', () => {
+    const app = new App();
+    environmentStack(app, 'qa', QA_ENV, { releaseRole: { trustedAccounts: [PIPELINE_ENV.account] } });
+
+    expect(() => app.synth()).toThrow('The release role of Web-qa/Web is trusted by no release workflow: release into it from an EnvironmentPromotion in this app, '
+      + 'or list the workflow roles of another app\'s promotion in releaseRole.trustedWorkflowRoleArns');
+  });
+
+  test.each([
+    ['arn:aws:iam::444444444444:role/Pipeline-Promotion-qa-Release-Role', /workflow role arn:aws:iam::444444444444:role\/Pipeline-Promotion-qa-Release-Role is in account 444444444444, which releaseRole.trustedAccounts .* does not list/],
+    ['arn:aws:iam::111111111111:user/release', /workflow role must be the ARN of an IAM role \(arn:aws:iam::<12-digit account>:role\/<name>\), got 'arn:aws:iam::111111111111:user\/release'/],
+    [`arn:aws:iam::111111111111:role/${'a'.repeat(65)}`, /workflow role names a role of 65 characters, but IAM role names have at most 64/],
+  ])('given the workflow role %s of another app, then synthesis fails naming it and what is wrong', (roleArn, message) => {
+    expect(() => environmentStack(new App(), 'qa', QA_ENV, { releaseRole: { trustedAccounts: [PIPELINE_ENV.account], trustedWorkflowRoleArns: [roleArn] } }))
+      .toThrow(message);
   });
 
   test.each([

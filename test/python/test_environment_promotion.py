@@ -1,5 +1,6 @@
 """EnvironmentPromotion as a Python user sees it: environments as structs, approvals and windows as factories."""
 
+import json
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_kms as kms
@@ -72,6 +73,9 @@ def test_release_role_dashboard_and_image_key_from_python():
 
     template = Template.from_stack(pipeline_stack)
     assert qa.release_target.release_role_arn is not None
+    # The release role trusts qa's release workflow role by its ARN, not the pipeline account.
+    (workflow_role_arn,) = promotion.environments[0].workflow_role_arns
+    assert workflow_role_arn.split("/")[-1] in json.dumps(Template.from_stack(cdk.Stack.of(qa)).to_json())
     assert len(promotion.dashboards) == 1
     # qa's workflows and dashboard are in a nested stack of the pipeline's stack.
     assert len(Template.from_stack(promotion.node.find_child("qa")).find_resources("AWS::CloudWatch::Dashboard")) == 1

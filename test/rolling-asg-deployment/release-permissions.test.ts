@@ -1,6 +1,7 @@
 import { CfnElement } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { DeployedRole } from '../../scripts/lib/journey/deployed-roles';
+import { evaluate } from '../../scripts/lib/journey/iam-policy';
 import { resolve } from '../../scripts/lib/journey/template-resolution';
 import { DeployedStack, decide, deployedStack } from '../helpers/deployed-app';
 import { ENVIRONMENT, deploymentStack } from '../helpers/deployment-stack';
@@ -15,6 +16,8 @@ const STACK_ARN = `arn:aws:cloudformation:${region}:${account}:stack/WebProd/6a7
 const LEDGER = '/immutable-servers/web/prod/release';
 const AMI = `arn:aws:ec2:${region}::image/ami-0123456789abcdef0`;
 const CDK_EXECUTION_ROLE = `arn:aws:iam::${account}:role/cdk-hnb659fds-cfn-exec-role-${account}-${region}`;
+/** The role of a release workflow in the pipeline account, which the release role trusts. */
+const WORKFLOW_ROLE = `arn:aws:iam::${PIPELINE_ACCOUNT}:role/Pipeline-Promotion-prod-Release-Role-0A1B2C3D`;
 
 interface Roles {
   readonly deployed: DeployedStack;
@@ -29,7 +32,9 @@ interface Roles {
 
 let roles: Roles;
 beforeAll(() => {
-  const { app, stack, deployment } = deploymentStack({ releaseRole: { trustedAccounts: [PIPELINE_ACCOUNT] } });
+  const { app, stack, deployment } = deploymentStack({
+    releaseRole: { trustedAccounts: [PIPELINE_ACCOUNT], trustedWorkflowRoleArns: [WORKFLOW_ROLE] },
+  });
   const deployed = deployedStack(app, 'WebProd');
   // A value of the app (a token, a construct's resource) as the deployment resolved it.
   const deployedValue = (value: string) => String(resolve(stack.resolve(value), deployed.context));
@@ -49,6 +54,18 @@ beforeAll(() => {
 });
 
 describe('the release role', () => {
+  test('may be assumed by the workflow roles it trusts, by their ARNs, and by no other role or user of their account', () => {
+    // The trust policy's conditions, evaluated for a principal of the account it names.
+    const trust = roles.release.trust();
+    const assumedBy = (principalArn: string) => evaluate(trust.map(({ Principal: _principal, ...statement }) => ({ ...statement, Resource: '*' })),
+      { action: 'sts:AssumeRole', resource: '*', context: { 'aws:PrincipalArn': principalArn } });
+
+    expect(JSON.stringify(trust.map((statement) => statement.Principal))).toBe(JSON.stringify([{ AWS: `arn:aws:iam::${PIPELINE_ACCOUNT}:root` }]));
+    expect(assumedBy(WORKFLOW_ROLE)).toBe('ALLOWED');
+    expect(assumedBy(`arn:aws:iam::${PIPELINE_ACCOUNT}:role/Developer`)).not.toBe('ALLOWED');
+    expect(assumedBy(`arn:aws:iam::${PIPELINE_ACCOUNT}:user/intruder`)).not.toBe('ALLOWED');
+  });
+
   test('may do what a release does: read the stack, start its release stack update, write the ledger, tag the AMI in use', () => {
     const { release, stackUpdateArn } = roles;
 

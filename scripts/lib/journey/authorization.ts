@@ -129,8 +129,10 @@ export class IamAuthorizer {
     const trust = this.roles.trustOf(roleArn);
     if (!trust) return `role ${roleArn} does not exist in any deployed stack`;
     const callerAccount = callerRoleArn.split(':')[4];
-    const trusted = trust.some((statement) => statement.Effect === 'Allow' && principalsOf(statement.Principal)
-      .some((principal) => principal === callerRoleArn || principal === callerAccount || principal === `arn:aws:iam::${callerAccount}:root`));
+    // A statement that names the caller, or its account, and whose conditions hold for the caller's role.
+    const trusted = trust.some(({ Principal: principal, ...statement }) => statement.Effect === 'Allow' && principalsOf(principal)
+      .some((name) => name === callerRoleArn || name === callerAccount || name === `arn:aws:iam::${callerAccount}:root`)
+      && evaluate([{ ...statement, Resource: '*' }], { action: 'sts:AssumeRole', resource: '*', context: { 'aws:PrincipalArn': callerRoleArn } }) === 'ALLOWED');
     return trusted ? undefined : `the trust policy of ${roleArn} does not trust ${callerRoleArn}`;
   }
 

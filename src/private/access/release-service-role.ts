@@ -1,9 +1,7 @@
-import { ArnFormat, Names, Stack, aws_autoscaling as autoscaling, aws_ec2 as ec2, aws_iam as iam } from 'aws-cdk-lib';
+import { ArnFormat, Stack, aws_autoscaling as autoscaling, aws_ec2 as ec2, aws_iam as iam } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledgeNagFinding, nagResourceReference } from '../nag/nag-acknowledgement';
-
-/** IAM's longest role name. */
-const ROLE_NAME_MAX_LENGTH = 64;
+import { literalRoleName, roleArnOf } from '../shared/role-arns';
 
 /**
  * Read permissions that CloudFormation's handlers for `AWS::EC2::LaunchTemplate` and
@@ -46,7 +44,7 @@ export class ReleaseServiceRole extends Construct {
 
   constructor(scope: Construct, id: string, props: ReleaseServiceRoleProps) {
     super(scope, id);
-    const roleName = Names.uniqueResourceName(this, { maxLength: ROLE_NAME_MAX_LENGTH, separator: '-' });
+    const roleName = literalRoleName(this);
     const stack = Stack.of(this);
     this.role = new iam.Role(this, 'Resource', {
       roleName,
@@ -55,7 +53,7 @@ export class ReleaseServiceRole extends Construct {
     });
     releaseServiceRoleStatements(this, props).forEach((statement) => this.role.addToPrincipalPolicy(statement));
     acknowledgeServiceRoleFindings(this.role, props);
-    this.roleArn = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: roleName });
+    this.roleArn = roleArnOf(this, roleName);
   }
 }
 

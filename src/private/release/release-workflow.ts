@@ -101,6 +101,8 @@ export class ReleaseWorkflow extends Construct {
   public readonly stateMachineName: string;
   /** The state machine's role: the principal a release role must trust. */
   public readonly role: iam.IRole;
+  /** The role's ARN, from its literal name. */
+  public readonly roleArn: string;
   /** The execution logs, with each execution's input and output: the releases' history. */
   public readonly logGroup: logs.ILogGroup;
 
@@ -108,7 +110,7 @@ export class ReleaseWorkflow extends Construct {
     super(scope, id);
     const timeout = props.timeout ?? DEFAULT_TIMEOUT;
     validateReleaseWorkflow(props, timeout);
-    const { stateMachine, stateMachineName, role, logGroup } = createTargetWorkflow(this, {
+    const { stateMachine, stateMachineName, role, roleArn, logGroup } = createTargetWorkflow(this, {
       purpose: 'release',
       roleDescription: `Releases AMIs into stack ${props.target.stackName}`,
       comment: `Releases an AMI into ${props.environmentName} (stack ${props.target.stackName}): ledger, stack update, rollback`,
@@ -130,6 +132,7 @@ export class ReleaseWorkflow extends Construct {
     this.stateMachine = stateMachine;
     this.stateMachineName = stateMachineName;
     this.role = role;
+    this.roleArn = roleArn;
     this.logGroup = logGroup;
   }
 }

@@ -79,6 +79,8 @@ export class SoakWorkflow extends Construct {
   public readonly stateMachineName: string;
   /** The state machine's role: the principal a release role must trust. */
   public readonly role: iam.IRole;
+  /** The role's ARN, from its literal name. */
+  public readonly roleArn: string;
   /** How many times the alarms are read. */
   public readonly checks: number;
   /** Time between two reads of the alarms. */
@@ -91,7 +93,7 @@ export class SoakWorkflow extends Construct {
     this.checks = Math.ceil(props.soakPeriod.toSeconds() / this.checkInterval.toSeconds());
     const soakedSeconds = this.checks * this.checkInterval.toSeconds();
 
-    const { stateMachine, stateMachineName, role } = createTargetWorkflow(this, {
+    const { stateMachine, stateMachineName, role, roleArn } = createTargetWorkflow(this, {
       purpose: 'soak',
       roleDescription: `Soaks ${props.environmentName} (stack ${props.target.stackName}) against its rollback alarms`,
       comment: `Soaks ${props.environmentName} for ${props.soakPeriod.toHumanString()}: fails when a rollback alarm is in ALARM`,
@@ -106,6 +108,7 @@ export class SoakWorkflow extends Construct {
     this.stateMachine = stateMachine;
     this.stateMachineName = stateMachineName;
     this.role = role;
+    this.roleArn = roleArn;
   }
 
   private definition(props: SoakWorkflowProps, credentials: sfn.Credentials | undefined, soakedSeconds: number): sfn.IChainable {

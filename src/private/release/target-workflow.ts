@@ -1,10 +1,11 @@
 import {
-  Arn, ArnFormat, Duration, Names, Stack, Token,
+  Duration, Names, Stack, Token,
   aws_iam as iam, aws_logs as logs, aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import type { ReleaseTarget } from '../../release-target';
 import { acknowledgeNagFinding } from '../nag/nag-acknowledgement';
+import { literalRoleName, roleArnOf, validateRoleArn } from '../shared/role-arns';
 import { executionLoggingStatement, stackScopedLogGroupName } from '../shared/state-machine-logging';
 
 /** What every workflow acting on one environment is given. */
@@ -52,15 +53,31 @@ export interface TargetWorkflowOptions {
   readonly grantTargetPermissions: (role: iam.Role) => void;
 }
 
+/** A workflow acting on one environment, as `createTargetWorkflow` makes it. */
+export interface TargetWorkflow {
+  readonly stateMachine: sfn.StateMachine;
+  /** The state machine's literal name. */
+  readonly stateMachineName: string;
+  readonly role: iam.Role;
+  /** The role's ARN, from its literal name: what a release role in another account trusts. */
+  readonly roleArn: string;
+  readonly logGroup: logs.ILogGroup;
+}
+
 /**
  * The state machine, its role and its execution logs. Its role's policy is written in full here
  * and by `grantTargetPermissions` (CDK would grant each task's action on `*`): either the
  * target-side permissions, or only `sts:AssumeRole` on the release role that holds them.
  */
-export function createTargetWorkflow(scope: Construct, options: TargetWorkflowOptions):
-{ stateMachine: sfn.StateMachine; stateMachineName: string; role: iam.Role; logGroup: logs.ILogGroup } {
+export function createTargetWorkflow(scope: Construct, options: TargetWorkflowOptions): TargetWorkflow {
   validateTargetPlacement(scope, options.purpose, options.target, options.releaseRoleArn);
-  const role = new iam.Role(scope, 'Role', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com'), description: options.roleDescription });
+  // A literal name, so that a release role in the environment's account trusts it by its ARN.
+  const roleName = literalRoleName(scope);
+  const role = new iam.Role(scope, 'Role', {
+    roleName,
+    assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
+    description: options.roleDescription,
+  });
   const credentials = options.releaseRoleArn === undefined ? undefined : {
     role: sfn.TaskRole.fromRole(iam.Role.fromRoleArn(scope, 'ReleaseRole', options.releaseRoleArn, { mutable: false })),
   };
@@ -90,7 +107,7 @@ export function createTargetWorkflow(scope: Construct, options: TargetWorkflowOp
   acknowledgeNagFinding(role, 'AwsSolutions-IAM5[Resource::*]',
     'Only actions that support no resource-level permissions: CloudWatch Logs vended log delivery, X-Ray trace uploads, '
     + 'and the release workflow\'s EC2 describe calls, which read the released AMI\'s snapshots and whether other environments still run the AMI it replaced');
-  return { stateMachine, stateMachineName, role, logGroup };
+  return { stateMachine, stateMachineName, role, roleArn: roleArnOf(scope, roleName), logGroup };
 }
 
 /** Environment names as deployments use them. */
@@ -114,9 +131,9 @@ function validateTargetPlacement(scope: IConstruct, purpose: string, target: Rel
   if (releaseRoleArn === undefined && target.account !== stack.account) {
     throw new Error(`Target account ${target.account} of ${where} is not the ${purpose} workflow's account ${stack.account}: give a releaseRoleArn in account ${target.account}`);
   }
-  if (releaseRoleArn !== undefined && !Token.isUnresolved(releaseRoleArn) && !Token.isUnresolved(target.account)) {
-    const roleAccount = Arn.split(releaseRoleArn, ArnFormat.SLASH_RESOURCE_NAME).account;
-    if (roleAccount !== target.account) {
+  if (releaseRoleArn !== undefined && !Token.isUnresolved(releaseRoleArn)) {
+    const roleAccount = validateRoleArn(releaseRoleArn, `releaseRoleArn of ${where}`);
+    if (!Token.isUnresolved(target.account) && roleAccount !== target.account) {
       throw new Error(`releaseRoleArn ${releaseRoleArn} is in account ${roleAccount}, not in target account ${target.account} of ${where}`);
     }
   }

@@ -636,6 +636,14 @@ describe('ReleaseWorkflow', () => {
     });
 
     test.each([
+      [`arn:aws:iam::${TARGET_ACCOUNT}:user/release`, 'must be the ARN of an IAM role (arn:aws:iam::<12-digit account>:role/<name>)'],
+      [`arn:aws:iam::${TARGET_ACCOUNT}:role/${'r'.repeat(65)}`, 'names a role of 65 characters, but IAM role names have at most 64'],
+    ])('given the release role %s, which IAM would refuse, then synthesis fails naming it', (releaseRoleArn, message) => {
+      expect(() => workflowStack({ releaseRoleArn, target: target({ account: TARGET_ACCOUNT }) }))
+        .toThrow(`releaseRoleArn of stack ${STACK} (account ${TARGET_ACCOUNT}, region ${REGION}) ${message}`);
+    });
+
+    test.each([
       [Duration.minutes(4), '4 minutes'],
       [Duration.hours(37), '1 day 13 hours'],
     ])('given a timeout of %s, then synthesis fails naming it', (timeout, shown) => {

@@ -97,3 +97,29 @@ describe('a release\'s stack update is checked as AWS checks it', () => {
     expect(calls.violations[0]).toContain(`IAM refuses states:StartSyncExecution on ${machine}-other`);
   });
 });
+
+describe('a Task\'s Credentials role is assumed only as its trust policy allows', () => {
+  const releaseRole = 'arn:aws:iam::333333333333:role/web-prod-release';
+  const workflowRole = 'arn:aws:iam::111111111111:role/Pipeline-Promotion-prod-Release-Role';
+  const authorizer = new IamAuthorizer({
+    statementsOf: () => [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: releaseRole }],
+    trustOf: () => [{
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Principal: { AWS: 'arn:aws:iam::111111111111:root' },
+      Condition: { ArnEquals: { 'aws:PrincipalArn': [workflowRole] } },
+    }],
+    stackArn: () => 'unused',
+    autoScalingGroupArnOf: () => 'unused',
+    resourceTags: async () => ({}),
+  });
+
+  test('the workflow role the trust policy names may assume it', () => {
+    expect(authorizer.assumeRoleDenial(workflowRole, releaseRole)).toBeUndefined();
+  });
+
+  test('another role of the same account may not: the condition is evaluated, not only the principal', () => {
+    expect(authorizer.assumeRoleDenial('arn:aws:iam::111111111111:role/Other', releaseRole))
+      .toBe(`the trust policy of ${releaseRole} does not trust arn:aws:iam::111111111111:role/Other`);
+  });
+});
