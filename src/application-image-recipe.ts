@@ -19,6 +19,7 @@ import { imageBuilderName } from './private/image/image-builder-names';
 import { ImageLifecyclePolicy, imageGroupTags } from './private/image/image-lifecycle-policy';
 import { ArchiveFormat, archiveFormatOf } from './private/instances/service-install-script';
 import { acknowledgeNagFinding, nagResourceReference } from './private/nag/nag-acknowledgement';
+import { APPLICATION_TAG_KEY, LIBRARY_TAG_PREFIX } from './private/shared/release-tags';
 
 /**
  * Archive format of an application artifact.
@@ -187,7 +188,8 @@ export interface ApplicationImageRecipeProps {
   readonly buildLogRetention?: Duration;
 
   /**
-   * Tags added to every AMI the recipe produces.
+   * Tags added to every AMI the recipe produces, besides `Application` and the library's own
+   * (`immutable-servers:*`, which these may not set).
    *
    * @default - none
    */
@@ -366,7 +368,8 @@ export class ApplicationImageRecipe extends Construct {
     if (retention.toDays({ integral: false }) < 1 || !Number.isInteger(retention.toDays({ integral: false }))) {
       throw new Error(`buildLogRetention must be a whole number of days, at least 1, got ${retention.toHumanString()}`);
     }
-    const amiTags = { Application: props.applicationName, ...props.amiTags };
+    validateLibraryTagsUnused(props.amiTags ?? {});
+    const amiTags = { Application: props.applicationName, ...props.amiTags, [APPLICATION_TAG_KEY]: props.applicationName };
     validateAmiTags(amiTags);
     if (props.amiIdParameterName !== undefined) validateParameterName(props.amiIdParameterName);
     const rebuildSchedule = props.rebuildSchedule?.expressionString;
@@ -772,6 +775,14 @@ function validateArtifactKey(key: string): void {
 }
 
 /** @see https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_AmiDistributionConfiguration.html */
+/** The library's tags say what releases may do with an AMI: a user's tag must not set or hide them. */
+function validateLibraryTagsUnused(tags: Record<string, string>): void {
+  const reserved = Object.keys(tags).filter((key) => !Token.isUnresolved(key) && key.startsWith(LIBRARY_TAG_PREFIX));
+  if (reserved.length > 0) {
+    throw new Error(`amiTags may not set the library's own tags (${LIBRARY_TAG_PREFIX}*), got ${reserved.map((key) => `'${key}'`).join(', ')}: choose another key`);
+  }
+}
+
 function validateAmiTags(tags: Record<string, string>): void {
   const keys = Object.keys(tags);
   if (keys.length > 50) {

@@ -7,6 +7,11 @@ import type { aws_ec2 as ec2 } from 'aws-cdk-lib';
 export interface ReleaseTarget {
   /** Name of the environment's stack. */
   readonly stackName: string;
+  /**
+   * Name of the application the environment runs, as its recipe names it: a release may take
+   * in-use tags off, and deregister, only AMIs tagged `immutable-servers:application` with it.
+   */
+  readonly applicationName: string;
   /** Account of the environment (a token when the stack is environment-agnostic). */
   readonly account: string;
   /** Region of the environment (a token when the stack is environment-agnostic). */

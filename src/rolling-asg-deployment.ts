@@ -535,6 +535,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
     });
     const target = {
       stackName: Stack.of(this).stackName,
+      applicationName: props.applicationName,
       account: Stack.of(this).account,
       region: Stack.of(this).region,
       architecture,

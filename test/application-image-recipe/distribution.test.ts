@@ -14,8 +14,17 @@ describe('ApplicationImageRecipe distribution', () => {
   test('given defaults, then the AMI stays in the build account and region, named with the build date and tagged', () => {
     expect(distributions(recipeStack({ amiTags: { Team: 'payments' } }).template)).toEqual([{
       Region: { Ref: 'AWS::Region' },
-      AmiDistributionConfiguration: { Name: 'web-{{ imagebuilder:buildDate }}', AmiTags: { Application: 'web', Team: 'payments' } },
+      AmiDistributionConfiguration: {
+        Name: 'web-{{ imagebuilder:buildDate }}',
+        // The library's application tag, which releases condition their tag removals on, in every account and region.
+        AmiTags: { 'Application': 'web', 'Team': 'payments', 'immutable-servers:application': 'web' },
+      },
     }]);
+  });
+
+  test.each(['immutable-servers:application', 'immutable-servers:in-use'])('given amiTags that set the library\'s tag %s, then synthesis fails naming it', (key) => {
+    expect(() => recipeStack({ amiTags: { [key]: 'payments' } }))
+      .toThrow(`amiTags may not set the library's own tags (immutable-servers:*), got '${key}': choose another key`);
   });
 
   test('given targets in two regions for three accounts, then each region gets one distribution with its copies, shares and key', () => {

@@ -62,6 +62,7 @@ export const RELEASE: Release = {
 export function target(overrides: Partial<ReleaseTarget> = {}): ReleaseTarget {
   return {
     stackName: STACK,
+    applicationName: 'web',
     account: ACCOUNT,
     region: REGION,
     amiParameterName: NAMES.amiId,

@@ -93,6 +93,18 @@ describe('the release role', () => {
     expect(decide(roles.release, action, resource, context)).not.toBe('ALLOWED');
   });
 
+  test('may take in-use tags off, and deregister, its own application\'s AMIs only', () => {
+    const ownAmi = { 'aws:ResourceTag/immutable-servers:application': 'web', 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' };
+    const othersAmi = { ...ownAmi, 'aws:ResourceTag/immutable-servers:application': 'payments' };
+    const inUseTags = { 'aws:TagKeys': ['immutable-servers:in-use'] };
+
+    expect(decide(roles.release, 'ec2:DeleteTags', AMI, { ...ownAmi, ...inUseTags })).toBe('ALLOWED');
+    expect(decide(roles.release, 'ec2:DeregisterImage', AMI, ownAmi)).toBe('ALLOWED');
+    expect(decide(roles.release, 'ec2:DeleteTags', AMI, { ...othersAmi, ...inUseTags })).not.toBe('ALLOWED');
+    expect(decide(roles.release, 'ec2:DeleteTags', AMI, inUseTags)).not.toBe('ALLOWED');
+    expect(decide(roles.release, 'ec2:DeregisterImage', AMI, othersAmi)).not.toBe('ALLOWED');
+  });
+
   test('may not pass the release service role, nor assume it', () => {
     expect(decide(roles.release, 'iam:PassRole', roles.service.arn, { 'iam:PassedToService': 'cloudformation.amazonaws.com' })).not.toBe('ALLOWED');
     expect(decide(roles.release, 'sts:AssumeRole', roles.service.arn)).not.toBe('ALLOWED');

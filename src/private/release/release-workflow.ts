@@ -11,7 +11,7 @@ import { ledgerNames } from './release-workflow-states';
 import { TargetWorkflowProps, createTargetWorkflow, validateEnvironmentName } from './target-workflow';
 import type { ReleaseTarget } from '../../release-target';
 import { acknowledgeNagFinding, nagResourceReference } from '../nag/nag-acknowledgement';
-import { IN_USE_TAG_KEY, IN_USE_TAG_VALUE, inUseByTagKey } from '../shared/release-tags';
+import { APPLICATION_TAG_KEY, IN_USE_TAG_KEY, IN_USE_TAG_VALUE, inUseByTagKey } from '../shared/release-tags';
 
 const MIN_TIMEOUT = Duration.minutes(5);
 /** The tag Image Builder puts on the AMIs and snapshots it distributes, which its own lifecycle policy conditions on too. */
@@ -164,22 +164,24 @@ export function releaseRolePolicyStatements(scope: IConstruct, target: ReleaseTa
         'ForAllValues:StringEquals': { 'aws:TagKeys': releaseTagKeys(target.stackName) },
       },
     }),
-    // Only the in-use tags, and never without naming them: a DeleteTags that names no tag deletes all.
+    // Only the in-use tags, never without naming them (a DeleteTags that names no tag deletes all),
+    // and only from this application's AMIs: another application's stay protected.
     new iam.PolicyStatement({
       actions: ['ec2:DeleteTags'],
       resources: [arns.images],
       conditions: {
+        'StringEquals': { [`aws:ResourceTag/${APPLICATION_TAG_KEY}`]: target.applicationName },
         'ForAllValues:StringEquals': { 'aws:TagKeys': [inUseByTagKey(target.stackName), IN_USE_TAG_KEY] },
         'Null': { 'aws:TagKeys': 'false' },
       },
     }),
-    // An AMI the release retires, once its image is gone: only Image Builder's, only without an
-    // in-use tag, so no release can deregister what any environment holds.
+    // An AMI the release retires, once its image is gone: only Image Builder's, only this
+    // application's, only without an in-use tag, so no release can deregister what any environment holds.
     new iam.PolicyStatement({
       actions: ['ec2:DeregisterImage'],
       resources: [arns.images],
       conditions: {
-        StringEquals: { 'aws:ResourceTag/CreatedBy': IMAGE_BUILDER_CREATED_BY },
+        StringEquals: { 'aws:ResourceTag/CreatedBy': IMAGE_BUILDER_CREATED_BY, [`aws:ResourceTag/${APPLICATION_TAG_KEY}`]: target.applicationName },
         Null: { [`aws:ResourceTag/${IN_USE_TAG_KEY}`]: 'true' },
       },
     }),
@@ -210,8 +212,8 @@ export function grantReleasePermissions(role: iam.Role, target: ReleaseTarget): 
   const arns = targetArns(role, target);
   const acknowledge = (resource: string, reason: string) => acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(role, resource)}]`, reason);
   acknowledge(arns.stack, `The wildcard in a stack ARN stands for the stack id, which a release cannot know; the name pins it to stack ${target.stackName}`);
-  acknowledge(arns.images, 'CreateTags is limited by condition to the release tag keys and requires the in-use tag, DeleteTags to the in-use tag keys, '
-    + 'DeregisterImage to Image Builder\'s AMIs without an in-use tag; the AMI differs per release');
+  acknowledge(arns.images, 'CreateTags is limited by condition to the release tag keys and requires the in-use tag, DeleteTags to the in-use tag keys '
+    + 'of this application\'s AMIs, DeregisterImage to this application\'s Image Builder AMIs without an in-use tag; the AMI differs per release');
   acknowledge(arns.snapshots, 'DeleteSnapshot is limited by condition to Image Builder\'s snapshots, those of a retired AMI that the release deregisters');
   acknowledge(arns.keys, 'CreateGrant is limited by condition to this account\'s Auto Scaling service-linked role and the operations it needs to launch '
     + 'encrypted AMIs; the key is whichever encrypts the released AMI, usually the build account\'s');

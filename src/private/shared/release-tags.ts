@@ -11,6 +11,15 @@ import { createHash } from 'crypto';
  */
 export const IN_USE_TAG_KEY = 'immutable-servers:in-use';
 
+/**
+ * Key of the tag that names the application of every AMI a recipe distributes, in every account
+ * and region: a release may take in-use tags off, and deregister, only its own application's AMIs.
+ */
+export const APPLICATION_TAG_KEY = 'immutable-servers:application';
+
+/** The prefix of the library's own tag keys, which users' tags may not use. */
+export const LIBRARY_TAG_PREFIX = 'immutable-servers:';
+
 /** Value of the in-use tag. Image Builder's exclusion rules match a tag's key and value. */
 export const IN_USE_TAG_VALUE = 'true';
 

@@ -547,6 +547,7 @@ describe('ReleaseWorkflow', () => {
           Action: 'ec2:DeleteTags',
           Resource: `arn:<AWS::Partition>:ec2:${REGION}::image/*`,
           Condition: {
+            'StringEquals': { 'aws:ResourceTag/immutable-servers:application': 'web' },
             'ForAllValues:StringEquals': { 'aws:TagKeys': [IN_USE_BY_WEB_PROD, IN_USE_TAG_KEY] },
             'Null': { 'aws:TagKeys': 'false' },
           },
@@ -555,7 +556,10 @@ describe('ReleaseWorkflow', () => {
           Effect: 'Allow',
           Action: 'ec2:DeregisterImage',
           Resource: `arn:<AWS::Partition>:ec2:${REGION}::image/*`,
-          Condition: { StringEquals: { 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' }, Null: { [`aws:ResourceTag/${IN_USE_TAG_KEY}`]: 'true' } },
+          Condition: {
+            StringEquals: { 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder', 'aws:ResourceTag/immutable-servers:application': 'web' },
+            Null: { [`aws:ResourceTag/${IN_USE_TAG_KEY}`]: 'true' },
+          },
         },
         {
           Effect: 'Allow',
