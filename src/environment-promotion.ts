@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import type { ApplicationImageRecipe } from './application-image-recipe';
 import type { DeploymentWindow } from './deployment-window';
 import type { BuildableRecipe } from './private/image/buildable-recipe';
+import { ImageBuilderAccountRoles } from './private/image/image-builder-account-roles';
 import { incompatibleEnvironments } from './private/image/image-compatibility';
 import { allowAccountsToLaunchWithKey } from './private/image/image-key-policy';
 import { recipeOfArchitecture } from './private/image/recipe-architectures';
@@ -194,6 +195,19 @@ export interface PromotionImageDistributionOptions {
    * @default - none: with any key, every environment's region needs one
    */
   readonly unencryptedRegions?: string[];
+
+  /**
+   * Environment accounts that already have the roles Image Builder copies AMIs into an account
+   * with and retires those copies with (`EC2ImageBuilderDistributionCrossAccountRole`,
+   * `Ec2ImageBuilderCrossAccountLifecycleAccess`), created by hand or by another app. Image Builder
+   * fixes their names, so an account holds one of each: in every other environment account than the
+   * recipe's, the app creates them, in a stack `ImageBuilderAccess-<account>` that deploys before
+   * the recipe's stack.
+   *
+   * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/cross-account-dist.html
+   * @default - none: the app creates the roles in every environment account other than the recipe's
+   */
+  readonly accountsWithImageBuilderRoles?: string[];
 }
 
 /**
@@ -326,6 +340,7 @@ export class EnvironmentPromotion extends Construct {
       const accounts = environments.filter(({ target }) => target.region === region).map(({ target }) => target.account);
       if (accounts.length > 0) allowAccountsToLaunchWithKey(key, accounts);
     }
+    createImageBuilderRoles(build, environments.map(({ target }) => target), keys, options.accountsWithImageBuilderRoles ?? []);
   }
 
   /**
@@ -409,6 +424,24 @@ export class EnvironmentPromotion extends Construct {
   /** One dashboard per environment, beside its workflows, logs, metrics and alarms. */
   private createDashboards(): cloudwatch.Dashboard[] {
     return this.environments.map((environment) => new ReleaseDashboard(this.workflowScopes.get(environment.name)!, 'Dashboard', environment).dashboard);
+  }
+}
+
+/**
+ * Image Builder's roles in each environment account other than the build's (and those the user
+ * says have them), trusting the build account, with its keys of the environments' regions.
+ */
+function createImageBuilderRoles(build: Stack, targets: ReleaseTarget[], keys: Map<string, kms.IKey>, existing: string[]): void {
+  for (const account of existing) {
+    if (!Token.isUnresolved(account) && !/^\d{12}$/.test(account)) {
+      throw new Error(`accountsWithImageBuilderRoles must be 12-digit account ids, got '${account}'`);
+    }
+  }
+  const elsewhere = targets.filter((target) => ![target.account, build.account].some((value) => Token.isUnresolved(value))
+    && target.account !== build.account && !existing.includes(target.account));
+  for (const target of elsewhere) {
+    const roles = ImageBuilderAccountRoles.in(build, target.account, target.region);
+    roles.trustBuildAccount(build.account, keys.has(target.region) ? target.region : undefined);
   }
 }
 

@@ -15,6 +15,8 @@ export interface RoleDirectory {
   statementsOf(roleArn: string): PolicyStatement[] | undefined;
   /** The trust policy's statements of a role. */
   trustOf(roleArn: string): Array<PolicyStatement & { Principal?: unknown }> | undefined;
+  /** The ARNs of the managed policies attached to a role. */
+  managedPoliciesOf(roleArn: string): string[] | undefined;
   /** The ARN of a stack CloudFormation knows by this name in the account and region. */
   stackArn(endpoint: Endpoint, stackName: string): string;
   /** The ARN of the Auto Scaling group an instance belongs to. */
@@ -126,14 +128,27 @@ export class IamAuthorizer {
   public assumeRoleDenial(callerRoleArn: string, roleArn: string): string | undefined {
     const refused = this.refusal(callerRoleArn, [{ action: 'sts:AssumeRole', resource: roleArn }]);
     if (refused) return refused;
+    const callerAccount = callerRoleArn.split(':')[4];
+    return this.trustDenial(roleArn, callerRoleArn, [callerRoleArn, callerAccount, `arn:aws:iam::${callerAccount}:root`], { 'aws:PrincipalArn': callerRoleArn });
+  }
+
+  /**
+   * Why the role's trust policy does not let `who` assume it, or undefined when it does: a
+   * statement must name one of `principals` (a role, its account, a service) and its conditions
+   * must hold with the request's `context`.
+   */
+  public trustDenial(roleArn: string, who: string, principals: string[], context: Record<string, string>): string | undefined {
     const trust = this.roles.trustOf(roleArn);
     if (!trust) return `role ${roleArn} does not exist in any deployed stack`;
-    const callerAccount = callerRoleArn.split(':')[4];
-    // A statement that names the caller, or its account, and whose conditions hold for the caller's role.
-    const trusted = trust.some(({ Principal: principal, ...statement }) => statement.Effect === 'Allow' && principalsOf(principal)
-      .some((name) => name === callerRoleArn || name === callerAccount || name === `arn:aws:iam::${callerAccount}:root`)
-      && evaluate([{ ...statement, Resource: '*' }], { action: 'sts:AssumeRole', resource: '*', context: { 'aws:PrincipalArn': callerRoleArn } }) === 'ALLOWED');
-    return trusted ? undefined : `the trust policy of ${roleArn} does not trust ${callerRoleArn}`;
+    const trusted = trust.some(({ Principal: principal, ...statement }) => statement.Effect === 'Allow'
+      && principalsOf(principal).some((name) => principals.includes(name))
+      && evaluate([{ ...statement, Resource: '*' }], { action: 'sts:AssumeRole', resource: '*', context }) === 'ALLOWED');
+    return trusted ? undefined : `the trust policy of ${roleArn} does not trust ${who}`;
+  }
+
+  /** The managed policies of a deployed role, or undefined when no deployed stack has it. */
+  public managedPoliciesOf(roleArn: string): string[] | undefined {
+    return this.roles.managedPoliciesOf(roleArn);
   }
 
   /** Why IAM would refuse the role one of the requests, or undefined when it allows them all. */

@@ -17,6 +17,8 @@ export interface DeployedRole {
   readonly arn: string;
   statements(): PolicyStatement[];
   trust(): TrustStatement[];
+  /** ARNs of the AWS-managed (or other) policies attached by ARN. */
+  managedPolicyArns(): string[];
 }
 
 /**
@@ -50,6 +52,7 @@ export function deployedRoles(stack: AssemblyStack, context: StackContext): Depl
       arn: String(context.physical(logicalId, 'Arn')),
       statements: () => documents.flatMap((document) => resolve(document, context).Statement as PolicyStatement[]),
       trust: () => resolve(resource.Properties?.AssumeRolePolicyDocument, context).Statement,
+      managedPolicyArns: () => resolve(resource.Properties?.ManagedPolicyArns ?? [], context),
     };
   });
 }

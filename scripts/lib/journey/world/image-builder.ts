@@ -4,7 +4,7 @@
  * each AMI copy (with its tags) in moto in every account and region of the build's distribution.
  * The Resource Groups Tagging API's `GetResources` over those images lives here too.
  */
-import { AwsError, Endpoint } from '../aws-api';
+import { AwsError, ContractViolation, Endpoint } from '../aws-api';
 import { MotoClients } from './moto-services';
 
 export interface SimulatedAmi {
@@ -55,6 +55,12 @@ export function distributionFromTemplate(distribution: any): any {
   };
 }
 
+/**
+ * Why Image Builder could not act in another account through the role it looks up there by name
+ * (`distribution` to copy an image's AMI into it, `lifecycle` to retire it there), or undefined.
+ */
+export type CrossAccountRoleCheck = (purpose: 'distribution' | 'lifecycle', account: string, imageArn: string) => string | undefined;
+
 export class ImageBuilderSimulation {
   public readonly images: SimulatedImage[] = [];
   public readonly recipes = new Map<string, SimulatedRecipe>();
@@ -65,7 +71,8 @@ export class ImageBuilderSimulation {
   public readonly managedImageVersions = new Map<string, string>();
   private amiCount = 0;
 
-  constructor(private readonly moto: MotoClients, private readonly now: () => Date, private readonly build: Endpoint) {}
+  constructor(private readonly moto: MotoClients, private readonly now: () => Date, private readonly build: Endpoint,
+    public readonly crossAccountRoleDenial: CrossAccountRoleCheck) {}
 
   /** A distribution configuration of a deployed template. */
   public defineDistributionConfiguration(arn: string, name: string, distributions: any[]): void {
@@ -218,6 +225,8 @@ export class ImageBuilderSimulation {
       const configuration = distribution.AmiDistributionConfiguration ?? {};
       for (const account of [this.build.account, ...configuration.TargetAccountIds ?? []]) {
         const at = { account, region: distribution.Region };
+        const refused = account === this.build.account ? undefined : this.crossAccountRoleDenial('distribution', account, image.arn);
+        if (refused) throw new ContractViolation(`Image Builder could not copy ${image.arn} into account ${account}: ${refused}`);
         this.amiCount += 1;
         const name = `${String(configuration.Name ?? image.name).replace('{{ imagebuilder:buildDate }}', date)}-${this.amiCount}`;
         // A copy of the region's public Amazon Linux AMI: moto registers EBS-backed AMIs only that way.

@@ -9,6 +9,7 @@
  * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/lifecycle-policy-execution.html
  * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/image-lifecycle-rules.html
  */
+import { ContractViolation } from '../aws-api';
 import { ImageBuilderSimulation, SimulatedAmi, SimulatedImage } from './image-builder';
 import { MotoClients } from './moto-services';
 
@@ -43,6 +44,8 @@ export async function runLifecyclePolicy(policy: any, imageBuilder: ImageBuilder
         const kept: SimulatedAmi[] = [];
         for (const ami of image.amis) {
           if (rule.Action.IncludeResources?.Amis && !(await amiExcluded(ami, rule.ExclusionRules?.Amis?.TagMap, moto))) {
+            const refused = ami.accountId === buildAccountOf(image) ? undefined : imageBuilder.crossAccountRoleDenial('lifecycle', ami.accountId, image.arn);
+            if (refused) throw new ContractViolation(`Image Builder's lifecycle policy could not delete ${ami.image} in account ${ami.accountId}: ${refused}`);
             await moto.send('ec2', 'DeregisterImage', { ImageId: ami.image }, { account: ami.accountId, region: ami.region });
           } else {
             kept.push(ami);
@@ -56,6 +59,10 @@ export async function runLifecyclePolicy(policy: any, imageBuilder: ImageBuilder
     }
   }
   return run;
+}
+
+function buildAccountOf(image: SimulatedImage): string {
+  return image.arn.split(':')[4];
 }
 
 function beyondFilter(image: SimulatedImage, filter: any, selected: SimulatedImage[], now: Date): boolean {

@@ -30,6 +30,12 @@ const START = new Date('2027-01-04T09:00:00Z');
 /** The CDK bootstrap version parameter every CDK stack resolves. */
 const BOOTSTRAP_VERSION_PARAMETER = '/cdk-bootstrap/hnb659fds/version';
 
+/** The roles Image Builder looks up by name in the accounts it copies AMIs into, with the policies it documents for them. */
+const IMAGE_BUILDER_ROLES = {
+  distribution: { name: 'EC2ImageBuilderDistributionCrossAccountRole', policy: 'arn:aws:iam::aws:policy/Ec2ImageBuilderCrossAccountDistributionAccess' },
+  lifecycle: { name: 'Ec2ImageBuilderCrossAccountLifecycleAccess', policy: 'arn:aws:iam::aws:policy/service-role/EC2ImageBuilderLifecycleExecutionPolicy' },
+};
+
 export interface WorldOptions {
   /** The account and region of the image builds (the recipe's stack). */
   readonly build: { readonly account: string; readonly region: string };
@@ -60,7 +66,11 @@ export class World {
     private readonly options: WorldOptions) {
     const now = () => this.clock;
     this.moto = new MotoClients(server.endpoint);
-    this.imageBuilder = new ImageBuilderSimulation(this.moto, now, options.build);
+    this.imageBuilder = new ImageBuilderSimulation(this.moto, now, options.build, (purpose, account, imageArn) => {
+      const refused = this.imageBuilderRoleDenial(purpose, account, imageArn);
+      if (refused) this.api.violations.push(`Image Builder, ${purpose} into account ${account}: ${refused}`);
+      return refused;
+    });
     this.cloudFormation = new CloudFormationSimulation(this.moto, now, (stack, ami, alarms) => this.alarmDuringRefresh(stack, ami, alarms),
       (roleArn, requests) => {
         const refused = this.authorizer.refusal(roleArn, requests);
@@ -182,6 +192,28 @@ export class World {
     return this.options.alarmDuringRefresh(stack, tags, alarms);
   }
 
+  /**
+   * Whether the role Image Builder looks up by name in another account lets it act there: it must
+   * exist, carry the managed policy Image Builder documents, and trust the build account's Image
+   * Builder (its service-linked role to copy, the service on behalf of the image to retire).
+   *
+   * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/cross-account-dist.html
+   * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/image-lifecycle-prerequisites.html
+   */
+  private imageBuilderRoleDenial(purpose: 'distribution' | 'lifecycle', account: string, imageArn: string): string | undefined {
+    const build = this.options.build.account;
+    const role = IMAGE_BUILDER_ROLES[purpose];
+    const roleArn = `arn:aws:iam::${account}:role/${role.name}`;
+    const policies = this.authorizer.managedPoliciesOf(roleArn);
+    if (policies === undefined) return `there is no role ${role.name} in account ${account}`;
+    if (!policies.includes(role.policy)) return `role ${roleArn} lacks the managed policy ${role.policy}`;
+    if (purpose === 'distribution') {
+      const serviceRole = `arn:aws:iam::${build}:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder`;
+      return this.authorizer.trustDenial(roleArn, serviceRole, [serviceRole, build, `arn:aws:iam::${build}:root`], { 'aws:PrincipalArn': serviceRole });
+    }
+    return this.authorizer.trustDenial(roleArn, 'imagebuilder.amazonaws.com', ['imagebuilder.amazonaws.com'], { 'aws:SourceAccount': build, 'aws:SourceArn': imageArn });
+  }
+
   /** The roles of every deployed stack, their policies' statements and trust, as IAM holds them. */
   private roleDirectory(): RoleDirectory {
     const roles = () => [...this.cloudFormation.stacks.values()]
@@ -189,6 +221,7 @@ export class World {
     return {
       statementsOf: (roleArn) => roles().find((role) => role.arn === roleArn)?.statements(),
       trustOf: (roleArn) => roles().find((role) => role.arn === roleArn)?.trust(),
+      managedPoliciesOf: (roleArn) => roles().find((role) => role.arn === roleArn)?.managedPolicyArns(),
       stackArn: (at, stackName) => `arn:aws:cloudformation:${at.region}:${at.account}:stack/${stackName}/${this.cloudFormation.stack(at, stackName) && '00000000-0000-4000-8000-' + at.account}`,
       resourceTags: async (at, arn) => {
         const ec2 = /^arn:aws:ec2:[^:]*:[^:]*:(image|instance)\/(.+)$/.exec(arn);

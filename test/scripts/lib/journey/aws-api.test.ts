@@ -9,6 +9,7 @@ function api(statements: PolicyStatement[], response: unknown = { Parameters: []
   const roles: RoleDirectory = {
     statementsOf: (arn) => (arn === ROLE ? statements : undefined),
     trustOf: () => [],
+    managedPoliciesOf: () => [],
     stackArn: (at, name) => `arn:aws:cloudformation:${at.region}:${at.account}:stack/${name}/1`,
     autoScalingGroupArnOf: () => 'unused',
     resourceTags: async () => ({}),
@@ -70,6 +71,7 @@ describe('a release\'s stack update is checked as AWS checks it', () => {
     const roles: RoleDirectory = {
       statementsOf: (arn) => (arn === ROLE ? statements : undefined),
       trustOf: () => [],
+      managedPoliciesOf: () => [],
       stackArn: () => stackArn,
       autoScalingGroupArnOf: () => 'unused',
       resourceTags: async () => ({}),
@@ -109,6 +111,7 @@ describe('a Task\'s Credentials role is assumed only as its trust policy allows'
       Principal: { AWS: 'arn:aws:iam::111111111111:root' },
       Condition: { ArnEquals: { 'aws:PrincipalArn': [workflowRole] } },
     }],
+    managedPoliciesOf: () => [],
     stackArn: () => 'unused',
     autoScalingGroupArnOf: () => 'unused',
     resourceTags: async () => ({}),
@@ -121,5 +124,33 @@ describe('a Task\'s Credentials role is assumed only as its trust policy allows'
   test('another role of the same account may not: the condition is evaluated, not only the principal', () => {
     expect(authorizer.assumeRoleDenial('arn:aws:iam::111111111111:role/Other', releaseRole))
       .toBe(`the trust policy of ${releaseRole} does not trust arn:aws:iam::111111111111:role/Other`);
+  });
+});
+
+describe('a role a service assumes is trusted only as its trust policy says', () => {
+  const lifecycleRole = 'arn:aws:iam::222222222222:role/Ec2ImageBuilderCrossAccountLifecycleAccess';
+  const authorizer = new IamAuthorizer({
+    statementsOf: () => [],
+    trustOf: () => [{
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Principal: { Service: 'imagebuilder.amazonaws.com' },
+      Condition: { StringEquals: { 'aws:SourceAccount': ['111111111111'] }, ArnLike: { 'aws:SourceArn': ['arn:aws:imagebuilder:*:111111111111:image/*/*/*'] } },
+    }],
+    managedPoliciesOf: () => [],
+    stackArn: () => 'unused',
+    autoScalingGroupArnOf: () => 'unused',
+    resourceTags: async () => ({}),
+  });
+  const imageOf = (account: string) => ({ 'aws:SourceAccount': account, 'aws:SourceArn': `arn:aws:imagebuilder:eu-west-1:${account}:image/web/1.0.0/1` });
+
+  test('the service, for an image of the account the conditions name, may assume it', () => {
+    expect(authorizer.trustDenial(lifecycleRole, 'imagebuilder.amazonaws.com', ['imagebuilder.amazonaws.com'], imageOf('111111111111'))).toBeUndefined();
+  });
+
+  test('the service, for an image of another account, may not; nor may another service', () => {
+    expect(authorizer.trustDenial(lifecycleRole, 'imagebuilder.amazonaws.com', ['imagebuilder.amazonaws.com'], imageOf('444444444444')))
+      .toBe(`the trust policy of ${lifecycleRole} does not trust imagebuilder.amazonaws.com`);
+    expect(authorizer.trustDenial(lifecycleRole, 'ec2.amazonaws.com', ['ec2.amazonaws.com'], imageOf('111111111111'))).toBeDefined();
   });
 });
