@@ -23,6 +23,7 @@ import { CloudFormationSimulation, SimulatedStack } from './cloudformation';
 import { ImageBuilderSimulation } from './image-builder';
 import { runLifecyclePolicy } from './lifecycle';
 import { MotoClients } from './moto-services';
+import { RunCommandSimulation } from './run-command';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** When every journey starts. */
@@ -51,6 +52,7 @@ export class World {
   public readonly cloudFormation: CloudFormationSimulation;
   public readonly alarms = new AlarmSimulation();
   public readonly autoScaling: AutoScalingSimulation;
+  public readonly runCommand: RunCommandSimulation;
   public readonly api: AwsApi;
   public readonly authorizer: IamAuthorizer;
   public readonly workflows: WorkflowRunner;
@@ -63,9 +65,10 @@ export class World {
     this.imageBuilder = new ImageBuilderSimulation(this.moto, now, options.build);
     this.cloudFormation = new CloudFormationSimulation(this.moto, now, (stack, ami, alarms) => this.alarmDuringRefresh(stack, ami, alarms));
     this.autoScaling = new AutoScalingSimulation(this.cloudFormation);
+    this.runCommand = new RunCommandSimulation(this.moto);
     this.authorizer = new IamAuthorizer(this.roleDirectory());
     this.api = new AwsApi({
-      ssm: this.moto.handler('ssm'),
+      ssm: this.runCommand.handle,
       ec2: this.moto.handler('ec2'),
       imagebuilder: this.imageBuilder.handle,
       resourcegroupstaggingapi: this.imageBuilder.getResources,
