@@ -14,6 +14,18 @@ const COMMAND_ID = '$.detail.responseElements.command.commandId';
 const INVOCATION_LOOKS = 6;
 const INVOCATION_INTERVAL = Duration.seconds(10);
 
+/**
+ * Invocation statuses of a command that never ran on the instance: Systems Manager refused the
+ * caller the instance (which an SCP or a tag condition on `ssm:SendCommand` does per instance for
+ * commands sent to targets), could not deliver it, or did not send it. They do not taint, so that
+ * someone whom IAM refuses the instances cannot have them replaced. Every other status, pending
+ * included, may reach the instance and taints it.
+ *
+ * @see https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CommandInvocation.html
+ * @see https://docs.aws.amazon.com/systems-manager/latest/userguide/monitor-commands.html
+ */
+const UNREACHED_INVOCATION_STATUSES = ['Access Denied', 'Undeliverable', 'Terminated', 'Delivery Timed Out', 'Invalid Platform'];
+
 /** The most invocations `ListCommandInvocations` returns at once, and the most instance ids `DescribeAutoScalingInstances` takes. */
 const PAGE_SIZE = 50;
 
@@ -27,8 +39,9 @@ export class TouchedInstances {
   private readonly commandPage: sfn.IChainable;
 
   constructor(private readonly scope: Construct, private readonly next: sfn.IChainable) {
-    this.commandPage = this.candidates('CommandPage', 'The instances of this page of the command\'s invocations',
-      '$states.input.page.CommandInvocations.InstanceId');
+    const unreached = JSON.stringify(UNREACHED_INVOCATION_STATUSES);
+    this.commandPage = this.candidates('CommandPage', 'The instances of this page of the command\'s invocations that may have reached them',
+      `$states.input.page.CommandInvocations[$not(StatusDetails in ${unreached})].InstanceId`);
   }
 
   /** A branch for each access event; an event no branch knows fails the execution, as the rule and this workflow then disagree. */

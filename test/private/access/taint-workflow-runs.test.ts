@@ -121,6 +121,26 @@ describe('taint workflow runs', () => {
       expect(terminatedIds(execution)).toEqual(OURS);
     });
 
+    test('given a command whose invocations never reached some instances, then only the instances it may have reached are tainted', async () => {
+      const invocation = (InstanceId: string, StatusDetails: string) => ({ CommandId: COMMAND_ID, InstanceId, Status: 'Failed', StatusDetails });
+      const execution = await run(sendCommandEvent({ targets: [{ key: 'tag:team', values: ['web'] }] }), {
+        ListInvocations: () => ({
+          CommandInvocations: [
+            invocation(OURS[0], 'Access Denied'), invocation(OURS[1], 'Undeliverable'), invocation(OTHER_GROUP, 'Terminated'),
+            invocation(NO_GROUP, 'Delivery Timed Out'), invocation('i-0bbbbbbbbbbbbbbbb', 'Invalid Platform'),
+          ],
+        }),
+      });
+      const reached = await run(sendCommandEvent({ targets: [{ key: 'tag:team', values: ['web'] }] }), {
+        ListInvocations: () => ({ CommandInvocations: [invocation(OURS[0], 'Pending'), invocation(OURS[1], 'Execution Timed Out')] }),
+      });
+
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(execution.calls.DescribeTouched).toBeUndefined();
+      expect(execution.calls.TagInstance).toBeUndefined();
+      expect(tagged(reached)).toEqual(OURS);
+    });
+
     test('given a command whose invocations fill several pages, then the instances of this group on every page are tainted and replaced', async () => {
       const execution = await run(sendCommandEvent({ targets: [{ key: 'tag:team', values: ['web'] }] }), {
         ListInvocations: invocationLooks([[OURS[0], OTHER_GROUP]], 'page-2'),

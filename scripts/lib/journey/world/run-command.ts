@@ -30,6 +30,7 @@ export class RunCommandSimulation {
         DocumentName: command.DocumentName,
         RequestedDateTime: command.RequestedDateTime,
         Status: 'InProgress',
+        StatusDetails: 'In Progress',
       }))),
     };
   };
