@@ -1,5 +1,5 @@
 import {
-  Duration, Stack, Token,
+  Duration, Stack, Tags, Token,
   aws_autoscaling as autoscaling, aws_events as events, aws_events_targets as targets, aws_iam as iam, aws_logs as logs,
   aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
@@ -8,6 +8,12 @@ import { accessEventPattern } from './access-events';
 import { TAINTED_TAG_KEY, TaintDefinition } from './taint-definition';
 import { acknowledgeNagFinding, nagResourceReference } from '../nag/nag-acknowledgement';
 import { executionLoggingStatement, stackScopedLogGroupName } from '../shared/state-machine-logging';
+
+/**
+ * Tag on the rule, the workflow and the roles of every `TaintOnAccess`, by which a service control
+ * policy can keep anyone but CloudFormation from disabling them (`docs/break-glass-scp.md`).
+ */
+export const TAINT_ON_ACCESS_TAG_KEY = 'immutable-servers:taint-on-access';
 
 /** Longest grace period: a tainted instance should not serve traffic for days. */
 const MAX_GRACE_PERIOD = Duration.hours(24);
@@ -52,6 +58,7 @@ export class TaintOnAccess extends Construct {
   constructor(scope: Construct, id: string, props: TaintOnAccessProps) {
     super(scope, id);
     const gracePeriod = validGracePeriod(props.gracePeriod);
+    Tags.of(this).add(TAINT_ON_ACCESS_TAG_KEY, 'true');
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
       description: `Taints and replaces ${props.environmentName} instances that anyone got into`,

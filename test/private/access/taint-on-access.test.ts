@@ -6,7 +6,7 @@ import {
 import { stateMachineDefinition } from '../../../scripts/lib/local-state-machine';
 import { ACCESS_EVENTS } from '../../../src/private/access/access-events';
 import { TAINTED_TAG_KEY } from '../../../src/private/access/taint-definition';
-import { TaintOnAccess, TaintOnAccessProps } from '../../../src/private/access/taint-on-access';
+import { TAINT_ON_ACCESS_TAG_KEY, TaintOnAccess, TaintOnAccessProps } from '../../../src/private/access/taint-on-access';
 import { matchesEventPattern } from '../../helpers/event-pattern';
 import { awsSolutionsFindings, isSpecificReason, nagAcknowledgements, unacknowledgedFindings } from '../../helpers/nag';
 
@@ -208,6 +208,18 @@ describe('TaintOnAccess', () => {
 
       expect(only(template, 'AWS::StepFunctions::StateMachine')[1].DependsOn).toContain(policyId);
     });
+  });
+
+  test('given the construct, then its rule, workflow and roles carry the tag a service control policy protects them by', () => {
+    const template = taintStack().template;
+    const tagged = (type: string) => Object.values(template.findResources(type)).map((resource) => {
+      const tags = resource.Properties.Tags ?? resource.Properties.TagsEntries ?? [];
+      return tags.some((tag: any) => tag.Key === TAINT_ON_ACCESS_TAG_KEY && tag.Value === 'true');
+    });
+
+    for (const type of ['AWS::Events::Rule', 'AWS::StepFunctions::StateMachine', 'AWS::IAM::Role']) {
+      expect([type, tagged(type)]).toEqual([type, tagged(type).map(() => true)]);
+    }
   });
 
   describe('validation', () => {
