@@ -77,3 +77,14 @@ export function unacknowledgedFindings(build: (cdk: typeof import('aws-cdk-lib')
   });
   return findings;
 }
+
+/**
+ * Expects `findings` (reported with no acknowledgement) and `acknowledgements` to match one for one:
+ * none is stale, and none is broader than its finding (on another construct).
+ */
+export function expectAcknowledgedOneForOne(findings: NagFinding[], acknowledgements: NagAcknowledgement[]): void {
+  expect(findings).toHaveLength(acknowledgements.length);
+  for (const finding of findings) {
+    expect(acknowledgements).toContainEqual(expect.objectContaining({ rule: finding.rule, path: finding.path.replace(/\/DefaultPolicy\/Resource$|\/Resource$/, '') }));
+  }
+}

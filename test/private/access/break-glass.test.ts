@@ -1,7 +1,8 @@
 import { App, CfnParameter, Stack, aws_autoscaling as autoscaling, aws_iam as iam, aws_logs as logs } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { BreakGlassAccess, BreakGlassAccessProps } from '../../../src/private/access/break-glass';
-import { awsSolutionsFindings, isSpecificReason, nagAcknowledgements, unacknowledgedFindings } from '../../helpers/nag';
+import { awsSolutionsFindings, expectAcknowledgedOneForOne, isSpecificReason, nagAcknowledgements, unacknowledgedFindings } from '../../helpers/nag';
+import { ACCOUNT_ARN, onlyResource, render, roleStatements, statementFor } from '../../helpers/template-statements';
 
 const GROUP = 'web-prod';
 const OPERATORS = new iam.ArnPrincipal('arn:aws:iam::111111111111:role/Operators');
@@ -24,37 +25,6 @@ function breakGlassStack(props: Partial<BreakGlassAccessProps> = {}, groupName: 
   });
   return { app, stack, breakGlass, get template() { return Template.fromStack(stack); } };
 }
-
-function onlyResource(template: Template, type: string, logicalIdPrefix = ''): [string, Record<string, any>] {
-  const resources = Object.entries(template.findResources(type)).filter(([logicalId]) => logicalId.startsWith(logicalIdPrefix));
-  expect(resources).toHaveLength(1);
-  return resources[0];
-}
-
-/** A CloudFormation string value written out, references as `${LogicalId}`, for comparisons. */
-function render(value: any): string {
-  if (typeof value === 'string') return value;
-  if (value.Ref !== undefined) return `\${${value.Ref}}`;
-  if (value['Fn::GetAtt'] !== undefined) return `\${${value['Fn::GetAtt'].join('.')}}`;
-  if (value['Fn::Join'] !== undefined) return value['Fn::Join'][1].map(render).join(value['Fn::Join'][0]);
-  return JSON.stringify(value);
-}
-
-/** Statements of the policies attached to the role with this logical id prefix. */
-function roleStatements(template: Template, roleIdPrefix: string): any[] {
-  const [roleId] = onlyResource(template, 'AWS::IAM::Role', roleIdPrefix);
-  return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((policy) => policy.Properties.Roles.some((role: any) => role.Ref === roleId))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
-}
-
-const statementFor = (statements: any[], action: string) => {
-  const matching = statements.filter((statement) => [statement.Action].flat().includes(action));
-  expect(matching).toHaveLength(1);
-  return matching[0];
-};
-
-const ACCOUNT_ARN = (service: string, resource: string) => `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`;
 
 describe('BreakGlassAccess', () => {
   describe('session logs', () => {
@@ -243,10 +213,7 @@ describe('BreakGlassAccess', () => {
         });
       });
 
-      expect(findings).toHaveLength(acknowledgements.length);
-      for (const finding of findings) {
-        expect(acknowledgements).toContainEqual(expect.objectContaining({ rule: finding.rule, path: finding.path.replace(/\/DefaultPolicy\/Resource$|\/Resource$/, '') }));
-      }
+      expectAcknowledgedOneForOne(findings, acknowledgements);
     });
   });
 });

@@ -8,7 +8,8 @@ import { ACCESS_EVENTS } from '../../../src/private/access/access-events';
 import { TAINTED_TAG_KEY } from '../../../src/private/access/taint-definition';
 import { TAINT_ON_ACCESS_TAG_KEY, TaintOnAccess, TaintOnAccessProps } from '../../../src/private/access/taint-on-access';
 import { matchesEventPattern } from '../../helpers/event-pattern';
-import { awsSolutionsFindings, isSpecificReason, nagAcknowledgements, unacknowledgedFindings } from '../../helpers/nag';
+import { awsSolutionsFindings, expectAcknowledgedOneForOne, isSpecificReason, nagAcknowledgements, unacknowledgedFindings } from '../../helpers/nag';
+import { ACCOUNT_ARN, onlyResource, render, roleStatements, statementFor } from '../../helpers/template-statements';
 
 const GROUP = 'web-prod';
 const INSTANCE = 'i-0123456789abcdef0';
@@ -25,39 +26,12 @@ function taintStack(props: Partial<TaintOnAccessProps> = {}, configure: (stack: 
   return { app, template: Template.fromStack(stack) };
 }
 
-function only(template: Template, type: string, logicalIdPrefix = ''): [string, Record<string, any>] {
-  const resources = Object.entries(template.findResources(type)).filter(([logicalId]) => logicalId.startsWith(logicalIdPrefix));
-  expect(resources).toHaveLength(1);
-  return resources[0];
-}
-
 /** Statements of the policies attached to the workflow's role. */
-function workflowStatements(template: Template): any[] {
-  const [roleId] = only(template, 'AWS::IAM::Role', 'TaintRole');
-  return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((policy) => policy.Properties.Roles.some((role: any) => role.Ref === roleId))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
-}
-
-const statementFor = (statements: any[], action: string) => {
-  const matching = statements.filter((statement) => [statement.Action].flat().includes(action));
-  expect(matching).toHaveLength(1);
-  return matching[0];
-};
-
-/** A CloudFormation string written out, references as `${LogicalId}`. */
-function render(value: any): string {
-  if (typeof value === 'string') return value;
-  if (value.Ref !== undefined) return `\${${value.Ref}}`;
-  if (value['Fn::Join'] !== undefined) return value['Fn::Join'][1].map(render).join(value['Fn::Join'][0]);
-  return JSON.stringify(value);
-}
-
-const ACCOUNT_ARN = (service: string, resource: string) => `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`;
+const workflowStatements = (template: Template) => roleStatements(template, 'TaintRole');
 
 describe('TaintOnAccess', () => {
   describe('rule', () => {
-    const pattern = () => only(taintStack().template, 'AWS::Events::Rule')[1].Properties.EventPattern;
+    const pattern = () => onlyResource(taintStack().template, 'AWS::Events::Rule')[1].Properties.EventPattern;
 
     /** Every way in, as CloudTrail records it. */
     const accessCalls: Array<[string, (options?: { errorCode?: string }) => unknown]> = [
@@ -114,9 +88,9 @@ describe('TaintOnAccess', () => {
 
     test('given the rule, then it starts the workflow', () => {
       const template = taintStack().template;
-      const [machineId] = only(template, 'AWS::StepFunctions::StateMachine');
+      const [machineId] = onlyResource(template, 'AWS::StepFunctions::StateMachine');
 
-      expect(only(template, 'AWS::Events::Rule')[1].Properties.Targets).toEqual([expect.objectContaining({ Arn: { Ref: machineId } })]);
+      expect(onlyResource(template, 'AWS::Events::Rule')[1].Properties.Targets).toEqual([expect.objectContaining({ Arn: { Ref: machineId } })]);
     });
   });
 
@@ -140,7 +114,7 @@ describe('TaintOnAccess', () => {
     });
 
     test('given the workflow, then it is a standard state machine with every event logged and traced', () => {
-      const [, machine] = only(taintStack().template, 'AWS::StepFunctions::StateMachine');
+      const [, machine] = onlyResource(taintStack().template, 'AWS::StepFunctions::StateMachine');
 
       expect(machine.Properties.StateMachineType).toBe('STANDARD');
       expect(machine.Properties.LoggingConfiguration.Level).toBe('ALL');
@@ -148,7 +122,7 @@ describe('TaintOnAccess', () => {
     });
 
     test('given its execution logs, then they are kept a year, as the record of each access', () => {
-      const [, logGroup] = only(taintStack().template, 'AWS::Logs::LogGroup');
+      const [, logGroup] = onlyResource(taintStack().template, 'AWS::Logs::LogGroup');
 
       expect(logGroup.Properties.RetentionInDays).toBe(365);
     });
@@ -165,7 +139,7 @@ describe('TaintOnAccess', () => {
       const template = taintStack({}, (stack) => ({
         autoScalingGroup: autoscaling.AutoScalingGroup.fromAutoScalingGroupName(stack, 'Named', new CfnParameter(stack, 'GroupName').valueAsString),
       })).template;
-      const [, machine] = only(template, 'AWS::StepFunctions::StateMachine');
+      const [, machine] = onlyResource(template, 'AWS::StepFunctions::StateMachine');
 
       expect(JSON.stringify(machine.Properties.DefinitionString)).toContain('{"Ref":"GroupName"}');
     });
@@ -204,9 +178,9 @@ describe('TaintOnAccess', () => {
 
     test('given the workflow, then it starts only once its role\'s policy exists', () => {
       const template = taintStack().template;
-      const [policyId] = only(template, 'AWS::IAM::Policy', 'TaintRoleDefaultPolicy');
+      const [policyId] = onlyResource(template, 'AWS::IAM::Policy', 'TaintRoleDefaultPolicy');
 
-      expect(only(template, 'AWS::StepFunctions::StateMachine')[1].DependsOn).toContain(policyId);
+      expect(onlyResource(template, 'AWS::StepFunctions::StateMachine')[1].DependsOn).toContain(policyId);
     });
   });
 
@@ -261,10 +235,7 @@ describe('TaintOnAccess', () => {
         });
       });
 
-      expect(findings).toHaveLength(acknowledgements.length);
-      for (const finding of findings) {
-        expect(acknowledgements).toContainEqual(expect.objectContaining({ rule: finding.rule, path: finding.path.replace(/\/DefaultPolicy\/Resource$|\/Resource$/, '') }));
-      }
+      expectAcknowledgedOneForOne(findings, acknowledgements);
     });
   });
 });
