@@ -1,7 +1,7 @@
 import {
   Duration, Fn, Names, RemovalPolicy, Size, Stack, Tags, Token,
   aws_autoscaling as autoscaling, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2,
-  aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_s3 as s3, aws_sns as sns, aws_ssm as ssm,
+  aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_s3 as s3, aws_sns as sns, aws_ssm as ssm, aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ImageOperatingSystem } from './base-image';
@@ -9,6 +9,7 @@ import { ApplicationLoadBalancerOptions, DeploymentLoadBalancing, ListenerProtoc
 import { BreakGlassAccess } from './private/access/break-glass';
 import { DeploymentReleaseRole } from './private/access/deployment-release-role';
 import { ReleaseStackUpdate } from './private/access/release-stack-update';
+import { TaintOnAccess } from './private/access/taint-on-access';
 import type { ImageRequirements } from './private/image/image-compatibility';
 import { architectureOf } from './private/image/recipe-architectures';
 import {
@@ -110,7 +111,7 @@ export interface DeploymentHealthCheck {
 }
 
 /**
- * Who may use the break-glass path, and for how long a touched instance lives on.
+ * Who may use the break-glass path.
  *
  * The principals must assume the role with MFA (`aws:MultiFactorAuthPresent`): IAM users with an
  * MFA device, or roles whose own sessions carry MFA. Sessions of federated or chained roles often
@@ -118,20 +119,12 @@ export interface DeploymentHealthCheck {
  *
  * Principals assume the break-glass role with MFA and open Session Manager sessions on this
  * environment's instances only, with a session document that logs every session to an encrypted
- * log group. An EventBridge rule on CloudTrail's `StartSession` (which needs a trail logging in
- * the account and region) tags the instance `immutable-servers:tainted` and replaces it after the
- * grace period, so the fleet returns to pristine instances.
+ * log group. Like every other way into an instance, a session taints the instance, which is
+ * replaced after the deployment's `taintGracePeriod`.
  */
 export interface BreakGlassOptions {
   /** Principals that may assume the break-glass role (with MFA). */
   readonly principals: iam.IPrincipal[];
-
-  /**
-   * How long an instance that had a session stays before it is replaced.
-   *
-   * @default Duration.minutes(30)
-   */
-  readonly taintGracePeriod?: Duration;
 
   /**
    * How long session logs are kept.
@@ -289,18 +282,31 @@ export interface RollingAsgDeploymentProps {
   readonly processPattern?: string;
 
   /**
-   * Break-glass access: off unless given.
+   * Break-glass access: an MFA-only role that may open logged Session Manager sessions on this
+   * environment's instances. Without it, no principal is granted terminal access by this library;
+   * instances that anyone gets into are tainted and replaced either way.
    *
-   * @default - no terminal access to instances at all
+   * @default - no break-glass role
    */
   readonly breakGlass?: BreakGlassOptions;
 
   /**
+   * How long an instance that anyone got into (a Session Manager session, a Run Command, EC2
+   * Instance Connect, an EC2 Instance Connect Endpoint tunnel, the serial console) stays in
+   * service, tagged `immutable-servers:tainted`, before it is replaced. From 0 to 24 hours, in whole
+   * seconds. Needs a CloudTrail trail that logs management events in the account and region.
+   *
+   * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html
+   * @default Duration.minutes(30)
+   */
+  readonly taintGracePeriod?: Duration;
+
+  /**
    * A dedicated release role in this stack, for promotions in other accounts: it may start only
    * this stack's release stack update (which can change only which AMI runs), write only this
-   * environment's ledger, tag AMIs and read the rollback alarms, and
-   * the promotion's workflows assume it from their own account. Without it, the promotion puts its
-   * workflows in this account, which must trust the pipeline account (`cdk bootstrap --trust`).
+   * environment's ledger, tag AMIs and read the rollback alarms, and the promotion's workflows
+   * assume it from their own account. Without it, the promotion puts its workflows in this
+   * account, which must trust the pipeline account (`cdk bootstrap --trust`).
    *
    * @default - no dedicated release role
    */
@@ -391,6 +397,14 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
    * @default - no break-glass access
    */
   public readonly breakGlassStartSessionCommand?: string;
+  /**
+   * The workflow that tags the instances anyone got into as tainted and replaces them after
+   * `taintGracePeriod`.
+   *
+   * Each of its executions is the record of one access. Alarm on its failed executions to learn of
+   * an instance it could not replace.
+   */
+  public readonly taintWorkflow: sfn.IStateMachine;
   /** Topic that receives the group's launch and termination events, including failed ones. */
   public readonly scalingEvents: sns.ITopic;
   /** The companion stack holding the ledger; deploy it before this one (CDK orders it). */
@@ -514,13 +528,19 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
       created.loadBalancer.connections.allowTo(this.connections, ec2.Port.tcp(props.applicationPort), 'Load balancer to the application');
     }
 
+    // For every deployment, break-glass or not: access by any other principal is what must not
+    // leave a changed instance in service.
+    this.taintWorkflow = new TaintOnAccess(this, 'TaintOnAccess', {
+      autoScalingGroup: this.autoScalingGroup,
+      environmentName: props.environmentName,
+      gracePeriod: props.taintGracePeriod,
+    }).stateMachine;
     if (props.breakGlass) {
       const breakGlass = new BreakGlassAccess(this, 'BreakGlass', {
         autoScalingGroup: this.autoScalingGroup,
         instanceRole: role,
         environmentName: props.environmentName,
         principals: props.breakGlass.principals,
-        taintGracePeriod: props.breakGlass.taintGracePeriod,
         sessionLogRetention: props.breakGlass.sessionLogRetention,
       });
       this.breakGlassRole = breakGlass.role;

@@ -53,3 +53,38 @@ const VAGUE_REASON = /^(n\/?a|none|ok|todo|fine|ignore[d]?|suppressed?|not (need
 export function isSpecificReason(reason: string): boolean {
   return reason.trim().length >= 20 && !VAGUE_REASON.test(reason.trim());
 }
+
+/**
+ * What AwsSolutions reports on the app `build` makes when no finding is acknowledged: the modules
+ * are loaded afresh with `acknowledgeNagFinding` stubbed, and so are aws-cdk-lib and cdk-nag, whose
+ * classes must be the ones the constructs were built with. `build` requires the constructs it uses
+ * itself, so that they load in the fresh registry too.
+ */
+export function unacknowledgedFindings(build: (cdk: typeof import('aws-cdk-lib'), app: App) => void): NagFinding[] {
+  let findings: NagFinding[] = [];
+  jest.isolateModules(() => {
+    jest.doMock('../../src/private/nag/nag-acknowledgement', () => ({
+      ...jest.requireActual('../../src/private/nag/nag-acknowledgement'),
+      acknowledgeNagFinding: () => undefined,
+    }));
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const cdk = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
+    const nag = require('./nag') as typeof import('./nag');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const app = new cdk.App();
+    build(cdk, app);
+    findings = nag.awsSolutionsFindings(app);
+  });
+  return findings;
+}
+
+/**
+ * Expects `findings` (reported with no acknowledgement) and `acknowledgements` to match one for one:
+ * none is stale, and none is broader than its finding (on another construct).
+ */
+export function expectAcknowledgedOneForOne(findings: NagFinding[], acknowledgements: NagAcknowledgement[]): void {
+  expect(findings).toHaveLength(acknowledgements.length);
+  for (const finding of findings) {
+    expect(acknowledgements).toContainEqual(expect.objectContaining({ rule: finding.rule, path: finding.path.replace(/\/DefaultPolicy\/Resource$|\/Resource$/, '') }));
+  }
+}

@@ -40,14 +40,17 @@ describe('journeys: releases over time', () => {
     expect(report).toMatchObject({ replacements: { dev: 2, qa: 1, prod: 0 }, rolledBack: { dev: 0, qa: 1, prod: 0 } });
   });
 
-  test('a break-glass session taints and replaces the instance it touched, and nothing else', async () => {
-    const { report, facts } = await journey('a break-glass session on a prod instance') as any;
-    expect(report).toMatchObject({ builds: 1, replacements: { dev: 0, qa: 0, prod: 0 }, approvals: { dev: 0, qa: 1, prod: 1 } });
-    expect(facts.status).toBe('SUCCEEDED');
+  test('a break-glass session taints and replaces the instance it touched; a Run Command on every qa instance, where no break-glass is configured, replaces each; nothing else is touched', async () => {
+    const { report, facts } = await journey('a break-glass session on a prod instance, then a Run Command on every qa instance') as any;
+    expect(report).toMatchObject({ builds: 1, replacements: { dev: 0, qa: 0, prod: 0 }, approvals: { dev: 0, qa: 1, prod: 1 }, violations: [] });
+    expect(facts.status).toEqual({ session: 'SUCCEEDED', command: 'SUCCEEDED' });
     expect(facts.prodInstances).toHaveLength(2);
     expect(facts.prodInstances).not.toContain(facts.tainted);
-    expect(facts.stillThere).toHaveLength(1);
-    expect(facts.taintReplaced).toBe(1);
+    expect(facts.prodStillThere).toHaveLength(1);
+    expect(facts.qaBefore).toHaveLength(2);
+    expect(facts.qaInstances).toHaveLength(2);
+    expect(facts.qaInstances.filter((id: string) => facts.qaBefore.includes(id))).toEqual([]);
+    expect(facts.taintReplaced).toEqual({ prod: 1, qa: 2, dev: 0 });
     expect(facts.otherReplacements).toEqual({ dev: 0, qa: 0, prod: 0 });
   });
 });

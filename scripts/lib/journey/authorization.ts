@@ -60,6 +60,7 @@ const RESOURCES: Record<string, ResourceMapping> = {
   'ssm:PutParameter': (request, at) => [{ resource: parameterArn(at, request.Name) }],
   'ssm:LabelParameterVersion': (request, at) => [{ resource: parameterArn(at, request.Name) }],
   'ssm:GetParameterHistory': (request, at) => [{ resource: parameterArn(at, request.Name) }],
+  'ssm:ListCommandInvocations': any,
   'cloudformation:DescribeStacks': stack,
   'cloudformation:DescribeStackEvents': stack,
   'cloudformation:UpdateStack': stackWithRole,
@@ -72,6 +73,7 @@ const RESOURCES: Record<string, ResourceMapping> = {
   'ec2:DescribeImages': any,
   'ec2:DescribeSnapshots': any,
   'ec2:DescribeInstances': any,
+  'ec2:DescribeInstanceConnectEndpoints': any,
   'kms:CreateGrant': (request) => [{
     resource: request.KeyId,
     context: { 'kms:GranteePrincipal': request.GranteePrincipal, 'kms:GrantOperations': request.Operations },

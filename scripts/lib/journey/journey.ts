@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { sendCommandEvent, startSessionEvent } from '../cloudtrail-events';
 import { ENVIRONMENTS, EnvironmentName, JourneyAppOptions, PIPELINE_ACCOUNT, PIPELINE_REGION, instanceTypeOf, journeyApp } from './journey-app';
 import { Commit, PipelineExecution } from './pipeline/pipeline-simulation';
 import { WorkflowExecution } from './workflows';
@@ -127,13 +128,28 @@ export class Journey {
     return execution;
   }
 
-  /** A Session Manager session on one of prod's instances: CloudTrail's event reaches the taint workflow. */
+  /** A Session Manager session on an environment's first instance: CloudTrail's event reaches the environment's taint workflow. */
   public async breakGlassSession(environment: EnvironmentName): Promise<WorkflowExecution> {
-    const instance = this.instances(environment)[0];
-    const execution = await this.world.workflows.run(this.stateMachineArn(`web-${environment}`, 'Taint'), {
-      'detail-type': 'AWS API Call via CloudTrail',
-      'detail': { eventSource: 'ssm.amazonaws.com', eventName: 'StartSession', requestParameters: { target: instance.id }, responseElements: { sessionId: 'operator-0a1b2c3d4e5f' } },
-    });
+    const at = ENVIRONMENTS[environment];
+    return this.accessed(environment, startSessionEvent(this.instances(environment)[0].id, at));
+  }
+
+  /**
+   * A Run Command on every instance of an environment, targeted by the tag Auto Scaling puts on
+   * them, as an operator would send it (to moto, which resolves the tag): CloudTrail's event names
+   * the targets and the command, not the instances.
+   */
+  public async runCommandOnEvery(environment: EnvironmentName): Promise<WorkflowExecution> {
+    const at = ENVIRONMENTS[environment];
+    const targets = [{ Key: 'tag:aws:autoscaling:groupName', Values: [...this.stack(environment).groups.values()].map((group) => group.name) }];
+    const commandId = await this.world.runCommand.send(at, targets);
+    const recorded = targets.map(({ Key, Values }) => ({ key: Key, values: Values }));
+    return this.accessed(environment, sendCommandEvent({ targets: recorded }, { ...at, commandId }));
+  }
+
+  /** The environment's taint workflow, started by EventBridge on an access event. */
+  private async accessed(environment: EnvironmentName, event: unknown): Promise<WorkflowExecution> {
+    const execution = await this.world.workflows.run(this.stateMachineArn(`web-${environment}`, 'TaintOnAccess'), event);
     await this.check();
     return execution;
   }

@@ -182,18 +182,22 @@ export const JOURNEYS: JourneyDefinition[] = [
     },
   },
   {
-    name: 'a break-glass session on a prod instance',
+    name: 'a break-glass session on a prod instance, then a Run Command on every qa instance',
     run: async (journey) => {
       await journey.commit('Version 1', { files: service(1) });
-      const before = { instances: journey.instances('prod').map((instance) => instance.id), report: journey.report() };
-      const taint = await journey.breakGlassSession('prod');
-      const after = journey.instances('prod').map((instance) => instance.id);
+      const before = { prod: journey.instances('prod').map((instance) => instance.id), qa: journey.instances('qa').map((instance) => instance.id), report: journey.report() };
+      const session = await journey.breakGlassSession('prod');
+      // qa has no break-glass role: its instances are replaced all the same.
+      const command = await journey.runCommandOnEvery('qa');
+      const after = { prod: journey.instances('prod').map((instance) => instance.id), qa: journey.instances('qa').map((instance) => instance.id) };
       return {
-        status: taint.status,
-        tainted: before.instances[0],
-        prodInstances: after,
-        stillThere: after.filter((id) => before.instances.includes(id)),
-        taintReplaced: journey.stack('prod').counts.taintReplaced,
+        status: { session: session.status, command: command.status },
+        tainted: before.prod[0],
+        prodInstances: after.prod,
+        prodStillThere: after.prod.filter((id) => before.prod.includes(id)),
+        qaBefore: before.qa,
+        qaInstances: after.qa,
+        taintReplaced: { prod: journey.stack('prod').counts.taintReplaced, qa: journey.stack('qa').counts.taintReplaced, dev: journey.stack('dev').counts.taintReplaced },
         otherReplacements: diff(journey.report().replacements, before.report.replacements),
       };
     },

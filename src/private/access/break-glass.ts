@@ -1,18 +1,14 @@
 import {
   Aws, ArnFormat, Duration, Stack, Token,
-  aws_autoscaling as autoscaling, aws_events as events, aws_events_targets as targets, aws_iam as iam,
-  aws_kms as kms, aws_logs as logs, aws_ssm as ssm, aws_stepfunctions as sfn,
+  aws_autoscaling as autoscaling, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_ssm as ssm,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { TaintWorkflow, instanceArns } from './break-glass-workflow';
+import { instanceArns } from './taint-on-access';
 import { acknowledgeNagFinding, nagResourceReference } from '../nag/nag-acknowledgement';
 import { stackScopedLogGroupName } from '../shared/state-machine-logging';
 
-/** Longest grace period: a tainted instance should not serve traffic for days. */
-const MAX_GRACE_PERIOD = Duration.hours(24);
-
 export interface BreakGlassAccessProps {
-  /** The environment's group: sessions are allowed on its instances only, which are then replaced. */
+  /** The environment's group: sessions are allowed on its instances only. */
   readonly autoScalingGroup: autoscaling.IAutoScalingGroup;
   /** The role of the group's instances; it is granted what Session Manager needs to log sessions. */
   readonly instanceRole: iam.IRole;
@@ -20,13 +16,6 @@ export interface BreakGlassAccessProps {
   readonly principals: iam.IPrincipal[];
   /** Name of the environment, for descriptions, e.g. `prod`. 1 to 64 printable ASCII characters. */
   readonly environmentName: string;
-  /**
-   * How long an instance someone opened a session on stays in service before it is replaced.
-   * From 0 to 24 hours.
-   *
-   * @default Duration.minutes(30)
-   */
-  readonly taintGracePeriod?: Duration;
   /**
    * How long session logs are kept.
    *
@@ -36,20 +25,13 @@ export interface BreakGlassAccessProps {
 }
 
 /**
- * Audited terminal access to one environment's instances, after which each touched instance is
- * replaced (DESIGN.md, decision 9).
+ * Audited terminal access to one environment's instances (DESIGN.md, decision 9).
  *
  * Named principals assume `role` with MFA; it may start Session Manager sessions only on this
  * group's instances and only with this construct's session document, which streams every session
- * to a log group encrypted with a customer-managed key. An EventBridge rule on CloudTrail's
- * `StartSession` runs a workflow that tags the instance `immutable-servers:tainted` and, after the
- * grace period, terminates it in its group, which launches a pristine replacement.
- *
- * EventBridge receives `AWS API Call via CloudTrail` events only while a CloudTrail trail is
- * logging management events in the account and region; without one, sessions are still logged
- * but instances are not replaced.
- *
- * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html
+ * to a log group encrypted with a customer-managed key. Replacing the instances a session touched
+ * is not this construct's job: `TaintOnAccess` does it for every deployment, after any way in,
+ * whoever took it.
  */
 export class BreakGlassAccess extends Construct {
   /** The role operators assume, with MFA, to start sessions. */
@@ -58,8 +40,6 @@ export class BreakGlassAccess extends Construct {
   public readonly sessionDocumentName: string;
   /** The encrypted log group every session streams to. */
   public readonly sessionLogGroup: logs.ILogGroup;
-  /** The workflow that tags and replaces instances sessions were opened on. */
-  public readonly stateMachine: sfn.IStateMachine;
   /**
    * How to start a session with `role`'s credentials, for docs and stack outputs; replace
    * `<instance-id>` with one of the group's instances.
@@ -69,7 +49,6 @@ export class BreakGlassAccess extends Construct {
   constructor(scope: Construct, id: string, props: BreakGlassAccessProps) {
     super(scope, id);
     validateProps(props);
-    const gracePeriod = props.taintGracePeriod ?? Duration.minutes(30);
 
     const sessionLogs = this.createSessionLogs(props);
     this.sessionLogGroup = sessionLogs.logGroup;
@@ -104,25 +83,6 @@ export class BreakGlassAccess extends Construct {
 
     this.role = this.createRole(props, document.ref);
     this.startSessionCommand = `aws ssm start-session --region ${Stack.of(this).region} --target <instance-id> --document-name ${document.ref}`;
-
-    const workflow = new TaintWorkflow(this, 'Taint', {
-      autoScalingGroupName: props.autoScalingGroup.autoScalingGroupName,
-      autoScalingGroupArn: props.autoScalingGroup.autoScalingGroupArn,
-      gracePeriod,
-      logRetention: props.sessionLogRetention ?? logs.RetentionDays.ONE_YEAR,
-    });
-    this.stateMachine = workflow.stateMachine;
-    // Denied calls are in CloudTrail too; only sessions that started taint an instance, so that
-    // someone without access cannot have the fleet replaced.
-    new events.Rule(this, 'SessionStarted', {
-      description: `Taints and replaces ${props.environmentName} instances that a Session Manager session was started on`,
-      eventPattern: {
-        source: ['aws.ssm'],
-        detailType: ['AWS API Call via CloudTrail'],
-        detail: { eventSource: ['ssm.amazonaws.com'], eventName: ['StartSession'], errorCode: events.Match.doesNotExist() },
-      },
-      targets: [new targets.SfnStateMachine(workflow.stateMachine)],
-    });
   }
 
   /**
@@ -256,14 +216,5 @@ function validateProps(props: BreakGlassAccessProps): void {
   }
   if (!Token.isUnresolved(props.environmentName) && !/^[\x20-\x7E]{1,64}$/.test(props.environmentName)) {
     throw new Error(`environmentName must be 1 to 64 printable ASCII characters, got '${props.environmentName}'`);
-  }
-  const grace = props.taintGracePeriod;
-  if (grace && Token.isUnresolved(grace.toSeconds({ integral: false }))) {
-    // It decides whether the workflow has a Wait state and bounds its timeout.
-    throw new Error(`taintGracePeriod must be known at synth time, got a token: ${grace.toString()}`);
-  }
-  const seconds = grace?.toSeconds({ integral: false }) ?? 0;
-  if (grace && (seconds > MAX_GRACE_PERIOD.toSeconds() || !Number.isInteger(seconds))) {
-    throw new Error(`taintGracePeriod must be a whole number of seconds from 0 to 24 hours, got ${grace.toHumanString()}`);
   }
 }

@@ -5,8 +5,8 @@ import { Construct } from 'constructs';
 const TASK_TIMEOUT = sfn.Timeout.duration(Duration.minutes(1));
 
 /**
- * Error names of the SDK integrations. CloudFormation and EC2 are query APIs, so throttling and
- * errors their models do not name (ValidationError, Throttling) arrive as the generic
+ * Error names of the SDK integrations. CloudFormation, EC2 and Auto Scaling are query APIs, so
+ * throttling and errors their models do not name (ValidationError, Throttling) arrive as the generic
  * `<Service>.<Service>Exception`; the throttling of Systems Manager and KMS is unmodelled too.
  *
  * @see https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html#use-awssdk-integ
@@ -15,6 +15,7 @@ const RETRIED_ERRORS: Record<string, string[]> = {
   cloudformation: ['CloudFormation.CloudFormationException'],
   ssm: ['Ssm.SsmException', 'Ssm.TooManyUpdatesException'],
   ec2: ['Ec2.Ec2Exception'],
+  autoscaling: ['AutoScaling.AutoScalingException'],
   kms: ['Kms.KmsException'],
   sfn: ['Sfn.SfnException'],
   // The service prefix Step Functions gives Image Builder's errors is undocumented: both spellings.

@@ -1,9 +1,8 @@
-import { App, CfnParameter, Duration, Stack, aws_autoscaling as autoscaling, aws_iam as iam, aws_logs as logs } from 'aws-cdk-lib';
+import { App, CfnParameter, Stack, aws_autoscaling as autoscaling, aws_iam as iam, aws_logs as logs } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { stateMachineDefinition } from '../../../scripts/lib/local-state-machine';
 import { BreakGlassAccess, BreakGlassAccessProps } from '../../../src/private/access/break-glass';
-import { TAINTED_TAG_KEY } from '../../../src/private/access/break-glass-workflow';
-import { NagFinding, awsSolutionsFindings, isSpecificReason, nagAcknowledgements } from '../../helpers/nag';
+import { awsSolutionsFindings, expectAcknowledgedOneForOne, isSpecificReason, nagAcknowledgements, unacknowledgedFindings } from '../../helpers/nag';
+import { ACCOUNT_ARN, onlyResource, render, roleStatements, statementFor } from '../../helpers/template-statements';
 
 const GROUP = 'web-prod';
 const OPERATORS = new iam.ArnPrincipal('arn:aws:iam::111111111111:role/Operators');
@@ -26,37 +25,6 @@ function breakGlassStack(props: Partial<BreakGlassAccessProps> = {}, groupName: 
   });
   return { app, stack, breakGlass, get template() { return Template.fromStack(stack); } };
 }
-
-function onlyResource(template: Template, type: string, logicalIdPrefix = ''): [string, Record<string, any>] {
-  const resources = Object.entries(template.findResources(type)).filter(([logicalId]) => logicalId.startsWith(logicalIdPrefix));
-  expect(resources).toHaveLength(1);
-  return resources[0];
-}
-
-/** A CloudFormation string value written out, references as `${LogicalId}`, for comparisons. */
-function render(value: any): string {
-  if (typeof value === 'string') return value;
-  if (value.Ref !== undefined) return `\${${value.Ref}}`;
-  if (value['Fn::GetAtt'] !== undefined) return `\${${value['Fn::GetAtt'].join('.')}}`;
-  if (value['Fn::Join'] !== undefined) return value['Fn::Join'][1].map(render).join(value['Fn::Join'][0]);
-  return JSON.stringify(value);
-}
-
-/** Statements of the policies attached to the role with this logical id prefix. */
-function roleStatements(template: Template, roleIdPrefix: string): any[] {
-  const [roleId] = onlyResource(template, 'AWS::IAM::Role', roleIdPrefix);
-  return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((policy) => policy.Properties.Roles.some((role: any) => role.Ref === roleId))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
-}
-
-const statementFor = (statements: any[], action: string) => {
-  const matching = statements.filter((statement) => [statement.Action].flat().includes(action));
-  expect(matching).toHaveLength(1);
-  return matching[0];
-};
-
-const ACCOUNT_ARN = (service: string, resource: string) => `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`;
 
 describe('BreakGlassAccess', () => {
   describe('session logs', () => {
@@ -208,91 +176,9 @@ describe('BreakGlassAccess', () => {
     });
   });
 
-  describe('taint and replace', () => {
-    test('given a session starts, then the rule matches only successful StartSession calls that CloudTrail delivers', () => {
-      const template = breakGlassStack().template;
-      const [, rule] = onlyResource(template, 'AWS::Events::Rule');
-      const [machineId] = onlyResource(template, 'AWS::StepFunctions::StateMachine');
-
-      expect(rule.Properties.EventPattern).toEqual({
-        'source': ['aws.ssm'],
-        'detail-type': ['AWS API Call via CloudTrail'],
-        'detail': { eventSource: ['ssm.amazonaws.com'], eventName: ['StartSession'], errorCode: [{ exists: false }] },
-      });
-      expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { Ref: machineId } })]);
-    });
-
-    test('given the workflow, then it is a standard state machine with a bounded run, all events logged and traced', () => {
-      const [, machine] = onlyResource(breakGlassStack({ taintGracePeriod: Duration.hours(1) }).template, 'AWS::StepFunctions::StateMachine');
-
-      expect(machine.Properties.StateMachineType).toBe('STANDARD');
-      expect(machine.Properties.LoggingConfiguration.Level).toBe('ALL');
-      expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
-      expect(stateMachineDefinition(breakGlassStack({ taintGracePeriod: Duration.hours(1) }).template.toJSON()).TimeoutSeconds).toBe(5400);
-    });
-
-    test('given the workflow, then it compares the instance\'s group with this group', () => {
-      const definition = stateMachineDefinition(breakGlassStack().template.toJSON());
-
-      expect(definition.States['InThisGroup?'].Choices).toContainEqual({
-        Variable: '$.autoScaling.instances[0].AutoScalingGroupName', StringEquals: GROUP, Next: 'HasSessionId?',
-      });
-    });
-
-    test('given the workflow role, then it may tag only this group\'s instances, only with the tainted tag', () => {
-      const statement = statementFor(roleStatements(breakGlassStack().template, 'BreakGlassTaintRole'), 'ec2:CreateTags');
-
-      expect(render(statement.Resource)).toBe(ACCOUNT_ARN('ec2', 'instance/*'));
-      expect(statement.Condition).toEqual({
-        'StringEquals': { 'aws:ResourceTag/aws:autoscaling:groupName': GROUP },
-        'ForAllValues:StringEquals': { 'aws:TagKeys': [TAINTED_TAG_KEY] },
-      });
-    });
-
-    test('given the workflow role, then it may terminate instances in this group only', () => {
-      const statement = statementFor(roleStatements(breakGlassStack().template, 'BreakGlassTaintRole'), 'autoscaling:TerminateInstanceInAutoScalingGroup');
-
-      expect(render(statement.Resource)).toBe(ACCOUNT_ARN('autoscaling', `autoScalingGroup:*:autoScalingGroupName/${GROUP}`));
-    });
-
-    test('given the workflow role, then everything else it may do is reading, logging and tracing', () => {
-      const unscoped = roleStatements(breakGlassStack().template, 'BreakGlassTaintRole').filter((statement) => statement.Resource === '*');
-
-      expect(unscoped.flatMap((statement) => statement.Action).sort()).toEqual([
-        'autoscaling:DescribeAutoScalingInstances',
-        'logs:CreateLogDelivery', 'logs:DeleteLogDelivery', 'logs:DescribeLogGroups', 'logs:DescribeResourcePolicies',
-        'logs:GetLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:UpdateLogDelivery',
-        'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
-      ]);
-    });
-
-    test('given the workflow, then it starts only once its role\'s policy exists', () => {
-      const template = breakGlassStack().template;
-      const [policyId] = onlyResource(template, 'AWS::IAM::Policy', 'BreakGlassTaintRoleDefaultPolicy');
-
-      expect(onlyResource(template, 'AWS::StepFunctions::StateMachine')[1].DependsOn).toContain(policyId);
-    });
-  });
-
   describe('validation', () => {
     test('given no principals, then it fails naming principals', () => {
       expect(() => breakGlassStack({ principals: [] })).toThrow('principals must name at least one principal who may assume the break-glass role, got []');
-    });
-
-    test.each([
-      [Duration.hours(25), '1 day 1 hour'],
-      [Duration.millis(1500), '1 second 500 millis'],
-    ])('given a taintGracePeriod of %s, then it fails naming the value', (taintGracePeriod, shown) => {
-      expect(() => breakGlassStack({ taintGracePeriod })).toThrow(`taintGracePeriod must be a whole number of seconds from 0 to 24 hours, got ${shown}`);
-    });
-
-    test('given a taintGracePeriod that is a token, then it fails, as the workflow\'s states and timeout depend on it', () => {
-      expect(() => breakGlassStack({}, GROUP_NAME, (stack) => ({ taintGracePeriod: Duration.seconds(new CfnParameter(stack, 'Grace', { type: 'Number' }).valueAsNumber) })))
-        .toThrow(/^taintGracePeriod must be known at synth time, got a token/);
-    });
-
-    test.each([Duration.seconds(0), Duration.hours(24)])('given a taintGracePeriod of %s, then it is accepted', (taintGracePeriod) => {
-      expect(() => breakGlassStack({ taintGracePeriod })).not.toThrow();
     });
 
     test.each(['', 'prød', 'x'.repeat(65)])('given environmentName \'%s\', then it fails naming the value', (environmentName) => {
@@ -315,45 +201,22 @@ describe('BreakGlassAccess', () => {
 
     test('given no acknowledgements, then exactly the acknowledged findings are reported: none is stale or broader than its finding', () => {
       const acknowledgements = nagAcknowledgements(breakGlassStack().app);
-      const findings = unacknowledgedFindings();
+      const findings = unacknowledgedFindings((cdk, app) => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { BreakGlassAccess: Unacknowledged } = require('../../../src/private/access/break-glass') as typeof import('../../../src/private/access/break-glass');
+        const stack = new cdk.Stack(app, 'Stack');
+        new Unacknowledged(stack, 'BreakGlass', {
+          autoScalingGroup: cdk.aws_autoscaling.AutoScalingGroup.fromAutoScalingGroupName(stack, 'Group', GROUP),
+          instanceRole: new cdk.aws_iam.Role(stack, 'InstanceRole', { assumedBy: new cdk.aws_iam.ServicePrincipal('ec2.amazonaws.com') }),
+          principals: [new cdk.aws_iam.ArnPrincipal(OPERATORS.arn)],
+          environmentName: 'prod',
+        });
+      });
 
-      expect(findings).toHaveLength(acknowledgements.length);
-      for (const finding of findings) {
-        expect(acknowledgements).toContainEqual(expect.objectContaining({ rule: finding.rule, path: finding.path.replace(/\/DefaultPolicy\/Resource$|\/Resource$/, '') }));
-      }
+      expectAcknowledgedOneForOne(findings, acknowledgements);
     });
   });
 });
-
-/**
- * What AwsSolutions reports on the default stack when no finding is acknowledged: the construct is
- * loaded afresh with acknowledgeNagFinding stubbed, and so are aws-cdk-lib and cdk-nag, whose
- * classes must be the ones it was built with.
- */
-function unacknowledgedFindings(): NagFinding[] {
-  let findings: NagFinding[] = [];
-  jest.isolateModules(() => {
-    jest.doMock('../../../src/private/nag/nag-acknowledgement', () => ({
-      ...jest.requireActual('../../../src/private/nag/nag-acknowledgement'),
-      acknowledgeNagFinding: () => undefined,
-    }));
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const cdk = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
-    const { BreakGlassAccess: Unacknowledged } = require('../../../src/private/access/break-glass') as typeof import('../../../src/private/access/break-glass');
-    const nag = require('../../helpers/nag') as typeof import('../../helpers/nag');
-    /* eslint-enable @typescript-eslint/no-require-imports */
-    const app = new cdk.App();
-    const stack = new cdk.Stack(app, 'Stack');
-    new Unacknowledged(stack, 'BreakGlass', {
-      autoScalingGroup: cdk.aws_autoscaling.AutoScalingGroup.fromAutoScalingGroupName(stack, 'Group', GROUP),
-      instanceRole: new cdk.aws_iam.Role(stack, 'InstanceRole', { assumedBy: new cdk.aws_iam.ServicePrincipal('ec2.amazonaws.com') }),
-      principals: [new cdk.aws_iam.ArnPrincipal(OPERATORS.arn)],
-      environmentName: 'prod',
-    });
-    findings = nag.awsSolutionsFindings(app);
-  });
-  return findings;
-}
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -23,6 +23,7 @@ import { CloudFormationSimulation, SimulatedStack, autoScalingGroupArn } from '.
 import { ImageBuilderSimulation } from './image-builder';
 import { runLifecyclePolicy } from './lifecycle';
 import { MotoClients } from './moto-services';
+import { RunCommandSimulation } from './run-command';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** When every journey starts. */
@@ -57,6 +58,7 @@ export class World {
   public readonly cloudFormation: CloudFormationSimulation;
   public readonly alarms = new AlarmSimulation();
   public readonly autoScaling: AutoScalingSimulation;
+  public readonly runCommand: RunCommandSimulation;
   public readonly api: AwsApi;
   public readonly authorizer: IamAuthorizer;
   public readonly workflows: WorkflowRunner;
@@ -78,9 +80,10 @@ export class World {
         return refused;
       });
     this.autoScaling = new AutoScalingSimulation(this.cloudFormation);
+    this.runCommand = new RunCommandSimulation(this.moto);
     this.authorizer = new IamAuthorizer(this.roleDirectory());
     this.api = new AwsApi({
-      ssm: this.moto.handler('ssm'),
+      ssm: this.runCommand.handle,
       ec2: this.moto.handler('ec2'),
       imagebuilder: this.imageBuilder.handle,
       resourcegroupstaggingapi: this.imageBuilder.getResources,

@@ -1,4 +1,4 @@
-import { PolicyStatement, evaluate, isKnownAction } from '../../../../scripts/lib/journey/iam-policy';
+import { PolicyStatement, actionConditionKeys, evaluate, isKnownAction, serviceConditionKeys } from '../../../../scripts/lib/journey/iam-policy';
 
 const ledger = 'arn:aws:ssm:eu-west-1:222222222222:parameter/immutable-servers/web/qa/release/ami';
 
@@ -42,6 +42,29 @@ describe('IAM policy evaluation', () => {
     const context = { 'aws:ResourceTag/aws:autoscaling:groupName': 'web-prod', 'aws:RequestTag/immutable-servers:in-use': 'true' };
     expect(evaluate(statements, { action: 'ec2:CreateTags', resource: 'i-1', context })).toBe('ALLOWED');
     expect(evaluate(statements, { action: 'ec2:CreateTags', resource: 'i-1', context: { ...context, 'aws:ResourceTag/aws:autoscaling:groupName': 'web-qa' } })).toBe('IMPLICIT_DENY');
+  });
+
+  test('ArnNotEquals and IpAddress: a deny that spares one principal, and one limited to an address block', () => {
+    const statements: PolicyStatement[] = [
+      { Effect: 'Allow', Action: '*', Resource: '*' },
+      { Effect: 'Deny', Action: 'ssm:StartSession', Resource: '*', Condition: { ArnNotEquals: { 'aws:PrincipalArn': ['arn:aws:iam::1:role/BreakGlass'] } } },
+      { Effect: 'Deny', Action: 'ec2-instance-connect:OpenTunnel', Resource: '*', Condition: { IpAddress: { 'ec2-instance-connect:privateIpAddress': ['10.0.0.0/16'] } } },
+    ];
+    const session = (principal: string) => evaluate(statements, { action: 'ssm:StartSession', resource: 'i-1', context: { 'aws:PrincipalArn': principal } });
+    const tunnel = (address: string) => evaluate(statements, { action: 'ec2-instance-connect:OpenTunnel', resource: 'eice-1', context: { 'ec2-instance-connect:privateIpAddress': address } });
+    expect(session('arn:aws:iam::1:role/BreakGlass')).toBe('ALLOWED');
+    expect(session('arn:aws:iam::1:role/Operators')).toBe('EXPLICIT_DENY');
+    expect(tunnel('10.0.255.1')).toBe('EXPLICIT_DENY');
+    expect(tunnel('10.1.0.1')).toBe('ALLOWED');
+  });
+
+  test('the condition keys of an action, its resource types\' included, and of a service are those of the Service Authorization Reference', () => {
+    expect(actionConditionKeys('ssm:SendCommand')).toEqual(expect.arrayContaining(['aws:ResourceTag/${TagKey}', 'ssm:resourceTag/${TagKey}']));
+    expect(actionConditionKeys('ec2-instance-connect:OpenTunnel')).toEqual(expect.arrayContaining(['aws:ResourceTag/${TagKey}']));
+    expect(actionConditionKeys('states:StopExecution')).not.toContain('ec2-instance-connect:privateIpAddress');
+    expect(() => actionConditionKeys('ssm:SendCommands')).toThrow('ssm:SendCommands is not an action of the IAM Service Authorization Reference');
+    expect(serviceConditionKeys('ec2-instance-connect')).toEqual(expect.arrayContaining(['ec2-instance-connect:privateIpAddress', 'ec2-instance-connect:remotePort']));
+    expect(serviceConditionKeys('ec2-instance-connect')).not.toContain('ec2-instance-connect:instanceId');
   });
 
   test('action names are checked against the IAM Service Authorization Reference', () => {
