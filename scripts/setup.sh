@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the README commands need on a fresh clone: npm packages, Node.js 24 and 22,
-# the project-local Python venv with its pinned tools, and the Debian packages shellcheck and curl.
+# the project-local Python venv with its pinned tools, and the Debian packages shellcheck, curl and systemd.
 # Safe to re-run: each step skips itself when its result is already current.
 #   --node-only  install npm packages only (enough to synthesize the example app)
 set -euo pipefail
@@ -41,14 +41,15 @@ install_python_tools() {
   fi
 }
 
-# Debian packages the gates run: shellcheck, and curl for the health-check script tests.
+# Debian packages the gates run: shellcheck, curl for the health-check script tests, and systemd
+# for systemd-analyze, which parses the units the images install (tool:package pairs).
 install_debian_tools() {
-  local missing=()
-  for tool in shellcheck curl; do
-    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+  local missing=() pair
+  for pair in shellcheck:shellcheck curl:curl systemd-analyze:systemd; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
   done
   if [ ${#missing[@]} -eq 0 ]; then
-    echo "setup: shellcheck and curl are installed"
+    echo "setup: shellcheck, curl and systemd-analyze are installed"
     return
   fi
   echo "setup: installing Debian packages: ${missing[*]}"

@@ -79,7 +79,7 @@ describe('ApplicationImageRecipe', () => {
       }]);
       expect(script).toContain("artifact='{{ ArtifactS3Uri }}'");
       expect(script).toContain('ExecStart=/opt/web/bin/server\n');
-      expect(script).toContain('dnf install -y nodejs20\n');
+      expect(script).toContain('dnf install -y nodejs20 logrotate\n');
     });
 
     test('given a key without extension and an explicit format, then the format decides how it is unpacked', () => {

@@ -3,6 +3,7 @@ import { flattenIntrinsics } from '../../scripts/lib/intrinsics';
 import { powerShellSyntaxErrors } from '../../scripts/lib/powershell-syntax';
 import { shellcheck } from '../../scripts/lib/shellcheck';
 import { ImageOperatingSystem } from '../../src';
+import { serviceOutputFile } from '../../src/private/instances/service-install-script';
 import { deploymentStack, onlyOfType } from '../helpers/deployment-stack';
 
 function userData(template: any): string {
@@ -49,8 +50,24 @@ describe('RollingAsgDeployment configuration', () => {
 
     expect(config.logs.logs_collected.files.collect_list.map((entry: any) => entry.file_path)).toEqual(['/var/log/web/**.log', '/var/log/cloud-init-output.log']);
     expect(config.logs.logs_collected.files.collect_list[0].log_group_name).toMatch(/^CFN_REF_WebLogs/);
+    // Each instance's lines in streams named after it; the service's own output is among the application's files.
+    expect(config.logs.logs_collected.files.collect_list.map((entry: any) => entry.log_stream_name)).toEqual(['{instance_id}/application', '{instance_id}/boot']);
+    expect(serviceOutputFile('web')).toMatch(/^\/var\/log\/web\/[^/]+\.log$/);
+    expect(config.logs.logs_collected.windows_events).toBeUndefined();
     expect(config.metrics.metrics_collected.procstat).toEqual([{ pattern: '/opt/web/', measurement: ['pid_count'] }]);
     expect(config.metrics.aggregation_dimensions).toEqual([['AutoScalingGroupName']]);
+  });
+
+  test('given a Windows deployment, then the agent ships the Application and System event logs, where the service writes and its starts and crashes are, per instance', () => {
+    const { template } = deploymentStack({ operatingSystem: ImageOperatingSystem.WINDOWS });
+    const parameter = Object.values(template.findResources('AWS::SSM::Parameter'))[0];
+    const config = JSON.parse(String(flattenIntrinsics(parameter.Properties.Value)));
+
+    expect(config.logs.logs_collected.windows_events.collect_list).toEqual([
+      expect.objectContaining({ event_name: 'Application', event_levels: ['INFORMATION', 'WARNING', 'ERROR', 'CRITICAL'], log_stream_name: '{instance_id}/windows-application' }),
+      expect.objectContaining({ event_name: 'System', event_levels: ['WARNING', 'ERROR', 'CRITICAL'], log_stream_name: '{instance_id}/windows-system' }),
+    ]);
+    expect(config.logs.logs_collected.windows_events.collect_list[0].log_group_name).toMatch(/^CFN_REF_WebLogs/);
   });
 
   test('given a Windows deployment, then user data sets the service\'s registry environment in PowerShell that parses, and restarts it', () => {

@@ -78,7 +78,7 @@ export function renderHttpHealthCheckScript(check: HttpHealthCheck): string {
     '  echo "Attempt $attempt of $attempts: $url gave $answer, expected $expected_status; retrying in ${interval_seconds}s"',
     '  sleep "$interval_seconds"',
     'done',
-    'echo "Health check failed: $url did not answer $expected_status within $attempts attempts. Check the service logs (journalctl -u <service>)." >&2',
+    'echo "Health check failed: $url did not answer $expected_status within $attempts attempts. Check the service output in /var/log/<service>/service.log." >&2',
     'exit 1',
     '',
   ].join('\n');

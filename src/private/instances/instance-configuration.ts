@@ -77,9 +77,12 @@ function renderWindows({ serviceName, environment, agentConfigParameterName }: I
 }
 
 /**
- * The CloudWatch agent configuration of an environment: the application's log files and the boot
- * log to the environment's log group, and a process count of the application per Auto Scaling
- * group, which the "process down" alarm watches.
+ * The CloudWatch agent configuration of an environment: the application's log files (on Linux its
+ * service's output among them) and the boot log to the environment's log group, on Windows the
+ * Application event log (where a Windows service writes, .NET's `UseWindowsService` included) and
+ * the System event log (the Service Control Manager's starts, stops and crashes), each in a stream
+ * named after the instance; and a process count of the application per Auto Scaling group, which
+ * the "process down" alarm watches.
  *
  * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-Configuration-File-Details.html
  * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-procstat-process-metrics.html
@@ -97,6 +100,14 @@ export function renderAgentConfiguration(options: {
       { file_path: `/var/log/${options.serviceName}/**.log`, stream: 'application' },
       { file_path: '/var/log/cloud-init-output.log', stream: 'boot' },
     ];
+  const eventLogs = windows ? {
+    windows_events: {
+      collect_list: [
+        { event_name: 'Application', event_levels: ['INFORMATION', 'WARNING', 'ERROR', 'CRITICAL'], stream: 'windows-application' },
+        { event_name: 'System', event_levels: ['WARNING', 'ERROR', 'CRITICAL'], stream: 'windows-system' },
+      ].map(({ stream, ...events }) => ({ ...events, log_group_name: options.logGroupName, log_stream_name: `{instance_id}/${stream}` })),
+    },
+  } : {};
   return {
     agent: { metrics_collection_interval: 60 },
     logs: {
@@ -108,6 +119,7 @@ export function renderAgentConfiguration(options: {
             log_stream_name: `{instance_id}/${stream}`,
           })),
         },
+        ...eventLogs,
       },
     },
     metrics: {

@@ -53,6 +53,17 @@ export function installDirectory(serviceName: string): string {
   return `/opt/${serviceName}`;
 }
 
+/**
+ * The file the service's standard output and error go to: Amazon Linux 2023 keeps the journal on
+ * the instance only (no syslog daemon), and the CloudWatch agent ships files, so the unit appends
+ * the service's output to a file the agent ships, rotated daily and by size.
+ *
+ * @see https://docs.aws.amazon.com/linux/al2023/ug/journald.html
+ */
+export function serviceOutputFile(serviceName: string): string {
+  return `/var/log/${serviceName}/service.log`;
+}
+
 /** The environment file the service reads; deployments write it, images never contain it. */
 export function environmentFile(serviceName: string): string {
   return `/etc/${serviceName}/environment`;
@@ -65,7 +76,7 @@ export function environmentFile(serviceName: string): string {
 export function renderServiceInstallScript(install: ServiceInstall): string {
   validateServiceInstall(install);
   const { serviceName } = install;
-  const packages = [...install.runtimePackages, ...(install.archiveFormat === 'zip' ? ['unzip'] : [])];
+  const packages = [...install.runtimePackages, 'logrotate', ...(install.archiveFormat === 'zip' ? ['unzip'] : [])];
   const unpack = install.archiveFormat === 'zip'
     ? 'unzip -q -o "$download_dir/artifact" -d "$app_dir"'
     : 'tar -xf "$download_dir/artifact" -C "$app_dir"';
@@ -77,7 +88,7 @@ export function renderServiceInstallScript(install: ServiceInstall): string {
     `artifact='${install.artifactS3Uri}'`,
     // A recipe without an artifact has a default that says so; only builds that name theirs install.
     'case "$artifact" in s3://*) ;; *) echo "Application artifact must be an s3://bucket/key URI, got \'$artifact\'" >&2; exit 1 ;; esac',
-    ...(packages.length > 0 ? [`dnf install -y ${[...new Set(packages)].join(' ')}`] : []),
+    `dnf install -y ${[...new Set(packages)].join(' ')}`,
     // An existing user or unit means the name is taken (by the OS, an agent or a layer below):
     // reusing it could run the application as that user or replace that service.
     'if id "$service_name" >/dev/null 2>&1 || systemctl cat "$service_name.service" >/dev/null 2>&1; then',
@@ -106,8 +117,11 @@ export function renderServiceInstallScript(install: ServiceInstall): string {
     `WorkingDirectory=${installDirectory(serviceName)}`,
     // Optional ("-"): written by each environment's deployment, absent in the image itself.
     `EnvironmentFile=-${environmentFile(serviceName)}`,
-    // /var/log/<name>, owned by the service's user: the CloudWatch agent ships *.log files from it.
+    // /var/log/<name>, owned by the service's user: the CloudWatch agent ships *.log files from it,
+    // the service's own output among them.
     `LogsDirectory=${serviceName}`,
+    `StandardOutput=append:${serviceOutputFile(serviceName)}`,
+    'StandardError=inherit',
     // systemd expands %-specifiers in ExecStart; %% is a literal %.
     `ExecStart=${install.startCommand.replace(/%/g, '%%')}`,
     'Restart=on-failure',
@@ -116,6 +130,19 @@ export function renderServiceInstallScript(install: ServiceInstall): string {
     '[Install]',
     'WantedBy=multi-user.target',
     'UNIT',
+    // copytruncate: systemd keeps the file open, so it is copied and emptied rather than moved.
+    'cat > "/etc/logrotate.d/$service_name" <<\'ROTATE\'',
+    `${serviceOutputFile(serviceName)} {`,
+    '  daily',
+    '  maxsize 100M',
+    '  rotate 7',
+    '  missingok',
+    '  notifempty',
+    '  copytruncate',
+    '  compress',
+    '  delaycompress',
+    '}',
+    'ROTATE',
     'systemctl daemon-reload',
     'systemctl enable "$service_name"',
     'echo "Installed $artifact into $app_dir as service $service_name"',
@@ -149,7 +176,9 @@ export function renderServiceActiveScript(serviceName: string, attempts: number,
     'set -euo pipefail',
     `service_name='${serviceName}'`,
     'show_log() {',
-    '  journalctl -u "$service_name" --no-pager -n 50 >&2 || true',
+    // systemd's own messages about the unit are in the journal, the service's output in its file.
+    '  journalctl -u "$service_name" --no-pager -n 20 >&2 || true',
+    `  tail -n 50 '${serviceOutputFile(serviceName)}' >&2 || true`,
     '}',
     `for attempt in $(seq 1 ${attempts}); do`,
     '  if systemctl is-active --quiet "$service_name"; then',

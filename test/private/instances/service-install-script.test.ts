@@ -3,9 +3,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { shellcheck } from '../../../scripts/lib/shellcheck';
+import { unitOfInstallScript, verifyServiceUnit } from '../../../scripts/lib/systemd-unit';
 import { NO_ARTIFACT } from '../../../src/private/image/application-component';
 import {
-  ServiceInstall, archiveFormatOf, renderServiceActiveScript, renderServiceEnabledScript, renderServiceInstallScript,
+  ServiceInstall, archiveFormatOf, renderServiceActiveScript, renderServiceEnabledScript, renderServiceInstallScript, serviceOutputFile,
 } from '../../../src/private/instances/service-install-script';
 
 const install: ServiceInstall = {
@@ -21,11 +22,33 @@ describe('renderServiceInstallScript', () => {
     const script = renderServiceInstallScript(install);
 
     expect(script).toContain("artifact='s3://artifacts/web/web-1.0.0.tar.gz'");
-    expect(script).toContain('dnf install -y nodejs20\n');
+    expect(script).toContain('dnf install -y nodejs20 logrotate\n');
     expect(script).toContain('tar -xf "$download_dir/artifact" -C "$app_dir"');
     expect(script).toContain('useradd --system --home-dir "$app_dir" --shell /sbin/nologin "$service_name"');
-    expect(script).toMatch(/\[Service\]\nUser=web\nGroup=web\nWorkingDirectory=\/opt\/web\nEnvironmentFile=-\/etc\/web\/environment\nLogsDirectory=web\nExecStart=\/opt\/web\/bin\/server --port 8080\nRestart=on-failure/);
+    expect(script).toMatch(/\[Service\]\nUser=web\nGroup=web\nWorkingDirectory=\/opt\/web\nEnvironmentFile=-\/etc\/web\/environment\nLogsDirectory=web\n(.*\n){2}ExecStart=\/opt\/web\/bin\/server --port 8080\nRestart=on-failure/);
     expect(script).toContain('systemctl enable "$service_name"');
+  });
+
+  test('given an install, then the service\'s output goes to a file under /var/log/<name>, which the CloudWatch agent ships, rotated by logrotate', () => {
+    const script = renderServiceInstallScript(install);
+
+    // The agent ships /var/log/<name>/**.log: the service's output file is one of them.
+    expect(serviceOutputFile('web')).toBe('/var/log/web/service.log');
+    expect(unitOfInstallScript(script)).toContain('\nStandardOutput=append:/var/log/web/service.log\nStandardError=inherit\n');
+    // systemd keeps the file open: logrotate must copy and truncate it, not move it.
+    expect(script).toMatch(/cat > "\/etc\/logrotate.d\/\$service_name" <<'ROTATE'\n\/var\/log\/web\/service.log \{\n(.*\n)*  copytruncate\n/);
+  });
+
+  test('given an install, then systemd 252 (Amazon Linux 2023\'s) parses its unit without a finding', () => {
+    expect(verifyServiceUnit('web', unitOfInstallScript(renderServiceInstallScript(install)))).toEqual([]);
+  });
+
+  test('given a unit with a key systemd does not know or a value it cannot parse, then the unit check reports it', () => {
+    const unit = unitOfInstallScript(renderServiceInstallScript(install));
+
+    expect(verifyServiceUnit('web', unit.replace('RestartSec=5', 'RestartSecs=5'))).toEqual([expect.stringContaining("Unknown key 'RestartSecs' in section [Service]")]);
+    expect(verifyServiceUnit('web', unit.replace('StandardOutput=append:', 'StandardOutput=appendx:')))
+      .toEqual([expect.stringContaining('Failed to parse output specifier')]);
   });
 
   test('given an install, then the service starts after user data (cloud-final), which writes each environment\'s configuration', () => {
@@ -58,7 +81,7 @@ describe('renderServiceInstallScript', () => {
   test('given a zip artifact, then unzip is installed and used', () => {
     const script = renderServiceInstallScript({ ...install, archiveFormat: 'zip', runtimePackages: [] });
 
-    expect(script).toContain('dnf install -y unzip\n');
+    expect(script).toContain('dnf install -y logrotate unzip\n');
     expect(script).toContain('unzip -q -o "$download_dir/artifact" -d "$app_dir"');
   });
 
