@@ -158,7 +158,9 @@ export interface PromotionPipelineOptions {
    * `version`, `commitId`, `commitMessage`, `pipelineExecutionId` and `images`, an object whose
    * keys are `<account>/<region>/<architecture>` (or `<account>/<region>`, where one AMI per place
    * is named) and whose values are the AMI ids distributed there. Each environment releases the AMI
-   * of its own account, region and architecture: the same image, never rebuilt.
+   * of its own account, region and architecture: the same image, never rebuilt. A bake's manifest
+   * also gives the archive's `contentHash` and each architecture's image `fingerprint` (in
+   * `builds`), which each environment's instances carry as tags.
    */
   readonly releaseManifest: codepipeline.ArtifactPath;
 

@@ -26,6 +26,10 @@ export interface ReleaseTarget {
   readonly commitMessageParameterName: string;
   /** Ledger parameter naming the pipeline execution that released. */
   readonly pipelineExecutionIdParameterName: string;
+  /** Ledger parameter with the content hash of the released archive (`none` when the release named none). */
+  readonly contentHashParameterName: string;
+  /** Ledger parameter with the fingerprint of the released image (`none` when the release named none). */
+  readonly fingerprintParameterName: string;
   /**
    * Processor architecture of the environment's instances: a release takes the AMI of this
    * architecture from a release manifest that holds one per architecture.

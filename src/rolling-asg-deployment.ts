@@ -564,6 +564,8 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
       commitIdParameterName: ledgerNames.commitId,
       commitMessageParameterName: ledgerNames.commitMessage,
       pipelineExecutionIdParameterName: ledgerNames.pipelineExecutionId,
+      contentHashParameterName: ledgerNames.contentHash,
+      fingerprintParameterName: ledgerNames.fingerprint,
       stackUpdateStateMachineArn: stackUpdate.stateMachineArn,
       alarmNames,
       urlParameterName: urlParameter && `${prefix}/url`,
@@ -674,6 +676,8 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
       [RELEASE_TAG_KEYS.commitId]: ledger.commitId,
       [RELEASE_TAG_KEYS.commitMessage]: ledger.commitMessage,
       [RELEASE_TAG_KEYS.pipelineExecutionId]: ledger.pipelineExecutionId,
+      [RELEASE_TAG_KEYS.contentHash]: ledger.contentHash,
+      [RELEASE_TAG_KEYS.fingerprint]: ledger.fingerprint,
     };
     Object.entries(releaseTags).forEach(([key, value]) => Tags.of(launchTemplate).add(key, value));
     return launchTemplate;

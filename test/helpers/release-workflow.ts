@@ -27,14 +27,18 @@ export interface Release {
   readonly commitId: string;
   readonly commitMessage: string;
   readonly pipelineExecutionId: string;
+  readonly contentHash: string;
+  readonly fingerprint: string;
 }
-export const FIELDS: Array<keyof Release> = ['amiId', 'version', 'commitId', 'commitMessage', 'pipelineExecutionId'];
+export const FIELDS: Array<keyof Release> = ['amiId', 'version', 'commitId', 'commitMessage', 'pipelineExecutionId', 'contentHash', 'fingerprint'];
 export const NAMES: Release = {
   amiId: `${PREFIX}/ami`,
   version: `${PREFIX}/version`,
   commitId: `${PREFIX}/commit-id`,
   commitMessage: `${PREFIX}/commit-message`,
   pipelineExecutionId: `${PREFIX}/pipeline-execution-id`,
+  contentHash: `${PREFIX}/content-hash`,
+  fingerprint: `${PREFIX}/fingerprint`,
 };
 export const PREVIOUS: Release = {
   amiId: 'ami-0fedcba9876543210',
@@ -42,6 +46,8 @@ export const PREVIOUS: Release = {
   commitId: '3f786850e387550fdab836ed7e6dc881de23001b',
   commitMessage: 'Log slow requests',
   pipelineExecutionId: '8d1c2b3a-0000-4000-8000-000000000001',
+  contentHash: 'a3f1c2d4e5b60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90',
+  fingerprint: 'f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695a4b3c2d1e0f',
 };
 /** The release before PREVIOUS, which the ledger labels previous-release until RELEASE retires it. */
 export const EARLIER: Release = {
@@ -50,6 +56,8 @@ export const EARLIER: Release = {
   commitId: 'b6589fc6ab0dc82cf12099d1c2d40ab994e8410c',
   commitMessage: 'Add the /health route',
   pipelineExecutionId: '8d1c2b3a-0000-4000-8000-000000000000',
+  contentHash: '0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c',
+  fingerprint: '9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b',
 };
 export const RELEASE: Release = {
   amiId: 'ami-0123456789abcdef0',
@@ -57,6 +65,8 @@ export const RELEASE: Release = {
   commitId: '89e6c98d92887913cadf06b2adb97f26cde4849b',
   commitMessage: 'Serve /health from the new router',
   pipelineExecutionId: '8d1c2b3a-0000-4000-8000-000000000002',
+  contentHash: 'c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3',
+  fingerprint: '5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d',
 };
 
 export function target(overrides: Partial<ReleaseTarget> = {}): ReleaseTarget {
@@ -70,6 +80,8 @@ export function target(overrides: Partial<ReleaseTarget> = {}): ReleaseTarget {
     commitIdParameterName: NAMES.commitId,
     commitMessageParameterName: NAMES.commitMessage,
     pipelineExecutionIdParameterName: NAMES.pipelineExecutionId,
+    contentHashParameterName: NAMES.contentHash,
+    fingerprintParameterName: NAMES.fingerprint,
     stackUpdateStateMachineArn: STACK_UPDATE,
     alarmNames: ['web-prod-unhealthy-hosts'],
     ...overrides,

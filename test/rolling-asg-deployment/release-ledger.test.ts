@@ -15,10 +15,12 @@ describe('RollingAsgDeployment release ledger', () => {
       [`${LEDGER}/commit-id`]: 'AWS::SSM::Parameter::Value<String>',
       [`${LEDGER}/commit-message`]: 'AWS::SSM::Parameter::Value<String>',
       [`${LEDGER}/pipeline-execution-id`]: 'AWS::SSM::Parameter::Value<String>',
+      [`${LEDGER}/content-hash`]: 'AWS::SSM::Parameter::Value<String>',
+      [`${LEDGER}/fingerprint`]: 'AWS::SSM::Parameter::Value<String>',
     });
   });
 
-  test('given a deployment, then the AMI and release parameters reach the launch template image id and the instance and volume tags', () => {
+  test('given a deployment, then the AMI and release parameters reach the launch template image id and the instance and volume tags, down to the archive and image they were built from', () => {
     const { template } = deploymentStack();
     const parameters = template.toJSON().Parameters;
     const parameterFor = (suffix: string) => Object.keys(parameters).find((id) => parameters[id].Default === `${LEDGER}/${suffix}`);
@@ -32,6 +34,8 @@ describe('RollingAsgDeployment release ledger', () => {
         { Key: 'immutable-servers:commit-id', Value: { Ref: parameterFor('commit-id') } },
         { Key: 'immutable-servers:commit-message', Value: { Ref: parameterFor('commit-message') } },
         { Key: 'immutable-servers:pipeline-execution-id', Value: { Ref: parameterFor('pipeline-execution-id') } },
+        { Key: 'immutable-servers:artifact-content-hash', Value: { Ref: parameterFor('content-hash') } },
+        { Key: 'immutable-servers:fingerprint', Value: { Ref: parameterFor('fingerprint') } },
         { Key: 'immutable-servers:environment', Value: 'prod' },
       ]));
     }
@@ -75,6 +79,7 @@ describe('RollingAsgDeployment release ledger', () => {
 
     expect(calls.map((call) => call.create.parameters.Name)).toEqual([
       `${LEDGER}/ami`, `${LEDGER}/version`, `${LEDGER}/commit-id`, `${LEDGER}/commit-message`, `${LEDGER}/pipeline-execution-id`,
+      `${LEDGER}/content-hash`, `${LEDGER}/fingerprint`,
     ]);
     for (const call of calls) {
       expect(call.create).toMatchObject({ service: 'SSM', action: 'putParameter', ignoreErrorCodesMatching: 'ParameterAlreadyExists' });
@@ -83,7 +88,7 @@ describe('RollingAsgDeployment release ledger', () => {
       expect(call.delete).toBeUndefined();
     }
     expect(calls.every((call) => call.create.parameters.DataType === 'text')).toBe(true);
-    expect(calls.slice(1).map((call) => call.create.parameters.Value)).toEqual(['none', 'none', 'none', 'none']);
+    expect(calls.slice(1).map((call) => call.create.parameters.Value)).toEqual(Array(6).fill('none'));
   });
 
   test('given the ledger stack, then its AMI starts as a public Amazon Linux AMI, resolved by CloudFormation as a stack parameter', () => {

@@ -15,6 +15,7 @@ import { World } from './world/world';
 
 /** Key of the AMI tag with the content hash of what is installed, which the bake's distribution sets. */
 const CONTENT_HASH_TAG_KEY = 'immutable-servers:artifact-content-hash';
+const FINGERPRINT_TAG_KEY = 'immutable-servers:fingerprint';
 /** The package step's content hash, as a pipeline variable. */
 const PACKAGE_CONTENT_HASH = 'Bake-Package.CONTENT_HASH';
 
@@ -230,7 +231,8 @@ export class Journey {
 
   /**
    * What must hold after every step: no call broke AWS's contract; every environment that has a
-   * release runs only the AMI its ledger names; the AMIs every ledger names as current and previous
+   * release runs only the AMI its ledger names, of its architecture, on instances that name the
+   * archive and image it was built from; the AMIs every ledger names as current and previous
    * release still exist.
    */
   public async check(): Promise<void> {
@@ -244,7 +246,10 @@ export class Journey {
       if (ledger.version !== 'none' && (running.size !== 1 || !running.has(ledger.ami))) {
         throw new Error(`Journey ${this.name}: ${environment}'s ledger names ${ledger.ami}, but its instances run ${[...running].join(', ') || 'nothing'}`);
       }
-      if (ledger.version !== 'none') await this.checkArchitecture(environment, ledger.ami);
+      if (ledger.version !== 'none') {
+        await this.checkArchitecture(environment, ledger.ami);
+        await this.checkProvenance(environment, ledger.ami);
+      }
       for (const label of ['current-release', 'previous-release']) {
         const held = await this.ledger(environment, label);
         if (held.ami !== 'absent' && held.version !== 'none' && !(await this.amiExists(environment, held.ami))) {
@@ -261,6 +266,25 @@ export class Journey {
     const wanted = instanceTypeOf(environment, this.variant).architecture;
     if (Images[0]?.Architecture !== wanted) {
       throw new Error(`Journey ${this.name}: ${environment} runs ${instanceTypeOf(environment, this.variant)} (${wanted}) instances from ${ami}, an ${Images[0]?.Architecture} AMI`);
+    }
+  }
+
+  /**
+   * Every instance carries the content hash of the archive and the fingerprint of the image its
+   * AMI was built from, as the bake tagged the AMI: anyone holding an instance id finds both.
+   */
+  private async checkProvenance(environment: EnvironmentName, ami: string): Promise<void> {
+    const at = ENVIRONMENTS[environment];
+    const tagsOf = async (id: string) => Object.fromEntries(((await this.world.moto.send('ec2', 'DescribeTags',
+      { Filters: [{ Name: 'resource-id', Values: [id] }] }, at)).Tags as any[]).map((tag) => [tag.Key, tag.Value]));
+    const image = await tagsOf(ami);
+    for (const instance of this.instances(environment)) {
+      const tags = await tagsOf(instance.id);
+      for (const key of [CONTENT_HASH_TAG_KEY, FINGERPRINT_TAG_KEY]) {
+        if (tags[key] === undefined || tags[key] !== image[key]) {
+          throw new Error(`Journey ${this.name}: ${environment}'s instance ${instance.id} carries ${key}=${tags[key]}, but its AMI ${ami} was built with ${image[key]}`);
+        }
+      }
     }
   }
 

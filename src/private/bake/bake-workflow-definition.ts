@@ -1,13 +1,12 @@
 import { Duration, Stack, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { branchPerArchitecture } from './architecture-branches';
-import { BakedImageLookup, FINGERPRINT_TAG_KEY } from './baked-image-lookup';
+import { BakedImageLookup } from './baked-image-lookup';
 import type { BuildableRecipe } from '../image/buildable-recipe';
 import { RELEASE_TAG_KEYS } from '../shared/release-tags';
 import { explainFailure, failAsExplained, sdkCall } from '../shared/sdk-call';
 
 /** Key of the tag that carries the content hash of the installed artifact. */
-const CONTENT_HASH_TAG_KEY = 'immutable-servers:artifact-content-hash';
 
 /** EC2's and Image Builder's longest tag value. */
 const TAG_VALUE_MAX_LENGTH = 256;
@@ -17,8 +16,8 @@ const TAG_VALUE_MAX_LENGTH = 256;
  * bake's state: what decided the image, and the build that made it.
  */
 const PROVENANCE_TAGS: Record<string, string> = {
-  [FINGERPRINT_TAG_KEY]: '$states.input.fingerprint.value',
-  [CONTENT_HASH_TAG_KEY]: '$states.input.contentHash',
+  [RELEASE_TAG_KEYS.fingerprint]: '$states.input.fingerprint.value',
+  [RELEASE_TAG_KEYS.contentHash]: '$states.input.contentHash',
   [RELEASE_TAG_KEYS.version]: '$states.input.version',
   [RELEASE_TAG_KEYS.commitId]: '$states.input.commitId',
   [RELEASE_TAG_KEYS.commitMessage]: `$substring($states.input.commitMessage, 0, ${TAG_VALUE_MAX_LENGTH})`,
@@ -68,7 +67,7 @@ export class BakeDefinition {
       comment: 'The release manifest EnvironmentPromotion reads: the AMI of each account, region and architecture, and the release it carries',
       outputs: '{% {'
         + '"version": $states.input.version, "commitId": $states.input.commitId, "commitMessage": $states.input.commitMessage, '
-        + '"pipelineExecutionId": $states.input.pipelineExecutionId, '
+        + '"pipelineExecutionId": $states.input.pipelineExecutionId, "contentHash": $states.input.contentHash, '
         + '"builds": [$states.input.builds.{"architecture": architecture, "fingerprint": fingerprint, "reused": reused, '
         + '"reuse": reuse.{"decision": decision, "missing": missing, "newest": newest}, "imageBuildVersionArn": imageBuildVersionArn}], '
         + `"images": $merge([$states.input.builds.($architecture := architecture; amis.{($exists(AccountId) ? AccountId : "${account}") & "/" & Region & "/" & $architecture: Image})])`
@@ -145,7 +144,7 @@ class ArchitectureBake {
       ImageScanningConfiguration: { ImageScanningEnabled: settings.vulnerabilityScanning },
       EnhancedImageMetadataEnabled: true,
       // The recipe's image group, so its lifecycle policy retires the image, and the fingerprint a later bake looks for.
-      Tags: { ...this.recipe.imageTags, [FINGERPRINT_TAG_KEY]: sfn.JsonPath.stringAt('$.fingerprint.value') },
+      Tags: { ...this.recipe.imageTags, [RELEASE_TAG_KEYS.fingerprint]: sfn.JsonPath.stringAt('$.fingerprint.value') },
       ClientToken: sfn.JsonPath.uuid(),
     }, '$.build.image', { 'arn.$': '$.ImageBuildVersionArn' });
     const failed = (id: string, error: string, what: string) => explainFailure(this.scope, `Explain${id}`, error,

@@ -2,13 +2,14 @@ import { ArnFormat, Lazy, Stack, aws_iam as iam, aws_stepfunctions as sfn } from
 import { Construct } from 'constructs';
 import type { BuildableRecipe } from '../image/buildable-recipe';
 import { reuseHorizonMinutes } from '../image/release-waits';
+import { RELEASE_TAG_KEYS } from '../shared/release-tags';
 import { SdkCallOptions, sdkCall } from '../shared/sdk-call';
 
 /**
  * Key of the tag that carries a bake's fingerprint, on the Image Builder image and on every AMI
  * copy it produced: a later bake with the same fingerprint reuses them.
  */
-export const FINGERPRINT_TAG_KEY = 'immutable-servers:fingerprint';
+export const FINGERPRINT_TAG_KEY = RELEASE_TAG_KEYS.fingerprint;
 
 /** What a lookup decided, in `$.reuse.decision`. */
 export const REUSE_DECISIONS = {

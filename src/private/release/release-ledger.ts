@@ -38,6 +38,8 @@ export interface LedgerParameterNames {
   readonly commitId: string;
   readonly commitMessage: string;
   readonly pipelineExecutionId: string;
+  readonly contentHash: string;
+  readonly fingerprint: string;
 }
 
 export function ledgerParameterNames(prefix: string): LedgerParameterNames {
@@ -47,6 +49,8 @@ export function ledgerParameterNames(prefix: string): LedgerParameterNames {
     commitId: `${prefix}/commit-id`,
     commitMessage: `${prefix}/commit-message`,
     pipelineExecutionId: `${prefix}/pipeline-execution-id`,
+    contentHash: `${prefix}/content-hash`,
+    fingerprint: `${prefix}/fingerprint`,
   };
 }
 
@@ -73,6 +77,8 @@ export class ReleaseLedger extends Construct {
       [names.commitId, NO_RELEASE],
       [names.commitMessage, NO_RELEASE],
       [names.pipelineExecutionId, NO_RELEASE],
+      [names.contentHash, NO_RELEASE],
+      [names.fingerprint, NO_RELEASE],
     ];
     const stack = Stack.of(this);
     const parameterArns = initialValues.map(([name]) => stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') }));
@@ -111,6 +117,8 @@ export class LedgerReference extends Construct {
   public readonly commitId: string;
   public readonly commitMessage: string;
   public readonly pipelineExecutionId: string;
+  public readonly contentHash: string;
+  public readonly fingerprint: string;
   /** True once a release has written the ledger. */
   public readonly hasRelease: CfnCondition;
 
@@ -130,6 +138,8 @@ export class LedgerReference extends Construct {
     this.commitId = text('CommitId', names.commitId);
     this.commitMessage = text('CommitMessage', names.commitMessage);
     this.pipelineExecutionId = text('PipelineExecutionId', names.pipelineExecutionId);
+    this.contentHash = text('ContentHash', names.contentHash);
+    this.fingerprint = text('Fingerprint', names.fingerprint);
     this.hasRelease = new CfnCondition(this, 'HasRelease', { expression: Fn.conditionNot(Fn.conditionEquals(this.version, NO_RELEASE)) });
   }
 }

@@ -1,5 +1,6 @@
 import { Duration, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { NO_RELEASE } from './release-ledger';
 import { ImageKeyGrantStates } from './release-workflow-image-key';
 import { AmiRetirement, InUseTagStates } from './release-workflow-in-use';
 import { ReleaseLabelStates } from './release-workflow-labels';
@@ -86,13 +87,28 @@ export class ReleaseDefinition {
    * @see https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html
    */
   private prepare(): sfn.Pass {
+    const given = (field: string, otherwise: string) => `$exists($states.input.${field}) ? $states.input.${field} : ${otherwise}`;
     return sfn.Pass.jsonata(this.scope, 'PrepareRelease', {
-      comment: `Picks this environment's AMI from a release manifest, and truncates the commit message to the ${TAG_VALUE_MAX_LENGTH} characters of a tag value`,
+      comment: `Picks this environment's AMI and its image's fingerprint from a release manifest, and truncates the commit message to the ${TAG_VALUE_MAX_LENGTH} `
+        + 'characters of a tag value',
       outputs: '{% $merge([$states.input, {'
-        + `"amiId": $exists($states.input.amiId) ? $states.input.amiId : ${this.manifestAmi()}, `
-        + `"commitMessage": $substring($states.input.commitMessage, 0, ${TAG_VALUE_MAX_LENGTH})`
+        + `"amiId": ${given('amiId', this.manifestAmi())}, `
+        + `"commitMessage": $substring($states.input.commitMessage, 0, ${TAG_VALUE_MAX_LENGTH}), `
+        + `"contentHash": ${given('contentHash', `"${NO_RELEASE}"`)}, `
+        + `"fingerprint": ${given('fingerprint', this.manifestFingerprint())}`
         + '}]) %}',
     });
+  }
+
+  /**
+   * JSONata of the fingerprint of this environment's image in a bake's manifest: of its
+   * architecture's build, or of the only build; `none` when the manifest names no build.
+   */
+  private manifestFingerprint(): string {
+    const build = this.target.architecture === undefined
+      ? '($count($states.input.builds) = 1 ? $states.input.builds[0].fingerprint : undefined)'
+      : `$states.input.builds[architecture = "${this.target.architecture}"].fingerprint`;
+    return `[${build}, "${NO_RELEASE}"][0]`;
   }
 
   /**

@@ -7,12 +7,12 @@ import { explainFailure, failAsExplained, sdkCall } from '../shared/sdk-call';
  * The fields of a release, as the execution input names them; the ledger holds one parameter for
  * each, in this order (see `ledgerNames`).
  */
-export const RELEASE_FIELDS = ['amiId', 'version', 'commitId', 'commitMessage', 'pipelineExecutionId'];
+export const RELEASE_FIELDS = ['amiId', 'version', 'commitId', 'commitMessage', 'pipelineExecutionId', 'contentHash', 'fingerprint'];
 
 /** The ledger's parameter names, in the order of `RELEASE_FIELDS`. */
 export function ledgerNames(target: ReleaseTarget): string[] {
   return [target.amiParameterName, target.versionParameterName, target.commitIdParameterName, target.commitMessageParameterName,
-    target.pipelineExecutionIdParameterName];
+    target.pipelineExecutionIdParameterName, target.contentHashParameterName, target.fingerprintParameterName];
 }
 
 /** Makes the states every part of the release workflow uses: target-side calls and failures. */

@@ -56,7 +56,10 @@ export interface ReleaseWorkflowProps extends TargetWorkflowProps {
  * `amiId`, a release manifest gives `"images": { "<account>/<region>/<architecture>": "<AMI id>" }`
  * with one AMI per account, region and architecture it was distributed to (or keys
  * `<account>/<region>` where it names one AMI per place); the release takes the target's. Without
- * either, the release fails with `ImageNotInManifest` before anything is read or written.
+ * either, the release fails with `ImageNotInManifest` before anything is read or written. Optional:
+ * `contentHash` (the archive's) and `fingerprint` (the image's; a bake's manifest gives one per
+ * architecture in `builds`, and the release takes its target's), `none` when absent: the ledger
+ * holds them and the instances carry them as tags.
  *
  * 0. When the AMI's snapshots are encrypted with a KMS key of another account, grants that key to
  *    the target account's Auto Scaling service-linked role, so that instances can launch from it.

@@ -45,13 +45,17 @@ export function inUseByTagKey(stackName: string): string {
 }
 
 /**
- * Tags that every instance and volume of an environment carries, naming the release it runs. The
- * launch template sets them from the ledger, so one release is one launch template version.
+ * Tags that every instance and volume of an environment carries, naming the release it runs and
+ * what it was built from: the content hash names the archive (`<hash>.tar.gz` in the bake's
+ * archives bucket), the fingerprint the image, which every AMI copy carries too. The launch
+ * template sets them from the ledger, so one release is one launch template version.
  */
 export const RELEASE_TAG_KEYS = {
   version: 'immutable-servers:release-version',
   commitId: 'immutable-servers:commit-id',
   commitMessage: 'immutable-servers:commit-message',
   pipelineExecutionId: 'immutable-servers:pipeline-execution-id',
+  contentHash: 'immutable-servers:artifact-content-hash',
+  fingerprint: 'immutable-servers:fingerprint',
   environment: 'immutable-servers:environment',
 } as const;

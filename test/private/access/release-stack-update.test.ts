@@ -135,6 +135,8 @@ describe('ReleaseStackUpdate', () => {
       '/immutable-servers/web/prod/release/ami',
       '/immutable-servers/web/prod/release/commit-id',
       '/immutable-servers/web/prod/release/commit-message',
+      '/immutable-servers/web/prod/release/content-hash',
+      '/immutable-servers/web/prod/release/fingerprint',
       '/immutable-servers/web/prod/release/pipeline-execution-id',
       '/immutable-servers/web/prod/release/version',
       '/web/prod/feature-flags',

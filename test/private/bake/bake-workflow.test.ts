@@ -110,6 +110,8 @@ describe('BakeWorkflow', () => {
         commitId: BAKE.commitId,
         commitMessage: BAKE.commitMessage,
         pipelineExecutionId: BAKE.pipelineExecutionId,
+        // The archive's content hash, which releases write to each environment's ledger, and instances carry.
+        contentHash: BAKE.contentHash,
         builds: [{
           architecture: 'x86_64',
           fingerprint: `${BAKE.contentHash}|CFN_ATT_ImageRecipeB8913708_Arn|${PARENT}`,

@@ -108,7 +108,7 @@ describe('ReleaseWorkflow', () => {
       expect(execution.cause).toBe(`Stack ${STACK} did not take the release of ${RELEASE.amiId} (version ${RELEASE.version}) and is UPDATE_ROLLBACK_COMPLETE: `
         + `AutoScalingGroup (AWS::AutoScaling::AutoScalingGroup) failed first: ${REFRESH_FAILED} The ledger is restored to ${PREVIOUS.amiId} (version ${PREVIOUS.version}). ${WHERE}`);
       expect(finalLedger(execution)).toEqual(ledgerOf(PREVIOUS));
-      expect(execution.calls.RestoreLedgerParameter).toHaveLength(5);
+      expect(execution.calls.RestoreLedgerParameter).toHaveLength(FIELDS.length);
       expect(execution.calls.TagAmi).toBeUndefined();
     });
 
@@ -240,7 +240,7 @@ describe('ReleaseWorkflow', () => {
       expect(execution).toMatchObject({ status: 'FAILED', error: 'ReleaseNotStarted' });
       expect(execution.cause).toContain(`Could not write the release ledger of stack ${STACK}, so the stack was not updated: User is not authorized`);
       expect(execution.calls.UpdateStack).toBeUndefined();
-      expect(execution.calls.RestoreLedgerParameter).toHaveLength(5);
+      expect(execution.calls.RestoreLedgerParameter).toHaveLength(FIELDS.length);
       expect(finalLedger(execution)).toEqual(ledgerOf(PREVIOUS));
     });
 
@@ -310,7 +310,7 @@ describe('ReleaseWorkflow', () => {
 
       expect(execution.status).toBe('SUCCEEDED');
       expect(execution.calls.ReadLedger).toHaveLength(3);
-      expect(execution.calls.PutLedgerParameter).toHaveLength(6);
+      expect(execution.calls.PutLedgerParameter).toHaveLength(FIELDS.length + 1);
       expect(execution.calls.UpdateStack).toHaveLength(2);
       expect(execution.calls.TagAmi).toHaveLength(5);
       expect(finalLedger(execution)).toEqual(ledgerOf(RELEASE));
@@ -376,6 +376,19 @@ describe('ReleaseWorkflow', () => {
         expect(Object.keys(ambiguous.calls)).toEqual(['PrepareRelease']);
       });
 
+      test('given a bake\'s manifest, then the ledger holds its content hash and the fingerprint of the target\'s architecture\'s build, which the instances carry', async () => {
+        const { fingerprint, ...bakeOutput } = metadata;
+        const builds = [
+          { architecture: 'x86_64', fingerprint: 'e1'.repeat(32), reused: true },
+          { architecture: 'arm64', fingerprint, reused: false },
+        ];
+        const definition = workflowDefinition({ target: target({ architecture: ec2.InstanceArchitecture.ARM_64 }) });
+        const execution = await runRelease(definition, { ...bakeOutput, images, builds }, targetFakes());
+
+        expect(execution.status).toBe('SUCCEEDED');
+        expect(finalLedger(execution)).toEqual(ledgerOf(RELEASE));
+      });
+
       test('given an arm64 target and a manifest without its architecture, then nothing is released and the error names both keys', async () => {
         const definition = workflowDefinition({ target: target({ architecture: ec2.InstanceArchitecture.ARM_64 }) });
         const execution = await runRelease(definition, { ...metadata, images: { [`${ACCOUNT}/${REGION}/x86_64`]: amiId } }, targetFakes());
@@ -383,6 +396,14 @@ describe('ReleaseWorkflow', () => {
         expect(execution).toMatchObject({ status: 'FAILED', error: 'ImageNotInManifest' });
         expect(execution.cause).toContain(`"${ACCOUNT}/${REGION}/arm64" or "${ACCOUNT}/${REGION}"`);
       });
+    });
+
+    test('given a release that names no content hash or fingerprint (an AMI of your own), then the ledger holds none for them', async () => {
+      const { contentHash: _contentHash, fingerprint: _fingerprint, ...named } = RELEASE;
+      const execution = await runRelease(workflowDefinition(), named, targetFakes());
+
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(finalLedger(execution)).toEqual(ledgerOf({ ...RELEASE, contentHash: 'none', fingerprint: 'none' }));
     });
 
     test('given a release that succeeds, then the versions it wrote are labelled current-release and those it replaced previous-release', async () => {
@@ -441,7 +462,9 @@ describe('ReleaseWorkflow', () => {
     });
 
     test('given "returnToPreviousRelease" right after the first release, then the placeholder before it is not released', async () => {
-      const placeholder: Release = { amiId: 'ami-0aaaaaaaaaaaaaaaa', version: 'none', commitId: 'none', commitMessage: 'none', pipelineExecutionId: 'none' };
+      const placeholder: Release = {
+        amiId: 'ami-0aaaaaaaaaaaaaaaa', version: 'none', commitId: 'none', commitMessage: 'none', pipelineExecutionId: 'none', contentHash: 'none', fingerprint: 'none',
+      };
       const fakes = { ...targetFakes(), ReadPreviousReleaseParameter: labelledLedger(placeholder) };
       const execution = await runRelease(workflowDefinition(), { returnToPreviousRelease: true }, fakes);
 
@@ -538,7 +561,8 @@ describe('ReleaseWorkflow', () => {
           Condition: {
             'StringEquals': { [`aws:RequestTag/${IN_USE_TAG_KEY}`]: 'true' },
             'ForAllValues:StringEquals': {
-              'aws:TagKeys': [IN_USE_TAG_KEY, IN_USE_BY_WEB_PROD, ...Object.values(RELEASE_TAG_KEYS).filter((key) => key !== RELEASE_TAG_KEYS.environment)],
+              'aws:TagKeys': [IN_USE_TAG_KEY, IN_USE_BY_WEB_PROD, RELEASE_TAG_KEYS.version, RELEASE_TAG_KEYS.commitId, RELEASE_TAG_KEYS.commitMessage,
+                RELEASE_TAG_KEYS.pipelineExecutionId],
             },
           },
         },
