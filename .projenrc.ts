@@ -152,6 +152,7 @@ project.addTask('docs:snippets', {
 project.addTask('gate:python', {
   description: 'Build the Python wheel, install it into a fresh venv and run the pytest suite',
   exec: 'bash scripts/check-python-bindings.sh',
+  receiveArgs: true,
 });
 
 project.synth();
