@@ -49,6 +49,18 @@ const project = new awscdk.AwsCdkConstructLibrary({
     distName: 'cdk-immutable-servers',
     module: 'cdk_immutable_servers',
   },
+  // Maven Central namespaces are verified domains: the project's is cdk-immutable-servers.dev.
+  publishToMaven: {
+    mavenGroupId: 'dev.cdk-immutable-servers',
+    mavenArtifactId: 'cdk-immutable-servers',
+    javaPackage: 'dev.cdkimmutableservers',
+  },
+  // Go modules are published by pushing jsii-pacmak's module to this repository (its
+  // cdkimmutableservers/ folder), which `go get` then serves.
+  publishToGo: {
+    moduleName: 'github.com/cdk-immutable-servers/cdk-immutable-servers-go',
+    packageName: 'cdkimmutableservers',
+  },
 
   // CI is `.ci/run`; no hosted workflows, release automation or bots yet.
   github: false,
@@ -92,6 +104,10 @@ project.tryFindObjectFile('.eslintrc.json')!.addToArray('overrides', {
   files: ['examples/**/*.ts'],
   settings: { 'import/internal-regex': '^cdk-immutable-servers$' },
 });
+
+// test/java's Maven build output; added after the constructor, whose `!/test/` drops any
+// ignore pattern under test/ given before it.
+project.gitignore.exclude('/test/java/target/');
 
 // Local tool and gate outputs (venvs, synthesized apps) must never reach the npm tarball either.
 const LOCAL_OUTPUTS = ['/.venv/', '/.venv-bindings/', '/.gates/', '/cdk.out/', '/test-reports/', '/.jsii.tabl.json'];
@@ -153,6 +169,14 @@ project.addTask('gate:python', {
   description: 'Build the Python wheel, install it into a fresh venv and run the pytest suite',
   exec: 'bash scripts/check-python-bindings.sh',
   receiveArgs: true,
+});
+project.addTask('gate:go', {
+  description: 'Generate the Go module and run test/go (the quick start in Go) against it',
+  exec: 'bash scripts/check-go-bindings.sh',
+});
+project.addTask('gate:java', {
+  description: 'Build the Java jar and run test/java (the quick start in Java) against it',
+  exec: 'bash scripts/check-java-bindings.sh',
 });
 
 project.synth();

@@ -54,7 +54,7 @@ api_md_is_current() {
 }
 
 mkdir -p test-reports
-rm -f test-reports/jest.json test-reports/jest-newest-cdk.json test-reports/pytest-*.xml
+rm -rf test-reports/jest.json test-reports/jest-newest-cdk.json test-reports/pytest-*.xml test-reports/go-test.txt test/java/target
 
 # Nothing else can run without the tools and a compiled library.
 run_gate "setup (npm, Node.js, Python venv, Debian tools)" bash scripts/setup.sh || exit 1
@@ -82,8 +82,10 @@ run_gate "eslint" npx projen eslint
 run_gate "unit tests (jest --ci)" npx projen test --maxWorkers=2 --json --outputFile=test-reports/jest.json
 run_gate "integ snapshots (offline)" npx projen integ
 run_gate "templates: cfn-lint, shellcheck, PowerShell, ASL" npx projen gate:templates
-run_gate "shellcheck of the project's own scripts" shellcheck scripts/*.sh .ci/run integ/fixtures/*.sh
+run_gate "shellcheck of the project's own scripts" shellcheck scripts/*.sh scripts/lib/*.sh .ci/run integ/fixtures/*.sh
 run_gate "newest aws-cdk-lib, Node.js 22: tests, cdk-nag, templates" env PATH="$(node_bin 22):$PATH" bash scripts/newest-cdk.sh
+run_gate "Go bindings (test/go)" npx projen gate:go
+run_gate "Java bindings (test/java)" npx projen gate:java
 await_background_gate
 
 printf '\nGate times:\n'
