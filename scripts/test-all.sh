@@ -83,7 +83,7 @@ run_gate "unit tests (jest --ci)" npx projen test --maxWorkers=2 --json --output
 run_gate "integ snapshots (offline)" npx projen integ
 run_gate "templates: cfn-lint, shellcheck, PowerShell, ASL" npx projen gate:templates
 run_gate "shellcheck of the project's own scripts" shellcheck scripts/*.sh scripts/lib/*.sh .ci/run integ/fixtures/*.sh
-run_gate "newest aws-cdk-lib, Node.js 22: tests, cdk-nag, templates" env PATH="$(node_bin 22):$PATH" bash scripts/newest-cdk.sh
+run_gate "newest aws-cdk-lib, Node.js 22: tests, cdk-nag, templates, CDK CLI" env PATH="$(node_bin 22):$PATH" bash scripts/newest-cdk.sh
 run_gate "Go bindings (test/go)" npx projen gate:go
 run_gate "Java bindings (test/java)" npx projen gate:java
 await_background_gate
