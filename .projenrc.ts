@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, ReleasableCommits } from 'projen';
 
 /**
  * The floor of the aws-cdk-lib peer dependency: the first release with
@@ -8,6 +8,9 @@ import { awscdk, javascript } from 'projen';
 const CDK_FLOOR = '2.263.0';
 /** Newest integ-tests-alpha; its peer range (`aws-cdk-lib ^2.245.0`) accepts the floor. */
 const INTEG_TESTS_ALPHA = '2.245.0-alpha.0';
+
+/** The workflows' step that installs what the gates run (Python tools, shellcheck), after npm. */
+const SETUP_STEP = { name: 'Install the tools the tests run', run: 'bash scripts/setup.sh' };
 
 /** Folders that are type-checked and linted but never shipped in the npm tarball. */
 const DEV_DIRS = ['test', 'integ', 'examples', 'scripts'];
@@ -62,10 +65,23 @@ const project = new awscdk.AwsCdkConstructLibrary({
     packageName: 'cdkimmutableservers',
   },
 
-  // CI is `.ci/run`; no hosted workflows, release automation or bots yet.
-  github: false,
-  release: false,
-  buildWorkflow: false,
+  // CI is `.ci/run`. The GitHub workflows are what a maintainer releases with (CONTRIBUTING.md,
+  // "Releasing"): build.yml runs projen's build on pull requests, pull-request-lint.yml keeps
+  // their titles conventional commits, release.yml versions each push to main from its
+  // conventional commits and publishes to npm, PyPI, Maven Central and the Go module repository.
+  github: true,
+  githubOptions: { mergify: false },
+  pullRequestTemplate: false,
+  buildWorkflow: true,
+  release: true,
+  workflowNodeVersion: '24.x',
+  // The jest suite runs the gates' tools (cfn-lint, shellcheck, moto): install them after npm.
+  buildWorkflowOptions: { preBuildSteps: [SETUP_STEP] },
+  releaseWorkflowSetupSteps: [SETUP_STEP],
+  // Only a feat or fix (or a breaking change) releases; chore, docs, test and ci commits do not.
+  releasableCommits: ReleasableCommits.featuresAndFixes(),
+  // projen would make the first release 0.0.0; start at 0.1.0 instead.
+  nextVersionCommand: '[ -n "$LATEST_TAG" ] || echo 0.1.0',
   depsUpgrade: false,
 
   tsconfigDevFile: 'tsconfig.dev.json',
@@ -177,6 +193,10 @@ project.addTask('gate:go', {
 project.addTask('gate:java', {
   description: 'Build the Java jar and run test/java (the quick start in Java) against it',
   exec: 'bash scripts/check-java-bindings.sh',
+});
+project.addTask('gate:release', {
+  description: 'Check that the files projen generates (workflows among them) are current and that actionlint passes the workflows',
+  exec: 'bash scripts/check-release.sh',
 });
 
 project.synth();

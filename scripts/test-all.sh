@@ -68,6 +68,8 @@ echo "Node.js $(node --version) for the gates, $("$(node_bin 22)/node" --version
 # The build on Node.js 22 first: the one on 24 then writes what the later gates use (10 s each).
 run_gate "jsii compile, Node.js 22" env PATH="$(node_bin 22):$PATH" npx projen compile || exit 1
 run_gate "jsii compile" npx projen compile || exit 1
+# Before the background gate: it re-synthesizes projen's files, which that gate's packaging reads.
+run_gate "release: projen's files current, actionlint" npx projen gate:release
 # Much of the Python gate waits on pip and PyPI: it runs beside the CPU-bound gates that follow.
 start_background_gate "Python bindings (wheel, fresh venv, pytest on Node.js 24 and 22)" \
   npx projen gate:python "$(node_bin 24)" "$(node_bin 22)"

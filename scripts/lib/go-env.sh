@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by the scripts that run Go (scripts/check-go-bindings.sh), from the
+# Sourced by the scripts that run Go (scripts/setup.sh, scripts/check-go-bindings.sh), from the
 # repository root: every Go download and build cache lives in .gates/go, nothing outside the
 # repository, so a fresh clone proves what a fresh machine needs.
 # -modcacherw: Go writes its module cache read-only, which `rm -rf .gates` could not delete.
