@@ -127,9 +127,11 @@ project.gitignore.exclude('/test/java/target/');
 
 // Local tool and gate outputs (venvs, synthesized apps) must never reach the npm tarball either.
 const LOCAL_OUTPUTS = ['/.venv/', '/.venv-bindings/', '/.gates/', '/cdk.out/', '/test-reports/', '/.jsii.tabl.json'];
-for (const pattern of [...DEV_DIRS.map((dir) => `/${dir}/`), ...LOCAL_OUTPUTS, '/docs/', '/CONTRIBUTING.md', '/.ci/', '/rosetta/', '/requirements-dev.txt', '/tsconfig.dev.json']) {
+for (const pattern of [...DEV_DIRS.map((dir) => `/${dir}/`), ...LOCAL_OUTPUTS, '/docs/', '/CONTRIBUTING.md', '/.ci/', '/rosetta/', '/requirements-dev.txt', '/tsconfig.dev.json', '/api-baseline/', '/allowed-breaking-changes.txt']) {
   project.addPackageIgnore(pattern);
 }
+// The API baseline is a jsii assembly, which projen's .gitignore ignores everywhere as a build output.
+project.gitignore.include('/api-baseline/.jsii');
 
 // jsii tools print an end-of-life banner for Node 20 on every run; it is harmless here. The
 // variable lists the Node major versions to stay silent about, so name the running one.
@@ -197,6 +199,14 @@ project.addTask('gate:java', {
 project.addTask('gate:release', {
   description: 'Check that the files projen generates (workflows among them) are current and that actionlint passes the workflows',
   exec: 'bash scripts/check-release.sh',
+});
+// projen's compat task compares with the package on npm; ours compares with the committed baseline.
+project.tasks.tryFind('compat')!.reset('bash scripts/check-api-compat.sh', { receiveArgs: true });
+project.tasks.tryFind('compat')!.description = 'Fail on a breaking API change since the baseline (api-baseline/) that allowed-breaking-changes.txt does not list';
+project.addTask('api-baseline', {
+  description: 'Make the compiled API the baseline of `compat` and empty allowed-breaking-changes.txt (run at a release; pass its version)',
+  exec: 'bash scripts/update-api-baseline.sh',
+  receiveArgs: true,
 });
 
 project.synth();

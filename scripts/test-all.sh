@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every quality gate of the project on a fresh clone, without AWS (package registries only): installs what it needs, then
-# compiles, lints, tests and checks templates, integ snapshots and the Python bindings. Prints the
-# time each gate took and ends with the test runners' counts. Exits non-zero if any gate failed.
+# compiles, lints, tests and checks templates, integ snapshots, the public API against its baseline,
+# the release machinery and the Python, Go and Java bindings. Prints the time each gate took and
+# ends with the test runners' counts. Exits non-zero if any gate failed.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -74,6 +75,7 @@ run_gate "release: projen's files current, actionlint" npx projen gate:release
 start_background_gate "Python bindings (wheel, fresh venv, pytest on Node.js 24 and 22)" \
   npx projen gate:python "$(node_bin 24)" "$(node_bin 22)"
 run_gate "API.md generated from the compiled API" api_md_is_current
+run_gate "API compatibility with api-baseline/ (jsii-diff)" npx projen compat
 run_gate "README and API examples compile (jsii-rosetta)" npx projen docs:snippets
 run_gate "typecheck (tests, integ, examples, scripts)" npx projen typecheck
 run_gate "eslint" npx projen eslint
