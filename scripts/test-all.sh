@@ -58,14 +58,14 @@ mkdir -p test-reports
 rm -rf test-reports/jest.json test-reports/jest-newest-cdk.json test-reports/pytest-*.xml test-reports/go-test.txt test/java/target
 
 # Nothing else can run without the tools and a compiled library.
-run_gate "setup (npm, Node.js, Python venv, Debian tools)" bash scripts/setup.sh || exit 1
+run_gate "setup (npm, Node.js, Python venv, Debian tools, actionlint)" bash scripts/setup.sh || exit 1
 # Every gate runs on Node.js 24 (the machine's own Node.js only launched this script); the build,
 # the Python tests and the newest aws-cdk-lib's gate (the examples among its tests) run on Node.js 22
 # too: what users install today, on both supported versions.
 node_bin() { echo "$PWD/.gates/node-$1/node_modules/node/bin"; }
 PATH="$(node_bin 24):$PATH"
 export PATH
-echo "Node.js $(node --version) for the gates, $("$(node_bin 22)/node" --version) for the newest aws-cdk-lib's"
+echo "Node.js $(node --version) for the gates, $("$(node_bin 22)/node" --version) for the build, the Python tests and the newest aws-cdk-lib's"
 # The build on Node.js 22 first: the one on 24 then writes what the later gates use (10 s each).
 run_gate "jsii compile, Node.js 22" env PATH="$(node_bin 22):$PATH" npx projen compile || exit 1
 run_gate "jsii compile" npx projen compile || exit 1
