@@ -25,25 +25,42 @@ run_gate() {
   record_gate "$name" $((SECONDS - started)) "$outcome"
 }
 
-# start_background_gate NAME COMMAND...: starts a gate that runs beside the gates after it, its
-# output held back until await_background_gate prints it. One at a time.
+# start_background_gate NAME COMMAND...: starts a gate that runs beside the foreground gates after
+# it, its output held back until await_background_gates prints it. Background gates run one after
+# another, each once the one started before it has ended: two at a time beside the foreground
+# would leave no core for it.
+background_names=()
+background_logs=()
+background_pids=()
 start_background_gate() {
-  background_name=$1
-  background_log=$(mktemp)
+  local name=$1 log previous=""
   shift
-  printf '\n=== gate: %s (started; runs beside the next gates)\n' "$background_name"
-  local started=$SECONDS
-  ("$@"; status=$?; echo $((SECONDS - started)) >"$background_log.seconds"; exit $status) >"$background_log" 2>&1 &
-  background_pid=$!
+  [ ${#background_pids[@]} -eq 0 ] || previous=${background_pids[-1]}
+  log=$(mktemp)
+  printf '\n=== gate: %s (in the background, beside the next gates)\n' "$name"
+  (
+    while [ -n "$previous" ] && kill -0 "$previous" 2>/dev/null; do sleep 1; done
+    started=$SECONDS
+    "$@"
+    status=$?
+    echo $((SECONDS - started)) >"$log.seconds"
+    exit $status
+  ) >"$log" 2>&1 &
+  background_names+=("$name")
+  background_logs+=("$log")
+  background_pids+=("$!")
 }
 
-await_background_gate() {
-  local outcome=passed
-  wait "$background_pid" || outcome=FAILED
-  printf '\n=== gate: %s (its output)\n' "$background_name"
-  cat "$background_log"
-  record_gate "$background_name" "$(cat "$background_log.seconds")" "$outcome"
-  rm -f "$background_log" "$background_log.seconds"
+await_background_gates() {
+  local i outcome
+  for i in "${!background_pids[@]}"; do
+    outcome=passed
+    wait "${background_pids[$i]}" || outcome=FAILED
+    printf '\n=== gate: %s (its output)\n' "${background_names[$i]}"
+    cat "${background_logs[$i]}"
+    record_gate "${background_names[$i]}" "$(cat "${background_logs[$i]}.seconds")" "$outcome"
+    rm -f "${background_logs[$i]}" "${background_logs[$i]}.seconds"
+  done
 }
 
 api_md_is_current() {
@@ -69,11 +86,15 @@ echo "Node.js $(node --version) for the gates, $("$(node_bin 22)/node" --version
 # The build on Node.js 22 first: the one on 24 then writes what the later gates use (10 s each).
 run_gate "jsii compile, Node.js 22" env PATH="$(node_bin 22):$PATH" npx projen compile || exit 1
 run_gate "jsii compile" npx projen compile || exit 1
-# Before the background gate: it re-synthesizes projen's files, which that gate's packaging reads.
+# Before the background gates: it re-synthesizes projen's files, which their packaging reads.
 run_gate "release: projen's files current, actionlint" npx projen gate:release
-# Much of the Python gate waits on pip and PyPI: it runs beside the CPU-bound gates that follow.
+# The bindings' gates run in the background, one after another, beside the foreground gates that
+# follow: much of them waits on PyPI, the Go module proxy and Maven Central, and rosetta, tsc and
+# eslint use one core each.
 start_background_gate "Python bindings (wheel, fresh venv, pytest on Node.js 24 and 22)" \
   npx projen gate:python "$(node_bin 24)" "$(node_bin 22)"
+start_background_gate "Go bindings (test/go)" npx projen gate:go
+start_background_gate "Java bindings (test/java)" npx projen gate:java
 run_gate "API.md generated from the compiled API" api_md_is_current
 run_gate "API compatibility with api-baseline/ (jsii-diff)" npx projen compat
 run_gate "README and API examples compile (jsii-rosetta)" npx projen docs:snippets
@@ -88,9 +109,7 @@ run_gate "integ snapshots (offline)" npx projen integ
 run_gate "templates: cfn-lint, shellcheck, PowerShell, ASL" npx projen gate:templates
 run_gate "shellcheck of the project's own scripts" shellcheck scripts/*.sh scripts/lib/*.sh .ci/run integ/fixtures/*.sh
 run_gate "newest aws-cdk-lib, Node.js 22: tests, cdk-nag, templates, CDK CLI" env PATH="$(node_bin 22):$PATH" bash scripts/newest-cdk.sh
-run_gate "Go bindings (test/go)" npx projen gate:go
-run_gate "Java bindings (test/java)" npx projen gate:java
-await_background_gate
+await_background_gates
 
 printf '\nGate times:\n'
 printf '%s\n' "${gate_lines[@]}"
