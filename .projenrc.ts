@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, ReleasableCommits } from 'projen';
 
 /**
  * The floor of the aws-cdk-lib peer dependency: the first release with
@@ -8,6 +8,9 @@ import { awscdk, javascript } from 'projen';
 const CDK_FLOOR = '2.263.0';
 /** Newest integ-tests-alpha; its peer range (`aws-cdk-lib ^2.245.0`) accepts the floor. */
 const INTEG_TESTS_ALPHA = '2.245.0-alpha.0';
+
+/** The workflows' step that installs what the gates run (Python tools, shellcheck), after npm. */
+const SETUP_STEP = { name: 'Install the tools the tests run', run: 'bash scripts/setup.sh' };
 
 /** Folders that are type-checked and linted but never shipped in the npm tarball. */
 const DEV_DIRS = ['test', 'integ', 'examples', 'scripts'];
@@ -49,11 +52,36 @@ const project = new awscdk.AwsCdkConstructLibrary({
     distName: 'cdk-immutable-servers',
     module: 'cdk_immutable_servers',
   },
+  // Maven Central namespaces are verified domains: the project's is cdk-immutable-servers.dev.
+  publishToMaven: {
+    mavenGroupId: 'dev.cdk-immutable-servers',
+    mavenArtifactId: 'cdk-immutable-servers',
+    javaPackage: 'dev.cdkimmutableservers',
+  },
+  // Go modules are published by pushing jsii-pacmak's module to this repository (its
+  // cdkimmutableservers/ folder), which `go get` then serves.
+  publishToGo: {
+    moduleName: 'github.com/cdk-immutable-servers/cdk-immutable-servers-go',
+    packageName: 'cdkimmutableservers',
+  },
 
-  // CI is `.ci/run`; no hosted workflows, release automation or bots yet.
-  github: false,
-  release: false,
-  buildWorkflow: false,
+  // CI is `.ci/run`. The GitHub workflows are what a maintainer releases with (CONTRIBUTING.md,
+  // "Releasing"): build.yml runs projen's build on pull requests, pull-request-lint.yml keeps
+  // their titles conventional commits, release.yml versions each push to main from its
+  // conventional commits and publishes to npm, PyPI, Maven Central and the Go module repository.
+  github: true,
+  githubOptions: { mergify: false },
+  pullRequestTemplate: false,
+  buildWorkflow: true,
+  release: true,
+  workflowNodeVersion: '24.x',
+  // The jest suite runs the gates' tools (cfn-lint, shellcheck, moto): install them after npm.
+  buildWorkflowOptions: { preBuildSteps: [SETUP_STEP] },
+  releaseWorkflowSetupSteps: [SETUP_STEP],
+  // Only a feat or fix (or a breaking change) releases; chore, docs, test and ci commits do not.
+  releasableCommits: ReleasableCommits.featuresAndFixes(),
+  // projen would make the first release 0.0.0; start at 0.1.0 instead.
+  nextVersionCommand: '[ -n "$LATEST_TAG" ] || echo 0.1.0',
   depsUpgrade: false,
 
   tsconfigDevFile: 'tsconfig.dev.json',
@@ -93,11 +121,17 @@ project.tryFindObjectFile('.eslintrc.json')!.addToArray('overrides', {
   settings: { 'import/internal-regex': '^cdk-immutable-servers$' },
 });
 
+// test/java's Maven build output; added after the constructor, whose `!/test/` drops any
+// ignore pattern under test/ given before it.
+project.gitignore.exclude('/test/java/target/');
+
 // Local tool and gate outputs (venvs, synthesized apps) must never reach the npm tarball either.
 const LOCAL_OUTPUTS = ['/.venv/', '/.venv-bindings/', '/.gates/', '/cdk.out/', '/test-reports/', '/.jsii.tabl.json'];
-for (const pattern of [...DEV_DIRS.map((dir) => `/${dir}/`), ...LOCAL_OUTPUTS, '/docs/', '/CONTRIBUTING.md', '/.ci/', '/rosetta/', '/requirements-dev.txt', '/tsconfig.dev.json']) {
+for (const pattern of [...DEV_DIRS.map((dir) => `/${dir}/`), ...LOCAL_OUTPUTS, '/docs/', '/CONTRIBUTING.md', '/.ci/', '/rosetta/', '/requirements-dev.txt', '/tsconfig.dev.json', '/api-baseline/', '/allowed-breaking-changes.txt']) {
   project.addPackageIgnore(pattern);
 }
+// The API baseline is a jsii assembly, which projen's .gitignore ignores everywhere as a build output.
+project.gitignore.include('/api-baseline/.jsii');
 
 // jsii tools print an end-of-life banner for Node 20 on every run; it is harmless here. The
 // variable lists the Node major versions to stay silent about, so name the running one.
@@ -152,6 +186,27 @@ project.addTask('docs:snippets', {
 project.addTask('gate:python', {
   description: 'Build the Python wheel, install it into a fresh venv and run the pytest suite',
   exec: 'bash scripts/check-python-bindings.sh',
+  receiveArgs: true,
+});
+project.addTask('gate:go', {
+  description: 'Generate the Go module and run test/go (the quick start in Go) against it',
+  exec: 'bash scripts/check-go-bindings.sh',
+});
+project.addTask('gate:java', {
+  description: 'Build the Java jar and run test/java (the quick start in Java) against it',
+  exec: 'bash scripts/check-java-bindings.sh',
+});
+project.addTask('gate:release', {
+  description: 'Check that the files projen generates (workflows among them) are current and that actionlint passes the workflows',
+  exec: 'bash scripts/check-release.sh',
+});
+// projen's compat task compares with the package on npm; ours compares with the committed baseline.
+project.tasks.tryFind('compat')!.reset('bash scripts/check-api-compat.sh', { receiveArgs: true });
+project.tasks.tryFind('compat')!.description = 'Fail on a breaking API change since the baseline (api-baseline/) that allowed-breaking-changes.txt does not list';
+project.addTask('api-baseline', {
+  description: 'Make the compiled API the baseline of `compat` and empty allowed-breaking-changes.txt (run at a release; pass its version)',
+  exec: 'bash scripts/update-api-baseline.sh',
+  receiveArgs: true,
 });
 
 project.synth();

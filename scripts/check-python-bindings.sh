@@ -4,6 +4,9 @@
 # example against it; then synthesizes the Python example and cfn-lints its templates.
 # Proves the jsii API survives translation to Python (names, keyword props, error messages).
 # Expects `npx projen compile` to have run: packaging reads .jsii and lib/, it does not compile.
+#   check-python-bindings.sh [NODE_BIN_DIR...]
+# pytest runs once on the Node.js of each folder given (the jsii kernel runs on the `node` first
+# on PATH), or once on the Node.js on PATH; reports go to test-reports/pytest-node<major>.xml.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,10 +33,14 @@ rm -rf "$venv"
 python3 -m venv "$venv"
 "$venv/bin/pip" install --disable-pip-version-check --quiet "${wheels[@]}" -r test/python/requirements.txt -r examples/python/requirements.txt
 
-echo "python-bindings: running pytest test/python examples/python"
+[ $# -gt 0 ] || set -- "$(dirname "$(command -v node)")"
 mkdir -p test-reports
-# No cache provider: pytest would otherwise write .pytest_cache into the source tree.
-"$venv/bin/python" -m pytest test/python examples/python -p no:cacheprovider --junitxml=test-reports/pytest.xml
+for node_bin in "$@"; do
+  major=$("$node_bin/node" -p 'process.versions.node.split(".")[0]')
+  echo "python-bindings: running pytest test/python examples/python on Node.js $("$node_bin/node" --version)"
+  # No cache provider: pytest would otherwise write .pytest_cache into the source tree.
+  PATH="$node_bin:$PATH" "$venv/bin/python" -m pytest test/python examples/python -p no:cacheprovider --junitxml="test-reports/pytest-node$major.xml"
+done
 
 echo "python-bindings: synthesizing the Python example and linting its templates"
 example_out=.gates/synth/examples-python-app

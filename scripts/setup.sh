@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the README commands need on a fresh clone: npm packages, Node.js 24 and 22,
-# the project-local Python venv with its pinned tools, and the Debian packages shellcheck, curl and systemd.
+# the project-local Python venv with its pinned tools, the Debian packages shellcheck, curl and
+# systemd, and actionlint (built with the machine's Go). Go, a JDK and Maven come with the machine.
 # Safe to re-run: each step skips itself when its result is already current.
 #   --node-only  install npm packages only (enough to synthesize the example app)
 set -euo pipefail
@@ -72,9 +73,23 @@ install_node_binaries() {
   done
 }
 
+# actionlint checks the GitHub workflows (scripts/check-release.sh); the Go module proxy serves its
+# source, which the machine's Go builds into .gates/bin.
+ACTIONLINT_VERSION=v1.7.12
+install_actionlint() {
+  if .gates/bin/actionlint -version 2>/dev/null | grep -qx "$ACTIONLINT_VERSION"; then
+    echo "setup: actionlint $ACTIONLINT_VERSION is installed"
+    return
+  fi
+  echo "setup: building actionlint $ACTIONLINT_VERSION into .gates/bin"
+  # shellcheck source=scripts/lib/go-env.sh
+  (. scripts/lib/go-env.sh && GOBIN="$PWD/.gates/bin" go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION")
+}
+
 install_npm_packages
 if [ "${1:-}" != "--node-only" ]; then
   install_node_binaries
   install_python_tools
   install_debian_tools
+  install_actionlint
 fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every quality gate of the project on a fresh clone, without AWS (package registries only): installs what it needs, then
-# compiles, lints, tests and checks templates, integ snapshots and the Python bindings. Prints the
-# time each gate took and ends with the test runners' counts. Exits non-zero if any gate failed.
+# compiles, lints, tests and checks templates, integ snapshots, the public API against its baseline,
+# the release machinery and the Python, Go and Java bindings. Prints the time each gate took and
+# ends with the test runners' counts. Exits non-zero if any gate failed.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -24,25 +25,42 @@ run_gate() {
   record_gate "$name" $((SECONDS - started)) "$outcome"
 }
 
-# start_background_gate NAME COMMAND...: starts a gate that runs beside the gates after it, its
-# output held back until await_background_gate prints it. One at a time.
+# start_background_gate NAME COMMAND...: starts a gate that runs beside the foreground gates after
+# it, its output held back until await_background_gates prints it. Background gates run one after
+# another, each once the one started before it has ended: two at a time beside the foreground
+# would leave no core for it.
+background_names=()
+background_logs=()
+background_pids=()
 start_background_gate() {
-  background_name=$1
-  background_log=$(mktemp)
+  local name=$1 log previous=""
   shift
-  printf '\n=== gate: %s (started; runs beside the next gates)\n' "$background_name"
-  local started=$SECONDS
-  ("$@"; status=$?; echo $((SECONDS - started)) >"$background_log.seconds"; exit $status) >"$background_log" 2>&1 &
-  background_pid=$!
+  [ ${#background_pids[@]} -eq 0 ] || previous=${background_pids[-1]}
+  log=$(mktemp)
+  printf '\n=== gate: %s (in the background, beside the next gates)\n' "$name"
+  (
+    while [ -n "$previous" ] && kill -0 "$previous" 2>/dev/null; do sleep 1; done
+    started=$SECONDS
+    "$@"
+    status=$?
+    echo $((SECONDS - started)) >"$log.seconds"
+    exit $status
+  ) >"$log" 2>&1 &
+  background_names+=("$name")
+  background_logs+=("$log")
+  background_pids+=("$!")
 }
 
-await_background_gate() {
-  local outcome=passed
-  wait "$background_pid" || outcome=FAILED
-  printf '\n=== gate: %s (its output)\n' "$background_name"
-  cat "$background_log"
-  record_gate "$background_name" "$(cat "$background_log.seconds")" "$outcome"
-  rm -f "$background_log" "$background_log.seconds"
+await_background_gates() {
+  local i outcome
+  for i in "${!background_pids[@]}"; do
+    outcome=passed
+    wait "${background_pids[$i]}" || outcome=FAILED
+    printf '\n=== gate: %s (its output)\n' "${background_names[$i]}"
+    cat "${background_logs[$i]}"
+    record_gate "${background_names[$i]}" "$(cat "${background_logs[$i]}.seconds")" "$outcome"
+    rm -f "${background_logs[$i]}" "${background_logs[$i]}.seconds"
+  done
 }
 
 api_md_is_current() {
@@ -54,20 +72,31 @@ api_md_is_current() {
 }
 
 mkdir -p test-reports
-rm -f test-reports/jest.json test-reports/jest-newest-cdk.json test-reports/pytest.xml
+rm -rf test-reports/jest.json test-reports/jest-newest-cdk.json test-reports/pytest-*.xml test-reports/go-test.txt test/java/target
 
 # Nothing else can run without the tools and a compiled library.
-run_gate "setup (npm, Node.js, Python venv, Debian tools)" bash scripts/setup.sh || exit 1
-# Every gate runs on Node.js 24 (the machine's own Node.js only launched this script), but the
-# newest aws-cdk-lib's, which runs on Node.js 22: what users install today, on both supported versions.
+run_gate "setup (npm, Node.js, Python venv, Debian tools, actionlint)" bash scripts/setup.sh || exit 1
+# Every gate runs on Node.js 24 (the machine's own Node.js only launched this script); the build,
+# the Python tests and the newest aws-cdk-lib's gate (the examples among its tests) run on Node.js 22
+# too: what users install today, on both supported versions.
 node_bin() { echo "$PWD/.gates/node-$1/node_modules/node/bin"; }
 PATH="$(node_bin 24):$PATH"
 export PATH
-echo "Node.js $(node --version) for the gates, $("$(node_bin 22)/node" --version) for the newest aws-cdk-lib's"
+echo "Node.js $(node --version) for the gates, $("$(node_bin 22)/node" --version) for the build, the Python tests and the newest aws-cdk-lib's"
+# The build on Node.js 22 first: the one on 24 then writes what the later gates use (10 s each).
+run_gate "jsii compile, Node.js 22" env PATH="$(node_bin 22):$PATH" npx projen compile || exit 1
 run_gate "jsii compile" npx projen compile || exit 1
-# Much of the Python gate waits on pip and PyPI: it runs beside the CPU-bound gates that follow.
-start_background_gate "Python bindings (wheel, fresh venv, pytest)" npx projen gate:python
+# Before the background gates: it re-synthesizes projen's files, which their packaging reads.
+run_gate "release: projen's files current, actionlint" npx projen gate:release
+# The bindings' gates run in the background, one after another, beside the foreground gates that
+# follow: much of them waits on PyPI, the Go module proxy and Maven Central, and rosetta, tsc and
+# eslint use one core each.
+start_background_gate "Python bindings (wheel, fresh venv, pytest on Node.js 24 and 22)" \
+  npx projen gate:python "$(node_bin 24)" "$(node_bin 22)"
+start_background_gate "Go bindings (test/go)" npx projen gate:go
+start_background_gate "Java bindings (test/java)" npx projen gate:java
 run_gate "API.md generated from the compiled API" api_md_is_current
+run_gate "API compatibility with api-baseline/ (jsii-diff)" npx projen compat
 run_gate "README and API examples compile (jsii-rosetta)" npx projen docs:snippets
 run_gate "typecheck (tests, integ, examples, scripts)" npx projen typecheck
 run_gate "eslint" npx projen eslint
@@ -78,9 +107,9 @@ run_gate "eslint" npx projen eslint
 run_gate "unit tests (jest --ci)" npx projen test --maxWorkers=2 --json --outputFile=test-reports/jest.json
 run_gate "integ snapshots (offline)" npx projen integ
 run_gate "templates: cfn-lint, shellcheck, PowerShell, ASL" npx projen gate:templates
-run_gate "shellcheck of the project's own scripts" shellcheck scripts/*.sh .ci/run integ/fixtures/*.sh
-run_gate "newest aws-cdk-lib, Node.js 22: tests, cdk-nag, templates" env PATH="$(node_bin 22):$PATH" bash scripts/newest-cdk.sh
-await_background_gate
+run_gate "shellcheck of the project's own scripts" shellcheck scripts/*.sh scripts/lib/*.sh .ci/run integ/fixtures/*.sh
+run_gate "newest aws-cdk-lib, Node.js 22: tests, cdk-nag, templates, CDK CLI" env PATH="$(node_bin 22):$PATH" bash scripts/newest-cdk.sh
+await_background_gates
 
 printf '\nGate times:\n'
 printf '%s\n' "${gate_lines[@]}"

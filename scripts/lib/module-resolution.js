@@ -3,9 +3,10 @@
  * jest (their cdk.json, scripts/lib/apps.ts; through NODE_OPTIONS, child processes too):
  *  - `cdk-immutable-servers`, which the examples import as users' apps do, resolves to this
  *    checkout's source, `src/index.ts` (ts-node compiles it);
- *  - with NEWEST_CDK_MODULES set (scripts/newest-cdk.sh), aws-cdk-lib, constructs and cdk-nag
- *    resolve from that node_modules folder instead of the project's, so a gate can synthesize the
- *    same apps with the newest aws-cdk-lib while the project stays built against its floor.
+ *  - with NEWEST_CDK_MODULES set (scripts/newest-cdk.sh), aws-cdk-lib, constructs, cdk-nag and
+ *    @aws-cdk/integ-tests-alpha resolve from that node_modules folder instead of the project's, so
+ *    a gate can synthesize the same apps with the newest aws-cdk-lib while the project stays built
+ *    against its floor.
  * Jest resolves modules itself: its moduleNameMapper (package.json, scripts/newest-cdk.jest.config.js)
  * maps the same names.
  */
@@ -14,7 +15,7 @@ const path = require('path');
 
 const LIBRARY = path.join(__dirname, '..', '..', 'src', 'index.ts');
 const newestModules = process.env.NEWEST_CDK_MODULES;
-const CDK_PACKAGES = /^(aws-cdk-lib|constructs|cdk-nag)(\/|$)/;
+const CDK_PACKAGES = /^(aws-cdk-lib|constructs|cdk-nag|@aws-cdk\/integ-tests-alpha)(\/|$)/;
 
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function resolveForGates(request, ...rest) {
