@@ -180,6 +180,7 @@ export class ImmutableAmiPipeline extends Construct {
     if (sourceBinding.trigger) {
       this.pipeline.addTrigger(sourceBinding.trigger);
     }
+    props.source._startOnChange(this.pipeline);
 
     const built = new codepipeline.Artifact('Built');
     this.buildProject = props.applicationBuild.createProject(this, 'Build');

@@ -1,9 +1,10 @@
 import {
-  Arn, ArnFormat, Token,
-  aws_codecommit as codecommit, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_events as events, aws_iam as iam,
-  aws_s3 as s3,
+  Annotations, Arn, ArnFormat, Stack, Token,
+  aws_codecommit as codecommit, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_events as events,
+  aws_events_targets as targets, aws_iam as iam, aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { acknowledgeNagFinding } from './private/nag/nag-acknowledgement';
 import type { SourceRevisionType } from './private/pipeline/patch-rebuild-workflow';
 
 /**
@@ -42,9 +43,16 @@ export interface CodeCommitSourceOptions {
   readonly branch: string;
 }
 
-/** An S3 object: a zip of the source. */
+/**
+ * An S3 object: a zip of the source. A new version of the object starts the pipeline, through the
+ * bucket's own events to Amazon EventBridge (no CloudTrail trail, no polling): the library turns
+ * them on for a bucket of this app; turn them on yourself for an imported one.
+ *
+ * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/create-S3-source-events.html
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html
+ */
 export interface S3SourceOptions {
-  /** The bucket, which must be versioned so that each execution reads one version. */
+  /** The bucket, in the pipeline's account and region, versioned so that each execution reads one version. */
   readonly bucket: s3.IBucket;
   /** Key of the zip, e.g. `web/source.zip`. */
   readonly key: string;
@@ -105,6 +113,14 @@ export abstract class PipelineSource {
    * @internal
    */
   public abstract _bind(output: codepipeline.Artifact): PipelineSourceBinding;
+
+  /**
+   * What starts the pipeline on a change beyond its source action's own trigger: nothing, but for
+   * the sources whose events are a rule of their own.
+   *
+   * @internal
+   */
+  public _startOnChange(_pipeline: codepipeline.IPipeline): void {}
 }
 
 /** The name of the source action, which is also its variables' namespace. */
@@ -205,10 +221,42 @@ class S3Source extends PipelineSource {
         bucketKey: this.options.key,
         output,
         variablesNamespace: SOURCE_ACTION_NAME,
-        trigger: actions.S3Trigger.EVENTS,
+        // S3Trigger.EVENTS reads CloudTrail's records of S3 data events, which only a trail that
+        // logs them produces: the bucket's own EventBridge events need none (see _startOnChange).
+        trigger: actions.S3Trigger.NONE,
       }),
     };
   }
+
+  /** A rule on the object's `Object Created` events, which S3 sends to EventBridge once the bucket has them on. */
+  public _startOnChange(pipeline: codepipeline.IPipeline): void {
+    const { bucket, key } = this.options;
+    new events.Rule(pipeline, 'SourceObjectCreated', {
+      description: `Starts the pipeline when a new version of ${this.description} is written`,
+      eventPattern: { source: ['aws.s3'], detailType: ['Object Created'], detail: { bucket: { name: [bucket.bucketName] }, object: { key: [key] } } },
+      targets: [new targets.CodePipeline(pipeline)],
+    });
+    if (bucket instanceof s3.Bucket) {
+      bucket.enableEventBridgeNotification();
+      acknowledgeBucketNotificationsHandler(Stack.of(bucket));
+    } else {
+      Annotations.of(pipeline).addWarningV2('cdk-immutable-servers:s3-source-events',
+        `The pipeline starts on the Amazon EventBridge events of bucket ${bucket.bucketName}, which is not of this app: turn them on `
+        + `(aws s3api put-bucket-notification-configuration --bucket ${bucket.bucketName} --notification-configuration '{"EventBridgeConfiguration": {}}', `
+        + 'or eventBridgeEnabled on its s3.Bucket), or no new version of the source starts the pipeline');
+    }
+  }
+}
+
+/**
+ * aws-cdk-lib turns a bucket's EventBridge events on with a singleton custom resource of the
+ * bucket's stack, whose Lambda function nag reports; its findings are acknowledged there.
+ */
+function acknowledgeBucketNotificationsHandler(stack: Stack): void {
+  const handler = stack.node.children.find((child) => child.node.id.startsWith('BucketNotificationsHandler'));
+  if (!handler) return;
+  acknowledgeNagFinding(handler, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    'aws-cdk-lib\'s handler that writes the bucket\'s notification configuration writes only its own logs with the AWS-managed basic execution policy');
 }
 
 /**

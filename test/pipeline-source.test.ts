@@ -1,7 +1,13 @@
 import { App, Stack, aws_codecommit as codecommit, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_s3 as s3 } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { onlyOfType, resourcesOfType } from './helpers/deployment-stack';
+import { awsSolutionsFindings } from './helpers/nag';
 import { PipelineSource } from '../src/pipeline-source';
+
+/** A bucket as a team would make it for sources: versioned, encrypted, private, TLS only. */
+const sourcesBucketProps: s3.BucketProps = {
+  versioned: true, encryption: s3.BucketEncryption.S3_MANAGED, blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL, enforceSSL: true,
+};
 
 const CONNECTION = 'arn:aws:codestar-connections:eu-west-1:111111111111:connection/6a7e8feb-b491-4cf7-a9f1-bf3703467718';
 
@@ -19,6 +25,7 @@ function pipelineFrom(sourceIn: (stack: Stack) => PipelineSource) {
     ],
     triggers: binding.trigger && [binding.trigger],
   });
+  source._startOnChange(pipeline);
   return { stack, pipeline, template: Template.fromStack(stack) };
 }
 
@@ -64,12 +71,29 @@ describe('PipelineSource', () => {
     });
   });
 
-  test('given an S3 object, then the source action reads it, started by events', () => {
-    const { template } = pipelineFrom((stack) => PipelineSource.s3({ bucket: s3.Bucket.fromBucketName(stack, 'Sources', 'web-sources'), key: 'web/source.zip' }));
+  test('given an S3 object, then the source action reads it without polling, and a rule on the object\'s EventBridge events starts the pipeline, without CloudTrail', () => {
+    const { template, stack } = pipelineFrom((scope) => PipelineSource.s3({ bucket: s3.Bucket.fromBucketName(scope, 'Sources', 'web-sources'), key: 'web/source.zip' }));
 
     expect(onlyOfType(template, 'AWS::CodePipeline::Pipeline').Properties.Stages[0].Actions[0]).toMatchObject({
       ActionTypeId: { Provider: 'S3' }, Namespace: 'Source', Configuration: { S3Bucket: 'web-sources', S3ObjectKey: 'web/source.zip', PollForSourceChanges: false },
     });
+    const rule = onlyOfType(template, 'AWS::Events::Rule');
+    expect(rule.Properties.EventPattern).toEqual({
+      'source': ['aws.s3'], 'detail-type': ['Object Created'], 'detail': { bucket: { name: ['web-sources'] }, object: { key: ['web/source.zip'] } },
+    });
+    expect(JSON.stringify(rule.Properties.Targets[0].Arn)).toContain('codepipeline');
+    // An imported bucket's events are the owner's to turn on: synthesis says so.
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('turn them on .*put-bucket-notification-configuration --bucket web-sources'))).toHaveLength(1);
+  });
+
+  test('given an S3 object in a bucket of this app, then its EventBridge events are turned on, and cdk-nag finds nothing unacknowledged', () => {
+    const { template, stack } = pipelineFrom((scope) => PipelineSource.s3({ bucket: new s3.Bucket(scope, 'Sources', sourcesBucketProps), key: 'web/source.zip' }));
+
+    expect(onlyOfType(template, 'Custom::S3BucketNotifications').Properties.NotificationConfiguration).toEqual({ EventBridgeConfiguration: {} });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+    // aws-cdk-lib's handler that turns them on is acknowledged; the bucket itself is the test's.
+    expect(resourcesOfType(template, 'AWS::Lambda::Function')).toHaveLength(1);
+    expect(awsSolutionsFindings(stack.node.root as App).filter((finding) => finding.path.includes('BucketNotificationsHandler'))).toEqual([]);
   });
 
   test('given each kind of source, then a restart on a past revision names it as a commit, or as an object version for S3', () => {
