@@ -25,8 +25,9 @@ import { powerShellScriptsInTemplate, shellScriptsInTemplate } from './lib/templ
 const cdkVersion = JSON.parse(fs.readFileSync(require.resolve('aws-cdk-lib/package.json'), 'utf-8')).version;
 console.log(`Synthesizing the example and integ apps with aws-cdk-lib ${cdkVersion}`);
 const templates = exampleAndIntegApps().flatMap((app) => {
-  // examples/typescript/app.ts → examples-typescript-app; integ/integ.pipeline.ts → integ-integ.pipeline
-  const outdir = path.join(PROJECT_ROOT, '.gates', 'synth', app.file.replace(/\.ts$/, '').split('/').join('-'));
+  // examples/typescript/app.ts → examples-typescript-app; integ/integ.pipeline.ts → integ-integ.pipeline. A folder per
+  // aws-cdk-lib version: the gate runs on the floor and, in the background, on the newest at the same time.
+  const outdir = path.join(PROJECT_ROOT, '.gates', 'synth', `aws-cdk-lib-${cdkVersion}`, app.file.replace(/\.ts$/, '').split('/').join('-'));
   synthesizeApp(app, outdir);
   return templatesIn(outdir);
 });

@@ -25,17 +25,19 @@ run_gate() {
   record_gate "$name" $((SECONDS - started)) "$outcome"
 }
 
-# start_background_gate NAME COMMAND...: starts a gate that runs beside the foreground gates after
-# it, its output held back until await_background_gates prints it. Background gates run one after
-# another, each once the one started before it has ended: two at a time beside the foreground
-# would leave no core for it.
+# start_background_gate LANE NAME COMMAND...: starts a gate that runs beside the foreground gates
+# after it, its output held back until await_background_gates prints it. The gates of one lane run
+# one after another, each once the one started before it in that lane has ended; lanes run side by
+# side. Much of the background waits on package registries, so two lanes and the foreground keep
+# both cores busy without starving the foreground.
 background_names=()
 background_logs=()
 background_pids=()
+declare -A lane_last_pid=()
 start_background_gate() {
-  local name=$1 log previous=""
-  shift
-  [ ${#background_pids[@]} -eq 0 ] || previous=${background_pids[-1]}
+  local lane=$1 name=$2 log previous
+  shift 2
+  previous=${lane_last_pid[$lane]:-}
   log=$(mktemp)
   printf '\n=== gate: %s (in the background, beside the next gates)\n' "$name"
   (
@@ -49,6 +51,7 @@ start_background_gate() {
   background_names+=("$name")
   background_logs+=("$log")
   background_pids+=("$!")
+  lane_last_pid[$lane]=$!
 }
 
 await_background_gates() {
@@ -91,10 +94,13 @@ run_gate "release: projen's files current, actionlint" npx projen gate:release
 # The bindings' gates run in the background, one after another, beside the foreground gates that
 # follow: much of them waits on PyPI, the Go module proxy and Maven Central, and rosetta, tsc and
 # eslint use one core each.
-start_background_gate "Python bindings (wheel, fresh venv, pytest on Node.js 24 and 22)" \
+start_background_gate bindings "Python bindings (wheel, fresh venv, pytest on Node.js 24 and 22)" \
   npx projen gate:python "$(node_bin 24)" "$(node_bin 22)"
-start_background_gate "Go bindings (test/go)" npx projen gate:go
-start_background_gate "Java bindings (test/java)" npx projen gate:java
+start_background_gate bindings "Go bindings (test/go)" npx projen gate:go
+start_background_gate bindings "Java bindings (test/java)" npx projen gate:java
+# A lane of its own: it starts with an npm install, and its template check synthesizes into a folder
+# of its aws-cdk-lib version, apart from the foreground's.
+start_background_gate newest "newest aws-cdk-lib, Node.js 22: tests, cdk-nag, templates, CDK CLI" env PATH="$(node_bin 22):$PATH" bash scripts/newest-cdk.sh
 run_gate "API.md generated from the compiled API" api_md_is_current
 run_gate "API compatibility with api-baseline/ (jsii-diff)" npx projen compat
 run_gate "README and API examples compile (jsii-rosetta)" npx projen docs:snippets
@@ -108,7 +114,6 @@ run_gate "unit tests (jest --ci)" npx projen test --maxWorkers=2 --json --output
 run_gate "integ snapshots (offline)" npx projen integ
 run_gate "templates: cfn-lint, shellcheck, PowerShell, ASL" npx projen gate:templates
 run_gate "shellcheck of the project's own scripts" shellcheck scripts/*.sh scripts/lib/*.sh .ci/run integ/fixtures/*.sh
-run_gate "newest aws-cdk-lib, Node.js 22: tests, cdk-nag, templates, CDK CLI" env PATH="$(node_bin 22):$PATH" bash scripts/newest-cdk.sh
 await_background_gates
 
 printf '\nGate times:\n'
