@@ -56,6 +56,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-sts@^3.1178.0',
     '@aws-sdk/credential-provider-ini@^3.973.32',
   ],
+  // Compiled from src/cli, which src/index.ts does not export: the jsii API has no trace of it.
+  bin: { 'cdk-immutable-servers': 'lib/cli/main.js' },
 
   publishToPypi: {
     distName: 'cdk-immutable-servers',

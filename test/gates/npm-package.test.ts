@@ -1,4 +1,6 @@
 import { execFileSync } from 'child_process';
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { PROJECT_ROOT } from '../../scripts/lib/project';
 
 /** What users install from npm: the compiled library, its jsii assembly and its docs. */
@@ -37,5 +39,14 @@ describe('npm package', () => {
     expect(own.filter((file) => !SHIPPED.test(file))).toEqual([]);
     expect(own).toEqual(expect.arrayContaining(['lib/index.js', 'lib/index.d.ts', '.jsii', 'API.md']));
     expect([...new Set(bundled.map(bundledPackageOf))].filter((name) => !packed.bundled.includes(name))).toEqual([]);
+  });
+
+  test('given the package\'s command, then the tarball holds the compiled file it names, which runs', () => {
+    const { bin } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf-8'));
+
+    expect(Object.keys(bin)).toEqual(['cdk-immutable-servers']);
+    expect(packed.files).toContain(bin['cdk-immutable-servers']);
+    const usage = execFileSync('node', [join(PROJECT_ROOT, bin['cdk-immutable-servers']), '--help'], { encoding: 'utf-8' });
+    expect(usage).toContain('teardown   find, list and delete what an application left outside CloudFormation');
   });
 });
