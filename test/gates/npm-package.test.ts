@@ -49,4 +49,18 @@ describe('npm package', () => {
     const usage = execFileSync('node', [join(PROJECT_ROOT, bin['cdk-immutable-servers']), '--help'], { encoding: 'utf-8' });
     expect(usage).toContain('teardown   find, list and delete what an application left outside CloudFormation');
   });
+
+  test('given the package\'s command, then it loads every module of the teardown without aws-cdk-lib or constructs, the library\'s peers', () => {
+    // Every module of the command is loaded once main.js is; loading a peer fails the run.
+    const withoutPeers = `
+      const Module = require('module');
+      const load = Module._load;
+      Module._load = (request, ...rest) => {
+        if (/^(aws-cdk-lib|constructs)(\\/|$)/.test(request)) throw new Error('the command loaded ' + request);
+        return load(request, ...rest);
+      };
+      require(${JSON.stringify(join(PROJECT_ROOT, 'lib', 'cli', 'main.js'))});`;
+
+    expect(() => execFileSync('node', ['-e', withoutPeers], { encoding: 'utf-8', stdio: 'pipe' })).not.toThrow();
+  });
 });
