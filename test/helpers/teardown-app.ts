@@ -2,14 +2,9 @@ import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Stack, aws_ec2 as ec2, aws_s3 as s3 } from 'aws-cdk-lib';
+import { BUILD, WORKLOAD, WORKLOAD_ACCOUNT } from './teardown-accounts';
 import { ApplicationImageRecipe, RollingAsgDeployment } from '../../src';
 
-/** moto's account for credentials it did not issue: the default credentials' account in the tests. */
-export const BUILD_ACCOUNT = '123456789012';
-/** An account the tests reach through an assumed role. */
-export const WORKLOAD_ACCOUNT = '222222222222';
-export const BUILD = { account: BUILD_ACCOUNT, region: 'eu-west-1' };
-export const WORKLOAD = { account: WORKLOAD_ACCOUNT, region: 'us-east-1' };
 
 export interface TeardownApp {
   /** The synthesized assembly. */

@@ -2,7 +2,7 @@ import { DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { findAmis } from '../../../src/cli/teardown/amis';
 import { LeftoverKind } from '../../../src/cli/teardown/leftover';
 import { APPLICATION_TAG_KEY } from '../../../src/private/shared/release-tags';
-import { BUILD } from '../../helpers/teardown-app';
+import { BUILD } from '../../helpers/teardown-accounts';
 import { TeardownWorld } from '../../helpers/teardown-world';
 
 let world: TeardownWorld;

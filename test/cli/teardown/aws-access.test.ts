@@ -1,7 +1,7 @@
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AwsAccess } from '../../../src/cli/teardown/aws-access';
 import { Location } from '../../../src/cli/teardown/location';
-import { BUILD, WORKLOAD } from '../../helpers/teardown-app';
+import { BUILD, WORKLOAD } from '../../helpers/teardown-accounts';
 import { TeardownWorld } from '../../helpers/teardown-world';
 
 let world: TeardownWorld;

@@ -2,7 +2,7 @@ import {
   BucketLocationConstraint, CreateBucketCommand, DeleteObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
 import { findBucket } from '../../../src/cli/teardown/buckets';
-import { BUILD } from '../../helpers/teardown-app';
+import { BUILD } from '../../helpers/teardown-accounts';
 import { TeardownWorld } from '../../helpers/teardown-world';
 
 let world: TeardownWorld;

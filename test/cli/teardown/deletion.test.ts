@@ -1,6 +1,6 @@
 import { deleteInOrder, listInDeletionOrder } from '../../../src/cli/teardown/deletion';
 import { DELETION_ORDER, Leftover, LeftoverKind } from '../../../src/cli/teardown/leftover';
-import { BUILD } from '../../helpers/teardown-app';
+import { BUILD } from '../../helpers/teardown-accounts';
 
 /** Leftovers that record the order they are removed in, and fail when told to. */
 function leftovers() {

@@ -6,7 +6,8 @@ import { ApplicationImageRecipe } from '../../../src';
 import { readCloudAssembly } from '../../../src/cli/teardown/cloud-assembly';
 import { Footprint, footprintOf } from '../../../src/cli/teardown/footprint';
 import { ledgerParameterNames } from '../../../src/private/release/release-ledger';
-import { BUILD, TeardownApp, WORKLOAD, synthesizeTeardownApp } from '../../helpers/teardown-app';
+import { BUILD, WORKLOAD } from '../../helpers/teardown-accounts';
+import { TeardownApp, synthesizeTeardownApp } from '../../helpers/teardown-app';
 
 describe('footprintOf', () => {
   let app: TeardownApp;

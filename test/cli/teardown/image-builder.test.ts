@@ -4,7 +4,7 @@ import { bakeNamePattern, findImageBuilderLeftovers, recipeNamePattern } from '.
 import { LeftoverKind } from '../../../src/cli/teardown/leftover';
 import { FakeImageBuilder } from '../../helpers/fake-image-builder';
 import { recipeStack } from '../../helpers/recipe-stack';
-import { BUILD } from '../../helpers/teardown-app';
+import { BUILD } from '../../helpers/teardown-accounts';
 
 const GROUP = 'webpipeline-webimage-562b863c';
 const RECIPE = `${GROUP}-5c337258f891`;

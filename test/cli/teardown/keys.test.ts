@@ -1,6 +1,6 @@
 import { CreateKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { findKey } from '../../../src/cli/teardown/keys';
-import { BUILD } from '../../helpers/teardown-app';
+import { BUILD } from '../../helpers/teardown-accounts';
 import { TeardownWorld } from '../../helpers/teardown-world';
 
 let world: TeardownWorld;

@@ -2,7 +2,7 @@ import { Outcome } from '../../../src/cli/teardown/deletion';
 import { Leftover, LeftoverKind, SearchFailure } from '../../../src/cli/teardown/leftover';
 import { anythingLeft, renderReport } from '../../../src/cli/teardown/report';
 import { TeardownResult } from '../../../src/cli/teardown/teardown';
-import { BUILD, WORKLOAD } from '../../helpers/teardown-app';
+import { BUILD, WORKLOAD } from '../../helpers/teardown-accounts';
 
 function leftover(kind: LeftoverKind, id: string, location = BUILD): Leftover {
   return { kind, location, id, foundBy: 'tag immutable-servers:application=web', remove: async () => undefined };

@@ -7,7 +7,8 @@ import { anythingLeft, renderReport } from '../../../src/cli/teardown/report';
 import { TeardownResult, teardown } from '../../../src/cli/teardown/teardown';
 import { ledgerParameterNames } from '../../../src/private/release/release-ledger';
 import { FakeImageBuilder } from '../../helpers/fake-image-builder';
-import { BUILD, TeardownApp, WORKLOAD, synthesizeTeardownApp } from '../../helpers/teardown-app';
+import { BUILD, WORKLOAD } from '../../helpers/teardown-accounts';
+import { TeardownApp, synthesizeTeardownApp } from '../../helpers/teardown-app';
 import { Retained, TeardownWorld } from '../../helpers/teardown-world';
 
 /** The build account's copies in the workload region. */
