@@ -1,8 +1,11 @@
 /**
  * Image Builder in memory, for the teardown: no emulator serves it. It answers the SDK's own
- * command objects, in pages of two (so that the paginators page), and refuses deletions the way
- * the API reference documents: a recipe or distribution configuration that an image was built from
- * cannot go while the image exists, an image cannot go while it builds.
+ * command objects, in pages of two (so that the paginators page). An image cannot be deleted while
+ * it builds, as DeleteImage's reference says. A recipe or distribution configuration cannot be
+ * deleted while an image built from it exists: the references say only that a deletion fails with
+ * ResourceDependencyException when other resources depend on the resource (the journeys' simulation
+ * assumes the bake's cleanup may delete them), so this is the stricter case, in which the teardown's
+ * order must hold.
  */
 import {
   DeleteDistributionConfigurationCommand, DeleteImageCommand, DeleteImageRecipeCommand, ImagebuilderClient,
