@@ -15,9 +15,10 @@ export enum LeftoverKind {
 
 /**
  * The order the command deletes in. Image Builder images before the recipe versions and
- * distribution configurations they were built from, which Image Builder refuses to delete while an
- * image refers to them; AMIs before their snapshots, which EC2 refuses to delete while an AMI uses
- * them; keys last, after the log groups and buckets they may encrypt.
+ * distribution configurations they were built from, which Image Builder may refuse to delete while
+ * an image refers to them (ResourceDependencyException); AMIs before their snapshots, which EC2
+ * refuses to delete while an AMI uses them; keys last, after the log groups and buckets they may
+ * encrypt.
  */
 export const DELETION_ORDER: readonly LeftoverKind[] = [
   LeftoverKind.IMAGE_BUILDER_IMAGE,
