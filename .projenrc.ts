@@ -43,10 +43,24 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'yaml@^2.8.0',
     // The CDK CLI: the examples synthesize with `npx cdk synth`, as a user's app would.
     'aws-cdk@^2.1100.0',
-    // The journeys call the emulator with the real AWS SDK, so that serialization is real too.
-    '@aws-sdk/client-ssm@^3.1178.0',
-    '@aws-sdk/client-ec2@^3.1178.0',
   ],
+  // The teardown command (`npx cdk-immutable-servers teardown`) calls AWS with the SDK. jsii lets a
+  // library depend at run time on jsii modules only, unless the others are bundled into its tarball.
+  // The journeys call the emulator with the same clients, so that serialization is real there too.
+  bundledDeps: [
+    '@aws-sdk/client-cloudformation@^3.1178.0',
+    '@aws-sdk/client-cloudwatch-logs@^3.1178.0',
+    '@aws-sdk/client-ec2@^3.1178.0',
+    // The newest version the npm registry serves.
+    '@aws-sdk/client-imagebuilder@^3.1046.0',
+    '@aws-sdk/client-kms@^3.1178.0',
+    '@aws-sdk/client-s3@^3.1178.0',
+    '@aws-sdk/client-ssm@^3.1178.0',
+    '@aws-sdk/client-sts@^3.1178.0',
+    '@aws-sdk/credential-provider-ini@^3.973.32',
+  ],
+  // Compiled from src/cli, which src/index.ts does not export: the jsii API has no trace of it.
+  bin: { 'cdk-immutable-servers': 'lib/cli/main.js' },
 
   publishToPypi: {
     distName: 'cdk-immutable-servers',

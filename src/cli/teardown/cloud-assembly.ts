@@ -1,0 +1,73 @@
+import { existsSync, readFileSync } from 'fs';
+import { join } from 'path';
+import { Location } from './location';
+
+/** The parts of a CloudFormation template the teardown reads. */
+export interface Template {
+  readonly Parameters?: Record<string, { readonly Type: string; readonly Default?: unknown }>;
+  readonly Resources?: Record<string, { readonly Type: string; readonly Properties?: any }>;
+}
+
+/** A stack of a synthesized app, as `cdk deploy` deploys it and `cdk destroy` deletes it. */
+export interface AssemblyStack {
+  /** The name CloudFormation knows it by. */
+  readonly name: string;
+  readonly location: Location;
+  /** Its template and those of its nested stacks, which deploy in its account and region. */
+  readonly templates: Template[];
+}
+
+/** A problem with the command's input, as opposed to one of AWS's answers. */
+export class UsageError extends Error {}
+
+/**
+ * The stacks of the cloud assembly in `directory` (`cdk.out`), those of nested assemblies (stages)
+ * included.
+ */
+export function readCloudAssembly(directory: string): AssemblyStack[] {
+  const manifestFile = join(directory, 'manifest.json');
+  if (!existsSync(manifestFile)) {
+    throw new UsageError(`${directory} holds no cloud assembly (no manifest.json): synthesize the app with the context you deployed it with (npx cdk synth -c ...), or name the assembly with --app <directory>`);
+  }
+  const artifacts: Record<string, any> = readJson(manifestFile).artifacts ?? {};
+  return Object.entries(artifacts).flatMap(([id, artifact]): AssemblyStack[] => {
+    if (artifact.type === 'cdk:cloud-assembly') {
+      return readCloudAssembly(join(directory, artifact.properties.directoryName));
+    }
+    if (artifact.type !== 'aws:cloudformation:stack') return [];
+    const name: string = artifact.properties.stackName ?? id;
+    const template = readJson(join(directory, artifact.properties.templateFile));
+    return [{ name, location: stackLocation(name, artifact.environment), templates: [template, ...nestedTemplates(directory, artifact, artifacts)] }];
+  });
+}
+
+/**
+ * `aws://<account>/<region>`. An environment-agnostic stack deploys wherever the deploying
+ * credentials point, which the assembly does not record.
+ */
+function stackLocation(stackName: string, environment: string): Location {
+  const match = /^aws:\/\/(\d{12})\/([a-z0-9-]+)$/.exec(environment);
+  if (!match) {
+    throw new UsageError(`Stack ${stackName} has no account and region in the assembly (${environment}), so the command cannot tell where it was deployed: `
+      + 'synthesize it with the account and region it was deployed to (env on the stack, or the context your app reads them from)');
+  }
+  return { account: match[1], region: match[2] };
+}
+
+/**
+ * The templates of a stack's nested stacks: CDK writes them as file assets of the top-level stack
+ * (`*.nested.template.json`), nested stacks of nested stacks included.
+ */
+function nestedTemplates(directory: string, stack: any, artifacts: Record<string, any>): Template[] {
+  const assetManifests = (stack.dependencies ?? [])
+    .map((id: string) => artifacts[id])
+    .filter((artifact: any) => artifact?.type === 'cdk:asset-manifest');
+  return assetManifests.flatMap((manifest: any) => Object.values<any>(readJson(join(directory, manifest.properties.file)).files ?? {})
+    .map((asset) => asset.source.path as string)
+    .filter((path) => path.endsWith('.nested.template.json'))
+    .map((path) => readJson(join(directory, path))));
+}
+
+function readJson(file: string): any {
+  return JSON.parse(readFileSync(file, 'utf8'));
+}

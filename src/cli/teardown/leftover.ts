@@ -1,0 +1,76 @@
+import { Location } from './location';
+
+/** What the command deletes, named as the report names it. */
+export enum LeftoverKind {
+  IMAGE_BUILDER_IMAGE = 'Image Builder image',
+  BUILD_RECIPE = 'Image Builder recipe of one bake',
+  BUILD_DISTRIBUTION = 'Image Builder distribution configuration of one bake',
+  AMI = 'AMI',
+  SNAPSHOT = 'EBS snapshot',
+  PARAMETER = 'SSM parameter',
+  BUCKET = 'S3 bucket',
+  LOG_GROUP = 'log group',
+  KMS_KEY = 'KMS key',
+}
+
+/**
+ * The order the command deletes in. Image Builder images before the recipe versions and
+ * distribution configurations they were built from, which Image Builder may refuse to delete while
+ * an image refers to them (ResourceDependencyException); AMIs before their snapshots, which EC2
+ * refuses to delete while an AMI uses them; keys last, after the log groups and buckets they may
+ * encrypt.
+ */
+export const DELETION_ORDER: readonly LeftoverKind[] = [
+  LeftoverKind.IMAGE_BUILDER_IMAGE,
+  LeftoverKind.BUILD_RECIPE,
+  LeftoverKind.BUILD_DISTRIBUTION,
+  LeftoverKind.AMI,
+  LeftoverKind.SNAPSHOT,
+  LeftoverKind.PARAMETER,
+  LeftoverKind.BUCKET,
+  LeftoverKind.LOG_GROUP,
+  LeftoverKind.KMS_KEY,
+];
+
+/**
+ * What goes while the stacks still exist: Image Builder resources that refer to a stack's
+ * components and configurations, which CloudFormation may otherwise fail to delete. Everything else
+ * waits for the stacks, whose instances, releases and workflows use it.
+ */
+export const BEFORE_THE_STACKS: ReadonlySet<LeftoverKind> = new Set([
+  LeftoverKind.IMAGE_BUILDER_IMAGE,
+  LeftoverKind.BUILD_RECIPE,
+  LeftoverKind.BUILD_DISTRIBUTION,
+]);
+
+/** Something the library's constructs left outside CloudFormation, and how to delete it. */
+export interface Leftover {
+  readonly kind: LeftoverKind;
+  readonly location: Location;
+  /** What its service knows it by: an ARN, an id or a name. */
+  readonly id: string;
+  /** What makes it the application's: the tag or name it was found by. */
+  readonly foundBy: string;
+  /** What else the report shows, such as an AMI's name or how many objects a bucket holds. */
+  readonly detail?: string;
+  /** What must be gone before it can be deleted. */
+  readonly after?: Leftover[];
+  /** Deletes it, and says how when that is not immediate (a key's deletion is scheduled). */
+  remove(): Promise<string | void>;
+}
+
+/** A search that could not run: whatever it would have found may still be there. */
+export interface SearchFailure {
+  readonly location: Location;
+  /** What was searched for, e.g. `AMIs of web`. */
+  readonly search: string;
+  readonly cause: string;
+}
+
+/** The cause of an error, as the report prints it: the service's error code and message. */
+export function causeOf(error: unknown): string {
+  if (error instanceof Error) {
+    return error.name && error.name !== 'Error' && !error.message.startsWith(error.name) ? `${error.name}: ${error.message}` : error.message;
+  }
+  return String(error);
+}

@@ -1,0 +1,114 @@
+import { findAmis } from './amis';
+import { AwsClients } from './aws-access';
+import { findBucket } from './buckets';
+import { Footprint, ImageGroup } from './footprint';
+import { findImageBuilderLeftovers, recipeNamePattern } from './image-builder';
+import { findKey } from './keys';
+import { Leftover, LeftoverKind, SearchFailure, causeOf } from './leftover';
+import { Location, locationKey } from './location';
+import { findLogGroup, findLogGroups } from './log-groups';
+import { findParameters } from './parameters';
+import { DeployedStack, RecordedResource, leftoverOf, readStackRecords } from './stack-records';
+
+/** What to look for, beyond what the assembly names. */
+export interface SearchScope {
+  readonly footprint: Footprint;
+  /** The applications whose AMIs are the assembly's: those its recipes build. */
+  readonly amiApplications: string[];
+  /** The waiting period of the keys' deletion, in days. */
+  readonly keyPendingWindowDays: number;
+}
+
+export interface LocationSearch {
+  readonly deployed: Array<DeployedStack & { readonly location: Location }>;
+  /** Whether CloudFormation could not say which of the stacks here are deployed. */
+  readonly stacksInDoubt: boolean;
+  readonly leftovers: Leftover[];
+  readonly failures: SearchFailure[];
+}
+
+type Search = readonly [what: string, find: () => Promise<Leftover[]>];
+
+/**
+ * Everything the assembly's applications left in one account and region. Each search that fails is
+ * reported and the others go on, so that one missing permission hides nothing else.
+ */
+export async function searchLocation(location: Location, clients: AwsClients, scope: SearchScope): Promise<LocationSearch> {
+  const here = (candidate: Location) => locationKey(candidate) === locationKey(location);
+  const failures: SearchFailure[] = [];
+  const stackNames = scope.footprint.stacks.filter((stack) => here(stack.location)).map((stack) => stack.name);
+  let deployed: DeployedStack[] = [];
+  let stacksInDoubt = false;
+  const searches: Search[] = [];
+  if (stackNames.length > 0) {
+    try {
+      const records = await readStackRecords(clients.cloudFormation, stackNames);
+      deployed = records.deployed;
+      searches.push(...records.resources.flatMap((resource) => retainedResourceSearches(clients, location, resource, scope.keyPendingWindowDays)));
+    } catch (error) {
+      stacksInDoubt = true;
+      failures.push({ location, search: `stacks ${stackNames.join(', ')} and what they retained`, cause: causeOf(error) });
+    }
+  }
+  searches.push(
+    ...scope.footprint.imageGroups.filter((group) => here(group.location)).flatMap((group) => imageGroupSearches(clients, group)),
+    ...scope.amiApplications.map((application): Search => [`AMIs of ${application}`, () => findAmis(clients.ec2, location, application)]),
+  );
+  const parameters = [
+    ...scope.footprint.ledgerParameters,
+    ...scope.footprint.imageGroups.flatMap((group) => group.amiIdParameters),
+  ].filter((parameter) => here(parameter.location));
+  if (parameters.length > 0) {
+    searches.push(['ledger and AMI id parameters', () => findParameters(clients.ssm, location, parameters)]);
+  }
+
+  const leftovers: Leftover[] = [];
+  for (const [what, find] of searches) {
+    try {
+      leftovers.push(...await find());
+    } catch (error) {
+      failures.push({ location, search: what, cause: causeOf(error) });
+    }
+  }
+  return { deployed: deployed.map((stack) => ({ ...stack, location })), stacksInDoubt, leftovers: withoutDuplicates(leftovers), failures };
+}
+
+/** A search for what a deleted stack's resource may have left, if anything. */
+function retainedResourceSearches(clients: AwsClients, location: Location, resource: RecordedResource, keyPendingWindowDays: number): Search[] {
+  const leftover = leftoverOf(resource);
+  switch (leftover?.kind) {
+    case LeftoverKind.BUCKET: return [[`bucket ${leftover.id}`, () => findBucket(clients.s3, location, leftover.id, leftover.foundBy)]];
+    case LeftoverKind.LOG_GROUP: return [[`log group ${leftover.id}`, () => findLogGroup(clients.logs, location, leftover.id, leftover.foundBy)]];
+    case LeftoverKind.KMS_KEY: return [[`key ${leftover.id}`, () => findKey(clients.kms, location, leftover.id, leftover.foundBy, keyPendingWindowDays)]];
+    default: return [];
+  }
+}
+
+/**
+ * A recipe's Image Builder leftovers, and the log groups Image Builder writes its builds' and its
+ * pipeline's logs to (`/aws/imagebuilder/<image name>`, `/aws/imagebuilder/pipeline/<pipeline name>`;
+ * the pipeline is named after the group).
+ *
+ * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/monitor-cwlogs.html
+ */
+function imageGroupSearches(clients: AwsClients, group: ImageGroup): Search[] {
+  const images = recipeNamePattern(group.name);
+  const buildLogs = '/aws/imagebuilder/';
+  const pipelineLogs = `/aws/imagebuilder/pipeline/${group.name}`;
+  return [
+    [`Image Builder resources of ${group.name}`, () => findImageBuilderLeftovers(clients.imageBuilder, group)],
+    [`build logs of ${group.name}`, () => findLogGroups(clients.logs, group.location, `${buildLogs}${group.name}-`,
+      (name) => images.test(name.slice(buildLogs.length)), `name ${buildLogs}${group.name}-<recipe hash>[-<bake>]`)],
+    [`pipeline logs of ${group.name}`, () => findLogGroup(clients.logs, group.location, pipelineLogs, `name ${pipelineLogs}`)],
+  ];
+}
+
+/** A resource found twice (by two stacks' records, say) is deleted once. */
+function withoutDuplicates(leftovers: Leftover[]): Leftover[] {
+  const byKey = new Map<string, Leftover>();
+  for (const leftover of leftovers) {
+    const key = `${leftover.kind}/${leftover.id}`;
+    if (!byKey.has(key)) byKey.set(key, leftover);
+  }
+  return [...byKey.values()];
+}

@@ -1,0 +1,97 @@
+import {
+  CloudFormationClient, StackResourceSummary, StackSummary, paginateListStackResources, paginateListStacks,
+} from '@aws-sdk/client-cloudformation';
+import { LeftoverKind } from './leftover';
+
+/** A stack of the assembly that CloudFormation has not deleted (whatever its status). */
+export interface DeployedStack {
+  readonly name: string;
+  readonly status: string;
+}
+
+/** A resource that a deleted stack of the assembly had, as CloudFormation recorded it. */
+export interface RecordedResource {
+  readonly type: string;
+  readonly physicalId: string;
+  /** The top-level stack it belonged to, nested stacks included. */
+  readonly stackName: string;
+}
+
+/** What a deleted stack's resource may have left behind: itself, or a log group its service created. */
+export interface RecordedLeftover {
+  readonly kind: LeftoverKind.BUCKET | LeftoverKind.LOG_GROUP | LeftoverKind.KMS_KEY;
+  /** The bucket's or log group's name, or the key's id. */
+  readonly id: string;
+  readonly foundBy: string;
+}
+
+export interface StackRecords {
+  readonly deployed: DeployedStack[];
+  readonly resources: RecordedResource[];
+}
+
+const DELETED = 'DELETE_COMPLETE';
+
+/**
+ * What CloudFormation knows of the named stacks in one account and region: those still deployed,
+ * and every resource of those it deleted, nested stacks' included. CloudFormation keeps a deleted
+ * stack's record, resources retained on deletion among them, for 90 days.
+ *
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListStackResources.html
+ */
+export async function readStackRecords(cloudFormation: CloudFormationClient, stackNames: string[]): Promise<StackRecords> {
+  const wanted = new Set(stackNames);
+  const summaries: StackSummary[] = [];
+  for await (const page of paginateListStacks({ client: cloudFormation }, {})) {
+    summaries.push(...(page.StackSummaries ?? []).filter((summary) => wanted.has(summary.StackName!)));
+  }
+  const resources: RecordedResource[] = [];
+  // A stack deleted and created again has one record per incarnation; each may have retained resources.
+  for (const deleted of summaries.filter((summary) => summary.StackStatus === DELETED)) {
+    resources.push(...await recordedResources(cloudFormation, deleted.StackId!, deleted.StackName!));
+  }
+  return {
+    deployed: summaries
+      .filter((summary) => summary.StackStatus !== DELETED)
+      .map((summary) => ({ name: summary.StackName!, status: summary.StackStatus! })),
+    resources,
+  };
+}
+
+/** A deleted stack's resources and its nested stacks', by stack id (the only way to name a deleted stack). */
+async function recordedResources(cloudFormation: CloudFormationClient, stackId: string, stackName: string): Promise<RecordedResource[]> {
+  const summaries: StackResourceSummary[] = [];
+  for await (const page of paginateListStackResources({ client: cloudFormation }, { StackName: stackId })) {
+    summaries.push(...page.StackResourceSummaries ?? []);
+  }
+  const resources: RecordedResource[] = [];
+  for (const summary of summaries.filter((resource) => resource.PhysicalResourceId)) {
+    if (summary.ResourceType === 'AWS::CloudFormation::Stack') {
+      // A nested stack's physical id is its stack id.
+      resources.push(...await recordedResources(cloudFormation, summary.PhysicalResourceId!, stackName));
+    } else {
+      resources.push({ type: summary.ResourceType!, physicalId: summary.PhysicalResourceId!, stackName });
+    }
+  }
+  return resources;
+}
+
+/**
+ * What a resource of a deleted stack may have left: the buckets, log groups and keys a stack
+ * retains (CDK retains them by default), and the log groups that Lambda and CodeBuild create outside
+ * CloudFormation for a stack's functions and build projects. Whether each is still there is for
+ * its service to say: what CloudFormation deleted is not.
+ */
+export function leftoverOf(resource: RecordedResource): RecordedLeftover | undefined {
+  const keptBy = `kept by stack ${resource.stackName} when it was deleted`;
+  const logsOf = (service: string): RecordedLeftover =>
+    ({ kind: LeftoverKind.LOG_GROUP, id: `/aws/${service}/${resource.physicalId}`, foundBy: `written by ${resource.type} ${resource.physicalId} of stack ${resource.stackName}` });
+  switch (resource.type) {
+    case 'AWS::S3::Bucket': return { kind: LeftoverKind.BUCKET, id: resource.physicalId, foundBy: keptBy };
+    case 'AWS::Logs::LogGroup': return { kind: LeftoverKind.LOG_GROUP, id: resource.physicalId, foundBy: keptBy };
+    case 'AWS::KMS::Key': return { kind: LeftoverKind.KMS_KEY, id: resource.physicalId, foundBy: keptBy };
+    case 'AWS::Lambda::Function': return logsOf('lambda');
+    case 'AWS::CodeBuild::Project': return logsOf('codebuild');
+    default: return undefined;
+  }
+}

@@ -1,0 +1,215 @@
+import { randomUUID } from 'crypto';
+import { AwsAccess } from '../../../src/cli/teardown/aws-access';
+import { UsageError } from '../../../src/cli/teardown/cloud-assembly';
+import { LeftoverKind } from '../../../src/cli/teardown/leftover';
+import { Location, locationKey } from '../../../src/cli/teardown/location';
+import { anythingLeft, renderReport } from '../../../src/cli/teardown/report';
+import { TeardownResult, teardown } from '../../../src/cli/teardown/teardown';
+import { ledgerParameterNames } from '../../../src/private/release/release-ledger';
+import { FakeImageBuilder } from '../../helpers/fake-image-builder';
+import { BUILD, WORKLOAD } from '../../helpers/teardown-accounts';
+import { TeardownApp, synthesizeTeardownApp } from '../../helpers/teardown-app';
+import { Retained, TeardownWorld } from '../../helpers/teardown-world';
+
+/** The build account's copies in the workload region. */
+const BUILD_ACCOUNT_COPIES = { account: BUILD.account, region: WORKLOAD.region };
+/** The role the command assumes in the workload account; moto lets any role be assumed. */
+const ROLE_NAME = 'TeardownRole';
+const LEDGER = Object.values(ledgerParameterNames('/immutable-servers/web/prod/release'));
+
+/** What the library left of `web`, as the test seeded it, and what another application owns beside it. */
+interface Seeded {
+  readonly imageBuilder: FakeImageBuilder;
+  readonly webAmis: Array<{ location: Location; imageId: string; snapshotId: string }>;
+  readonly retainedByPipeline: Retained;
+  readonly retainedByEnvironment: Retained;
+  readonly apiAmi: { imageId: string; snapshotId: string };
+  readonly unrelatedBucket: string;
+  readonly imageBuilderLogs: string[];
+}
+
+let world: TeardownWorld;
+let app: TeardownApp;
+beforeAll(async () => {
+  app = synthesizeTeardownApp();
+  world = await TeardownWorld.start();
+});
+afterAll(async () => {
+  await world?.stop();
+});
+beforeEach(async () => {
+  await world.reset();
+});
+
+/**
+ * What `web` leaves once its stacks are deleted (or, with `deployed`, while the pipeline's stack is
+ * still there), and what the `api` application and a stack outside the assembly own beside it.
+ */
+async function seed(options: { deployed?: boolean } = {}): Promise<Seeded> {
+  const imageBuilder = new FakeImageBuilder(`arn:aws:imagebuilder:${BUILD.region}:${BUILD.account}`);
+  const bakeOfTheImage = `${app.recipeName}-${randomUUID()}`;
+  imageBuilder.addImage(app.recipeName, app.group);
+  // A bake whose cleanup failed left the recipe version and distribution configuration it built with...
+  imageBuilder.addImage(bakeOfTheImage, bakeOfTheImage);
+  // ... and one left its recipe version only.
+  imageBuilder.addRecipe(`${app.recipeName}-${randomUUID()}`);
+  imageBuilder.addImage('apipipeline-apiimage-11111111-aaaaaaaaaaaa', 'apipipeline-apiimage-11111111');
+
+  const webAmis = [];
+  for (const location of [BUILD, BUILD_ACCOUNT_COPIES, WORKLOAD]) {
+    webAmis.push({ location, ...await world.ami(location, 'web') });
+  }
+  const apiAmi = await world.ami(BUILD, 'api');
+  await world.parameter(BUILD, '/web/latest-ami', webAmis[0].imageId);
+  for (const name of LEDGER) await world.parameter(WORKLOAD, name);
+  await world.parameter(WORKLOAD, '/immutable-servers/api/prod/release/ami');
+  const imageBuilderLogs = [`/aws/imagebuilder/${app.recipeName}`, `/aws/imagebuilder/${bakeOfTheImage}`, `/aws/imagebuilder/pipeline/${app.group}`];
+  for (const name of [...imageBuilderLogs, '/aws/imagebuilder/apipipeline-apiimage-11111111-aaaaaaaaaaaa']) await world.logGroup(BUILD, name);
+
+  const retainedByPipeline = options.deployed
+    ? (await world.deployedStack(BUILD, app.pipelineStack), {})
+    : await world.deletedStack(BUILD, app.pipelineStack, { objects: ['builds/1/build.log', 'builds/2/build.log'], logGroup: true, key: true });
+  const retainedByEnvironment = await world.deletedStack(WORKLOAD, app.environmentStack, { objects: [], logGroup: true });
+  const unrelated = await world.deletedStack(BUILD, 'Unrelated', { objects: ['keep.txt'] });
+  return { imageBuilder, webAmis, retainedByPipeline, retainedByEnvironment, apiAmi, unrelatedBucket: unrelated.bucket!, imageBuilderLogs };
+}
+
+function run(seeded: Seeded, options: { delete: boolean; roleName?: string }): Promise<TeardownResult> {
+  const access = new AwsAccess({
+    roleName: 'roleName' in options ? options.roleName : ROLE_NAME,
+    imageBuilder: (location) => (locationKey(location) === locationKey(BUILD) ? seeded.imageBuilder : new FakeImageBuilder(`arn:aws:imagebuilder:${location.region}:${location.account}`)),
+  });
+  return teardown({ assemblyDirectory: app.directory, applications: ['web'], delete: options.delete, keyPendingWindowDays: 7 }, access);
+}
+
+/** `<account>/<region> <kind> <id>` of each leftover the result names. */
+function found(result: TeardownResult): string[] {
+  return result.outcomes.map(({ leftover }) => `${locationKey(leftover.location)} ${leftover.kind} ${leftover.id}`).sort();
+}
+
+/** Everything of `web` the seed left, as the command should find it. */
+function expectedLeftovers(seeded: Seeded): string[] {
+  const at = (location: Location, kind: LeftoverKind, id: string) => `${locationKey(location)} ${kind} ${id}`;
+  const imageBuilder = [
+    ...[...seeded.imageBuilder.images.entries()]
+      .filter(([, image]) => image.name.startsWith(app.group))
+      .map(([arn]) => at(BUILD, LeftoverKind.IMAGE_BUILDER_IMAGE, arn)),
+    ...[...seeded.imageBuilder.recipes.entries()].filter(([name]) => name.startsWith(`${app.recipeName}-`)).map(([, arn]) => at(BUILD, LeftoverKind.BUILD_RECIPE, arn)),
+    ...[...seeded.imageBuilder.distributions.entries()].filter(([name]) => name.startsWith(`${app.recipeName}-`)).map(([, arn]) => at(BUILD, LeftoverKind.BUILD_DISTRIBUTION, arn)),
+  ];
+  return [
+    ...imageBuilder,
+    ...seeded.webAmis.flatMap(({ location, imageId, snapshotId }) => [
+      at(location, LeftoverKind.AMI, imageId),
+      at(location, LeftoverKind.SNAPSHOT, snapshotId),
+    ]),
+    at(BUILD, LeftoverKind.PARAMETER, '/web/latest-ami'),
+    ...LEDGER.map((name) => at(WORKLOAD, LeftoverKind.PARAMETER, name)),
+    ...seeded.imageBuilderLogs.map((name) => at(BUILD, LeftoverKind.LOG_GROUP, name)),
+    at(BUILD, LeftoverKind.BUCKET, seeded.retainedByPipeline.bucket!),
+    at(BUILD, LeftoverKind.LOG_GROUP, seeded.retainedByPipeline.logGroup!),
+    at(BUILD, LeftoverKind.KMS_KEY, `arn:aws:kms:${BUILD.region}:${BUILD.account}:key/${seeded.retainedByPipeline.keyId}`),
+    at(WORKLOAD, LeftoverKind.BUCKET, seeded.retainedByEnvironment.bucket!),
+    at(WORKLOAD, LeftoverKind.LOG_GROUP, seeded.retainedByEnvironment.logGroup!),
+  ].sort();
+}
+
+describe('teardown', () => {
+  test('given what web left in two accounts and three regions, then a dry run lists all of it, each kind by how it was found, and deletes nothing', async () => {
+    const seeded = await seed();
+
+    const result = await run(seeded, { delete: false });
+
+    expect(found(result)).toEqual(expectedLeftovers(seeded));
+    expect(result.outcomes.every((outcome) => outcome.status === 'listed')).toBe(true);
+    expect(result.failures).toEqual([]);
+    expect(await world.amiIds(WORKLOAD)).toEqual([seeded.webAmis[2].imageId]);
+    expect(seeded.imageBuilder.deletions).toEqual([]);
+    expect(anythingLeft(result)).toBe(true);
+    expect(renderReport(result)).toContain('Delete what is listed: npx cdk-immutable-servers teardown web --app');
+  });
+
+  test('given the stacks are gone, then --delete deletes everything it found, and none of it is left in moto or Image Builder', async () => {
+    const seeded = await seed();
+    const expected = expectedLeftovers(seeded);
+
+    const result = await run(seeded, { delete: true });
+
+    expect(result.outcomes.filter((outcome) => outcome.status !== 'deleted')).toEqual([]);
+    expect(found(result)).toEqual(expected);
+    for (const location of [BUILD, BUILD_ACCOUNT_COPIES, WORKLOAD]) {
+      const webAmis = seeded.webAmis.filter((ami) => locationKey(ami.location) === locationKey(location));
+      expect(await world.amiIds(location)).not.toEqual(expect.arrayContaining(webAmis.map((ami) => ami.imageId)));
+      expect(await world.existingSnapshots(location, webAmis.map((ami) => ami.snapshotId))).toEqual([]);
+    }
+    expect(await world.parameterNames(WORKLOAD)).toEqual(['/immutable-servers/api/prod/release/ami']);
+    expect(await world.parameterNames(BUILD)).toEqual([]);
+    expect(await world.logGroupNames(WORKLOAD)).toEqual([]);
+    expect(await world.keyState(BUILD, seeded.retainedByPipeline.keyId!)).toBe('PendingDeletion');
+    expect([...seeded.imageBuilder.images.values()].map((image) => image.name)).toEqual(['apipipeline-apiimage-11111111-aaaaaaaaaaaa']);
+    expect(anythingLeft(result)).toBe(false);
+  });
+
+  test('given another application and a stack outside the assembly in the same accounts, then --delete leaves their resources alone', async () => {
+    const seeded = await seed();
+
+    await run(seeded, { delete: true });
+
+    expect(await world.amiIds(BUILD)).toEqual([seeded.apiAmi.imageId]);
+    expect(await world.existingSnapshots(BUILD, [seeded.apiAmi.snapshotId])).toEqual([seeded.apiAmi.snapshotId]);
+    expect(await world.parameterNames(WORKLOAD)).toEqual(['/immutable-servers/api/prod/release/ami']);
+    expect(await world.bucketNames(BUILD)).toEqual([seeded.unrelatedBucket]);
+    expect(await world.logGroupNames(BUILD)).toEqual(['/aws/imagebuilder/apipipeline-apiimage-11111111-aaaaaaaaaaaa']);
+  });
+
+  test('given everything was deleted, then another run finds nothing and reports nothing left', async () => {
+    const seeded = await seed();
+    await run(seeded, { delete: true });
+
+    const again = await run(seeded, { delete: false });
+
+    expect(found(again)).toEqual([]);
+    expect(anythingLeft(again)).toBe(false);
+    expect(renderReport(again)).toContain('Nothing of web is left that the command looks for');
+  });
+
+  test('given a stack of the assembly still deployed, then --delete deletes Image Builder\'s leftovers only, keeps the rest, and says to run cdk destroy', async () => {
+    const seeded = await seed({ deployed: true });
+
+    const result = await run(seeded, { delete: true });
+
+    expect(result.deployed).toEqual([{ name: app.pipelineStack, status: 'CREATE_COMPLETE', location: BUILD }]);
+    const deleted = result.outcomes.filter((outcome) => outcome.status === 'deleted').map((outcome) => outcome.leftover.kind);
+    expect(new Set(deleted)).toEqual(new Set([LeftoverKind.IMAGE_BUILDER_IMAGE, LeftoverKind.BUILD_RECIPE, LeftoverKind.BUILD_DISTRIBUTION]));
+    expect(result.outcomes.filter((outcome) => outcome.status === 'kept').map((outcome) => outcome.note))
+      .toEqual(expect.arrayContaining(['waits for cdk destroy --all: 1 stack still deployed']));
+    expect(await world.amiIds(WORKLOAD)).toEqual([seeded.webAmis[2].imageId]);
+    expect(renderReport(result)).toContain('Destroy the stacks: npx cdk destroy --all');
+    expect(anythingLeft(result)).toBe(true);
+  });
+
+  test('given no way into the workload account, then its search fails naming the account and the options, and nothing that waits for the stacks is deleted anywhere', async () => {
+    const seeded = await seed();
+
+    const result = await run(seeded, { delete: true, roleName: undefined });
+
+    expect(result.failures).toEqual([expect.objectContaining({
+      location: WORKLOAD,
+      search: 'everything',
+      cause: expect.stringContaining(`No credentials for account ${WORKLOAD.account}: the default credentials are account ${BUILD.account}'s. Pass --role-name`),
+    })]);
+    expect(await world.amiIds(BUILD)).toEqual(expect.arrayContaining([seeded.webAmis[0].imageId]));
+    expect(result.outcomes.filter((outcome) => outcome.status === 'kept').map((outcome) => outcome.note))
+      .toEqual(expect.arrayContaining(['waits: CloudFormation could not be asked whether the stacks are deleted']));
+    expect(anythingLeft(result)).toBe(true);
+  });
+
+  test('given applications other than the assembly\'s, then the command refuses to run, naming the assembly\'s', async () => {
+    const access = new AwsAccess();
+
+    await expect(teardown({ assemblyDirectory: app.directory, applications: ['api'], delete: false, keyPendingWindowDays: 30 }, access))
+      .rejects.toThrow(UsageError);
+    await expect(teardown({ assemblyDirectory: app.directory, applications: ['web', 'api'], delete: false, keyPendingWindowDays: 30 }, access))
+      .rejects.toThrow(/holds application web, but the command was given applications web, api/);
+  });
+});

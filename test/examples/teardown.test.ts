@@ -1,0 +1,33 @@
+import { mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { App } from 'aws-cdk-lib';
+import { createMultiAccountApp } from '../../examples/multi-account/app';
+import { createWebServiceApp } from '../../examples/typescript/app';
+import { createWindowsServiceApp } from '../../examples/windows/app';
+import { readCloudAssembly } from '../../src/cli/teardown/cloud-assembly';
+import { footprintOf } from '../../src/cli/teardown/footprint';
+import { locationKey } from '../../src/cli/teardown/location';
+
+/** What each example's README tears down: its application, and where the command looks for it. */
+const EXAMPLES: Array<[string, (app: App) => App, string, string[], string[]]> = [
+  ['typescript', createWebServiceApp, 'web', ['111111111111/eu-west-1'], ['dev', 'qa', 'prod']],
+  // The tools account keeps an AMI of its own in every region it copies to.
+  ['multi-account', createMultiAccountApp, 'web', ['111111111111/eu-west-1', '111111111111/us-east-1', '222222222222/eu-west-1', '333333333333/us-east-1'],
+    ['staging', 'production']],
+  ['windows', createWindowsServiceApp, 'worker', ['111111111111/eu-west-1'], ['prod']],
+];
+
+describe.each(EXAMPLES)('example %s', (_name, createApp, application, locations, environments) => {
+  test('given its cloud assembly, then the teardown command finds its application, its recipe, each environment\'s ledger and every account and region', () => {
+    const assembly = createApp(new App({ outdir: mkdtempSync(join(tmpdir(), 'example-teardown-')) })).synth();
+
+    const footprint = footprintOf(readCloudAssembly(assembly.directory));
+
+    expect(footprint.applications).toEqual([application]);
+    expect(footprint.imageGroups.map((group) => locationKey(group.location))).toEqual([locations[0]]);
+    expect(footprint.locations.map(locationKey).sort()).toEqual(locations);
+    const ledgerAmis = footprint.ledgerParameters.map((parameter) => parameter.name).filter((name) => name.endsWith('/release/ami'));
+    expect(ledgerAmis.sort()).toEqual(environments.map((environment) => `/immutable-servers/${application}/${environment}/release/ami`).sort());
+  });
+});

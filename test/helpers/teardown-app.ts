@@ -1,0 +1,53 @@
+import { mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { App, Stack, aws_ec2 as ec2, aws_s3 as s3 } from 'aws-cdk-lib';
+import { BUILD, WORKLOAD, WORKLOAD_ACCOUNT } from './teardown-accounts';
+import { ApplicationImageRecipe, RollingAsgDeployment } from '../../src';
+
+
+export interface TeardownApp {
+  /** The synthesized assembly. */
+  readonly directory: string;
+  /** The recipe's image group: its distribution configuration's name, the prefix of its Image Builder names. */
+  readonly group: string;
+  /** The recipe's name, which its images carry. */
+  readonly recipeName: string;
+  readonly pipelineStack: string;
+  readonly environmentStack: string;
+  readonly ledgerStack: string;
+}
+
+/**
+ * The `web` application across two accounts and regions, synthesized into a temporary directory:
+ * its recipe in the build account, copying each AMI into the workload account's us-east-1 and
+ * pointing `/web/latest-ami` at it; its `prod` environment in the workload account.
+ */
+export function synthesizeTeardownApp(): TeardownApp {
+  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'teardown-app-')) });
+  const pipeline = new Stack(app, 'WebPipeline', { env: BUILD });
+  const recipe = new ApplicationImageRecipe(pipeline, 'Image', {
+    applicationName: 'web',
+    artifact: { bucket: s3.Bucket.fromBucketName(pipeline, 'Artifacts', 'artifacts'), key: 'web/web-1.0.0.tar.gz' },
+    startCommand: '/opt/web/bin/server',
+    amiIdParameterName: '/web/latest-ami',
+    distributionTargets: [{ region: WORKLOAD.region, copyToAccounts: [WORKLOAD_ACCOUNT] }],
+  });
+  const environment = new Stack(app, 'Web-prod', { env: WORKLOAD });
+  const deployment = new RollingAsgDeployment(environment, 'Web', {
+    applicationName: 'web',
+    environmentName: 'prod',
+    vpc: new ec2.Vpc(environment, 'Vpc', { maxAzs: 2, natGateways: 1 }),
+    instanceType: new ec2.InstanceType('t3.small'),
+    applicationPort: 8080,
+  });
+  const assembly = app.synth();
+  return {
+    directory: assembly.directory,
+    group: Object.values(recipe.imageTags)[0],
+    recipeName: recipe.imageRecipeName,
+    pipelineStack: pipeline.stackName,
+    environmentStack: environment.stackName,
+    ledgerStack: deployment.ledgerStack.stackName,
+  };
+}

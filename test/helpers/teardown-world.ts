@@ -1,0 +1,161 @@
+/**
+ * moto_server holding what the library leaves behind, for the teardown command's tests: seeded and
+ * read with the AWS SDK for JavaScript v3, in any account (moto keeps accounts apart by the
+ * `x-moto-account-id` header), while the command under test reaches it as it would reach AWS:
+ * `AWS_ENDPOINT_URL`, default credentials for moto's own account and an assumed role for the others.
+ */
+import { appendFileSync, mkdtempSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import {
+  CloudFormationClient, CreateStackCommand, DeleteStackCommand, ListStackResourcesCommand,
+} from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateTagsCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client, RegisterImageCommand } from '@aws-sdk/client-ec2';
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetParametersByPathCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { MotoServer, startMotoServer } from '../../scripts/lib/journey/moto-server';
+import { Location } from '../../src/cli/teardown/location';
+import { APPLICATION_TAG_KEY } from '../../src/private/shared/release-tags';
+
+type ClientClass<T> = new (config: any) => T;
+
+/** What a stack of the assembly retained when CloudFormation deleted it. */
+export interface Retained {
+  readonly bucket?: string;
+  readonly logGroup?: string;
+  readonly keyId?: string;
+}
+
+/** The environment variables the command reads its endpoint and credentials from. */
+const AWS_VARIABLES = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE'];
+
+export class TeardownWorld {
+  /** Starts moto and points the default credential chain and every SDK client at it. */
+  public static async start(): Promise<TeardownWorld> {
+    const scratch = mkdtempSync(join(tmpdir(), 'teardown-world-'));
+    const clock = join(scratch, 'clock');
+    writeFileSync(clock, new Date().toISOString());
+    const saved = Object.fromEntries(AWS_VARIABLES.map((name) => [name, process.env[name]]));
+    const moto = await startMotoServer(clock);
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      // No profile or file of the machine's may take part.
+      AWS_CONFIG_FILE: join(scratch, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(scratch, 'credentials'),
+    });
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+    return new TeardownWorld(moto, saved, scratch);
+  }
+
+  private constructor(private readonly moto: MotoServer, private readonly savedEnvironment: Record<string, string | undefined>,
+    private readonly scratch: string) {}
+
+  /** A named profile whose credentials moto takes for its own account's. */
+  public profile(name: string): void {
+    appendFileSync(join(this.scratch, 'credentials'), `[${name}]\naws_access_key_id = testing\naws_secret_access_key = testing\n`);
+  }
+
+  public async stop(): Promise<void> {
+    await this.moto.stop();
+    for (const [name, value] of Object.entries(this.savedEnvironment)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+
+  public reset(): Promise<void> {
+    return this.moto.reset();
+  }
+
+  /** A client of a service in an account and region of moto's. */
+  public client<T extends { middlewareStack: any }>(Client: ClientClass<T>, location: Location): T {
+    const client = new Client({ region: location.region, maxAttempts: 1 });
+    client.middlewareStack.add((next: any) => (args: any) => {
+      args.request.headers['x-moto-account-id'] = location.account;
+      return next(args);
+    }, { step: 'build', name: 'motoAccount' });
+    return client;
+  }
+
+  /** An AMI tagged as a recipe tags each copy, with the snapshot moto gives every AMI it registers. */
+  public async ami(location: Location, application: string): Promise<{ imageId: string; snapshotId: string }> {
+    const ec2 = this.client(EC2Client, location);
+    const { ImageId: imageId } = await ec2.send(new RegisterImageCommand({ Name: `${application}-${Math.random().toString(36).slice(2)}`, RootDeviceName: '/dev/xvda' }));
+    await ec2.send(new CreateTagsCommand({ Resources: [imageId!], Tags: [{ Key: APPLICATION_TAG_KEY, Value: application }, { Key: 'Application', Value: application }] }));
+    const { Images: [image] = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId!] }));
+    return { imageId: imageId!, snapshotId: image.BlockDeviceMappings![0].Ebs!.SnapshotId! };
+  }
+
+  public async parameter(location: Location, name: string, value = 'none'): Promise<void> {
+    await this.client(SSMClient, location).send(new PutParameterCommand({ Name: name, Value: value, Type: 'String' }));
+  }
+
+  public async logGroup(location: Location, name: string): Promise<void> {
+    await this.client(CloudWatchLogsClient, location).send(new CreateLogGroupCommand({ logGroupName: name }));
+  }
+
+  /**
+   * A stack that CloudFormation created and deleted, which retained a bucket holding `objects`, a
+   * log group and a key, as CDK's defaults retain them.
+   */
+  public async deletedStack(location: Location, stackName: string,
+    retain: { objects?: string[]; logGroup?: boolean; key?: boolean }): Promise<Retained> {
+    const cloudFormation = this.client(CloudFormationClient, location);
+    const resources: Record<string, unknown> = {};
+    if (retain.objects) resources.Bucket = { Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain' };
+    if (retain.logGroup) resources.Logs = { Type: 'AWS::Logs::LogGroup', DeletionPolicy: 'Retain' };
+    // A policy of text, not an object: moto 5.2.5 stores an object as it is, then fails to parse it on DescribeKey.
+    const keyPolicy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${location.account}:root` }, Action: 'kms:*', Resource: '*' }] });
+    if (retain.key) resources.Key = { Type: 'AWS::KMS::Key', DeletionPolicy: 'Retain', Properties: { KeyPolicy: keyPolicy } };
+    await cloudFormation.send(new CreateStackCommand({ StackName: stackName, TemplateBody: JSON.stringify({ Resources: resources }) }));
+    const { StackResourceSummaries: created = [] } = await cloudFormation.send(new ListStackResourcesCommand({ StackName: stackName }));
+    const physicalId = (logicalId: string) => created.find((resource) => resource.LogicalResourceId === logicalId)?.PhysicalResourceId;
+    const retained: Retained = { bucket: physicalId('Bucket'), logGroup: physicalId('Logs'), keyId: physicalId('Key') };
+    for (const key of retain.objects ?? []) {
+      await this.client(S3Client, location).send(new PutObjectCommand({ Bucket: retained.bucket, Key: key, Body: key }));
+    }
+    await cloudFormation.send(new DeleteStackCommand({ StackName: stackName }));
+    return retained;
+  }
+
+  /** A stack CloudFormation still has. */
+  public async deployedStack(location: Location, stackName: string): Promise<void> {
+    const template = { Resources: { Topic: { Type: 'AWS::SNS::Topic' } } };
+    await this.client(CloudFormationClient, location).send(new CreateStackCommand({ StackName: stackName, TemplateBody: JSON.stringify(template) }));
+  }
+
+  public async amiIds(location: Location): Promise<string[]> {
+    const { Images: images = [] } = await this.client(EC2Client, location).send(new DescribeImagesCommand({ Owners: ['self'] }));
+    return images.map((image) => image.ImageId!).sort();
+  }
+
+  /** Which of the snapshots still exist (moto has snapshots of its own, of the public AMIs it serves). */
+  public async existingSnapshots(location: Location, snapshotIds: string[]): Promise<string[]> {
+    const { Snapshots: snapshots = [] } = await this.client(EC2Client, location).send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }));
+    return snapshots.map((snapshot) => snapshot.SnapshotId!).filter((id) => snapshotIds.includes(id)).sort();
+  }
+
+  public async parameterNames(location: Location): Promise<string[]> {
+    const { Parameters: parameters = [] } = await this.client(SSMClient, location).send(new GetParametersByPathCommand({ Path: '/', Recursive: true }));
+    return parameters.map((parameter) => parameter.Name!).sort();
+  }
+
+  public async bucketNames(location: Location): Promise<string[]> {
+    const { Buckets: buckets = [] } = await this.client(S3Client, location).send(new ListBucketsCommand({}));
+    return buckets.map((bucket) => bucket.Name!).sort();
+  }
+
+  public async logGroupNames(location: Location): Promise<string[]> {
+    const { logGroups = [] } = await this.client(CloudWatchLogsClient, location).send(new DescribeLogGroupsCommand({}));
+    return logGroups.map((group) => group.logGroupName!).sort();
+  }
+
+  public async keyState(location: Location, keyId: string): Promise<string | undefined> {
+    return (await this.client(KMSClient, location).send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.KeyState;
+  }
+}
