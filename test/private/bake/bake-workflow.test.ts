@@ -208,6 +208,13 @@ describe('BakeWorkflow', () => {
       expect(execution.calls.DeleteBuildRecipe).toEqual([{ ImageRecipeArn: expect.stringMatching(new RegExp(`^arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image-recipe/`)) }]);
     });
 
+    test.each([true, false])('given a recipe with vulnerabilityScanning %s, then the bake\'s own image build asks Image Builder to scan it or not alike', async (vulnerabilityScanning) => {
+      const execution = await runBakeLocally(bakeDefinition({}, { vulnerabilityScanning }), BAKE, missFakes());
+
+      expect(execution.status).toBe('SUCCEEDED');
+      expect((execution.calls.CreateImage as any[]).map((build) => build.ImageScanningConfiguration)).toEqual([{ ImageScanningEnabled: vulnerabilityScanning }]);
+    });
+
     test('given a new image, then every distribution of the recipe tags its AMI copies with the fingerprint and the build\'s provenance', async () => {
       const commitMessage = `Rework the router\n\n${'Long explanation. '.repeat(20)}`;
       const execution = await runBakeLocally(bakeDefinition(), { ...BAKE, commitMessage }, missFakes());
