@@ -79,6 +79,7 @@ export function journeyApp(options: JourneyAppOptions = {}): App {
     runtimePackages: ['nodejs20'],
     startCommand: '/usr/bin/node-20 /opt/web/server.js',
     healthCheck: { port: 8080, path: '/health' },
+    vulnerabilityScanning: true,
   });
   new ImmutableAmiPipeline(pipelineStack, 'Pipeline', {
     source: PipelineSource.connection({ connectionArn: CONNECTION_ARN, owner: 'my-org', repository: 'web', branch: 'main' }),
