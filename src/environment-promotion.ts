@@ -124,7 +124,8 @@ export interface EnvironmentPromotionProps {
    * Whether to create release dashboards: one per environment, beside its workflows, in the
    * account and region of its logs, metrics and alarms. It shows what the environment runs and the
    * command that returns it to its previous release, the release history (released at, version,
-   * commit, AMI), failed releases, in-service against desired instances, and the rollback alarms.
+   * commit, AMI), what the released images' scans found and what the environment's vulnerability
+   * policy decided, failed releases, in-service against desired instances, and the rollback alarms.
    *
    * @default true
    */
