@@ -9,7 +9,7 @@
 import { App, Duration, Stack, aws_ec2 as ec2, aws_events as events, aws_iam as iam } from 'aws-cdk-lib';
 import {
   ApplicationImageRecipe, BaseImage, DeploymentLoadBalancing, ImmutableAmiPipeline, PipelineBuild, PipelineSource, PromotionApproval,
-  PromotionEnvironment, RollingAsgDeployment,
+  PromotionEnvironment, RollingAsgDeployment, VulnerabilityPolicy, VulnerabilitySeverity,
 } from '../../../src';
 
 export const PIPELINE_ACCOUNT = '111111111111';
@@ -70,6 +70,7 @@ export function journeyApp(options: JourneyAppOptions = {}): App {
       }),
       approval: PromotionApproval.manual(),
       soakPeriod: Duration.hours(1),
+      vulnerabilities: VulnerabilityPolicy.refuseAtOrAbove(VulnerabilitySeverity.HIGH),
     },
   ];
   const pipelineStack = new Stack(app, 'web-pipeline', { env: { account: PIPELINE_ACCOUNT, region: PIPELINE_REGION } });
