@@ -127,7 +127,9 @@ function grantBakePermissions(role: iam.Role, recipes: BuildableRecipe[]): void 
     acknowledge(buildDistributions, 'The distribution configuration of each build is named after the recipe and a UUID of the build');
   }
   role.addToPrincipalPolicy(executionLoggingStatement());
-  acknowledge('*', 'Only actions without resource-level permissions: tag:GetResources, EC2 DescribeImages, CloudWatch Logs vended log delivery, X-Ray');
+  const scanning = recipes.some((recipe) => recipe._artifactBuildSettings.vulnerabilityScanning);
+  acknowledge('*', 'Only actions without resource-level permissions: tag:GetResources, EC2 DescribeImages, '
+    + `${scanning ? 'Amazon Inspector\'s account status (which Image Builder reads to scan), ' : ''}CloudWatch Logs vended log delivery, X-Ray`);
 }
 
 function validateBakeWorkflow(scope: Construct, props: BakeWorkflowProps, timeout: Duration): void {
