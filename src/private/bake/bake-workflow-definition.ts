@@ -4,6 +4,7 @@ import { branchPerArchitecture } from './architecture-branches';
 import { BakedImageLookup } from './baked-image-lookup';
 import { ImageScanFindings } from './image-scan-findings';
 import type { BuildableRecipe } from '../image/buildable-recipe';
+import { scanSummaryText } from '../shared/image-scan';
 import { RELEASE_TAG_KEYS } from '../shared/release-tags';
 import { explainFailure, failAsExplained, sdkCall } from '../shared/sdk-call';
 
@@ -72,7 +73,7 @@ export class BakeDefinition {
         + '"pipelineExecutionId": $states.input.pipelineExecutionId, "contentHash": $states.input.contentHash, '
         + '"builds": [$states.input.builds.{"architecture": architecture, "fingerprint": fingerprint, "reused": reused, '
         + '"reuse": reuse.{"decision": decision, "missing": missing, "newest": newest}, "imageBuildVersionArn": imageBuildVersionArn, "scan": scan}], '
-        + `"findingsSummary": $join($states.input.builds.(architecture & ": " & ${ImageScanFindings.summary('scan')}), "; "), `
+        + `"findingsSummary": $join($states.input.builds.(architecture & ": " & ${scanSummaryText('scan')}), "; "), `
         + `"images": $merge([$states.input.builds.($architecture := architecture; amis.{($exists(AccountId) ? AccountId : "${account}") & "/" & Region & "/" & $architecture: Image})])`
         + '} %}',
     });

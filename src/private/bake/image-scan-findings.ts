@@ -2,6 +2,7 @@ import { Duration, Stack, aws_iam as iam, aws_stepfunctions as sfn } from 'aws-c
 import { Construct } from 'constructs';
 import type { BuildableRecipe } from '../image/buildable-recipe';
 import { COUNTED_SEVERITIES, SCAN_STATUSES } from '../shared/image-scan';
+import { oneLine } from '../shared/jsonata';
 import { SdkCallOptions, sdkCall } from '../shared/sdk-call';
 
 /**
@@ -58,13 +59,6 @@ export class ImageScanFindings {
     })];
   }
 
-  /** JSONata of a line that tells a scan at `path`: `0 critical, 2 high, 5 medium, 19 in all`, `not scanned` or `no scan result`. */
-  public static summary(path: string): string {
-    const counts = [...COUNTED_SEVERITIES.map((severity) => [severity.toLowerCase(), ` ${severity.toLowerCase()}`]), ['all', ' in all']]
-      .map(([name, label]) => `${path}.severityCounts.${name} & "${label}"`).join(' & ", " & ');
-    return `(${path}.status = "${SCAN_STATUSES.scanned}" ? ${counts} : ${path}.status = "${SCAN_STATUSES.notScanned}" ? "not scanned" : "no scan result")`;
-  }
-
   constructor(private readonly scope: Construct, private readonly recipe: BuildableRecipe) {}
 
   /** Reads the scan of the image `$.image.arn` into `$.scan`, then goes to `next`. */
@@ -118,7 +112,7 @@ export class ImageScanFindings {
     const minutes = SCAN_RESULT_WAIT.toMinutes();
     return sfn.Pass.jsonata(this.scope, 'JudgeScanState', {
       comment: `Whether Image Builder recorded the image's scan as ended; read every minute for up to ${minutes} minutes`,
-      outputs: `{% (
+      outputs: oneLine(`{% (
         $image := $states.input.scanRead.Image;
         $status := $image.ScanState.Status;
         $polls := $states.input.scanWait.polls + 1;
@@ -132,7 +126,7 @@ export class ImageScanFindings {
             : undefined;
         $merge([${INPUT_WITHOUT_READ}, {"scanWait": {"polls": $polls, "next": $exists($scan) ? "DONE" : $status = "COMPLETED" ? "READ" : "WAIT"}},
           $exists($scan) ? {"scan": $scan} : {}])
-      ) %}`.replace(/\s*\n\s*/g, ' '),
+      ) %}`),
     });
   }
 
@@ -142,13 +136,13 @@ export class ImageScanFindings {
     const fieldOf = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
     return sfn.Pass.jsonata(this.scope, 'CountFindings', {
       comment: 'The image\'s findings by severity, as Image Builder aggregates them: critical, high, medium, and all',
-      outputs: `{% (
+      outputs: oneLine(`{% (
         $counts := $states.input.scanRead.Responses[0].ImageAggregation.SeverityCounts;
         $severityCounts := {${[...counted, 'all'].map((name) => `"${name}": $exists($counts.${fieldOf(name)}) ? $counts.${fieldOf(name)} : 0`).join(', ')}};
         $toList := ${counted.map((name) => `$severityCounts.${name}`).join(' + ')};
         $merge([${INPUT_WITHOUT_READ}, {"scanPages": {"pages": 0, "findings": [], "severityCounts": $severityCounts, "toList": $toList}},
           $toList = 0 ? {"scan": {"status": "${SCAN_STATUSES.scanned}", "severityCounts": $severityCounts, "findings": [], "findingsComplete": true}} : {}])
-      ) %}`.replace(/\s*\n\s*/g, ' '),
+      ) %}`),
     });
   }
 
@@ -159,7 +153,7 @@ export class ImageScanFindings {
   private collectFindings(): sfn.Pass {
     return sfn.Pass.jsonata(this.scope, 'CollectFindings', {
       comment: `The findings at or above MEDIUM, with their vulnerability ids, from at most ${MAX_FINDINGS_PAGES} pages`,
-      outputs: `{% (
+      outputs: oneLine(`{% (
         $pages := $states.input.scanPages;
         $page := $states.input.scanRead;
         $findings := $append($pages.findings,
@@ -168,7 +162,7 @@ export class ImageScanFindings {
         $merge([${INPUT_WITHOUT_READ}, {"scanPages": $merge([$pages, {"pages": $pages.pages + 1, "findings": $findings, "nextToken": $page.NextToken}])},
           $more ? {} : {"scan": {"status": "${SCAN_STATUSES.scanned}", "severityCounts": $pages.severityCounts, "findings": $findings,
             "findingsComplete": $count($findings) >= $pages.toList}}])
-      ) %}`.replace(/\s*\n\s*/g, ' '),
+      ) %}`),
     });
   }
 

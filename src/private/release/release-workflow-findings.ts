@@ -1,7 +1,8 @@
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { ReleaseStates } from './release-workflow-states';
 import { UnscannedImageAction, VulnerabilityPolicy } from '../../vulnerability-policy';
-import { COUNTED_SEVERITIES, SCAN_STATUSES } from '../shared/image-scan';
+import { COUNTED_SEVERITIES, SCAN_STATUSES, severityCountsText } from '../shared/image-scan';
+import { oneLine } from '../shared/jsonata';
 
 /** What a release decided of its image's findings, in `vulnerabilities.decision` of its output. */
 export const FINDINGS_DECISIONS = {
@@ -89,8 +90,7 @@ export class ImageFindingsGate {
         : $scanned ? {"error": "ImageHasFindings", "cause": "Nothing was released: image " & $states.input.amiId & " has " & $refusals
           & ($refusals = 1 ? " finding" : " findings") & " at or above ${severity} that ${this.environmentName} does not accept: "
           & $join([$refused.(vulnerabilityId & " (" & severity & ")"), $unlisted > 0 ? $unlisted & " more that the bake could not list" : undefined], ", ")
-          & ". Its scan counts " & ${COUNTED_SEVERITIES.map((name) => `$scan.severityCounts.${name.toLowerCase()} & " ${name.toLowerCase()}, "`).join(' & ')}
-          & $scan.severityCounts.all & " in all. Bake an image without them (a newer parent image or package), or accept each finding, with its reason, "
+          & ". Its scan counts " & ${severityCountsText('$scan')} & ". Bake an image without them (a newer parent image or package), or accept each finding, with its reason, "
           & "in acceptedVulnerabilities of ${this.environmentName}'s VulnerabilityPolicy, and deploy the app."}
         : {"error": "ImageNotScanned", "cause": "Nothing was released: image " & $states.input.amiId & " has no scan result to judge (" & $scan.status & ": "
           & $scan.reason & "), and ${this.environmentName} refuses such images at or above ${severity}. Turn on the recipe's vulnerabilityScanning and bake again, "
@@ -100,9 +100,4 @@ export class ImageFindingsGate {
         $exists($failure) ? {"failure": $failure} : {}])
     )`);
   }
-}
-
-/** One line: Step Functions' schema, as asl-validator reads it, takes a JSONata string without line breaks. */
-function oneLine(expression: string): string {
-  return expression.replace(/\s*\n\s*/g, ' ');
 }

@@ -19,3 +19,14 @@ export const SCAN_STATUSES = {
  * @see https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_SeverityCounts.html
  */
 export const COUNTED_SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM'] as const;
+
+/** JSONata of the counts of a SCANNED scan at `path`: `0 critical, 2 high, 5 medium, 19 in all`. */
+export function severityCountsText(path: string): string {
+  return [...COUNTED_SEVERITIES.map((severity) => [severity.toLowerCase(), ` ${severity.toLowerCase()}`]), ['all', ' in all']]
+    .map(([name, label]) => `${path}.severityCounts.${name} & "${label}"`).join(' & ", " & ');
+}
+
+/** JSONata of a line that tells a scan at `path`: its counts, `not scanned` or `no scan result`. */
+export function scanSummaryText(path: string): string {
+  return `(${path}.status = "${SCAN_STATUSES.scanned}" ? ${severityCountsText(path)} : ${path}.status = "${SCAN_STATUSES.notScanned}" ? "not scanned" : "no scan result")`;
+}
