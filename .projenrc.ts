@@ -214,6 +214,8 @@ project.addTask('gate:release', {
   description: 'Check that the files projen generates (workflows among them) are current and that actionlint passes the workflows',
   exec: 'bash scripts/check-release.sh',
 });
+// jsii-docgen would document the committed baseline's assembly, which has the package's name and version too.
+project.tasks.tryFind('docgen')!.reset('bash scripts/docgen.sh');
 // projen's compat task compares with the package on npm; ours compares with the committed baseline.
 project.tasks.tryFind('compat')!.reset('bash scripts/check-api-compat.sh', { receiveArgs: true });
 project.tasks.tryFind('compat')!.description = 'Fail on a breaking API change since the baseline (api-baseline/) that allowed-breaking-changes.txt does not list';

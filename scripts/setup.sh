@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the README commands need on a fresh clone: npm packages, Node.js 24 and 22,
-# the project-local Python venv with its pinned tools, the Debian packages shellcheck, curl and
-# systemd, and actionlint (built with the machine's Go). Go, a JDK and Maven come with the machine.
+# the project-local Python venv with its pinned tools, the Debian packages shellcheck, curl, systemd
+# and jq, and actionlint (built with the machine's Go). Go, a JDK and Maven come with the machine.
 # Safe to re-run: each step skips itself when its result is already current.
 #   --node-only  install npm packages only (enough to synthesize the example app)
 set -euo pipefail
@@ -42,15 +42,16 @@ install_python_tools() {
   fi
 }
 
-# Debian packages the gates run: shellcheck, curl for the health-check script tests, and systemd
-# for systemd-analyze, which parses the units the images install (tool:package pairs).
+# Debian packages the gates run: shellcheck, curl for the health-check script tests, systemd
+# for systemd-analyze, which parses the units the images install, and jq, which the bake's manifest
+# step runs (as CodeBuild's standard image has it) in the tests and journeys (tool:package pairs).
 install_debian_tools() {
   local missing=() pair
-  for pair in shellcheck:shellcheck curl:curl systemd-analyze:systemd; do
+  for pair in shellcheck:shellcheck curl:curl systemd-analyze:systemd jq:jq; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
   done
   if [ ${#missing[@]} -eq 0 ]; then
-    echo "setup: shellcheck, curl and systemd-analyze are installed"
+    echo "setup: shellcheck, curl, systemd-analyze and jq are installed"
     return
   fi
   echo "setup: installing Debian packages: ${missing[*]}"

@@ -21,6 +21,9 @@ const ARCHIVE_PREFIX = 'builds';
 /** The file the bake stage leaves for the promotion. */
 const RELEASE_MANIFEST_FILE = 'release.json';
 
+/** The manifest step's variable that tells approvers what the images' scans found: the manifest's `findingsSummary`. */
+const FINDINGS_VARIABLE = 'IMAGE_FINDINGS';
+
 /**
  * Properties of an `AmiBake`.
  */
@@ -195,13 +198,14 @@ export class AmiBake extends Construct {
           input: bakeInput,
           outputs: [baked],
           environmentVariables: { BAKE_EXECUTION_ARN: text(`#{${stageName}.ExecutionArn}`) },
+          variablesNamespace: `${stageName}-Manifest`,
         }),
       ],
     });
     acknowledgeStepFunctionActionFindings(stage, pipeline, [this.stateMachine]);
     // The build that made the bake's input, in a pipeline of the user's, gets the same grants.
     [this, ...applicationBuildsIn(pipeline)].forEach((scope) => acknowledgePipelineArtifactGrants(scope, pipeline));
-    recordBakedManifest(baked, this.recipes);
+    recordBakedManifest(baked, { recipes: this.recipes, findingsSummaryVariable: `#{${stageName}-Manifest.${FINDINGS_VARIABLE}}` });
     return baked.atPath(RELEASE_MANIFEST_FILE);
   }
 
@@ -226,11 +230,17 @@ export class AmiBake extends Construct {
 
   private createManifestProject(stateMachine: sfn.IStateMachine): codebuild.PipelineProject {
     const project = new codebuild.PipelineProject(this, 'Manifest', {
-      description: 'Writes the release manifest from the bake\'s output',
+      description: 'Writes the release manifest from the bake\'s output, and exports its findings summary for approvers',
       buildSpec: codebuild.BuildSpec.fromObject({
         version: '0.2',
+        env: { 'exported-variables': [FINDINGS_VARIABLE] },
         phases: {
-          build: { commands: [`aws stepfunctions describe-execution --execution-arn "$BAKE_EXECUTION_ARN" --query output --output text > ${RELEASE_MANIFEST_FILE}`] },
+          build: {
+            commands: [
+              `aws stepfunctions describe-execution --execution-arn "$BAKE_EXECUTION_ARN" --query output --output text > ${RELEASE_MANIFEST_FILE}`,
+              `export ${FINDINGS_VARIABLE}="$(jq -r .findingsSummary ${RELEASE_MANIFEST_FILE})"`,
+            ],
+          },
         },
         artifacts: { files: [RELEASE_MANIFEST_FILE] },
       }),

@@ -12,12 +12,13 @@ import { allowAccountsToLaunchWithKey } from './private/image/image-key-policy';
 import { recipeOfArchitecture } from './private/image/recipe-architectures';
 import { expectReleasesWithin } from './private/image/release-waits';
 import { acknowledgeStepFunctionActionFindings } from './private/nag/pipeline-action-nag';
-import { bakedRecipesOf } from './private/promotion/baked-manifests';
+import { bakedManifestOf } from './private/promotion/baked-manifests';
 import { isInStackEnvironment, releaseStackFor } from './private/promotion/promotion-placement';
 import { promotionStage } from './private/promotion/promotion-stage';
 import { ReleaseWait, longestWaitsBeforeRelease } from './private/promotion/promotion-timing';
 import {
-  EnvironmentReleaseWait, imagesDeletedBeforeRelease, undistributedEnvironments, validateEnvironments, validatePipeline,
+  EnvironmentReleaseWait, imagesDeletedBeforeRelease, policiesWithoutScans, undistributedEnvironments, validateEnvironments, validatePipeline,
+  warnOfEndedAcceptances,
 } from './private/promotion/promotion-validation';
 import { ReleaseDashboard } from './private/promotion/release-dashboard';
 import { longestEvaluationWindow } from './private/release/alarm-evaluation';
@@ -26,6 +27,7 @@ import { SoakWorkflow } from './private/release/soak-workflow';
 import type { PromotionApproval } from './promotion-approval';
 import type { ReleaseTarget } from './release-target';
 import type { RollingAsgDeployment } from './rolling-asg-deployment';
+import type { VulnerabilityPolicy } from './vulnerability-policy';
 
 /**
  * One environment of a promotion, in the order releases reach it.
@@ -90,6 +92,18 @@ export interface PromotionEnvironment {
    * @default - the approval names the SSM parameter that holds the deployment's URL
    */
   readonly url?: string;
+
+  /**
+   * Which images this environment's releases may release, by the vulnerability scan the bake
+   * recorded in the release manifest: for example `VulnerabilityPolicy.refuseAtOrAbove(VulnerabilitySeverity.HIGH)`
+   * for production. A refused release fails before it changes anything, naming the findings and
+   * how to accept them; each release's output reports the scan and the decision. It needs a
+   * recipe with `vulnerabilityScanning`.
+   *
+   * @default VulnerabilityPolicy.none(): every image is released, and its scan reported
+   * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/integ-inspector.html
+   */
+  readonly vulnerabilities?: VulnerabilityPolicy;
 }
 
 /**
@@ -110,7 +124,8 @@ export interface EnvironmentPromotionProps {
    * Whether to create release dashboards: one per environment, beside its workflows, in the
    * account and region of its logs, metrics and alarms. It shows what the environment runs and the
    * command that returns it to its previous release, the release history (released at, version,
-   * commit, AMI), failed releases, in-service against desired instances, and the rollback alarms.
+   * commit, AMI), what the released images' scans found and what the environment's vulnerability
+   * policy decided, failed releases, in-service against desired instances, and the rollback alarms.
    *
    * @default true
    */
@@ -270,6 +285,7 @@ export class EnvironmentPromotion extends Construct {
     super(scope, id);
     this.declared = props.environments;
     const targets = validateEnvironments(props.environments);
+    warnOfEndedAcceptances(this, props.environments, new Date());
     this.environments = props.environments.map((environment, index) => this.createWorkflows(environment, targets[index], props.logRetention));
     this.dashboards = props.dashboards === false ? [] : this.createDashboards();
   }
@@ -284,11 +300,11 @@ export class EnvironmentPromotion extends Construct {
    */
   public addToPipeline(pipeline: codepipeline.Pipeline, options: PromotionPipelineOptions): codepipeline.IStage[] {
     validatePipeline(pipeline, this.declared);
-    const bakedWith = bakedRecipesOf(options.releaseManifest.artifact);
-    if (bakedWith) {
-      bakedWith.forEach((recipe) => this.releasesImagesOf(recipe));
+    const baked = bakedManifestOf(options.releaseManifest.artifact);
+    if (baked) {
+      baked.recipes.forEach((recipe) => this.releasesImagesOf(recipe));
       // Validated at synth time: distribution targets may still be added after this call.
-      this.node.addValidation({ validate: () => undistributedEnvironments(bakedWith, this.environments) });
+      this.node.addValidation({ validate: () => undistributedEnvironments(baked.recipes, this.environments) });
     }
     const releaseSummary = options.releaseSummary ?? 'Release of pipeline execution #{codepipeline.PipelineExecutionId}';
     return this.environments.map((environment, index) => {
@@ -298,6 +314,7 @@ export class EnvironmentPromotion extends Construct {
         previous: index === 0 ? undefined : { declared: this.declared[index - 1], target: this.environments[index - 1].target },
         releaseManifest: options.releaseManifest,
         releaseSummary,
+        findingsSummary: baked?.findingsSummaryVariable,
       }));
       // The pipeline names the workflows by ARN: they must exist before it starts them.
       pipeline.node.addDependency(this.workflowScopes.get(environment.name)!);
@@ -355,6 +372,11 @@ export class EnvironmentPromotion extends Construct {
     if (this.imageRecipes.length === 0) {
       this.node.addValidation({ validate: () => incompatibleEnvironments(this.imageRecipes, this.declared) });
       this.node.addValidation({ validate: () => imagesDeletedBeforeRelease(this.releaseWaits()) });
+      this.node.addValidation({
+        validate: () => policiesWithoutScans(this.environments.map(({ name, target }, index) => ({
+          name, recipe: this.recipeOf(target), policy: this.declared[index].vulnerabilities,
+        }))),
+      });
     }
     this.imageRecipes.push(recipe);
     expectReleasesWithin(recipe, () => {
@@ -391,6 +413,7 @@ export class EnvironmentPromotion extends Construct {
       timeout: environment.releaseTimeout,
       logRetention,
       releaseRoleArn: target.releaseRoleArn,
+      vulnerabilities: environment.vulnerabilities,
       // Read when the definition is rendered: the recipe becomes known after construction.
       retirement: { deletionAgeDays: () => this.recipeOf(target)?._amiDeletionAgeDays },
     });

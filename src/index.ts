@@ -13,3 +13,4 @@ export * from './pipeline-source';
 export * from './pipeline-build';
 export * from './immutable-ami-pipeline';
 export * from './ami-bake';
+export * from './vulnerability-policy';

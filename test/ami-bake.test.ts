@@ -1,6 +1,13 @@
+import { mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { App, Stack, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_ec2 as ec2, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AmiBake, ApplicationImageRecipe, BaseImage, EnvironmentPromotion } from '../src';
+import { CodeBuildSimulation } from '../scripts/lib/journey/pipeline/codebuild';
+import {
+  AmiBake, ApplicationImageRecipe, ApplicationImageRecipeProps, BaseImage, EnvironmentPromotion, PromotionApproval, PromotionEnvironment,
+  VulnerabilityPolicy, VulnerabilitySeverity,
+} from '../src';
 import { onlyOfType } from './helpers/deployment-stack';
 import { awsSolutionsFindings } from './helpers/nag';
 import { webBuild, webRecipe } from './helpers/pipeline-app';
@@ -11,7 +18,8 @@ import { target } from './helpers/release-workflow';
  * A pipeline of the user's: a source, the build step of `PipelineBuild`, the bake and a promotion
  * into dev (in the pipeline's account and region unless told otherwise).
  */
-function userPipelineWithBake(devEnv: typeof PIPELINE_ENV = PIPELINE_ENV) {
+function userPipelineWithBake(devEnv: typeof PIPELINE_ENV = PIPELINE_ENV, dev: Partial<PromotionEnvironment> = {},
+  recipeProps: Partial<ApplicationImageRecipeProps> = {}) {
   const app = new App();
   const stack = new Stack(app, 'Pipeline', { env: PIPELINE_ENV });
   const { pipeline, releaseManifest: source } = pipelineWithSource(stack);
@@ -21,12 +29,14 @@ function userPipelineWithBake(devEnv: typeof PIPELINE_ENV = PIPELINE_ENV) {
     stageName: 'Build',
     actions: [new actions.CodeBuildAction({ actionName: 'Build', project: build.createProject(stack, 'Build'), input: source.artifact, outputs: [built] })],
   });
-  const recipe = webRecipe(stack);
+  const recipe = webRecipe(stack, recipeProps);
   const bake = new AmiBake(stack, 'Bake', { recipe });
   const releaseManifest = bake.addToPipeline(pipeline, {
     input: built, applicationDirectory: build.applicationDirectory, commitId: '#{Source.VersionId}', commitMessage: 'Object version #{Source.VersionId}',
   });
-  const promotion = new EnvironmentPromotion(stack, 'Promotion', { environments: [{ name: 'dev', deployment: environmentStack(app, 'dev', devEnv).deployment }] });
+  const promotion = new EnvironmentPromotion(stack, 'Promotion', {
+    environments: [{ name: 'dev', deployment: environmentStack(app, 'dev', devEnv).deployment, ...dev }],
+  });
   promotion.addToPipeline(pipeline, { releaseManifest });
   return { app, stack, bake, recipe, promotion, releaseManifest };
 }
@@ -41,6 +51,29 @@ describe('AmiBake in a pipeline of the user\'s', () => {
     expect(stages[2].Actions[0].InputArtifacts).toEqual([{ Name: 'Built' }]);
     expect([releaseManifest.artifact.artifactName, releaseManifest.fileName]).toEqual(['BakeOutput', 'release.json']);
     expect(stages[3].Actions[0].InputArtifacts).toEqual([{ Name: 'BakeOutput' }]);
+  });
+
+  test('given an environment with an approval and a vulnerability policy, then the manifest step exports the manifest\'s findings summary, which the approval tells with the policy', () => {
+    const policy = VulnerabilityPolicy.refuseAtOrAbove(VulnerabilitySeverity.HIGH, {
+      acceptedVulnerabilities: [{ vulnerabilityId: 'CVE-2026-1001', reason: 'Not reachable here; SEC-42' }],
+    });
+    const approved = { approval: PromotionApproval.manual(), vulnerabilities: policy };
+    const { stack } = userPipelineWithBake(PIPELINE_ENV, approved, { vulnerabilityScanning: true });
+    const template = Template.fromStack(stack);
+    const [bake, dev] = onlyOfType(template, 'AWS::CodePipeline::Pipeline').Properties.Stages.slice(2);
+    const manifestStep = bake.Actions.find((action: any) => action.Name === 'Manifest');
+    const project = Object.entries(template.findResources('AWS::CodeBuild::Project'))
+      .find(([logicalId]) => stack.resolve(manifestStep.Configuration.ProjectName).Ref === logicalId)![1];
+
+    // The step's buildspec, run in bash against a bake's output.
+    const bakeExecution = 'arn:aws:states:eu-west-1:111111111111:execution:bake:1';
+    const output = JSON.stringify({ findingsSummary: 'x86_64: 0 critical, 1 high, 2 medium, 9 in all', images: {} });
+    const run = new CodeBuildSimulation(mkdtempSync(join(tmpdir(), 'manifest-s3-')), () => ({ [bakeExecution]: output }))
+      .run(project.Properties.Source.BuildSpec, undefined, { BAKE_EXECUTION_ARN: bakeExecution });
+    expect(run.variables).toEqual({ IMAGE_FINDINGS: 'x86_64: 0 critical, 1 high, 2 medium, 9 in all' });
+    expect(manifestStep.Namespace).toBe('Bake-Manifest');
+    expect(dev.Actions[0].Configuration.CustomData).toBe('Release of pipeline execution #{codepipeline.PipelineExecutionId}, into dev. '
+      + 'Image findings: #{Bake-Manifest.IMAGE_FINDINGS}. dev refuses findings at or above HIGH but the 1 it accepts.');
   });
 
   test('given an environment in an account the recipe does not copy its AMIs to, then synthesis fails naming it and how to distribute there', () => {

@@ -9,7 +9,7 @@ import { App, Duration, Environment } from 'aws-cdk-lib';
 import { NetworkStack } from '../typescript/network-stack';
 import { WebEnvironmentStack } from '../typescript/web-environment-stack';
 import { WebPipelineStack } from '../typescript/web-pipeline-stack';
-import { PromotionApproval } from 'cdk-immutable-servers';
+import { PromotionApproval, VulnerabilityPolicy, VulnerabilitySeverity } from 'cdk-immutable-servers';
 
 /** Placeholder accounts and regions; deploy with `-c tools=<account> -c staging=<account> -c production=<account>`. */
 const DEFAULTS = {
@@ -41,7 +41,13 @@ export function createMultiAccountApp(app: App = new App()): App {
     repository: context('repository'),
     environments: [
       { name: 'staging', deployment: staging, soakPeriod: Duration.minutes(30) },
-      { name: 'production', deployment: production, approval: PromotionApproval.manual(), soakPeriod: Duration.hours(1) },
+      {
+        name: 'production',
+        deployment: production,
+        approval: PromotionApproval.manual(),
+        soakPeriod: Duration.hours(1),
+        vulnerabilities: VulnerabilityPolicy.refuseAtOrAbove(VulnerabilitySeverity.HIGH),
+      },
     ],
   });
   return app;

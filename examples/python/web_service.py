@@ -2,7 +2,8 @@
 
 A VPC, three load-balanced environments (dev, qa, prod with break-glass) and the pipeline that
 bakes every change to the service (../typescript/service) into an AMI and promotes it through them:
-dev soaks; qa and prod wait for an approval each; prod's stage (its approval request) starts only inside its weekday window.
+dev soaks; qa and prod wait for an approval each; prod's stage (its approval request) starts only inside its weekday window,
+and prod refuses images with high or critical findings.
 """
 
 import aws_cdk as cdk
@@ -25,6 +26,8 @@ from cdk_immutable_servers import (
     PromotionEnvironment,
     RollingAsgDeployment,
     RolloutOptions,
+    VulnerabilityPolicy,
+    VulnerabilitySeverity,
 )
 
 # Placeholders that let the app synthesize anywhere; deploy with `-c account=... -c region=...` and the other context values.
@@ -90,6 +93,9 @@ class WebPipelineStack(cdk.Stack):
             runtime_packages=["nodejs20"],
             start_command="/usr/bin/node-20 /opt/web/server.js",
             health_check=ApplicationHealthCheck(port=8080, path="/health"),
+            # Amazon Inspector (activated in the account) scans each image; each environment's
+            # vulnerability policy judges what it found before a release.
+            vulnerability_scanning=True,
         )
         owner, name = repository.split("/")
         self.pipeline = ImmutableAmiPipeline(
@@ -134,6 +140,8 @@ def create_web_service_app(app: cdk.App = None) -> cdk.App:
                 approval=PromotionApproval.manual(),
                 deployment_window=DeploymentWindow.cron("* * 9-15 ? * MON-THU", "Europe/Berlin"),
                 soak_period=cdk.Duration.hours(1),
+                # No image with a high or critical finding that the app does not accept, nor one without a scan result.
+                vulnerabilities=VulnerabilityPolicy.refuse_at_or_above(VulnerabilitySeverity.HIGH),
             ),
         ],
     )

@@ -1,7 +1,8 @@
 /**
  * The `web` service end to end: a VPC, three load-balanced environments (dev, qa, prod with
  * break-glass) and the pipeline that bakes every change into an AMI and promotes it through them:
- * dev soaks; qa and prod wait for an approval each; prod's stage (its approval request) starts only inside its weekday window.
+ * dev soaks; qa and prod wait for an approval each; prod's stage (its approval request) starts only inside its weekday window,
+ * and prod refuses images with high or critical findings.
  *
  * Synthesize without an AWS account: `npx cdk synth` in this folder. Deploy: see README.md.
  */
@@ -9,7 +10,7 @@ import { App, Duration, Environment, aws_iam as iam } from 'aws-cdk-lib';
 import { NetworkStack } from './network-stack';
 import { WebEnvironmentStack } from './web-environment-stack';
 import { WebPipelineStack } from './web-pipeline-stack';
-import { DeploymentWindow, PromotionApproval } from 'cdk-immutable-servers';
+import { DeploymentWindow, PromotionApproval, VulnerabilityPolicy, VulnerabilitySeverity } from 'cdk-immutable-servers';
 
 /** Placeholders that let the app synthesize anywhere; deploy with `-c account=... -c region=...` and the other context values. */
 const DEFAULTS = {
@@ -39,6 +40,8 @@ export function createWebServiceApp(app: App = new App()): App {
         approval: PromotionApproval.manual(),
         deploymentWindow: DeploymentWindow.cron('* * 9-15 ? * MON-THU', 'Europe/Berlin'),
         soakPeriod: Duration.hours(1),
+        // No image with a high or critical finding that the app does not accept, nor one without a scan result.
+        vulnerabilities: VulnerabilityPolicy.refuseAtOrAbove(VulnerabilitySeverity.HIGH),
       },
     ],
   });

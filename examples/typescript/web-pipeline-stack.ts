@@ -28,6 +28,9 @@ export class WebPipelineStack extends Stack {
       runtimePackages: ['nodejs20'],
       startCommand: '/usr/bin/node-20 /opt/web/server.js',
       healthCheck: { port: 8080, path: '/health' },
+      // Amazon Inspector (activated in the account) scans each image; each environment's
+      // vulnerability policy judges what it found before a release.
+      vulnerabilityScanning: true,
     });
     const [owner, repository] = props.repository.split('/');
     this.pipeline = new ImmutableAmiPipeline(this, 'Pipeline', {

@@ -8,7 +8,7 @@ import { App, Duration, Environment, Stack, aws_codecommit as codecommit, aws_ec
 import { NetworkStack } from '../typescript/network-stack';
 import {
   ApplicationImageRecipe, BaseImage, DeploymentLoadBalancing, ImageBuildStep, ImageOperatingSystem, ImmutableAmiPipeline, PipelineBuild,
-  PipelineSource, PromotionApproval, RollingAsgDeployment,
+  PipelineSource, PromotionApproval, RollingAsgDeployment, VulnerabilityPolicy, VulnerabilitySeverity,
 } from 'cdk-immutable-servers';
 
 export function createWindowsServiceApp(app: App = new App()): App {
@@ -43,6 +43,8 @@ export function createWindowsServiceApp(app: App = new App()): App {
     ])],
     // The image ships only if the service is running on its own after boot and answers here.
     healthCheck: { port: 5000, path: '/healthz' },
+    // Amazon Inspector (activated in the account) scans each image; prod's policy judges it.
+    vulnerabilityScanning: true,
   });
   new ImmutableAmiPipeline(pipelineStack, 'Pipeline', {
     source: PipelineSource.codeCommit({ repository: codecommit.Repository.fromRepositoryName(pipelineStack, 'Repository', 'worker'), branch: 'main' }),
@@ -54,7 +56,13 @@ export function createWindowsServiceApp(app: App = new App()): App {
     recipe,
     // Windows image builds take longer than Linux ones.
     bakeTimeout: Duration.hours(3),
-    environments: [{ name: 'prod', deployment, approval: PromotionApproval.manual(), soakPeriod: Duration.minutes(30) }],
+    environments: [{
+      name: 'prod',
+      deployment,
+      approval: PromotionApproval.manual(),
+      soakPeriod: Duration.minutes(30),
+      vulnerabilities: VulnerabilityPolicy.refuseAtOrAbove(VulnerabilitySeverity.HIGH),
+    }],
   });
   return app;
 }

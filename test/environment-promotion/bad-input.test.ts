@@ -1,5 +1,7 @@
 import { App, Duration, Stack, aws_codepipeline as codepipeline, aws_sns as sns } from 'aws-cdk-lib';
-import { EnvironmentPromotion, PromotionApproval } from '../../src';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { EnvironmentPromotion, PromotionApproval, VulnerabilityPolicy, VulnerabilitySeverity } from '../../src';
+import { webRecipe } from '../helpers/pipeline-app';
 import { PIPELINE_ENV, environmentStack, pipelineWithSource, threeAccountPromotion } from '../helpers/promotion-app';
 
 describe('EnvironmentPromotion bad input', () => {
@@ -73,5 +75,33 @@ describe('EnvironmentPromotion bad input', () => {
     const promotion = new EnvironmentPromotion(stack, 'Promotion', { environments: [{ name: 'dev', deployment: environmentStack(app, 'dev', PIPELINE_ENV).deployment }] });
     const { pipeline, releaseManifest } = pipelineWithSource(stack, { pipelineType: codepipeline.PipelineType.V1 });
     expect(() => promotion.addToPipeline(pipeline, { releaseManifest })).toThrow('Pipeline Pipeline/Pipeline must be of type V2 for stage conditions and rollback, got V1');
+  });
+
+  test('given a vulnerability policy on an environment whose recipe does not scan, then synthesis fails naming both and the fixes', () => {
+    const { app, pipelineStack, promotion, pipeline, releaseManifest } = threeAccountPromotion(() => ({
+      environments: { prod: { vulnerabilities: VulnerabilityPolicy.refuseAtOrAbove(VulnerabilitySeverity.HIGH) } },
+    }));
+    promotion.distributeImages(webRecipe(pipelineStack));
+    promotion.addToPipeline(pipeline, { releaseManifest });
+
+    expect(() => app.synth()).toThrow('Environment prod refuses images with findings at or above HIGH, but recipe Pipeline/Image does not scan its images '
+      + '(vulnerabilityScanning is false), so no release would have findings to judge: turn on vulnerabilityScanning on the recipe (Amazon Inspector must be '
+      + 'activated in account 111111111111), or give environment prod VulnerabilityPolicy.none()');
+  });
+
+  test('given an acceptance that has ended, then synthesis warns that the environment refuses the finding again', () => {
+    const { pipelineStack, promotion, pipeline, releaseManifest } = threeAccountPromotion(() => ({
+      environments: {
+        prod: {
+          vulnerabilities: VulnerabilityPolicy.refuseAtOrAbove(VulnerabilitySeverity.HIGH, {
+            acceptedVulnerabilities: [{ vulnerabilityId: 'CVE-2024-6387', reason: 'sshd is not reachable', expires: '2025-01-31' }],
+          }),
+        },
+      },
+    }));
+    promotion.addToPipeline(pipeline, { releaseManifest });
+
+    Annotations.fromStack(pipelineStack).hasWarning('/Pipeline/Promotion', Match.stringLikeRegexp(
+      '^Environment prod accepted CVE-2024-6387 until 2025-01-31: its releases refuse the finding again\\. Fix it, or review the acceptance and give it a new expiry'));
   });
 });

@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { EnvironmentPromotion } from '../../src';
-import { FAILED_RELEASES_QUERY, RELEASE_HISTORY_QUERY } from '../../src/private/promotion/release-dashboard';
+import { EnvironmentPromotion, VulnerabilityPolicy, VulnerabilitySeverity } from '../../src';
+import { FAILED_RELEASES_QUERY, RELEASE_FINDINGS_QUERY, RELEASE_HISTORY_QUERY } from '../../src/private/promotion/release-dashboard';
 import { onlyOfType, resourcesOfType } from '../helpers/deployment-stack';
 import { PIPELINE_ENV, QA_ENV, environmentStack, templateOf, threeAccountPromotion, workflowsStack, workflowsTemplate } from '../helpers/promotion-app';
 import { RELEASE, runRelease, targetFakes, workflowDefinition } from '../helpers/release-workflow';
@@ -30,7 +30,8 @@ describe('EnvironmentPromotion dashboards', () => {
     const { promotion } = promoted();
 
     expect(titles(dashboardWidgets(workflowsTemplate(promotion, 'dev')))).toEqual([
-      '## dev', 'dev: releases (newest first)', 'dev: failed releases', 'dev: instances in service', 'dev: rollback alarms',
+      '## dev', 'dev: releases (newest first)', 'dev: image findings of releases (newest first)', 'dev: failed releases', 'dev: instances in service',
+      'dev: rollback alarms',
     ]);
     expect(titles(dashboardWidgets(workflowsTemplate(promotion, 'qa')))[0]).toBe('## qa');
     expect(titles(dashboardWidgets(workflowsTemplate(promotion, 'prod')))[0]).toBe('## prod');
@@ -72,6 +73,22 @@ describe('EnvironmentPromotion dashboards', () => {
     expect(RELEASE_HISTORY_QUERY[0]).toBe(`filter type = "${event.type}"`);
     // The AMI released, not the one it replaced, which the output names too.
     expect(parsed).toEqual({ version: RELEASE.version, commitId: RELEASE.commitId, amiId: RELEASE.amiId, outcome: 'RELEASED' });
+  });
+
+  test('given the output of a release judged by a policy, logged as Step Functions logs it, then the findings query reads the scan, its counts and the decision', async () => {
+    const definition = workflowDefinition({ vulnerabilities: VulnerabilityPolicy.refuseAtOrAbove(VulnerabilitySeverity.CRITICAL) });
+    const scan = { status: 'SCANNED', severityCounts: { critical: 0, high: 1, medium: 12, all: 40 }, findings: [], findingsComplete: true };
+    const execution = await runRelease(definition, { ...RELEASE, builds: [{ architecture: 'x86_64', fingerprint: RELEASE.fingerprint, scan }] }, targetFakes());
+    const output = JSON.stringify(execution.output, undefined, 1);
+    const parsed = Object.assign({}, ...RELEASE_FINDINGS_QUERY.filter((line) => line.startsWith('parse details.output ')).map((line) => {
+      const pattern = /^parse details\.output \/(.*)\/$/.exec(line)![1];
+      return new RegExp(pattern).exec(output)!.groups;
+    }));
+
+    expect(parsed).toEqual({
+      version: RELEASE.version, amiId: RELEASE.amiId, scan: 'SCANNED', critical: '0', high: '1', medium: '12', findings: '40', decision: 'PASSED',
+    });
+    expect(RELEASE_FINDINGS_QUERY[RELEASE_FINDINGS_QUERY.length - 1]).toBe('display @timestamp, version, amiId, scan, critical, high, medium, findings, decision');
   });
 
   test('given a failed releases widget, then it lists failed, timed out and aborted executions with their error and cause', () => {

@@ -1,14 +1,15 @@
 import { Stack, aws_s3 as s3 } from 'aws-cdk-lib';
-import { ApplicationImageRecipe, PipelineBuild, PipelineSource } from '../../src';
+import { ApplicationImageRecipe, ApplicationImageRecipeProps, PipelineBuild, PipelineSource } from '../../src';
 
 export const CONNECTION = 'arn:aws:codeconnections:eu-west-1:111111111111:connection/6a7e8feb-b491-4cf7-a9f1-bf3703467718';
 
 /** The `web` recipe of a pipeline, in its stack. */
-export function webRecipe(stack: Stack): ApplicationImageRecipe {
+export function webRecipe(stack: Stack, props: Partial<ApplicationImageRecipeProps> = {}): ApplicationImageRecipe {
   return new ApplicationImageRecipe(stack, 'Image', {
     applicationName: 'web',
     artifact: { bucket: s3.Bucket.fromBucketName(stack, 'Artifacts', 'artifacts'), key: 'web/web-1.0.0.tar.gz' },
     startCommand: '/opt/web/bin/server',
+    ...props,
   });
 }
 

@@ -53,4 +53,19 @@ describe('journeys: releases over time', () => {
     expect(facts.taintReplaced).toEqual({ prod: 1, qa: 2, dev: 0 });
     expect(facts.otherReplacements).toEqual({ dev: 0, qa: 0, prod: 0 });
   });
+
+  test('a build with a HIGH finding: dev and qa release it, the prod approval tells the findings and prod\'s policy, and prod\'s release refuses it before changing anything', async () => {
+    const { report, facts } = await journey('a build with a HIGH finding: dev and qa release it, prod refuses it before changing anything') as any;
+    expect(facts.status).toBe('Failed');
+    expect(facts.stages).toMatchObject({ dev: 'Succeeded', qa: 'Succeeded', prod: 'Failed' });
+    expect(facts.failure).toMatch(new RegExp('^stage prod, action Release: ImageHasFindings: Nothing was released: image ami-\\w+ '
+      + 'has 1 finding at or above HIGH that prod does not accept: CVE-2026-31337 \\(HIGH\\)\\.'));
+    expect(facts.findings).toBe('x86_64: 0 critical, 1 high, 1 medium, 3 in all');
+    expect(facts.prodApproval).toContain('Image findings: x86_64: 0 critical, 1 high, 1 medium, 3 in all. prod refuses findings at or above HIGH.');
+    expect(facts.after.prod).toBe(facts.good.prod);
+    expect(facts.after.dev).not.toBe(facts.good.dev);
+    expect(facts.after.qa).not.toBe(facts.good.qa);
+    // dev and qa replaced their two instances; prod none, and its stage's rollback released the AMI it runs.
+    expect(report).toMatchObject({ builds: 2, replacements: { dev: 2, qa: 2, prod: 0 }, violations: [] });
+  });
 });

@@ -7,11 +7,15 @@ from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Template
 
 from cdk_immutable_servers import (
+    AcceptedVulnerability,
     DeploymentWindow,
     EnvironmentPromotion,
     PromotionApproval,
     PromotionEnvironment,
     ReleaseRoleOptions,
+    UnscannedImageAction,
+    VulnerabilityPolicy,
+    VulnerabilitySeverity,
 )
 from web_app import pipeline_with_s3_source, web_deployment, web_recipe
 
@@ -83,3 +87,28 @@ def test_release_role_dashboard_and_image_key_from_python():
     (eu_west_1,) = distribution["Properties"]["Distributions"]
     assert eu_west_1["AmiDistributionConfiguration"]["TargetAccountIds"] == ["222222222222"]
     assert "Fn::GetAtt" in eu_west_1["AmiDistributionConfiguration"]["KmsKeyId"]
+
+
+def test_vulnerability_policy_from_python_is_judged_by_the_release_workflow_with_its_accepted_findings():
+    policy = VulnerabilityPolicy.refuse_at_or_above(
+        VulnerabilitySeverity.HIGH,
+        accepted_vulnerabilities=[AcceptedVulnerability(vulnerability_id="CVE-2024-6387", reason="sshd is not reachable; SEC-1", expires="2027-03-31")],
+        when_no_scan_result=UnscannedImageAction.RELEASE,
+    )
+    stack, promotion = promotion_with_pipeline(
+        lambda app: [PromotionEnvironment(name="prod", deployment=deployment(app, "prod"), vulnerabilities=policy)]
+    )
+
+    assert policy.severity == VulnerabilitySeverity.HIGH
+    assert policy.when_not_scanned == UnscannedImageAction.REFUSE
+    workflows = json.dumps(Template.from_stack(cdk.Stack.of(promotion.environments[0].release_log_group)).to_json())
+    assert "JudgeImageFindings" in workflows
+    assert "REFUSE_AT_OR_ABOVE_HIGH" in workflows
+    assert "CVE-2024-6387" in workflows and "sshd is not reachable; SEC-1" in workflows
+
+
+def test_an_accepted_id_that_is_no_vulnerability_id_fails_in_python_naming_it():
+    with pytest.raises(RuntimeError, match="'openssl-3.0' is not a vulnerability id Amazon Inspector reports"):
+        VulnerabilityPolicy.refuse_at_or_above(
+            VulnerabilitySeverity.CRITICAL, accepted_vulnerabilities=[AcceptedVulnerability(vulnerability_id="openssl-3.0", reason="Reviewed")]
+        )

@@ -53,6 +53,9 @@ const imageBuilderArn = (at: Endpoint, kind: string, path: string) => `arn:aws:i
 const requestTags = (tags: Record<string, string> | undefined) => (tags === undefined ? {}
   : { ...Object.fromEntries(Object.entries(tags).map(([key, value]) => [`aws:RequestTag/${key}`, value])), 'aws:TagKeys': Object.keys(tags) });
 
+/** The image a scan list call filters on, or none. */
+const filteredImage = (filter: { Name: string; Values: string[] } | undefined) => (filter?.Name === 'imageBuildVersionArn' ? filter.Values[0] : '*');
+
 /** The resources of each action the workflows call, as IAM sees them. */
 const RESOURCES: Record<string, ResourceMapping> = {
   'ssm:GetParameter': (request, at) => [{ resource: parameterArn(at, request.Name) }],
@@ -97,6 +100,10 @@ const RESOURCES: Record<string, ResourceMapping> = {
   'imagebuilder:TagResource': (request) => [{ resource: request.ResourceArn, context: requestTags(request.Tags) }],
   'imagebuilder:UntagResource': (request) => [{ resource: request.ResourceArn, context: { 'aws:TagKeys': request.TagKeys } }],
   'imagebuilder:ListTagsForResource': (request) => [{ resource: request.ResourceArn }],
+  // A list call is authorized for the image its filter names (an optional resource type of the
+  // action), and for no resource when it names none: an assumption a real account has to confirm.
+  'imagebuilder:ListImageScanFindingAggregations': (request) => [{ resource: filteredImage(request.Filter) }],
+  'imagebuilder:ListImageScanFindings': (request) => [{ resource: filteredImage(request.Filters?.[0]) }],
   'tag:GetResources': any,
   'codepipeline:ListPipelineExecutions': (request, at) => [{ resource: `arn:aws:codepipeline:${at.region}:${at.account}:${request.PipelineName}` }],
   'codepipeline:ListActionExecutions': (request, at) => [{ resource: `arn:aws:codepipeline:${at.region}:${at.account}:${request.PipelineName}` }],

@@ -9,7 +9,7 @@
 import { App, Duration, Stack, aws_ec2 as ec2, aws_events as events, aws_iam as iam } from 'aws-cdk-lib';
 import {
   ApplicationImageRecipe, BaseImage, DeploymentLoadBalancing, ImmutableAmiPipeline, PipelineBuild, PipelineSource, PromotionApproval,
-  PromotionEnvironment, RollingAsgDeployment,
+  PromotionEnvironment, RollingAsgDeployment, VulnerabilityPolicy, VulnerabilitySeverity,
 } from '../../../src';
 
 export const PIPELINE_ACCOUNT = '111111111111';
@@ -70,6 +70,7 @@ export function journeyApp(options: JourneyAppOptions = {}): App {
       }),
       approval: PromotionApproval.manual(),
       soakPeriod: Duration.hours(1),
+      vulnerabilities: VulnerabilityPolicy.refuseAtOrAbove(VulnerabilitySeverity.HIGH),
     },
   ];
   const pipelineStack = new Stack(app, 'web-pipeline', { env: { account: PIPELINE_ACCOUNT, region: PIPELINE_REGION } });
@@ -79,6 +80,7 @@ export function journeyApp(options: JourneyAppOptions = {}): App {
     runtimePackages: ['nodejs20'],
     startCommand: '/usr/bin/node-20 /opt/web/server.js',
     healthCheck: { port: 8080, path: '/health' },
+    vulnerabilityScanning: true,
   });
   new ImmutableAmiPipeline(pipelineStack, 'Pipeline', {
     source: PipelineSource.connection({ connectionArn: CONNECTION_ARN, owner: 'my-org', repository: 'web', branch: 'main' }),

@@ -138,6 +138,32 @@ export const JOURNEYS: JourneyDefinition[] = [
     },
   },
   {
+    name: 'a build with a HIGH finding: dev and qa release it, prod refuses it before changing anything',
+    run: async (journey) => {
+      await journey.commit('Version 1', { files: service(1) });
+      const good = await amisOf(journey, ['dev', 'qa', 'prod']);
+      journey.world.imageBuilder.findingsOfNextBuilds = [
+        { vulnerabilityId: 'CVE-2026-31337', severity: 'HIGH' }, { vulnerabilityId: 'CVE-2026-4242', severity: 'MEDIUM' }, { vulnerabilityId: 'CVE-2026-7', severity: 'LOW' },
+      ];
+      const approvals: Record<string, string> = {};
+      // The first of each stage: the stage rollback asks prod's approver again, with version 1's variables.
+      journey.world.pipeline.approver = (stage, summary) => {
+        approvals[stage] ??= summary;
+        return true;
+      };
+      const [execution] = await journey.commit('Version 2, with a vulnerable package', { files: service(2) });
+      return {
+        status: execution.status,
+        stages: execution.stages,
+        failure: execution.failure,
+        findings: (journey.bakeOutput(execution) as any).findingsSummary,
+        prodApproval: approvals.prod,
+        good,
+        after: await amisOf(journey, ['dev', 'qa', 'prod']),
+      };
+    },
+  },
+  {
     name: 'return to the previous release after 120 days of lifecycle runs, twice in a row',
     run: async (journey) => {
       await journey.commit('Version 1', { files: service(1) });

@@ -2,7 +2,9 @@ import { Duration, Stack, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { branchPerArchitecture } from './architecture-branches';
 import { BakedImageLookup } from './baked-image-lookup';
+import { ImageScanFindings } from './image-scan-findings';
 import type { BuildableRecipe } from '../image/buildable-recipe';
+import { scanSummaryText } from '../shared/image-scan';
 import { RELEASE_TAG_KEYS } from '../shared/release-tags';
 import { explainFailure, failAsExplained, sdkCall } from '../shared/sdk-call';
 
@@ -59,7 +61,8 @@ export class BakeDefinition {
 
   /**
    * A JSONata state: the release manifest, whose `images` are keyed `<account>/<region>/<architecture>`,
-   * keys JSONPath cannot compose. Each of `builds` says why its image was reused or built.
+   * keys JSONPath cannot compose. Each of `builds` says why its image was reused or built, and what
+   * its scan found; `findingsSummary` says it in a line, for approvers.
    */
   private manifest(): sfn.Pass {
     const account = Stack.of(this.scope).account;
@@ -69,7 +72,8 @@ export class BakeDefinition {
         + '"version": $states.input.version, "commitId": $states.input.commitId, "commitMessage": $states.input.commitMessage, '
         + '"pipelineExecutionId": $states.input.pipelineExecutionId, "contentHash": $states.input.contentHash, '
         + '"builds": [$states.input.builds.{"architecture": architecture, "fingerprint": fingerprint, "reused": reused, '
-        + '"reuse": reuse.{"decision": decision, "missing": missing, "newest": newest}, "imageBuildVersionArn": imageBuildVersionArn}], '
+        + '"reuse": reuse.{"decision": decision, "missing": missing, "newest": newest}, "imageBuildVersionArn": imageBuildVersionArn, "scan": scan}], '
+        + `"findingsSummary": $join($states.input.builds.(architecture & ": " & ${scanSummaryText('scan')}), "; "), `
         + `"images": $merge([$states.input.builds.($architecture := architecture; amis.{($exists(AccountId) ? AccountId : "${account}") & "/" & Region & "/" & $architecture: Image})])`
         + '} %}',
     });
@@ -103,13 +107,16 @@ class ArchitectureBake {
         'reuse.$': '$.reuse',
         'imageBuildVersionArn.$': '$.image.arn',
         'amis.$': '$.image.amis',
+        'scan.$': '$.scan',
       },
     });
+    // Built or reused, the image's scan is read the same way.
+    const scanned = new ImageScanFindings(this.scope, this.recipe).chain(output);
     const reuse = new sfn.Pass(this.scope, 'ReuseImage', {
       parameters: { 'arn.$': '$.reuse.image.arn', 'amis.$': '$.reuse.image.amis' },
       resultPath: '$.image',
-    }).next(new sfn.Pass(this.scope, 'Reused', { result: sfn.Result.fromObject({ reused: true }), resultPath: '$.outcome' })).next(output);
-    return new BakedImageLookup(this.scope, this.recipe, this.statePrefix).chain(reuse, this.build(output));
+    }).next(new sfn.Pass(this.scope, 'Reused', { result: sfn.Result.fromObject({ reused: true }), resultPath: '$.outcome' })).next(scanned);
+    return new BakedImageLookup(this.scope, this.recipe, this.statePrefix).chain(reuse, this.build(scanned));
   }
 
   /**

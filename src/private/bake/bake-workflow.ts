@@ -2,6 +2,7 @@ import { Duration, PhysicalName, Stack, aws_iam as iam, aws_logs as logs, aws_st
 import { Construct } from 'constructs';
 import { BakeDefinition } from './bake-workflow-definition';
 import { BakedImageLookup } from './baked-image-lookup';
+import { ImageScanFindings, SCAN_RESULT_WAIT } from './image-scan-findings';
 import type { BuildableRecipe } from '../image/buildable-recipe';
 import { acknowledgeNagFinding, nagResourceReference } from '../nag/nag-acknowledgement';
 import { executionLoggingStatement, stackScopedLogGroupName } from '../shared/state-machine-logging';
@@ -53,12 +54,16 @@ export interface BakeWorkflowProps {
  *    fingerprint; polls it every minute for at most `timeout`, then cancels it. Once the build has
  *    ended, deletes its distribution configuration and recipe version. A failed or cancelled build fails with its ARN,
  *    state and where its logs are.
- * 4. Outputs the release manifest `EnvironmentPromotion` reads: `{ "version", "commitId",
+ * 4. Reads the image's vulnerability scan, built or reused (`ImageScanFindings`): the counts by
+ *    severity and the findings at or above MEDIUM, or why there are none; it waits up to
+ *    `SCAN_RESULT_WAIT` for a scan Image Builder has not recorded as ended yet.
+ * 5. Outputs the release manifest `EnvironmentPromotion` reads: `{ "version", "commitId",
  *    "commitMessage", "pipelineExecutionId", "builds": [{ "architecture", "fingerprint", "reused",
- *    "reuse": { "decision", "missing", "newest" }, "imageBuildVersionArn" }], "images": {
- *    "<account>/<region>/<architecture>": "<AMI id>" } }`, where `reuse.decision` is one of
- *    `REUSE_DECISIONS`, `missing` lists the copies a reusable image lacked and `newest` names
- *    the image passed over for being near its deletion.
+ *    "reuse": { "decision", "missing", "newest" }, "imageBuildVersionArn", "scan" }],
+ *    "findingsSummary", "images": { "<account>/<region>/<architecture>": "<AMI id>" } }`, where
+ *    `reuse.decision` is one of `REUSE_DECISIONS`, `missing` lists the copies a reusable image
+ *    lacked, `newest` names the image passed over for being near its deletion, `scan` is what
+ *    `ImageScanFindings` read, and `findingsSummary` tells the scans in a line.
  *
  * Errors: `ImageBuildFailed`, `ImageBuildCancelled`, `BakeTimedOut`. A build that fails ends the
  * bake; the other architectures' builds then finish or time out in Image Builder unobserved.
@@ -86,7 +91,7 @@ export class BakeWorkflow extends Construct {
       comment: `Bakes an artifact into AMIs with image recipes ${recipeNames(props.recipes)}, reusing images of the same fingerprint`,
       definitionBody: sfn.DefinitionBody.fromChainable(new BakeDefinition(this, { recipes: props.recipes, timeout }).chain()),
       stateMachineType: sfn.StateMachineType.STANDARD,
-      timeout: timeout.plus(EXECUTION_MARGIN),
+      timeout: timeout.plus(SCAN_RESULT_WAIT).plus(EXECUTION_MARGIN),
       role: role.withoutPolicyUpdates(),
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
@@ -117,11 +122,14 @@ function grantBakePermissions(role: iam.Role, recipes: BuildableRecipe[]): void 
         resources: [buildDistributions],
       }),
       ...BakedImageLookup.statements(stack, recipe),
+      ...ImageScanFindings.statements(stack, recipe),
     ].forEach((statement) => role.addToPrincipalPolicy(statement));
     acknowledge(buildDistributions, 'The distribution configuration of each build is named after the recipe and a UUID of the build');
   }
   role.addToPrincipalPolicy(executionLoggingStatement());
-  acknowledge('*', 'Only actions without resource-level permissions: tag:GetResources, EC2 DescribeImages, CloudWatch Logs vended log delivery, X-Ray');
+  const scanning = recipes.some((recipe) => recipe._artifactBuildSettings.vulnerabilityScanning);
+  acknowledge('*', 'Only actions without resource-level permissions: tag:GetResources, EC2 DescribeImages, '
+    + `${scanning ? 'Amazon Inspector\'s account status (which Image Builder reads to scan), ' : ''}CloudWatch Logs vended log delivery, X-Ray`);
 }
 
 function validateBakeWorkflow(scope: Construct, props: BakeWorkflowProps, timeout: Duration): void {

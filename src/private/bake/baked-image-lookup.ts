@@ -2,6 +2,7 @@ import { ArnFormat, Lazy, Stack, aws_iam as iam, aws_stepfunctions as sfn } from
 import { Construct } from 'constructs';
 import type { BuildableRecipe } from '../image/buildable-recipe';
 import { reuseHorizonMinutes } from '../image/release-waits';
+import { oneLine } from '../shared/jsonata';
 import { RELEASE_TAG_KEYS } from '../shared/release-tags';
 import { SdkCallOptions, sdkCall } from '../shared/sdk-call';
 
@@ -129,8 +130,7 @@ export class BakedImageLookup {
     return sfn.Pass.jsonata(this.scope, 'ChooseBakedImage', {
       comment: 'Reuses an available image of the fingerprint with an AMI in every account and region of the recipe\'s distribution, '
         + 'which the lifecycle policy keeps for as long as a promotion may take',
-      // One line: Step Functions' schema (as asl-validator reads it) takes a JSONata string without line breaks.
-      outputs: `{% (
+      outputs: oneLine(`{% (
         $destinations := ${destinations};
         $copies := function($image) { [$image.OutputResources.Amis.(($exists(AccountId) ? AccountId : ${build}) & "/" & Region)] };
         $missing := function($image) { [$filter($destinations, function($key) { $not($key in $copies($image)) })] };
@@ -144,7 +144,7 @@ export class BakedImageLookup {
           : $count($available) > 0
             ? {"decision": "${REUSE_DECISIONS.missingCopies}", "missing": $missing($available[0])}
             : {"decision": "${REUSE_DECISIONS.noImage}"}}])
-      ) %}`.replace(/\s*\n\s*/g, ' '),
+      ) %}`),
     });
   }
 

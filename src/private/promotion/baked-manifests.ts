@@ -1,17 +1,25 @@
 import type { aws_codepipeline as codepipeline } from 'aws-cdk-lib';
 import type { BuildableRecipe } from '../image/buildable-recipe';
 
-/**
- * The recipes (one per architecture) whose AMIs each bake's release manifest lists, so that a promotion reading the manifest
- * can check at synth time that every environment gets an AMI of its own.
- */
-const recipesByManifest = new WeakMap<codepipeline.Artifact, BuildableRecipe[]>();
-
-export function recordBakedManifest(manifest: codepipeline.Artifact, recipes: BuildableRecipe[]): void {
-  recipesByManifest.set(manifest, recipes);
+/** What a promotion knows of a release manifest that a bake wrote. */
+export interface BakedManifest {
+  /** The recipes (one per architecture) whose AMIs the manifest lists. */
+  readonly recipes: BuildableRecipe[];
+  /** The CodePipeline variable that holds the manifest's `findingsSummary`, e.g. `#{Bake-Manifest.IMAGE_FINDINGS}`. */
+  readonly findingsSummaryVariable: string;
 }
 
-/** The recipes a bake built the manifest's AMIs with; undefined for a manifest some other action writes. */
-export function bakedRecipesOf(manifest: codepipeline.Artifact): BuildableRecipe[] | undefined {
-  return recipesByManifest.get(manifest);
+/**
+ * Each bake's release manifest, so that a promotion reading it can check at synth time that every
+ * environment gets an AMI of its own, and tell approvers what the images' scans found.
+ */
+const bakedManifests = new WeakMap<codepipeline.Artifact, BakedManifest>();
+
+export function recordBakedManifest(manifest: codepipeline.Artifact, baked: BakedManifest): void {
+  bakedManifests.set(manifest, baked);
+}
+
+/** What the bake that wrote the manifest recorded; undefined for a manifest some other action writes. */
+export function bakedManifestOf(manifest: codepipeline.Artifact): BakedManifest | undefined {
+  return bakedManifests.get(manifest);
 }

@@ -2,6 +2,7 @@ import { aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, 
 import type { DeploymentWindow } from '../../deployment-window';
 import type { PromotionApproval } from '../../promotion-approval';
 import type { ReleaseTarget } from '../../release-target';
+import type { VulnerabilityPolicy } from '../../vulnerability-policy';
 import { PathInArtifact } from '../shared/path-in-artifact';
 
 /** An environment as the user declared it (`PromotionEnvironment`): what its stage asks and when. */
@@ -10,6 +11,7 @@ export interface DeclaredStage {
   readonly approval?: PromotionApproval;
   readonly deploymentWindow?: DeploymentWindow;
   readonly url?: string;
+  readonly vulnerabilities?: VulnerabilityPolicy;
 }
 
 /** An environment's workflows (`PromotedEnvironment`): what its stage runs. */
@@ -29,6 +31,8 @@ export interface PromotionStageOptions {
   readonly previous?: { readonly declared: DeclaredStage; readonly target: ReleaseTarget };
   readonly releaseManifest: codepipeline.ArtifactPath;
   readonly releaseSummary: string;
+  /** A CodePipeline variable that tells what the scans of the manifest's images found, when a bake wrote it. */
+  readonly findingsSummary?: string;
 }
 
 /**
@@ -56,21 +60,33 @@ export function promotionStage(options: PromotionStageOptions): codepipeline.Sta
   };
 }
 
-function approvalActions({ environment, declared, previous, releaseSummary }: PromotionStageOptions): codepipeline.IAction[] {
+function approvalActions({ environment, declared, previous, releaseSummary, findingsSummary }: PromotionStageOptions): codepipeline.IAction[] {
   const approval = declared.approval?.manualApproval;
   if (approval === undefined) {
     return [];
   }
   const where = previous === undefined ? '' : ` ${previousEnvironmentNote(previous.declared, previous.target)} `
     + `The AMI it runs is in the output of its release, #{${releaseNamespace(previous.declared.name)}.ExecutionArn}.`;
+  const findings = findingsSummary === undefined ? '' : ` Image findings: ${findingsSummary}.${policyNote(environment.name, declared.vulnerabilities)}`;
   return [new actions.ManualApprovalAction({
     actionName: 'Approve',
     runOrder: 1,
     notificationTopic: approval.notificationTopic,
     timeout: approval.timeout,
-    additionalInformation: `${releaseSummary}, into ${environment.name}.${where}`,
+    additionalInformation: `${releaseSummary}, into ${environment.name}.${where}${findings}`,
     externalEntityLink: previous?.declared.url,
   })];
+}
+
+/**
+ * What the environment's release refuses, for its approver: the release checks it after the
+ * approval. The accepted findings are counted, not named: an action's configuration value holds
+ * 1,000 characters, and each release's output names those it accepted.
+ */
+function policyNote(environmentName: string, policy: VulnerabilityPolicy | undefined): string {
+  if (policy?.severity === undefined) return '';
+  const accepted = policy.acceptedVulnerabilities.length;
+  return ` ${environmentName} refuses findings at or above ${policy.severity}${accepted === 0 ? '' : ` but the ${accepted} it accepts`}.`;
 }
 
 function workflowActions({ environment, releaseManifest }: PromotionStageOptions): codepipeline.IAction[] {

@@ -1,8 +1,10 @@
-import { Duration, Stack, Token, aws_codepipeline as codepipeline } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token, aws_codepipeline as codepipeline } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import { isInStackEnvironment } from './promotion-placement';
 import { ReleaseWait, humanMinutes } from './promotion-timing';
 import type { PromotionApproval } from '../../promotion-approval';
 import type { ReleaseTarget } from '../../release-target';
+import type { VulnerabilityPolicy } from '../../vulnerability-policy';
 import type { BuildableRecipe } from '../image/buildable-recipe';
 import { retentionAgeOutliving } from '../image/deprecation-grace';
 import { recipeOfArchitecture } from '../image/recipe-architectures';
@@ -14,6 +16,7 @@ export interface DeclaredEnvironment {
   readonly deployment?: { readonly releaseTarget: ReleaseTarget };
   readonly target?: ReleaseTarget;
   readonly approval?: PromotionApproval;
+  readonly vulnerabilities?: VulnerabilityPolicy;
 }
 
 /**
@@ -119,4 +122,32 @@ export function imagesDeletedBeforeRelease(environments: EnvironmentReleaseWait[
       + `keep them longer (imageRetention: ImageRetention.age(Duration.days(${neededAgeDays})) or more, which also leaves bakes time to reuse images), `
       + 'or shorten the waits (approval timeouts, soak periods, deployment windows)'];
   });
+}
+
+/**
+ * Errors for environments whose policy judges findings that their recipe never finds: without
+ * `vulnerabilityScanning`, every image is NOT_SCANNED, so the policy's severity never applies.
+ */
+export function policiesWithoutScans(environments: Array<{ name: string; recipe?: BuildableRecipe; policy?: VulnerabilityPolicy }>): string[] {
+  return environments.flatMap(({ name, recipe, policy }) => {
+    if (policy?.severity === undefined || recipe === undefined || recipe._artifactBuildSettings.vulnerabilityScanning) return [];
+    return [`Environment ${name} refuses images with findings at or above ${policy.severity}, but recipe ${recipe.node.path} does not scan its images `
+      + '(vulnerabilityScanning is false), so no release would have findings to judge: turn on vulnerabilityScanning on the recipe (Amazon Inspector must be '
+      + `activated in account ${Stack.of(recipe).account}), or give environment ${name} VulnerabilityPolicy.none()`];
+  });
+}
+
+/**
+ * Warns of accepted findings whose acceptance has ended (`expires` is `now` or before): releases
+ * refuse them again, which is what an ended acceptance is for, but the app still names them.
+ */
+export function warnOfEndedAcceptances(scope: IConstruct, environments: DeclaredEnvironment[], now: Date): void {
+  for (const { name, vulnerabilities } of environments) {
+    for (const { vulnerabilityId, expires } of vulnerabilities?.acceptedVulnerabilities ?? []) {
+      if (expires !== undefined && !Token.isUnresolved(expires) && Date.parse(`${expires}T00:00:00Z`) <= now.getTime()) {
+        Annotations.of(scope).addWarningV2('cdk-immutable-servers:ended-acceptance',
+          `Environment ${name} accepted ${vulnerabilityId} until ${expires}: its releases refuse the finding again. Fix it, or review the acceptance and give it a new expiry`);
+      }
+    }
+  }
 }

@@ -27,6 +27,22 @@ export const RELEASE_HISTORY_QUERY = [
   `display @timestamp, ${RELEASE_OUTPUT_FIELDS.join(', ')}`,
 ];
 
+/**
+ * Logs Insights lines that list what the scans of the released images found, and what the
+ * environment's policy decided (`vulnerabilities` of each successful release's output; refused
+ * releases are failed releases). Counts are numbers in the output, the rest strings.
+ */
+export const RELEASE_FINDINGS_QUERY = [
+  'filter type = "ExecutionSucceeded"',
+  ...['version', 'amiId', 'scan'].map((field) => `parse details.output /"${field}":\\s*"(?<${field}>[^"]*)"/`),
+  ...['critical', 'high', 'medium'].map((field) => `parse details.output /"${field}":\\s*(?<${field}>\\d+)/`),
+  'parse details.output /"all":\\s*(?<findings>\\d+)/',
+  'parse details.output /"decision":\\s*"(?<decision>[^"]*)"/',
+  'sort @timestamp desc',
+  'limit 20',
+  'display @timestamp, version, amiId, scan, critical, high, medium, findings, decision',
+];
+
 /** Logs Insights lines that list the releases that did not succeed, with why. */
 export const FAILED_RELEASES_QUERY = [
   'filter type in ["ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"]',
@@ -42,7 +58,7 @@ export const FAILED_RELEASES_QUERY = [
  * which that account sees only with CloudWatch cross-account observability. It shows what the
  * environment runs and how to return it to its previous release, the release history (released at,
  * version, commit, AMI), failed releases, in-service against desired instances, and the rollback
- * alarms.
+ * alarms, and the findings of the released images' scans.
  */
 export class ReleaseDashboard extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
@@ -70,6 +86,14 @@ export class ReleaseDashboard extends Construct {
         title: `${name}: releases (newest first)`,
         logGroupNames: [environment.releaseLogGroup.logGroupName],
         queryLines: RELEASE_HISTORY_QUERY,
+        view: cloudwatch.LogQueryVisualizationType.TABLE,
+        width: 12,
+        height: 6,
+      }),
+      new cloudwatch.LogQueryWidget({
+        title: `${name}: image findings of releases (newest first)`,
+        logGroupNames: [environment.releaseLogGroup.logGroupName],
+        queryLines: RELEASE_FINDINGS_QUERY,
         view: cloudwatch.LogQueryVisualizationType.TABLE,
         width: 12,
         height: 6,

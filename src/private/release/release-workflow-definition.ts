@@ -1,12 +1,14 @@
 import { Duration, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { NO_RELEASE } from './release-ledger';
+import { ImageFindingsGate, NO_SCAN_NAMED } from './release-workflow-findings';
 import { ImageKeyGrantStates } from './release-workflow-image-key';
 import { AmiRetirement, InUseTagStates } from './release-workflow-in-use';
 import { ReleaseLabelStates } from './release-workflow-labels';
 import { RELEASE_FIELDS, ReleaseStates, ledgerNames } from './release-workflow-states';
 import { StackUpdateStates } from './release-workflow-update';
 import type { ReleaseTarget } from '../../release-target';
+import type { VulnerabilityPolicy } from '../../vulnerability-policy';
 
 /** Longest tag value EC2 and CloudFormation accept; the commit message becomes one. */
 export const TAG_VALUE_MAX_LENGTH = 256;
@@ -30,6 +32,8 @@ export interface ReleaseDefinitionOptions {
   readonly timeout: Duration;
   /** When a retired AMI is old enough to deregister. */
   readonly retirement: AmiRetirement;
+  /** Which images the environment may run, by their vulnerability scan. */
+  readonly vulnerabilities: VulnerabilityPolicy;
 }
 
 /**
@@ -69,7 +73,8 @@ export class ReleaseDefinition {
             + `must hold ${this.names.join(', ')}. Deploy the environment (its ledger stack creates them) before releasing into it.`,
         })));
     const amiGiven = new sfn.Choice(this.scope, 'AmiGiven?')
-      .when(sfn.Condition.isPresent('$.amiId'), new ImageKeyGrantStates(this.states).grant(release))
+      .when(sfn.Condition.isPresent('$.amiId'), new ImageFindingsGate(this.states, this.options.environmentName, this.options.vulnerabilities)
+        .judge(new ImageKeyGrantStates(this.states).grant(release)))
       .otherwise(new sfn.Fail(this.scope, 'AmiNotGiven', {
         error: 'ImageNotInManifest',
         cause: `The release names no AMI for stack ${this.target.stackName}: give "amiId", or a release manifest whose "images" `
@@ -81,34 +86,34 @@ export class ReleaseDefinition {
   }
 
   /**
-   * A JSONata state (the retirement's age check is the other): JSONPath intrinsics cannot shorten a string or read a key that holds a
-   * `/`, JSONata's `$substring` and `$lookup` can, and one state of a JSONPath workflow may use JSONata.
+   * A JSONata state (the findings' judgement and the retirement's age check are the others): JSONPath intrinsics cannot shorten a
+   * string or read a key that holds a `/`, JSONata's `$substring` and `$lookup` can, and one state of a JSONPath workflow may use JSONata.
    *
    * @see https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html
    */
   private prepare(): sfn.Pass {
     const given = (field: string, otherwise: string) => `$exists($states.input.${field}) ? $states.input.${field} : ${otherwise}`;
     return sfn.Pass.jsonata(this.scope, 'PrepareRelease', {
-      comment: `Picks this environment's AMI and its image's fingerprint from a release manifest, and truncates the commit message to the ${TAG_VALUE_MAX_LENGTH} `
+      comment: `Picks this environment's AMI and its image's fingerprint and scan from a release manifest, and truncates the commit message to the ${TAG_VALUE_MAX_LENGTH} `
         + 'characters of a tag value',
       outputs: '{% $merge([$states.input, {'
         + `"amiId": ${given('amiId', this.manifestAmi())}, `
         + `"commitMessage": $substring($states.input.commitMessage, 0, ${TAG_VALUE_MAX_LENGTH}), `
         + `"contentHash": ${given('contentHash', `"${NO_RELEASE}"`)}, `
-        + `"fingerprint": ${given('fingerprint', this.manifestFingerprint())}`
+        + `"fingerprint": ${given('fingerprint', `[${this.manifestBuild()}.fingerprint, "${NO_RELEASE}"][0]`)}, `
+        + `"scan": [${this.manifestBuild()}.scan, ${NO_SCAN_NAMED}][0]`
         + '}]) %}',
     });
   }
 
   /**
-   * JSONata of the fingerprint of this environment's image in a bake's manifest: of its
-   * architecture's build, or of the only build; `none` when the manifest names no build.
+   * JSONata of this environment's build in a bake's manifest: of its architecture, or the only
+   * build; undefined when the manifest names no build.
    */
-  private manifestFingerprint(): string {
-    const build = this.target.architecture === undefined
-      ? '($count($states.input.builds) = 1 ? $states.input.builds[0].fingerprint : undefined)'
-      : `$states.input.builds[architecture = "${this.target.architecture}"].fingerprint`;
-    return `[${build}, "${NO_RELEASE}"][0]`;
+  private manifestBuild(): string {
+    return this.target.architecture === undefined
+      ? '($count($states.input.builds) = 1 ? $states.input.builds[0] : undefined)'
+      : `$states.input.builds[architecture = "${this.target.architecture}"]`;
   }
 
   /**
@@ -155,6 +160,8 @@ export class ReleaseDefinition {
     return new sfn.Pass(this.scope, 'PlanRelease', {
       parameters: {
         ...Object.fromEntries(RELEASE_FIELDS.map((field) => [`${field}.$`, `$.${field}`])),
+        // The judgement of the image's findings, for the release's output.
+        'vulnerabilities.$': '$.vulnerabilities',
         // Marks this update's stack events, and makes a retried UpdateStack idempotent.
         'updateToken.$': 'States.UUID()',
         'previous': Object.fromEntries(RELEASE_FIELDS.map((field) => [`${field}.$`, previous(field)])),
@@ -202,6 +209,7 @@ export class ReleaseDefinition {
         'outcome.$': '$.outcome',
         'previousAmi.$': '$.previousAmi',
         'retiredAmi.$': '$.retiredAmi',
+        'vulnerabilities.$': '$.vulnerabilities',
       },
     });
   }
@@ -215,6 +223,7 @@ export class ReleaseDefinition {
         'version.$': 'States.ArrayGetItem($.ledger.version, 0)',
         'commitId.$': 'States.ArrayGetItem($.ledger.commitId, 0)',
         'outcome': 'ALREADY_RUNNING',
+        'vulnerabilities.$': '$.vulnerabilities',
         'reason': `Stack ${this.target.stackName} runs this AMI already, released as the version above: the ledger, the stack and its instances were left as they are.`,
       },
     });

@@ -75,7 +75,11 @@ export class ReleaseLabelStates {
       itemsPath: '$.previousRelease', itemSelector: { 'selector.$': '$$.Map.Item.Value' }, maxConcurrency: 1, resultPath: '$.previousRelease',
     }).itemProcessor(readParameter);
     const asRelease = new sfn.Pass(scope, 'PreviousReleaseAsInput', {
-      parameters: Object.fromEntries(RELEASE_FIELDS.map((field, index) => [`${field}.$`, `$.previousRelease[${index}].parameter.Value`])),
+      parameters: {
+        ...Object.fromEntries(RELEASE_FIELDS.map((field, index) => [`${field}.$`, `$.previousRelease[${index}].parameter.Value`])),
+        // A return is not judged again by the environment's vulnerability policy (ImageFindingsGate).
+        returnToPreviousRelease: true,
+      },
     });
     const beforeFirst = new sfn.Choice(scope, 'PreviousIsARelease?')
       .when(sfn.Condition.stringEquals('$.version', NO_RELEASE), noPrevious('PreviousIsBeforeFirstRelease'))

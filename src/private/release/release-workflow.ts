@@ -10,6 +10,7 @@ import { AmiRetirement, releaseTagKeys } from './release-workflow-in-use';
 import { ledgerNames } from './release-workflow-states';
 import { TargetWorkflowProps, createTargetWorkflow, validateEnvironmentName } from './target-workflow';
 import type { ReleaseTarget } from '../../release-target';
+import { VulnerabilityPolicy } from '../../vulnerability-policy';
 import { acknowledgeNagFinding, nagResourceReference } from '../nag/nag-acknowledgement';
 import { APPLICATION_TAG_KEY, IN_USE_TAG_KEY, IN_USE_TAG_VALUE, inUseByTagKey } from '../shared/release-tags';
 
@@ -43,6 +44,13 @@ export interface ReleaseWorkflowProps extends TargetWorkflowProps {
    * @default - never: the lifecycle policy retires it with its image
    */
   readonly retirement?: AmiRetirement;
+
+  /**
+   * Which images the environment may run, by their vulnerability scan in the release manifest.
+   *
+   * @default VulnerabilityPolicy.none()
+   */
+  readonly vulnerabilities?: VulnerabilityPolicy;
 }
 
 /**
@@ -59,7 +67,9 @@ export interface ReleaseWorkflowProps extends TargetWorkflowProps {
  * either, the release fails with `ImageNotInManifest` before anything is read or written. Optional:
  * `contentHash` (the archive's) and `fingerprint` (the image's; a bake's manifest gives one per
  * architecture in `builds`, and the release takes its target's), `none` when absent: the ledger
- * holds them and the instances carry them as tags.
+ * holds them and the instances carry them as tags. The `scan` of the target's build is judged by
+ * the environment's `VulnerabilityPolicy` before anything is read from the target
+ * (`ImageFindingsGate`); a release that names no scan is judged as NOT_SCANNED.
  *
  * 0. When the AMI's snapshots are encrypted with a KMS key of another account, grants that key to
  *    the target account's Auto Scaling service-linked role, so that instances can launch from it.
@@ -79,8 +89,10 @@ export interface ReleaseWorkflowProps extends TargetWorkflowProps {
  *    environment's is left), and when it is older than the lifecycle policy's deletion age (its
  *    image was deleted around it while it was held) the release deregisters it with its snapshots.
  *    Outputs `{ "environment", "amiId", "version", "commitId", "outcome": "RELEASED" | "NO_CHANGE",
- *    "previousAmi": { "imageId" }, "retiredAmi": { "imageId", "inUseTag", "deregistered" } }` (see
- *    `RETIRED_AMI_OUTCOMES`). Execution logs hold it: the release history.
+ *    "previousAmi": { "imageId" }, "retiredAmi": { "imageId", "inUseTag", "deregistered" },
+ *    "vulnerabilities": { "policy", "scan", "severityCounts" | "reason", "decision", "accepted",
+ *    "refused" } }` (see `RETIRED_AMI_OUTCOMES` and `FINDINGS_DECISIONS`). Execution logs hold it:
+ *    the release history, and the audit of every finding a release accepted, with its reason.
  *
  * Releasing the AMI the environment already runs writes nothing and updates nothing: the output is
  * `{ "outcome": "ALREADY_RUNNING" }` with the version and commit the environment runs. A new
@@ -95,6 +107,8 @@ export interface ReleaseWorkflowProps extends TargetWorkflowProps {
  * that failed in this update, its type and reason), `ReleaseTimedOut` (the update was cancelled and
  * rolled back), `ReleaseNotStarted` (CloudFormation refused the update, or the ledger could not be
  * written), `ImageNotLaunchable` (nothing written: the AMI or its keys could not be read or granted).
+ * `ImageHasFindings` and `ImageNotScanned` (nothing read or written: the environment's vulnerability
+ * policy refuses the image, see `ImageFindingsGate`),
  * `LedgerNotFound` (nothing written), `LedgerNotRestored`, `ReleaseStatusUnknown` and
  * `AmiNotTagged` and `LedgerNotLabelled` say what to put right by hand.
  */
@@ -129,6 +143,7 @@ export class ReleaseWorkflow extends Construct {
         credentials,
         timeout,
         retirement: props.retirement ?? { deletionAgeDays: () => undefined },
+        vulnerabilities: props.vulnerabilities ?? VulnerabilityPolicy.none(),
       }).chain(),
       grantTargetPermissions: (workflowRole) => grantReleasePermissions(workflowRole, props.target),
     });

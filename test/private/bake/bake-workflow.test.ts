@@ -1,98 +1,17 @@
 import { App, Duration, Stack, aws_ec2 as ec2, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { runBakeLocally } from '../../../scripts/lib/bake-simulation';
-import { LocalExecution, TaskFailure, TaskFake, allStates, stateMachineDefinition } from '../../../scripts/lib/local-state-machine';
+import { TaskFailure, TaskFake, allStates, stateMachineDefinition } from '../../../scripts/lib/local-state-machine';
 import { AslDefinition, validateDefinition } from '../../../scripts/lib/state-machines';
 import { ApplicationImageRecipe, BaseImage, ImageOperatingSystem, ImageRetention } from '../../../src';
-import { BakeWorkflow, BakeWorkflowProps } from '../../../src/private/bake/bake-workflow';
+import { BakeWorkflow } from '../../../src/private/bake/bake-workflow';
 import { expectReleasesWithin } from '../../../src/private/image/release-waits';
+import {
+  ACCOUNT, AMIS, BAKE, BAKED, BUILD, BUILD_DISTRIBUTION, DISTRIBUTIONS, ENV, MANIFEST_IMAGES, PARENT, REGION,
+  bakeDefinition, bakeStack, buildStates, image, missFakes, onlyBuild,
+} from '../../helpers/bake-workflow';
 import { awsSolutionsFindings, isSpecificReason, nagAcknowledgements } from '../../helpers/nag';
 import { recipeStack } from '../../helpers/recipe-stack';
-
-const ACCOUNT = '111111111111';
-const REGION = 'eu-west-1';
-const ENV = { account: ACCOUNT, region: REGION };
-const BAKE = {
-  artifact: 's3://web-artifacts/builds/8d1c2b3a/web.tar.gz',
-  contentHash: '4f0b8e2a7c1d9e3f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f',
-  version: '1.4.2',
-  commitId: '89e6c98d92887913cadf06b2adb97f26cde4849b',
-  commitMessage: 'Serve /health from the new router',
-  pipelineExecutionId: '8d1c2b3a-0000-4000-8000-000000000002',
-};
-const PARENT = `arn:aws:imagebuilder:${REGION}:aws:image/amazon-linux-2023-x86/2025.1.15/1`;
-const BUILD = `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image/web-build/1.0.0/1`;
-const BAKED = `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image/web-earlier-build/1.0.0/1`;
-const AMIS = [
-  { Region: REGION, Image: 'ami-0123456789abcdef0', AccountId: ACCOUNT },
-  { Region: 'us-east-1', Image: 'ami-0fedcba9876543210', AccountId: ACCOUNT },
-  { Region: REGION, Image: 'ami-0aaaabbbbccccdddd', AccountId: '222222222222' },
-];
-
-function bakeStack(props: Partial<BakeWorkflowProps> = {}, recipeProps = {}) {
-  const { stack, recipe } = recipeStack(recipeProps, undefined, { env: ENV });
-  const bake = new BakeWorkflow(stack, 'Bake', { recipes: [recipe], ...props });
-  return { stack, recipe, bake };
-}
-
-function bakeDefinition(props: Partial<BakeWorkflowProps> = {}, recipeProps = {}): AslDefinition {
-  return stateMachineDefinition(Template.fromStack(bakeStack(props, recipeProps).stack).toJSON());
-}
-
-const image = (arn: string, status: string, extra: Record<string, unknown> = {}) => () => ({
-  Image: { Arn: arn, State: { Status: status, ...extra }, ...status === 'AVAILABLE' ? { OutputResources: { Amis: AMIS } } : {} },
-});
-
-/** A build that is BUILDING, then TESTING, then ends as `last`, or stays in progress. */
-function buildStates(...statuses: string[]): TaskFake {
-  return () => {
-    const status = statuses.length > 1 ? statuses.shift()! : statuses[0];
-    return { Image: { Arn: BUILD, State: { Status: status, ...status === 'FAILED' ? { Reason: 'Component web-app failed: health check got 503' } : {} } } };
-  };
-}
-
-/** The recipe's distributions as GetDistributionConfiguration returns them: the build region (with its SSM output) and a copy elsewhere. */
-const DISTRIBUTIONS = [
-  {
-    Region: REGION,
-    AmiDistributionConfiguration: { Name: 'web-{{ imagebuilder:buildDate }}', AmiTags: { 'immutable-servers:image-group': 'web' } },
-    SsmParameterConfigurations: [{ ParameterName: '/web/latest-ami', DataType: 'aws:ec2:image' }],
-  },
-  {
-    Region: 'us-east-1',
-    AmiDistributionConfiguration: {
-      Name: 'web-{{ imagebuilder:buildDate }}', AmiTags: { 'immutable-servers:image-group': 'web' }, TargetAccountIds: ['222222222222'],
-    },
-  },
-];
-const BUILD_DISTRIBUTION = `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:distribution-configuration/web-build`;
-
-/** Fakes of a bake that finds nothing baked and whose build becomes available. */
-function missFakes(): Record<string, TaskFake> {
-  return {
-    ResolveParentImage: image(PARENT, 'AVAILABLE'),
-    FindBakedImage: () => ({ ResourceTagMappingList: [] }),
-    ReadBakedImage: image(BAKED, 'AVAILABLE'),
-    CreateBuildRecipe: (input) => ({ ImageRecipeArn: `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image-recipe/${input.Name}/1.0.0` }),
-    CreateImage: () => ({ ImageBuildVersionArn: BUILD }),
-    ReadBuild: buildStates('BUILDING', 'TESTING', 'DISTRIBUTING', 'AVAILABLE'),
-    CancelBuild: () => ({}),
-    ReadBuiltImage: image(BUILD, 'AVAILABLE'),
-    ReadDistribution: () => ({ DistributionConfiguration: { Arn: 'recipe-distribution', Name: 'web', Distributions: DISTRIBUTIONS } }),
-    CreateBuildDistribution: () => ({ DistributionConfigurationArn: BUILD_DISTRIBUTION }),
-    DeleteBuildDistribution: () => ({ DistributionConfigurationArn: BUILD_DISTRIBUTION }),
-    DeleteCancelledBuildDistribution: () => ({ DistributionConfigurationArn: BUILD_DISTRIBUTION }),
-    DeleteBuildRecipe: (input) => ({ ImageRecipeArn: input.ImageRecipeArn }),
-    DeleteCancelledBuildRecipe: (input) => ({ ImageRecipeArn: input.ImageRecipeArn }),
-  };
-}
-
-const MANIFEST_IMAGES = {
-  [`${ACCOUNT}/${REGION}/x86_64`]: AMIS[0].Image, [`${ACCOUNT}/us-east-1/x86_64`]: AMIS[1].Image, [`222222222222/${REGION}/x86_64`]: AMIS[2].Image,
-};
-
-/** What the manifest says of the bake's one architecture. */
-const onlyBuild = (execution: LocalExecution): any => (execution.output as any).builds[0];
 
 describe('BakeWorkflow', () => {
   describe('execution', () => {
@@ -118,7 +37,10 @@ describe('BakeWorkflow', () => {
           reused: true,
           reuse: { decision: 'REUSED' },
           imageBuildVersionArn: BAKED,
+          // The default recipe scans nothing.
+          scan: { status: 'NOT_SCANNED', reason: expect.stringMatching(/^Recipe \S+ does not scan its images \(vulnerabilityScanning is off\)$/) },
         }],
+        findingsSummary: 'x86_64: not scanned',
         images: MANIFEST_IMAGES,
       });
     });
@@ -207,6 +129,15 @@ describe('BakeWorkflow', () => {
       expect(execution.output).toMatchObject({ images: MANIFEST_IMAGES });
       expect(execution.calls.DeleteBuildRecipe).toEqual([{ ImageRecipeArn: expect.stringMatching(new RegExp(`^arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image-recipe/`)) }]);
     });
+
+    test.each([true, false])('given a recipe with vulnerabilityScanning %s, then the bake\'s own image build asks Image Builder to scan it or not alike',
+      async (vulnerabilityScanning) => {
+        const execution = await runBakeLocally(bakeDefinition({}, { vulnerabilityScanning }), BAKE, missFakes());
+
+        expect(execution.status).toBe('SUCCEEDED');
+        const scanning = (execution.calls.CreateImage as any[]).map((build) => build.ImageScanningConfiguration);
+        expect(scanning).toEqual([{ ImageScanningEnabled: vulnerabilityScanning }]);
+      });
 
     test('given a new image, then every distribution of the recipe tags its AMI copies with the fingerprint and the build\'s provenance', async () => {
       const commitMessage = `Rework the router\n\n${'Long explanation. '.repeat(20)}`;

@@ -62,6 +62,8 @@ describe('ReleaseWorkflow', () => {
         outcome: 'RELEASED',
         previousAmi: { imageId: PREVIOUS.amiId },
         retiredAmi: { imageId: EARLIER.amiId, inUseTag: 'REMOVED', deregistered: false },
+        // No vulnerability policy: the scan is reported, not judged.
+        vulnerabilities: { policy: 'NONE', scan: 'NOT_SCANNED', reason: 'the release input names no scan of its image', decision: 'NOT_GATED' },
       });
       expect(finalLedger(execution)).toEqual(ledgerOf(RELEASE));
       expect(execution.calls.ReadLedger).toEqual([{ Names: FIELDS.map((field) => NAMES[field]) }]);
@@ -445,6 +447,7 @@ describe('ReleaseWorkflow', () => {
         outcome: 'RELEASED',
         previousAmi: { imageId: RELEASE.amiId },
         retiredAmi: { imageId: PREVIOUS.amiId, inUseTag: 'KEPT_STILL_HELD' },
+        vulnerabilities: { policy: 'NONE', decision: 'NOT_JUDGED_RETURN' },
       });
       expect(execution.calls.UntagRetiredAmi).toBeUndefined();
     });

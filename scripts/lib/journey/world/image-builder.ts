@@ -2,7 +2,9 @@
  * EC2 Image Builder, which no emulator serves: recipes, distribution configurations and images of
  * the build account and region, builds that end after a poll, and distribution that registers
  * each AMI copy (with its tags) in moto in every account and region of the build's distribution.
- * The Resource Groups Tagging API's `GetResources` over those images lives here too.
+ * The Resource Groups Tagging API's `GetResources` over those images lives here too. A build with
+ * scanning enabled has its scan recorded as COMPLETED when it ends, with the findings a journey
+ * gives it (`findingsOfNextBuilds`; none by default), which the scan list calls answer.
  */
 import { AwsError, ContractViolation, Endpoint } from '../aws-api';
 import { MotoClients } from './moto-services';
@@ -27,6 +29,17 @@ export interface SimulatedImage {
   amis: SimulatedAmi[];
   /** The parent image the build started from. */
   readonly parentImage: string;
+  /** Whether Amazon Inspector scanned the build's test instance. */
+  readonly scanning: boolean;
+  /** The findings Image Builder saved with the image, once its build ended. */
+  findings: SimulatedFinding[];
+}
+
+/** A finding of an image's scan. */
+export interface SimulatedFinding {
+  readonly vulnerabilityId: string;
+  /** Amazon Inspector's severity: CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL or UNTRIAGED. */
+  readonly severity: string;
 }
 
 interface SimulatedRecipe {
@@ -42,6 +55,12 @@ interface SimulatedRecipe {
 function publicParentAmiParameter(parentImage: string): string {
   const architecture = /arm64/.test(parentImage) ? 'arm64' : 'x86_64';
   return `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architecture}`;
+}
+
+/** The status of a scanning build's scan: Image Builder abandons it when the build ends before the findings are collected. */
+function scanStatusOf(status: SimulatedImage['status']): string {
+  if (status === 'BUILDING') return 'SCANNING';
+  return status === 'FAILED' || status === 'CANCELLED' ? 'ABANDONED' : 'COMPLETED';
 }
 
 const notFound = (arn: string) => new AwsError('Imagebuilder.ResourceNotFoundException', `The resource ${arn} does not exist`);
@@ -69,6 +88,8 @@ export class ImageBuilderSimulation {
   public builds = 0;
   /** The version of each AWS-managed parent image (`amazon-linux-2023-x86`) that `x.x.x` resolves to. */
   public readonly managedImageVersions = new Map<string, string>();
+  /** What the scans of the builds that end from now on find. */
+  public findingsOfNextBuilds: SimulatedFinding[] = [];
   private amiCount = 0;
 
   constructor(private readonly moto: MotoClients, private readonly now: () => Date, private readonly build: Endpoint,
@@ -123,6 +144,8 @@ export class ImageBuilderSimulation {
         return {};
       }
       case 'listTagsForResource': return { Tags: { ...this.image(request.ResourceArn).tags } };
+      case 'listImageScanFindingAggregations': return this.findingAggregations(request);
+      case 'listImageScanFindings': return this.listFindings(request);
       default: throw new Error(`Image Builder ${action} is not simulated`);
     }
   };
@@ -171,6 +194,8 @@ export class ImageBuilderSimulation {
         DateCreated: image.created.toISOString(),
         OutputResources: { Amis: image.amis.map((ami) => ({ Region: ami.region, Image: ami.image, Name: ami.name, AccountId: ami.accountId })) },
         Tags: { ...image.tags },
+        ImageScanningConfiguration: { ImageScanningEnabled: image.scanning },
+        ...image.scanning ? { ScanState: { Status: scanStatusOf(image.status) } } : {},
       },
     };
   }
@@ -208,6 +233,8 @@ export class ImageBuilderSimulation {
       polls: 0,
       amis: [],
       parentImage: recipe.parentImage,
+      scanning: request.ImageScanningConfiguration?.ImageScanningEnabled === true,
+      findings: [],
     });
     this.builds += 1;
     return { RequestId: 'journey', ClientToken: request.ClientToken, ImageBuildVersionArn: arn };
@@ -217,6 +244,48 @@ export class ImageBuilderSimulation {
   private async finishBuild(image: SimulatedImage): Promise<void> {
     await this.distribute(image);
     image.status = 'AVAILABLE';
+    if (image.scanning) image.findings = [...this.findingsOfNextBuilds];
+  }
+
+  /** The image a scan list call filters on: the library's calls always name one. */
+  private scannedImage(filter: { Name: string; Values: string[] } | undefined): SimulatedImage {
+    if (filter?.Name !== 'imageBuildVersionArn') throw new Error(`Scan findings are simulated for one image only, got the filter ${JSON.stringify(filter)}`);
+    return this.image(filter.Values[0]);
+  }
+
+  /** Counts of medium severity and higher, and of all, as Image Builder aggregates an image's findings. */
+  private findingAggregations(request: any): unknown {
+    const image = this.scannedImage(request.Filter);
+    const count = (severity: string) => image.findings.filter((finding) => finding.severity === severity).length;
+    return {
+      RequestId: 'journey',
+      AggregationType: 'imageBuildVersionArn',
+      Responses: image.findings.length === 0 ? [] : [{
+        ImageAggregation: {
+          ImageBuildVersionArn: image.arn,
+          SeverityCounts: { All: image.findings.length, Critical: count('CRITICAL'), High: count('HIGH'), Medium: count('MEDIUM') },
+        },
+      }],
+    };
+  }
+
+  /** The image's findings, a page of `MaxResults` (25 by default) at a time. */
+  private listFindings(request: any): unknown {
+    const image = this.scannedImage(request.Filters?.[0]);
+    const start = request.NextToken === undefined ? 0 : Number(request.NextToken);
+    const end = start + (request.MaxResults ?? 25);
+    return {
+      RequestId: 'journey',
+      Findings: image.findings.slice(start, end).map((finding) => ({
+        AwsAccountId: this.build.account,
+        ImageBuildVersionArn: image.arn,
+        Type: 'PACKAGE_VULNERABILITY',
+        Title: `${finding.vulnerabilityId} - a package of the image`,
+        Severity: finding.severity,
+        PackageVulnerabilityDetails: { VulnerabilityId: finding.vulnerabilityId, Source: 'NVD' },
+      })),
+      ...end < image.findings.length ? { NextToken: String(end) } : {},
+    };
   }
 
   private async distribute(image: SimulatedImage): Promise<void> {
