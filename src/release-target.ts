@@ -38,6 +38,27 @@ export interface ReleaseTarget {
    */
   readonly architecture?: ec2.InstanceArchitecture;
   /**
+   * Instance type of the environment's instances (a literal), which a release records in the
+   * ledger beside its AMI and architecture. Given with `instanceTypeParameterName` and
+   * `architectureParameterName`, a release into an environment whose deployment moved to an
+   * instance type of another architecture moves its instances, with the AMI of that architecture.
+   *
+   * @default - the release records no instance type
+   */
+  readonly instanceType?: string;
+  /**
+   * Ledger parameter naming the instance type the release ran on (with `instanceType`).
+   *
+   * @default - the release records no instance type
+   */
+  readonly instanceTypeParameterName?: string;
+  /**
+   * Ledger parameter naming the processor architecture of the released AMI (with `instanceType`).
+   *
+   * @default - the release records no architecture
+   */
+  readonly architectureParameterName?: string;
+  /**
    * Literal ARN of the environment's release stack update: an Express state machine in its
    * account and region that updates its stack with the previous template and parameter values, as
    * a service role that can only roll out a new launch template version. Releases start it

@@ -444,9 +444,13 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
     const prefix = props.parameterPrefix ?? `/immutable-servers/${props.applicationName}/${props.environmentName}`;
     validateParameterPrefix(prefix);
     this.configParameterPath = `${prefix}/config`;
-    const ledgerNames = ledgerParameterNames(`${prefix}/release`);
-    const placeholder = placeholderAmiParameter(operatingSystem, architecture);
-    this.ledgerStack = this.createLedgerStack({ names: ledgerNames, placeholderAmiParameter: placeholder });
+    const ledgerNames = ledgerParameterNames(`${prefix}/release`, architecture !== undefined);
+    const declaredInstanceType = architecture && { instanceType: props.instanceType.toString(), architecture };
+    this.ledgerStack = this.createLedgerStack({
+      names: ledgerNames,
+      placeholderAmiParameter: placeholderAmiParameter(operatingSystem, architecture),
+      instanceType: declaredInstanceType,
+    });
     const ledger = new LedgerReference(this, 'Ledger', ledgerNames);
 
     const vpcSubnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
@@ -482,7 +486,8 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
     restrictParameterReads(role, [this.configParameterPath, agentConfig.parameterArn]);
 
     this.scalingEvents = new sns.Topic(this, 'ScalingEvents', { enforceSSL: true });
-    this.launchTemplate = this.createLaunchTemplate(props, operatingSystem, ledger, securityGroup, role, agentConfig.parameterName);
+    const instanceType = ledger.instanceTypeFor(props.instanceType, architecture);
+    this.launchTemplate = this.createLaunchTemplate(props, operatingSystem, instanceType, ledger, securityGroup, role, agentConfig.parameterName);
     const loadBalancing = props.loadBalancing ?? DeploymentLoadBalancing.none();
     const created = loadBalancing._applicationLoadBalancer
       ? this.createLoadBalancer(props, loadBalancing._applicationLoadBalancer, healthCheck)
@@ -566,6 +571,9 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
       pipelineExecutionIdParameterName: ledgerNames.pipelineExecutionId,
       contentHashParameterName: ledgerNames.contentHash,
       fingerprintParameterName: ledgerNames.fingerprint,
+      instanceType: declaredInstanceType?.instanceType,
+      instanceTypeParameterName: ledgerNames.instanceType,
+      architectureParameterName: ledgerNames.architecture,
       stackUpdateStateMachineArn: stackUpdate.stateMachineArn,
       alarmNames,
       urlParameterName: urlParameter && `${prefix}/url`,
@@ -634,7 +642,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
   }
 
   private createLaunchTemplate(
-    props: RollingAsgDeploymentProps, operatingSystem: ImageOperatingSystem, ledger: LedgerReference,
+    props: RollingAsgDeploymentProps, operatingSystem: ImageOperatingSystem, instanceType: ec2.InstanceType, ledger: LedgerReference,
     securityGroup: ec2.ISecurityGroup, role: iam.IRole, agentConfigParameterName: string,
   ): ec2.LaunchTemplate {
     const windows = operatingSystem === ImageOperatingSystem.WINDOWS;
@@ -649,7 +657,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
       agentConfigParameterName,
     });
     const launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
-      instanceType: props.instanceType,
+      instanceType,
       // The ledger's AMI, resolved by CloudFormation: a concrete id in each version.
       machineImage: { getImage: () => ({ imageId: ledger.amiId, osType: windows ? ec2.OperatingSystemType.WINDOWS : ec2.OperatingSystemType.LINUX, userData: ec2.UserData.custom('') }) },
       userData: ec2.UserData.custom(windows ? `<powershell>\n${script}</powershell>` : script),

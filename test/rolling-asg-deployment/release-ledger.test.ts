@@ -1,4 +1,5 @@
-import { Stack, aws_ec2 as ec2, aws_ssm as ssm } from 'aws-cdk-lib';
+import { Lazy, Stack, aws_ec2 as ec2, aws_ssm as ssm } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { DeploymentLoadBalancing, ImageOperatingSystem } from '../../src';
 import { deploymentStack, onlyOfType, resourcesOfType } from '../helpers/deployment-stack';
 
@@ -79,7 +80,7 @@ describe('RollingAsgDeployment release ledger', () => {
 
     expect(calls.map((call) => call.create.parameters.Name)).toEqual([
       `${LEDGER}/ami`, `${LEDGER}/version`, `${LEDGER}/commit-id`, `${LEDGER}/commit-message`, `${LEDGER}/pipeline-execution-id`,
-      `${LEDGER}/content-hash`, `${LEDGER}/fingerprint`,
+      `${LEDGER}/content-hash`, `${LEDGER}/fingerprint`, `${LEDGER}/instance-type`, `${LEDGER}/architecture`,
     ]);
     for (const call of calls) {
       expect(call.create).toMatchObject({ service: 'SSM', action: 'putParameter', ignoreErrorCodesMatching: 'ParameterAlreadyExists' });
@@ -88,7 +89,9 @@ describe('RollingAsgDeployment release ledger', () => {
       expect(call.delete).toBeUndefined();
     }
     expect(calls.every((call) => call.create.parameters.DataType === 'text')).toBe(true);
-    expect(calls.slice(1).map((call) => call.create.parameters.Value)).toEqual(Array(6).fill('none'));
+    expect(calls.slice(1, 7).map((call) => call.create.parameters.Value)).toEqual(Array(6).fill('none'));
+    // Those of the placeholder, which the group launches nothing from; or, for an environment that ran before these parameters, of its release.
+    expect(calls.slice(7).map((call) => call.create.parameters.Value)).toEqual(['t3.small', 'x86_64']);
   });
 
   test('given the ledger stack, then its AMI starts as a public Amazon Linux AMI, resolved by CloudFormation as a stack parameter', () => {
@@ -141,6 +144,41 @@ describe('RollingAsgDeployment release ledger', () => {
     });
     expect(deployment.releaseTarget.alarmNames).toHaveLength(deployment.rolloutAlarms.length);
     expect(JSON.stringify(template.toJSON().Outputs ?? {})).not.toContain('Export');
+  });
+});
+
+describe('RollingAsgDeployment moved to an instance type of another architecture', () => {
+  const launchTemplateInstanceType = (template: Template) => onlyOfType(template, 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData.InstanceType;
+
+  test('given a deployment, then its instances launch its instance type while the ledger\'s AMI is of its architecture, else the instance type the ledger\'s release ran on', () => {
+    const { template } = deploymentStack({ instanceType: new ec2.InstanceType('t4g.small') });
+    const json = template.toJSON();
+    const parameterFor = (suffix: string) => Object.keys(json.Parameters).find((id) => json.Parameters[id].Default === `${LEDGER}/${suffix}`)!;
+    const [conditionId, condition] = Object.entries<any>(json.Conditions).find(([id]) => id.includes('ReleasedForInstanceTypeArchitecture'))!;
+
+    expect(launchTemplateInstanceType(template)).toEqual({ 'Fn::If': [conditionId, 't4g.small', { Ref: parameterFor('instance-type') }] });
+    expect(condition).toEqual({ 'Fn::Equals': [{ Ref: parameterFor('architecture') }, 'arm64'] });
+    expect(json.Parameters[parameterFor('instance-type')].Type).toBe('AWS::SSM::Parameter::Value<String>');
+    expect(json.Parameters[parameterFor('architecture')].Type).toBe('AWS::SSM::Parameter::Value<String>');
+  });
+
+  test('given a deployment, then its release target records its instance type and architecture, so that a release moves the instances with the AMI', () => {
+    const { deployment } = deploymentStack({ instanceType: new ec2.InstanceType('t4g.small') });
+
+    expect(deployment.releaseTarget).toMatchObject({
+      instanceType: 't4g.small',
+      architecture: 'arm64',
+      instanceTypeParameterName: `${LEDGER}/instance-type`,
+      architectureParameterName: `${LEDGER}/architecture`,
+    });
+  });
+
+  test('given an instance type that is a token, then the ledger records none and the instances launch that instance type', () => {
+    const { template, ledgerTemplate, deployment, stack } = deploymentStack({ instanceType: new ec2.InstanceType(Lazy.string({ produce: () => 't3.small' })) });
+
+    expect(stack.resolve(launchTemplateInstanceType(template))).toBe('t3.small');
+    expect(JSON.stringify(ledgerTemplate.toJSON())).not.toContain('instance-type');
+    expect(deployment.releaseTarget.instanceTypeParameterName).toBeUndefined();
   });
 });
 

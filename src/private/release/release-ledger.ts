@@ -24,11 +24,25 @@ export function placeholderAmiParameter(operatingSystem: ImageOperatingSystem, a
   return `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${suffix}`;
 }
 
+/** The instance type a release ran its AMI on, and that AMI's processor architecture. */
+export interface ReleasedInstanceType {
+  readonly instanceType: string;
+  readonly architecture: ec2.InstanceArchitecture;
+}
+
 /** What an environment's ledger starts from: the names of its parameters and its placeholder AMI. */
 export interface ReleaseLedgerProps {
   readonly names: LedgerParameterNames;
   /** The public parameter of the placeholder AMI (`placeholderAmiParameter`). */
   readonly placeholderAmiParameter: string;
+  /**
+   * What the ledger records before the first release it sees: the deployment's instance type
+   * and architecture, those of the placeholder, or of the release already running when an
+   * environment of an earlier version of this library first deploys these parameters.
+   *
+   * @default - the deployment's instance type is a token: the ledger records none
+   */
+  readonly instanceType?: ReleasedInstanceType;
 }
 
 /** The parameters of one environment's ledger, under its prefix. */
@@ -40,10 +54,19 @@ export interface LedgerParameterNames {
   readonly pipelineExecutionId: string;
   readonly contentHash: string;
   readonly fingerprint: string;
+  /** The instance type the release ran on; absent when the deployment's instance type is a token. */
+  readonly instanceType?: string;
+  /** The processor architecture of the release's AMI; present with `instanceType`. */
+  readonly architecture?: string;
 }
 
-export function ledgerParameterNames(prefix: string): LedgerParameterNames {
+/**
+ * The ledger's parameters under `prefix`; with `recordsInstanceType`, also the instance type and
+ * architecture each release ran, which let an environment move to another architecture.
+ */
+export function ledgerParameterNames(prefix: string, recordsInstanceType: boolean): LedgerParameterNames {
   return {
+    ...recordsInstanceType ? { instanceType: `${prefix}/instance-type`, architecture: `${prefix}/architecture` } : {},
     ami: `${prefix}/ami`,
     version: `${prefix}/version`,
     commitId: `${prefix}/commit-id`,
@@ -79,6 +102,7 @@ export class ReleaseLedger extends Construct {
       [names.pipelineExecutionId, NO_RELEASE],
       [names.contentHash, NO_RELEASE],
       [names.fingerprint, NO_RELEASE],
+      ...recordedInstanceType(names, props.instanceType),
     ];
     const stack = Stack.of(this);
     const parameterArns = initialValues.map(([name]) => stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') }));
@@ -105,6 +129,11 @@ export class ReleaseLedger extends Construct {
   }
 }
 
+function recordedInstanceType(names: LedgerParameterNames, initial: ReleasedInstanceType | undefined): Array<[string, string]> {
+  if (names.instanceType === undefined || names.architecture === undefined || initial === undefined) return [];
+  return [[names.instanceType, initial.instanceType], [names.architecture, initial.architecture]];
+}
+
 /**
  * The ledger as an environment stack reads it: CloudFormation parameters of SSM parameter types
  * whose defaults name the ledger, so every deploy path resolves the current release.
@@ -121,14 +150,12 @@ export class LedgerReference extends Construct {
   public readonly fingerprint: string;
   /** True once a release has written the ledger. */
   public readonly hasRelease: CfnCondition;
+  private readonly names: LedgerParameterNames;
 
   constructor(scope: Construct, id: string, names: LedgerParameterNames) {
     super(scope, id);
-    const text = (parameterId: string, name: string) => new CfnParameter(this, parameterId, {
-      type: 'AWS::SSM::Parameter::Value<String>',
-      default: name,
-      description: `Release ledger parameter ${name}; leave the default`,
-    }).valueAsString;
+    this.names = names;
+    const text = (parameterId: string, name: string) => this.textParameter(parameterId, name);
     this.amiId = new CfnParameter(this, 'Ami', {
       type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
       default: names.ami,
@@ -141,6 +168,32 @@ export class LedgerReference extends Construct {
     this.contentHash = text('ContentHash', names.contentHash);
     this.fingerprint = text('Fingerprint', names.fingerprint);
     this.hasRelease = new CfnCondition(this, 'HasRelease', { expression: Fn.conditionNot(Fn.conditionEquals(this.version, NO_RELEASE)) });
+  }
+
+  /**
+   * The instance type the group launches: the deployment's own while the ledger's AMI is of its
+   * architecture; otherwise the one the ledger's release ran on. A deploy that moves the
+   * deployment to an instance type of another architecture so keeps the instances as they are,
+   * and the next release, which writes an AMI of the new architecture with its instance type,
+   * moves them (and a failed or returned release moves them back with the ledger). Without
+   * recorded instance types (a token instance type), the deployment's own.
+   */
+  public instanceTypeFor(declared: ec2.InstanceType, architecture: ec2.InstanceArchitecture | undefined): ec2.InstanceType {
+    if (this.names.instanceType === undefined || this.names.architecture === undefined || architecture === undefined) return declared;
+    const released = this.textParameter('InstanceType', this.names.instanceType);
+    const releasedArchitecture = this.textParameter('Architecture', this.names.architecture);
+    const sameArchitecture = new CfnCondition(this, 'ReleasedForInstanceTypeArchitecture', {
+      expression: Fn.conditionEquals(releasedArchitecture, architecture),
+    });
+    return new ec2.InstanceType(Fn.conditionIf(sameArchitecture.logicalId, declared.toString(), released).toString());
+  }
+
+  private textParameter(parameterId: string, name: string): string {
+    return new CfnParameter(this, parameterId, {
+      type: 'AWS::SSM::Parameter::Value<String>',
+      default: name,
+      description: `Release ledger parameter ${name}; leave the default`,
+    }).valueAsString;
   }
 }
 

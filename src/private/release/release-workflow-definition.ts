@@ -5,7 +5,7 @@ import { ImageFindingsGate, NO_SCAN_NAMED } from './release-workflow-findings';
 import { ImageKeyGrantStates } from './release-workflow-image-key';
 import { AmiRetirement, InUseTagStates } from './release-workflow-in-use';
 import { ReleaseLabelStates } from './release-workflow-labels';
-import { RELEASE_FIELDS, ReleaseStates, ledgerNames } from './release-workflow-states';
+import { ReleaseStates, ledgerNames, recordsInstanceType, releaseFields } from './release-workflow-states';
 import { StackUpdateStates } from './release-workflow-update';
 import type { ReleaseTarget } from '../../release-target';
 import type { VulnerabilityPolicy } from '../../vulnerability-policy';
@@ -44,11 +44,13 @@ export class ReleaseDefinition {
   private readonly states: ReleaseStates;
   private readonly target: ReleaseTarget;
   private readonly names: string[];
+  private readonly fields: string[];
 
   constructor(private readonly scope: Construct, private readonly options: ReleaseDefinitionOptions) {
     this.states = new ReleaseStates(scope, options.target, options.credentials);
     this.target = options.target;
     this.names = ledgerNames(options.target);
+    this.fields = releaseFields(options.target);
   }
 
   public chain(): sfn.IChainable {
@@ -102,8 +104,19 @@ export class ReleaseDefinition {
         + `"contentHash": ${given('contentHash', `"${NO_RELEASE}"`)}, `
         + `"fingerprint": ${given('fingerprint', `[${this.manifestBuild()}.fingerprint, "${NO_RELEASE}"][0]`)}, `
         + `"scan": [${this.manifestBuild()}.scan, ${NO_SCAN_NAMED}][0]`
+        + this.instanceTypeFields()
         + '}]) %}',
     });
+  }
+
+  /**
+   * JSONata of the instance type and architecture the release records, the target's: an
+   * environment whose deployment moved to another architecture releases its AMI of that
+   * architecture and moves to the instance type with it.
+   */
+  private instanceTypeFields(): string {
+    if (!recordsInstanceType(this.target)) return '';
+    return `, "instanceType": "${this.target.instanceType}", "architecture": "${this.target.architecture}"`;
   }
 
   /**
@@ -145,7 +158,7 @@ export class ReleaseDefinition {
    */
   private selectLedger(): sfn.Pass {
     return new sfn.Pass(this.scope, 'SelectLedger', {
-      parameters: Object.fromEntries(RELEASE_FIELDS.flatMap((field, index) => [
+      parameters: Object.fromEntries(this.fields.flatMap((field, index) => [
         [`${field}.$`, `$.ledger.parameters[?(@.Name == '${this.names[index]}')].Value`],
         [`${field}Version.$`, `$.ledger.parameters[?(@.Name == '${this.names[index]}')].Version`],
       ])),
@@ -156,19 +169,19 @@ export class ReleaseDefinition {
   /** The release, the previous release (what a failure restores), and the ledger writes of each. */
   private plan(): sfn.Pass {
     const previous = (field: string) => `States.ArrayGetItem($.ledger.${field}, 0)`;
-    const entries = (value: (field: string) => string) => RELEASE_FIELDS.map((field, index) => ({ 'Name': this.names[index], 'Value.$': value(field) }));
+    const entries = (value: (field: string) => string) => this.fields.map((field, index) => ({ 'Name': this.names[index], 'Value.$': value(field) }));
     return new sfn.Pass(this.scope, 'PlanRelease', {
       parameters: {
-        ...Object.fromEntries(RELEASE_FIELDS.map((field) => [`${field}.$`, `$.${field}`])),
+        ...Object.fromEntries(this.fields.map((field) => [`${field}.$`, `$.${field}`])),
         // The judgement of the image's findings, for the release's output.
         'vulnerabilities.$': '$.vulnerabilities',
         // Marks this update's stack events, and makes a retried UpdateStack idempotent.
         'updateToken.$': 'States.UUID()',
-        'previous': Object.fromEntries(RELEASE_FIELDS.map((field) => [`${field}.$`, previous(field)])),
+        'previous': Object.fromEntries(this.fields.map((field) => [`${field}.$`, previous(field)])),
         'ledgerWrites': entries((field) => `$.${field}`),
         'ledgerRestores': entries(previous),
         // The versions that ran before this release: labelled previous-release if it succeeds.
-        'previousVersions': RELEASE_FIELDS.map((field, index) => ({ 'Name': this.names[index], 'Version.$': previous(`${field}Version`) })),
+        'previousVersions': this.fields.map((field, index) => ({ 'Name': this.names[index], 'Version.$': previous(`${field}Version`) })),
       },
     });
   }
@@ -191,7 +204,7 @@ export class ReleaseDefinition {
     restore.addCatch(new sfn.Pass(this.scope, 'ExplainLedgerNotRestored', {
       parameters: {
         cause: sfn.JsonPath.format(`{} The ledger could not be restored ({}): put the previous release back by hand: ${manual}.`,
-          ...['$.failure.cause', '$.error.Cause', ...RELEASE_FIELDS.map((field) => `$.previous.${field}`)].map((path) => sfn.JsonPath.stringAt(path))),
+          ...['$.failure.cause', '$.error.Cause', ...this.fields.map((field) => `$.previous.${field}`)].map((path) => sfn.JsonPath.stringAt(path))),
       },
       resultPath: '$.failure',
     }).next(new sfn.Fail(this.scope, 'LedgerNotRestored', { error: 'LedgerNotRestored', causePath: '$.failure.cause' })),
@@ -210,6 +223,7 @@ export class ReleaseDefinition {
         'previousAmi.$': '$.previousAmi',
         'retiredAmi.$': '$.retiredAmi',
         'vulnerabilities.$': '$.vulnerabilities',
+        ...recordsInstanceType(this.target) ? { 'instanceType.$': '$.instanceType' } : {},
       },
     });
   }

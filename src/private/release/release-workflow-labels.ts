@@ -1,6 +1,6 @@
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { NO_RELEASE } from './release-ledger';
-import { RELEASE_FIELDS, ReleaseStates, ledgerNames } from './release-workflow-states';
+import { ReleaseStates, ledgerNames, releaseFields } from './release-workflow-states';
 
 /**
  * Labels of the ledger's parameter versions. After each successful release the version it wrote
@@ -76,7 +76,7 @@ export class ReleaseLabelStates {
     }).itemProcessor(readParameter);
     const asRelease = new sfn.Pass(scope, 'PreviousReleaseAsInput', {
       parameters: {
-        ...Object.fromEntries(RELEASE_FIELDS.map((field, index) => [`${field}.$`, `$.previousRelease[${index}].parameter.Value`])),
+        ...Object.fromEntries(releaseFields(this.states.target).map((field, index) => [`${field}.$`, `$.previousRelease[${index}].parameter.Value`])),
         // A return is not judged again by the environment's vulnerability policy (ImageFindingsGate).
         returnToPreviousRelease: true,
       },

@@ -4,15 +4,25 @@ import type { ReleaseTarget } from '../../release-target';
 import { explainFailure, failAsExplained, sdkCall } from '../shared/sdk-call';
 
 /**
- * The fields of a release, as the execution input names them; the ledger holds one parameter for
- * each, in this order (see `ledgerNames`).
+ * The fields of a release, as the execution names them, and the ledger parameter that holds each:
+ * the instance type and architecture are the target's, the others come from the input.
  */
-export const RELEASE_FIELDS = ['amiId', 'version', 'commitId', 'commitMessage', 'pipelineExecutionId', 'contentHash', 'fingerprint'];
+export function releaseFields(target: ReleaseTarget): string[] {
+  const base = ['amiId', 'version', 'commitId', 'commitMessage', 'pipelineExecutionId', 'contentHash', 'fingerprint'];
+  return recordsInstanceType(target) ? [...base, 'instanceType', 'architecture'] : base;
+}
 
-/** The ledger's parameter names, in the order of `RELEASE_FIELDS`. */
+/** The ledger's parameter names, in the order of `releaseFields`. */
 export function ledgerNames(target: ReleaseTarget): string[] {
-  return [target.amiParameterName, target.versionParameterName, target.commitIdParameterName, target.commitMessageParameterName,
+  const base = [target.amiParameterName, target.versionParameterName, target.commitIdParameterName, target.commitMessageParameterName,
     target.pipelineExecutionIdParameterName, target.contentHashParameterName, target.fingerprintParameterName];
+  return recordsInstanceType(target) ? [...base, target.instanceTypeParameterName, target.architectureParameterName] : base;
+}
+
+/** Whether releases record the target's instance type and architecture in its ledger. */
+export function recordsInstanceType(target: ReleaseTarget): target is ReleaseTarget & Required<Pick<ReleaseTarget,
+'instanceType' | 'architecture' | 'instanceTypeParameterName' | 'architectureParameterName'>> {
+  return target.instanceTypeParameterName !== undefined;
 }
 
 /** Makes the states every part of the release workflow uses: target-side calls and failures. */

@@ -261,10 +261,30 @@ function validateReleaseWorkflow(props: ReleaseWorkflowProps, timeout: Duration)
   if (Token.isUnresolved(props.target.stackName)) {
     throw new Error(`The release target's stackName must be a literal, as it names the environment's in-use tag; got a token for environment ${props.environmentName}`);
   }
+  validateRecordedInstanceType(props.target);
   // Each name is a literal in the definition's JSONPath filters and the role's ARNs.
   for (const name of ledgerNames(props.target)) {
     if (Token.isUnresolved(name) || !/^\/?[a-zA-Z0-9_.-]+(\/[a-zA-Z0-9_.-]+)*$/.test(name)) {
       throw new Error(`Ledger parameter names must be literal SSM parameter names (letters, digits, '_', '.', '-' and '/'), got '${name}'`);
     }
+  }
+}
+
+/** A target records its instance type with every part of it (literal), or not at all. */
+function validateRecordedInstanceType(target: ReleaseTarget): void {
+  const recording = {
+    instanceType: target.instanceType,
+    instanceTypeParameterName: target.instanceTypeParameterName,
+    architectureParameterName: target.architectureParameterName,
+  };
+  if (Object.values(recording).every((value) => value === undefined)) return;
+  const missing = Object.entries({ ...recording, architecture: target.architecture })
+    .filter(([, value]) => value === undefined).map(([name]) => name);
+  if (missing.length > 0) {
+    throw new Error(`The release target of stack ${target.stackName} records its instance type, which needs instanceType, architecture, `
+      + `instanceTypeParameterName and architectureParameterName: give ${missing.join(' and ')} too, or none of the first three`);
+  }
+  if (Token.isUnresolved(target.instanceType) || !/^[a-z0-9-]+\.[a-z0-9-]+$/.test(target.instanceType!)) {
+    throw new Error(`The release target's instanceType must be a literal instance type such as t4g.small, got '${target.instanceType}' for stack ${target.stackName}`);
   }
 }

@@ -32,7 +32,7 @@ describe('footprintOf', () => {
   });
 
   test('given an environment, then its ledger is every parameter the ledger stack creates, in the environment\'s account and region', () => {
-    const expected = Object.values(ledgerParameterNames('/immutable-servers/web/prod/release'));
+    const expected = Object.values(ledgerParameterNames('/immutable-servers/web/prod/release', true));
 
     expect(footprint.ledgerParameters.map((parameter) => parameter.name).sort()).toEqual(expected.sort());
     expect(footprint.ledgerParameters.map((parameter) => parameter.location)).toEqual(expected.map(() => WORKLOAD));

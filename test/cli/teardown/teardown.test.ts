@@ -15,7 +15,7 @@ import { Retained, TeardownWorld } from '../../helpers/teardown-world';
 const BUILD_ACCOUNT_COPIES = { account: BUILD.account, region: WORKLOAD.region };
 /** The role the command assumes in the workload account; moto lets any role be assumed. */
 const ROLE_NAME = 'TeardownRole';
-const LEDGER = Object.values(ledgerParameterNames('/immutable-servers/web/prod/release'));
+const LEDGER = Object.values(ledgerParameterNames('/immutable-servers/web/prod/release', true));
 
 /** What the library left of `web`, as the test seeded it, and what another application owns beside it. */
 interface Seeded {

@@ -133,10 +133,12 @@ describe('ReleaseStackUpdate', () => {
     expect(parameterNames.sort()).toEqual([
       '/cdk-bootstrap/hnb659fds/version',
       '/immutable-servers/web/prod/release/ami',
+      '/immutable-servers/web/prod/release/architecture',
       '/immutable-servers/web/prod/release/commit-id',
       '/immutable-servers/web/prod/release/commit-message',
       '/immutable-servers/web/prod/release/content-hash',
       '/immutable-servers/web/prod/release/fingerprint',
+      '/immutable-servers/web/prod/release/instance-type',
       '/immutable-servers/web/prod/release/pipeline-execution-id',
       '/immutable-servers/web/prod/release/version',
       '/web/prod/feature-flags',
