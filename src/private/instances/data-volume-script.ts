@@ -1,0 +1,119 @@
+import { posix } from 'path';
+
+/** File systems a Linux data volume may carry: those Amazon Linux 2023 makes and mounts without extra packages. */
+export type LinuxFileSystem = 'xfs' | 'ext4';
+
+/** What an instance checks and prepares of the data volume the launching workflow attached to it. */
+export interface LinuxDataVolume {
+  /** Where the volume is mounted: an absolute path outside the application's install folder. */
+  readonly mountPath: string;
+  /** File system made on a volume that is provably empty. */
+  readonly fileSystem: LinuxFileSystem;
+  /** Application and environment the volume belongs to: written in its marker, checked on every mount. */
+  readonly applicationName: string;
+  readonly environmentName: string;
+  /** How long to wait for the attached volume's device to appear. */
+  readonly deviceTimeoutSeconds: number;
+}
+
+/** Name of the marker file at the root of a data volume, naming the application and environment it holds the data of. */
+export const DATA_VOLUME_MARKER = '.immutable-servers-data-volume';
+
+/** Exit status of the script when the volume holds data it cannot vouch for: it is left unmounted. */
+export const FOREIGN_VOLUME_EXIT = 3;
+/** Exit status of the script when no data volume appeared in time. */
+export const NO_DEVICE_EXIT = 4;
+
+/** Folders a data volume must not be mounted on or inside: the system's own. */
+const SYSTEM_PATHS = ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib64', '/proc', '/run', '/sbin', '/sys', '/usr'];
+
+/**
+ * Synth-time check of a data volume's mount path: absolute and normalized, not the file system
+ * root nor a system folder, and neither equal to nor inside the application's install folder, whose
+ * contents are the image's and are replaced by every release.
+ */
+export function validateLinuxMountPath(mountPath: string, installDirectory: string): void {
+  const normalized = posix.normalize(mountPath);
+  if (!/^[A-Za-z0-9._/-]+$/.test(mountPath)) {
+    throw new Error(`dataVolume.mountPath may only hold letters, digits and . _ - /, got '${mountPath}'`);
+  }
+  if (!posix.isAbsolute(mountPath) || normalized !== mountPath.replace(/\/+$/, '') || normalized === '/') {
+    throw new Error(`dataVolume.mountPath must be an absolute, normalized path other than '/', such as /var/lib/<application>; got '${mountPath}'`);
+  }
+  const within = (folder: string) => normalized === folder || normalized.startsWith(`${folder}/`);
+  if (within(installDirectory)) {
+    throw new Error(`dataVolume.mountPath '${mountPath}' is inside the application's install folder ${installDirectory}, which each release replaces with `
+      + `the image's: mount the data elsewhere, such as /var/lib/${posix.basename(installDirectory)}`);
+  }
+  const system = SYSTEM_PATHS.find(within);
+  if (system !== undefined) {
+    throw new Error(`dataVolume.mountPath '${mountPath}' is inside the system folder ${system}: mount the data elsewhere, such as /var/lib/${posix.basename(installDirectory)}`);
+  }
+}
+
+/**
+ * The user data part that readies the data volume before the service may start: waits for the one
+ * EBS disk that is not the root disk (the launching workflow attaches it while the instance is in
+ * Pending:Wait), makes a file system and a marker only on a volume that is provably empty (no
+ * signature `blkid` can probe, and its first MiB all zeros), and otherwise mounts the volume only
+ * when its marker names this application and environment. A volume that holds anything else is
+ * left unmounted and the script exits non-zero, so that no instance runs the service over data
+ * that is not its own, or over an empty folder in place of its data.
+ */
+export function renderLinuxDataVolumeScript(volume: LinuxDataVolume): string {
+  const identity = `application=${volume.applicationName} environment=${volume.environmentName}`;
+  return `#!/bin/bash
+set -euo pipefail
+mount_path='${volume.mountPath}'
+marker="$mount_path/${DATA_VOLUME_MARKER}"
+identity='${identity}'
+file_system='${volume.fileSystem}'
+deadline=$((SECONDS + ${volume.deviceTimeoutSeconds}))
+
+# The whole disk the root file system is on, so that it is never taken for the data volume.
+root_disk="/dev/$(lsblk -no PKNAME "$(findmnt -no SOURCE /)")"
+
+# EBS disks by the model NVMe reports for them (instance store disks report another).
+data_disks() {
+  lsblk -dpno NAME,MODEL | awk -v root="$root_disk" '$1 != root && $0 ~ /Amazon Elastic Block Store/ { print $1 }'
+}
+
+device=''
+until [ -n "$device" ]; do
+  disks=$(data_disks)
+  if [ "$(printf '%s' "$disks" | grep -c .)" -gt 1 ]; then
+    echo "More than one data disk is attached ($(printf '%s' "$disks" | tr '\n' ' ')): refusing to choose" >&2
+    exit ${FOREIGN_VOLUME_EXIT}
+  fi
+  device=$disks
+  if [ -z "$device" ]; then
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "No data volume appeared within ${volume.deviceTimeoutSeconds} seconds: the service is not started" >&2
+      exit ${NO_DEVICE_EXIT}
+    fi
+    sleep 2
+  fi
+done
+
+mkdir -p "$mount_path"
+# blkid -p exits 2 when it finds no signature; a volume with none may still hold data, so its first MiB must be zeros too.
+if ! blkid -p "$device" > /dev/null 2>&1 && cmp -s -n 1048576 "$device" /dev/zero; then
+  echo "Data volume $device is empty: making a $file_system file system"
+  mkfs -t "$file_system" "$device" > /dev/null
+  mount "$device" "$mount_path"
+  printf '%s\\n' "$identity" > "$marker"
+  sync
+else
+  if ! mount "$device" "$mount_path"; then
+    echo "Data volume $device is not empty and holds no file system this instance can mount: it is left as it is and the service is not started" >&2
+    exit ${FOREIGN_VOLUME_EXIT}
+  fi
+  if [ "$(cat "$marker" 2>/dev/null)" != "$identity" ]; then
+    umount "$mount_path"
+    echo "Data volume $device is not empty and its marker $marker does not name $identity: it is left unmounted and the service is not started" >&2
+    exit ${FOREIGN_VOLUME_EXIT}
+  fi
+  echo "Data volume $device holds the data of $identity: mounted on $mount_path"
+fi
+`;
+}
