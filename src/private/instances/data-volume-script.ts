@@ -52,7 +52,8 @@ export function validateLinuxMountPath(mountPath: string, installDirectory: stri
 }
 
 /**
- * The user data part that readies the data volume before the service may start: waits for the one
+ * The user data part that readies the data volume before the service may start: first makes the
+ * service's start require the volume mounted with its marker (a runtime drop-in), then waits for the one
  * EBS disk that is not the root disk (the launching workflow attaches it while the instance is in
  * Pending:Wait), makes a file system and a marker only on a volume that is provably empty (no
  * signature `blkid` can probe, and its first MiB all zeros), and otherwise mounts the volume only
@@ -69,6 +70,17 @@ marker="$mount_path/${DATA_VOLUME_MARKER}"
 identity='${identity}'
 file_system='${volume.fileSystem}'
 deadline=$((SECONDS + ${volume.deviceTimeoutSeconds}))
+
+# First of all, before the service can start (the image orders it after cloud-final): it starts
+# only with the volume mounted and marked as this environment's, whatever happens below.
+drop_in='/run/systemd/system/${volume.applicationName}.service.d'
+mkdir -p "$drop_in"
+cat > "$drop_in/data-volume.conf" <<UNIT
+[Unit]
+RequiresMountsFor=$mount_path
+ConditionPathExists=$marker
+UNIT
+systemctl daemon-reload
 
 # The whole disk the root file system is on, so that it is never taken for the data volume.
 root_disk="/dev/$(lsblk -no PKNAME "$(findmnt -no SOURCE /)")"

@@ -49,6 +49,8 @@ describe('validateLinuxMountPath', () => {
  * way NVMe reports them on an instance; blkid, mkfs, mount and cmp are the real ones. Skipped only
  * where loop devices cannot be used (not root), which CI's machine is not.
  */
+/** Where systemd reads runtime drop-ins of the service `web`. */
+const DROP_IN = '/run/systemd/system/web.service.d';
 const asRoot = process.getuid?.() === 0 && fs.existsSync('/dev/loop-control') ? describe : describe.skip;
 
 asRoot('renderLinuxDataVolumeScript run against loop devices', () => {
@@ -69,6 +71,8 @@ asRoot('renderLinuxDataVolumeScript run against loop devices', () => {
     const disks = ['/dev/fakeroot Amazon Elastic Block Store', '/dev/fakestore Amazon EC2 NVMe Instance Storage',
       ...dataDisks.map((disk) => `${disk} Amazon Elastic Block Store`)].join('\n');
     fs.writeFileSync(path.join(bin, 'findmnt'), '#!/bin/sh\necho /dev/fakeroot1\n', { mode: 0o755 });
+    // This machine's systemd is not the instance's: the drop-in's reload is recorded, not made.
+    fs.writeFileSync(path.join(bin, 'systemctl'), `#!/bin/sh\necho "$*" >> ${path.join(work, 'systemctl.log')}\n`, { mode: 0o755 });
     fs.writeFileSync(path.join(bin, 'lsblk'), `#!/bin/sh\ncase "$*" in\n  *PKNAME*) echo fakeroot ;;\n  *) cat <<'DISKS'\n${disks}\nDISKS\n;;\nesac\n`, { mode: 0o755 });
     const mountPath = path.join(work, 'data');
     const script = renderLinuxDataVolumeScript({ ...volume, mountPath, deviceTimeoutSeconds: 2, ...identity });
@@ -83,6 +87,7 @@ asRoot('renderLinuxDataVolumeScript run against loop devices', () => {
 
   afterEach(() => unmount(path.join(work, 'data')));
   afterAll(() => {
+    fs.rmSync(DROP_IN, { recursive: true, force: true });
     attached.forEach((device) => spawnSync('losetup', ['-d', device]));
     fs.rmSync(work, { recursive: true, force: true });
   });
@@ -96,6 +101,14 @@ asRoot('renderLinuxDataVolumeScript run against loop devices', () => {
     expect(isMounted(mountPath)).toBe(true);
     expect(fs.readFileSync(path.join(mountPath, DATA_VOLUME_MARKER), 'utf-8')).toBe('application=web environment=prod\n');
     expect(execFileSync('blkid', ['-o', 'value', '-s', 'TYPE', device], { encoding: 'utf-8' }).trim()).toBe('ext4');
+  });
+
+  test('given any volume, then the service is first made to require it mounted with its marker, before anything else is done', () => {
+    const { mountPath } = run([]);
+
+    expect(fs.readFileSync(path.join(DROP_IN, 'data-volume.conf'), 'utf-8'))
+      .toBe(`[Unit]\nRequiresMountsFor=${mountPath}\nConditionPathExists=${mountPath}/${DATA_VOLUME_MARKER}\n`);
+    expect(fs.readFileSync(path.join(work, 'systemctl.log'), 'utf-8')).toContain('daemon-reload');
   });
 
   test('given the volume of the same application and environment, then it is mounted with its data, not formatted again', () => {
