@@ -1,0 +1,58 @@
+import { RemovalPolicy, Tags, aws_ec2 as ec2 } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { DataVolumeOptions } from '../../data-volume';
+import { APPLICATION_TAG_KEY, RELEASE_TAG_KEYS } from '../shared/release-tags';
+
+/** Tag keys that bind a data volume to its environment and slot, which the launching workflow finds it by. */
+export const DATA_VOLUME_TAG_KEYS = {
+  /** The stack of the environment the volume holds the data of. */
+  stack: 'immutable-servers:data-volume-of',
+  /** The volume's slot, 1 to the group's maximum capacity. */
+  slot: 'immutable-servers:data-volume-slot',
+};
+
+export interface DataVolumesProps {
+  readonly volume: DataVolumeOptions;
+  readonly applicationName: string;
+  readonly environmentName: string;
+  /** Name of the environment's stack, in the volumes' tags. */
+  readonly stackName: string;
+  /** One volume per slot: the group's maximum capacity. */
+  readonly slots: number;
+  /** The one Availability Zone of the group's subnets. */
+  readonly availabilityZone: string;
+}
+
+/**
+ * One encrypted EBS volume per slot of the group, resources of the stack rather than of the launch
+ * template, so that no release touches them: they are handed from instance to instance. Retained
+ * when they leave the stack unless the user says otherwise. A change of a property CloudFormation
+ * replaces a volume for (its zone, key or encryption) replaces it with an empty one.
+ */
+export class DataVolumes extends Construct {
+  public readonly volumes: ec2.CfnVolume[];
+
+  constructor(scope: Construct, id: string, props: DataVolumesProps) {
+    super(scope, id);
+    const { volume } = props;
+    this.volumes = Array.from({ length: props.slots }, (_, index) => {
+      const slot = index + 1;
+      const resource = new ec2.CfnVolume(this, `Slot${slot}`, {
+        availabilityZone: props.availabilityZone,
+        size: volume.size.toGibibytes(),
+        volumeType: volume.volumeType ?? ec2.EbsDeviceVolumeType.GP3,
+        iops: volume.iops,
+        throughput: volume.throughput,
+        encrypted: true,
+        kmsKeyId: volume.encryptionKey?.keyArn,
+      });
+      resource.applyRemovalPolicy(volume.removalPolicy ?? RemovalPolicy.RETAIN);
+      Tags.of(resource).add(RELEASE_TAG_KEYS.environment, props.environmentName);
+      Tags.of(resource).add(APPLICATION_TAG_KEY, props.applicationName);
+      Tags.of(resource).add(DATA_VOLUME_TAG_KEYS.stack, props.stackName);
+      Tags.of(resource).add(DATA_VOLUME_TAG_KEYS.slot, String(slot));
+      Tags.of(resource).add('Name', `${props.applicationName}-${props.environmentName}-data-${slot}`);
+      return resource;
+    });
+  }
+}

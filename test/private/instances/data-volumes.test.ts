@@ -1,0 +1,47 @@
+import { App, RemovalPolicy, Size, Stack, aws_kms as kms } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { DataVolumeOptions } from '../../../src/data-volume';
+import { DataVolumes } from '../../../src/private/instances/data-volumes';
+
+function volumes(options: (stack: Stack) => Partial<DataVolumeOptions> = () => ({})) {
+  const stack = new Stack(new App(), 'WebProd', { env: { account: '111111111111', region: 'eu-west-1' } });
+  new DataVolumes(stack, 'Data', {
+    volume: { size: Size.gibibytes(100), mountPath: '/var/lib/web', ...options(stack) },
+    applicationName: 'web',
+    environmentName: 'prod',
+    stackName: 'WebProd',
+    slots: 3,
+    availabilityZone: 'eu-west-1a',
+  });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+describe('DataVolumes', () => {
+  test('given three slots, then three encrypted gp3 volumes in the zone, tagged with the application, environment, stack and slot, retained by default', () => {
+    const found = Object.values<any>(volumes().template.findResources('AWS::EC2::Volume'));
+
+    expect(found).toHaveLength(3);
+    found.forEach((resource, index) => {
+      expect(resource).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      expect(resource.Properties).toMatchObject({ AvailabilityZone: 'eu-west-1a', Size: 100, VolumeType: 'gp3', Encrypted: true });
+      expect(resource.Properties.Tags).toEqual(expect.arrayContaining([
+        { Key: 'immutable-servers:application', Value: 'web' },
+        { Key: 'immutable-servers:environment', Value: 'prod' },
+        { Key: 'immutable-servers:data-volume-of', Value: 'WebProd' },
+        { Key: 'immutable-servers:data-volume-slot', Value: String(index + 1) },
+      ]));
+    });
+  });
+
+  test('given a key, IOPS, throughput and a destroy policy, then every volume takes them', () => {
+    const { template, stack } = volumes((scope) => ({
+      iops: 6000, throughput: 500, removalPolicy: RemovalPolicy.DESTROY, encryptionKey: new kms.Key(scope, 'DataKey'),
+    }));
+    const keyId = stack.getLogicalId(stack.node.findChild('DataKey').node.defaultChild as any);
+
+    for (const resource of Object.values<any>(template.findResources('AWS::EC2::Volume'))) {
+      expect(resource).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+      expect(resource.Properties).toMatchObject({ Iops: 6000, Throughput: 500, KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    }
+  });
+});
