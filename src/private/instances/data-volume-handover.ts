@@ -1,0 +1,155 @@
+import { Duration, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { DATA_VOLUME_TAG_KEYS } from './data-volumes';
+import { explainFailure, failAsExplained, sdkCall } from '../shared/sdk-call';
+
+/** Tag a volume gets once an instance has attached it: such a volume may hold data, and is handed on before a fresh one. */
+export const DATA_VOLUME_USED_TAG_KEY = 'immutable-servers:data-volume-used';
+
+/** Device name the volume is attached as; Nitro instances show it as an NVMe disk, which the instance finds by model. */
+export const DATA_VOLUME_DEVICE = '/dev/xvdf';
+
+/** How often the workflow looks for a free volume while the instance waits in Pending:Wait. */
+const LOOK_INTERVAL = Duration.seconds(15);
+/** How often it reads the attachment's state. */
+const ATTACH_POLL_INTERVAL = Duration.seconds(3);
+const ATTACH_POLLS = 40;
+
+export interface DataVolumeHandoverProps {
+  /** Name of the environment's stack, which its volumes are tagged with. */
+  readonly stackName: string;
+  /**
+   * How long a launching instance waits for a volume to become free (the previous instance's to be
+   * detached as it terminates) before it is abandoned and the launch fails.
+   */
+  readonly waitForVolume: Duration;
+}
+
+/**
+ * The states of the launching lifecycle hook's workflow, started by the hook's EventBridge event
+ * (`detail` names the instance, group, hook and token): finds the environment's volumes, chooses
+ * a free one (one that has held data before a fresh one, then the lowest slot), attaches it, waits
+ * until it is attached and lets the launch continue. While none is free (the instance it belonged
+ * to is still terminating) it looks again, recording a heartbeat so the hook does not time out.
+ * `AttachVolume` refuses a volume attached elsewhere, so two launches never share one: the one that
+ * loses looks again. No free volume in time, or a volume that does not attach, abandons the launch,
+ * so that the instance never starts its service without data.
+ */
+export class DataVolumeHandoverDefinition {
+  constructor(private readonly scope: Construct, private readonly props: DataVolumeHandoverProps) {}
+
+  public chain(): sfn.IChainable {
+    const looks = Math.max(1, Math.ceil(this.props.waitForVolume.toSeconds() / LOOK_INTERVAL.toSeconds()));
+    const abandon = this.abandon();
+    const find = sdkCall(this.scope, 'FindVolumes', {
+      service: 'ec2',
+      action: 'describeVolumes',
+      parameters: { Filters: [{ Name: `tag:${DATA_VOLUME_TAG_KEYS.stack}`, Values: [this.props.stackName] }] },
+      resultSelector: { 'volumes.$': '$.Volumes' },
+      resultPath: '$.found',
+    });
+    const lookAgain = new sfn.Choice(this.scope, 'LookAgain?')
+      .when(sfn.Condition.numberLessThan('$.looks.count', looks), this.heartbeat()
+        .next(new sfn.Wait(this.scope, 'WaitForFreeVolume', { time: sfn.WaitTime.duration(LOOK_INTERVAL) }))
+        .next(new sfn.Pass(this.scope, 'CountLook', { parameters: { 'count.$': 'States.MathAdd($.looks.count, 1)' }, resultPath: '$.looks' }))
+        .next(find))
+      .otherwise(this.explainNoVolume().next(abandon));
+    const attach = sdkCall(this.scope, 'AttachVolume', {
+      service: 'ec2',
+      action: 'attachVolume',
+      parameters: {
+        Device: DATA_VOLUME_DEVICE,
+        InstanceId: sfn.JsonPath.stringAt('$.detail.EC2InstanceId'),
+        VolumeId: sfn.JsonPath.stringAt('$.choice.VolumeId'),
+      },
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    // Taken by another launch in the meantime (VolumeInUse, IncorrectState): look again.
+    attach.addCatch(lookAgain, { errors: ['States.TaskFailed'], resultPath: '$.attachError' });
+    find.next(this.choose()).next(new sfn.Choice(this.scope, 'FreeVolume?')
+      .when(sfn.Condition.isPresent('$.choice.VolumeId'), attach.next(this.waitUntilAttached(abandon)))
+      .otherwise(lookAgain));
+    return new sfn.Pass(this.scope, 'StartLooking', { result: sfn.Result.fromObject({ count: 1 }), resultPath: '$.looks' }).next(find);
+  }
+
+  /** JSONata: JSONPath cannot sort, nor read a tag's value by its key. */
+  private choose(): sfn.Pass {
+    return sfn.Pass.jsonata(this.scope, 'ChooseVolume', {
+      comment: 'A free volume: one that has held data before a fresh one, then the lowest slot',
+      outputs: '{% $merge([$states.input, {"choice": ('
+        + '$tag := function($volume, $key) { $lookup($merge($volume.Tags.{ Key: Value }), $key) }; '
+        + `$rank := function($volume) { ($exists($tag($volume, "${DATA_VOLUME_USED_TAG_KEY}")) ? 0 : 100000) + $number($tag($volume, "${DATA_VOLUME_TAG_KEYS.slot}")) }; `
+        + '$sort([$states.input.found.volumes[State = "available"]], function($a, $b) { $rank($a) > $rank($b) })[0]'
+        + ')}]) %}',
+    });
+  }
+
+  private waitUntilAttached(abandon: sfn.IChainable): sfn.IChainable {
+    const poll = sdkCall(this.scope, 'ReadAttachment', {
+      service: 'ec2',
+      action: 'describeVolumes',
+      parameters: { VolumeIds: sfn.JsonPath.array(sfn.JsonPath.stringAt('$.choice.VolumeId')) },
+      // The attachments, not the first one's state: a selector path that matches nothing fails the task.
+      resultSelector: { 'attachments.$': '$.Volumes[0].Attachments' },
+      resultPath: '$.attachment',
+    });
+    const mark = sdkCall(this.scope, 'MarkVolumeUsed', {
+      service: 'ec2',
+      action: 'createTags',
+      parameters: {
+        Resources: sfn.JsonPath.array(sfn.JsonPath.stringAt('$.choice.VolumeId')),
+        Tags: [{ Key: DATA_VOLUME_USED_TAG_KEY, Value: 'true' }],
+      },
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    const proceed = this.complete('LetLaunchContinue', 'CONTINUE').next(new sfn.Succeed(this.scope, 'VolumeHandedOver'));
+    const notAttached = explainFailure(this.scope, 'ExplainNotAttached', 'DataVolumeNotAttached',
+      `Volume {} did not attach to instance {} within ${ATTACH_POLLS * ATTACH_POLL_INTERVAL.toSeconds()} seconds: the launch is abandoned.`,
+      '$.choice.VolumeId', '$.detail.EC2InstanceId').next(abandon);
+    const wait = new sfn.Wait(this.scope, 'WaitForAttachment', { time: sfn.WaitTime.duration(ATTACH_POLL_INTERVAL) });
+    wait.next(poll).next(new sfn.Pass(this.scope, 'CountPoll', { parameters: { 'count.$': 'States.MathAdd($.polls.count, 1)' }, resultPath: '$.polls' }))
+      .next(new sfn.Choice(this.scope, 'Attached?')
+        .when(sfn.Condition.and(sfn.Condition.isPresent('$.attachment.attachments[0].State'),
+          sfn.Condition.stringEquals('$.attachment.attachments[0].State', 'attached')), mark.next(proceed))
+        .when(sfn.Condition.numberLessThan('$.polls.count', ATTACH_POLLS), wait)
+        .otherwise(notAttached));
+    return new sfn.Pass(this.scope, 'StartPolling', { result: sfn.Result.fromObject({ count: 0 }), resultPath: '$.polls' }).next(wait);
+  }
+
+  private heartbeat(): sfn.IChainable {
+    return sdkCall(this.scope, 'RecordHeartbeat', {
+      service: 'autoscaling',
+      action: 'recordLifecycleActionHeartbeat',
+      parameters: this.lifecycleAction(),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+  }
+
+  private explainNoVolume(): sfn.Pass {
+    return explainFailure(this.scope, 'ExplainNoVolume', 'NoDataVolumeFree',
+      `No data volume of stack ${this.props.stackName} was free for instance {} within ${this.props.waitForVolume.toHumanString()}: `
+      + 'every one is attached to another instance. The launch is abandoned; the group tries again.', '$.detail.EC2InstanceId');
+  }
+
+  private abandon(): sfn.IChainable {
+    return this.complete('AbandonLaunch', 'ABANDON').next(failAsExplained(this.scope, 'LaunchAbandoned'));
+  }
+
+  private complete(id: string, result: 'CONTINUE' | 'ABANDON'): sfn.TaskStateBase {
+    return sdkCall(this.scope, id, {
+      service: 'autoscaling',
+      action: 'completeLifecycleAction',
+      parameters: { ...this.lifecycleAction(), LifecycleActionResult: result },
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+  }
+
+  private lifecycleAction(): Record<string, string> {
+    return {
+      AutoScalingGroupName: sfn.JsonPath.stringAt('$.detail.AutoScalingGroupName'),
+      LifecycleHookName: sfn.JsonPath.stringAt('$.detail.LifecycleHookName'),
+      LifecycleActionToken: sfn.JsonPath.stringAt('$.detail.LifecycleActionToken'),
+      InstanceId: sfn.JsonPath.stringAt('$.detail.EC2InstanceId'),
+    };
+  }
+}
