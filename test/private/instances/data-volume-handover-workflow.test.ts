@@ -1,0 +1,61 @@
+import { App, Duration, Stack, aws_autoscaling as autoscaling, aws_ec2 as ec2 } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { DataVolumeHandoverWorkflow } from '../../../src/private/instances/data-volume-handover-workflow';
+import { decide, deployedStack } from '../../helpers/deployed-app';
+
+const ACCOUNT = '111111111111';
+const REGION = 'eu-west-1';
+
+function handover() {
+  const app = new App();
+  const stack = new Stack(app, 'WebProd', { env: { account: ACCOUNT, region: REGION } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0, subnetConfiguration: [{ name: 'app', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const group = new autoscaling.AutoScalingGroup(stack, 'Group', {
+    vpc,
+    autoScalingGroupName: 'web-prod',
+    instanceType: new ec2.InstanceType('t3.small'),
+    machineImage: ec2.MachineImage.latestAmazonLinux2023(),
+  });
+  new DataVolumeHandoverWorkflow(stack, 'Handover', { autoScalingGroup: group, stackName: 'WebProd', environmentName: 'prod', waitForVolume: Duration.minutes(10) });
+  return { app, template: Template.fromStack(stack) };
+}
+
+describe('DataVolumeHandoverWorkflow', () => {
+  test('given a group, then a launching hook that abandons by default starts the workflow through its EventBridge event', () => {
+    const { template } = handover();
+    const [hookId, hook] = Object.entries<any>(template.findResources('AWS::AutoScaling::LifecycleHook'))[0];
+
+    expect(hook.Properties).toMatchObject({ LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING', DefaultResult: 'ABANDON', HeartbeatTimeout: 300 });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['aws.autoscaling'],
+        'detail-type': ['EC2 Instance-launch Lifecycle Action'],
+        'detail': { AutoScalingGroupName: [{ Ref: Match.stringLikeRegexp('^GroupASG') }], LifecycleHookName: [{ Ref: hookId }] },
+      },
+    });
+  });
+
+  test('given its role, then it may attach only this environment\'s volumes to only this group\'s instances, tag them used, and complete only this group\'s lifecycle actions', () => {
+    const { app } = handover();
+    const role = deployedStack(app, 'WebProd').roleTrusting('states.amazonaws.com');
+    const volume = `arn:aws:ec2:${REGION}:${ACCOUNT}:volume/vol-0123456789abcdef0`;
+    const instance = `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0123456789abcdef0`;
+    const ours = { 'aws:ResourceTag/immutable-servers:data-volume-of': 'WebProd' };
+    const theirs = { 'aws:ResourceTag/immutable-servers:data-volume-of': 'WebQa' };
+    const inGroup = { 'aws:ResourceTag/aws:autoscaling:groupName': 'web-prod' };
+    const group = `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:6a7e8feb-b491-4cf7-a9f1-bf3703467718:autoScalingGroupName/web-prod`;
+
+    expect(decide(role, 'ec2:AttachVolume', volume, ours)).toBe('ALLOWED');
+    expect(decide(role, 'ec2:AttachVolume', instance, inGroup)).toBe('ALLOWED');
+    expect(decide(role, 'ec2:AttachVolume', volume, theirs)).toBe('IMPLICIT_DENY');
+    expect(decide(role, 'ec2:AttachVolume', volume, {})).toBe('IMPLICIT_DENY');
+    expect(decide(role, 'ec2:AttachVolume', instance, { 'aws:ResourceTag/aws:autoscaling:groupName': 'api-prod' })).toBe('IMPLICIT_DENY');
+    expect(decide(role, 'ec2:DetachVolume', volume, ours)).toBe('IMPLICIT_DENY');
+    expect(decide(role, 'ec2:DeleteVolume', volume, ours)).toBe('IMPLICIT_DENY');
+    expect(decide(role, 'ec2:CreateTags', volume, { ...ours, 'aws:TagKeys': ['immutable-servers:data-volume-used'] })).toBe('ALLOWED');
+    expect(decide(role, 'ec2:CreateTags', volume, { ...ours, 'aws:TagKeys': ['immutable-servers:data-volume-of'] })).toBe('IMPLICIT_DENY');
+    expect(decide(role, 'autoscaling:CompleteLifecycleAction', group)).toBe('ALLOWED');
+    expect(decide(role, 'autoscaling:RecordLifecycleActionHeartbeat', group)).toBe('ALLOWED');
+    expect(decide(role, 'autoscaling:CompleteLifecycleAction', group.replace('web-prod', 'api-prod'))).toBe('IMPLICIT_DENY');
+  });
+});
