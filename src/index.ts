@@ -5,6 +5,7 @@ export * from './image-distribution';
 export * from './image-retention';
 export * from './deployment-load-balancing';
 export * from './rolling-asg-deployment';
+export * from './data-volume';
 export * from './release-target';
 export * from './deployment-window';
 export * from './environment-promotion';

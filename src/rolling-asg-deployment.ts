@@ -5,6 +5,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ImageOperatingSystem } from './base-image';
+import { DataVolumeOptions } from './data-volume';
 import { ApplicationLoadBalancerOptions, DeploymentLoadBalancing, ListenerProtocol } from './deployment-load-balancing';
 import { BreakGlassAccess } from './private/access/break-glass';
 import { DeploymentReleaseRole } from './private/access/deployment-release-role';
@@ -12,6 +13,10 @@ import { ReleaseStackUpdate } from './private/access/release-stack-update';
 import { TaintOnAccess } from './private/access/taint-on-access';
 import type { ImageRequirements } from './private/image/image-compatibility';
 import { architectureOf } from './private/image/recipe-architectures';
+import { DataVolumeHandoverWorkflow } from './private/instances/data-volume-handover-workflow';
+import { LinuxDataVolume } from './private/instances/data-volume-script';
+import { dataVolumeFileSystem, validateDataVolume } from './private/instances/data-volume-validation';
+import { DataVolumes } from './private/instances/data-volumes';
 import {
   AGENT_NAMESPACE, PROCESS_COUNT_METRIC, renderAgentConfiguration, renderInstanceConfiguration,
 } from './private/instances/instance-configuration';
@@ -319,6 +324,15 @@ export interface RollingAsgDeploymentProps {
    * @default `/immutable-servers/<applicationName>/<environmentName>`
    */
   readonly parameterPrefix?: string;
+
+  /**
+   * A data volume per instance that outlives the instances using it, handed from each instance to
+   * its replacement: for state that cannot move to a managed service. The group then runs in one
+   * Availability Zone, and releases replace one instance at a time, terminating before launching.
+   *
+   * @default - no data volume: the instances are stateless
+   */
+  readonly dataVolume?: DataVolumeOptions;
 }
 
 /**
@@ -485,9 +499,11 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
     agentConfig.grantRead(role);
     restrictParameterReads(role, [this.configParameterPath, agentConfig.parameterArn]);
 
+    const dataVolume = props.dataVolume && this.createDataVolumes(props, props.dataVolume, operatingSystem, vpcSubnets, capacity.max);
     this.scalingEvents = new sns.Topic(this, 'ScalingEvents', { enforceSSL: true });
     const instanceType = ledger.instanceTypeFor(props.instanceType, architecture);
-    this.launchTemplate = this.createLaunchTemplate(props, operatingSystem, instanceType, ledger, securityGroup, role, agentConfig.parameterName);
+    this.launchTemplate = this.createLaunchTemplate(props, operatingSystem, instanceType, ledger, securityGroup, role, agentConfig.parameterName,
+      dataVolume);
     const loadBalancing = props.loadBalancing ?? DeploymentLoadBalancing.none();
     const created = loadBalancing._applicationLoadBalancer
       ? this.createLoadBalancer(props, loadBalancing._applicationLoadBalancer, healthCheck)
@@ -522,12 +538,22 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
           gracePeriod: healthCheck.gracePeriod,
         })
         : autoscaling.HealthChecks.ec2({ gracePeriod: healthCheck.gracePeriod }),
-      updatePolicy: this.rolloutPolicy(props.rollout ?? {}, healthCheck.gracePeriod),
+      updatePolicy: this.rolloutPolicy(props.rollout ?? {}, healthCheck.gracePeriod, dataVolume !== undefined),
+      // Replacements for health and taint terminate first too: the new instance needs the old one's volume.
+      ...dataVolume ? TERMINATE_FIRST : {},
       notifications: [{ topic: this.scalingEvents, scalingEvents: autoscaling.ScalingEvents.ALL }],
       // What a promotion's dashboard shows: in-service instances against desired capacity.
       groupMetrics: [new autoscaling.GroupMetrics(autoscaling.GroupMetric.IN_SERVICE_INSTANCES, autoscaling.GroupMetric.DESIRED_CAPACITY)],
     });
     zeroCapacityUntilFirstRelease(this.autoScalingGroup, ledger, capacity);
+    if (dataVolume) {
+      new DataVolumeHandoverWorkflow(this, 'DataVolumeHandover', {
+        autoScalingGroup: this.autoScalingGroup,
+        stackName: Stack.of(this).stackName,
+        environmentName: props.environmentName,
+        waitForVolume: DATA_VOLUME_WAIT,
+      });
+    }
     targetGroups.forEach((group) => this.autoScalingGroup.attachToApplicationTargetGroup(group));
     if (created) {
       created.loadBalancer.connections.allowTo(this.connections, ec2.Port.tcp(props.applicationPort), 'Load balancer to the application');
@@ -605,6 +631,37 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
     this.instanceRole.addToPrincipalPolicy(statement);
   }
 
+  /** One data volume per slot of the group, checked against the deployment; returns what the instances ready of it. */
+  private createDataVolumes(props: RollingAsgDeploymentProps, volume: DataVolumeOptions, operatingSystem: ImageOperatingSystem,
+    vpcSubnets: ec2.SubnetSelection, slots: number): LinuxDataVolume {
+    if (operatingSystem === ImageOperatingSystem.WINDOWS) {
+      throw new Error('dataVolume is not available on Windows yet: its handover on the instance is not built');
+    }
+    if (Token.isUnresolved(slots)) throw new Error('A deployment with a data volume needs a literal maxCapacity: it makes one volume per instance');
+    const availabilityZones = props.vpc.selectSubnets(vpcSubnets).availabilityZones;
+    validateDataVolume(volume, {
+      operatingSystem,
+      installDirectory: `/opt/${props.applicationName}`,
+      availabilityZones,
+      region: Stack.of(this).region,
+    });
+    new DataVolumes(this, 'DataVolumes', {
+      volume,
+      applicationName: props.applicationName,
+      environmentName: props.environmentName,
+      stackName: Stack.of(this).stackName,
+      slots,
+      availabilityZone: availabilityZones[0],
+    });
+    return {
+      mountPath: volume.mountPath,
+      fileSystem: dataVolumeFileSystem(volume, operatingSystem) as LinuxDataVolume['fileSystem'],
+      applicationName: props.applicationName,
+      environmentName: props.environmentName,
+      deviceTimeoutSeconds: DATA_VOLUME_WAIT.toSeconds(),
+    };
+  }
+
   /** The ledger lives in a stack of its own, deployed first, so that this stack can resolve it. */
   private createLedgerStack(ledger: ReleaseLedgerProps): Stack {
     const stack = Stack.of(this);
@@ -643,7 +700,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
 
   private createLaunchTemplate(
     props: RollingAsgDeploymentProps, operatingSystem: ImageOperatingSystem, instanceType: ec2.InstanceType, ledger: LedgerReference,
-    securityGroup: ec2.ISecurityGroup, role: iam.IRole, agentConfigParameterName: string,
+    securityGroup: ec2.ISecurityGroup, role: iam.IRole, agentConfigParameterName: string, dataVolume: LinuxDataVolume | undefined,
   ): ec2.LaunchTemplate {
     const windows = operatingSystem === ImageOperatingSystem.WINDOWS;
     const script = renderInstanceConfiguration({
@@ -655,6 +712,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
         ...props.environment,
       },
       agentConfigParameterName,
+      dataVolume,
     });
     const launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
       instanceType,
@@ -739,9 +797,10 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
     return { loadBalancer, targetGroup };
   }
 
-  private rolloutPolicy(rollout: RolloutOptions, gracePeriod: Duration): autoscaling.UpdatePolicy {
-    const minHealthyPercentage = rollout.minHealthyPercentage ?? 100;
-    const maxHealthyPercentage = rollout.maxHealthyPercentage ?? 200;
+  private rolloutPolicy(rollout: RolloutOptions, gracePeriod: Duration, stateful: boolean): autoscaling.UpdatePolicy {
+    const minHealthyPercentage = rollout.minHealthyPercentage ?? (stateful ? TERMINATE_FIRST.minHealthyPercentage : 100);
+    const maxHealthyPercentage = rollout.maxHealthyPercentage ?? (stateful ? TERMINATE_FIRST.maxHealthyPercentage : 200);
+    if (stateful) validateTerminateFirst(minHealthyPercentage, maxHealthyPercentage);
     const bakeTime = rollout.bakeTime ?? Duration.minutes(5);
     validateRollout({
       minHealthyPercentage,
@@ -761,6 +820,26 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
       bakeTime,
       alarms: this.alarms,
     });
+  }
+}
+
+/**
+ * Healthy percentages with which Auto Scaling terminates an instance before it launches its
+ * replacement (it launches first only at a minimum of 100 %), so that the replacement can take the
+ * volume the terminated instance held.
+ *
+ * @see https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-maintenance-policy.html
+ */
+const TERMINATE_FIRST = { minHealthyPercentage: 99, maxHealthyPercentage: 100 };
+
+/** How long a launching instance waits for a data volume its predecessor still holds. */
+const DATA_VOLUME_WAIT = Duration.minutes(10);
+
+/** A stateful group must terminate before it launches, or the replacement waits for a volume its predecessor keeps. */
+function validateTerminateFirst(min: number, max: number): void {
+  if ((!Token.isUnresolved(min) && min >= 100) || (!Token.isUnresolved(max) && max > 100)) {
+    throw new Error('A deployment with a data volume replaces an instance by terminating it first, so that its replacement can take its volume: '
+      + `rollout.minHealthyPercentage must be below 100 and maxHealthyPercentage 100, got ${min} and ${max}`);
   }
 }
 

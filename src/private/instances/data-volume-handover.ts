@@ -116,7 +116,7 @@ export class DataVolumeHandoverDefinition {
     return new sfn.Pass(this.scope, 'StartPolling', { result: sfn.Result.fromObject({ count: 0 }), resultPath: '$.polls' }).next(wait);
   }
 
-  private heartbeat(): sfn.IChainable {
+  private heartbeat(): sfn.TaskStateBase {
     return sdkCall(this.scope, 'RecordHeartbeat', {
       service: 'autoscaling',
       action: 'recordLifecycleActionHeartbeat',

@@ -62,10 +62,13 @@ export function validateLinuxMountPath(mountPath: string, installDirectory: stri
  * that is not its own, or over an empty folder in place of its data.
  */
 export function renderLinuxDataVolumeScript(volume: LinuxDataVolume): string {
+  return `#!/bin/bash\nset -euo pipefail\n${linuxDataVolumeSteps(volume)}`;
+}
+
+/** The steps of `renderLinuxDataVolumeScript`, for a script that has set `-euo pipefail` already. */
+export function linuxDataVolumeSteps(volume: LinuxDataVolume): string {
   const identity = `application=${volume.applicationName} environment=${volume.environmentName}`;
-  return `#!/bin/bash
-set -euo pipefail
-mount_path='${volume.mountPath}'
+  return `mount_path='${volume.mountPath}'
 marker="$mount_path/${DATA_VOLUME_MARKER}"
 identity='${identity}'
 file_system='${volume.fileSystem}'

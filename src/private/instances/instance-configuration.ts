@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import { LinuxDataVolume, linuxDataVolumeSteps } from './data-volume-script';
 import { environmentFile } from './service-install-script';
 import { windowsServiceEnvironmentRegistryPath } from './windows-service-scripts';
 import { ImageOperatingSystem } from '../../base-image';
@@ -16,6 +17,12 @@ export interface InstanceConfiguration {
   readonly environment: Record<string, string>;
   /** SSM parameter holding the CloudWatch agent configuration. */
   readonly agentConfigParameterName: string;
+  /**
+   * The instance's data volume, readied before anything else (Linux).
+   *
+   * @default - no data volume
+   */
+  readonly dataVolume?: LinuxDataVolume;
 }
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -40,12 +47,13 @@ export function renderInstanceConfiguration(configuration: InstanceConfiguration
     : renderLinux(configuration);
 }
 
-function renderLinux({ serviceName, environment, agentConfigParameterName }: InstanceConfiguration): string {
+function renderLinux({ serviceName, environment, agentConfigParameterName, dataVolume }: InstanceConfiguration): string {
   // systemd's EnvironmentFile: a double-quoted value keeps spaces; \ and " are escaped.
   const lines = Object.entries(environment).map(([name, value]) => `${name}="${value.replace(/[\\"]/g, (character) => `\\${character}`)}"`);
   return [
     '#!/bin/bash',
     'set -euo pipefail',
+    ...dataVolume ? [linuxDataVolumeSteps(dataVolume)] : [],
     `service_name='${serviceName}'`,
     `environment_file='${environmentFile(serviceName)}'`,
     'install -d -m 0750 -o root -g "$service_name" "$(dirname "$environment_file")"',
