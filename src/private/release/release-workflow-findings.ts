@@ -71,7 +71,8 @@ export class ImageFindingsGate {
       vulnerabilityId, reason, ...expires === undefined ? {} : { expires, endsAt: Date.parse(`${expires}T00:00:00Z`) },
     }));
     const decideWithoutScan = (action: UnscannedImageAction) => `"${action === UnscannedImageAction.RELEASE ? FINDINGS_DECISIONS.passedWithoutScan : FINDINGS_DECISIONS.refused}"`;
-    const counts = (severities: readonly string[]) => severities.map((name) => `$scan.severityCounts.${name.toLowerCase()}`).join(' + ');
+    // Per severity, the findings counted but not listed: never below 0, so that findings listed beyond the counts cancel none of another's.
+    const unlisted = refusedSeverities.map((name) => `$max([0, $scan.severityCounts.${name.toLowerCase()} - $count($atOrAbove[severity = "${name}"])])`).join(' + ');
     return oneLine(`(
       ${common}
       $now := $toMillis($states.context.State.EnteredTime);
@@ -80,7 +81,7 @@ export class ImageFindingsGate {
       $accepted := [$atOrAbove[vulnerabilityId in $accepting.vulnerabilityId].($id := vulnerabilityId;
         $merge([$, $sift($accepting[vulnerabilityId = $id], function($value, $key) { $key in ["reason", "expires"] })]))];
       $refused := [$atOrAbove[$not(vulnerabilityId in $accepting.vulnerabilityId)]];
-      $unlisted := ${counts(refusedSeverities)} - $count($atOrAbove);
+      $unlisted := ${unlisted};
       $refusals := $count($refused) + $unlisted;
       $decision := $returned ? "${FINDINGS_DECISIONS.return}"
         : $scan.status = "${SCAN_STATUSES.notScanned}" ? ${decideWithoutScan(this.policy.whenNotScanned)}

@@ -87,6 +87,23 @@ describe('ReleaseWorkflow and the environment\'s vulnerability policy', () => {
     expect(unlisted.cause).toContain('has 1 finding at or above HIGH that prod does not accept: 1 more that the bake could not list.');
   });
 
+  test('given more findings listed than counted, then each listed finding the policy does not accept is refused: the surplus cancels none of them', async () => {
+    // Counted: one HIGH; listed: two HIGH, one of them accepted, and a CRITICAL the counts miss.
+    const surplus = await runRelease(refuseHigh, manifest(scanned([
+      { vulnerabilityId: ACCEPTED.vulnerabilityId, severity: 'HIGH' }, { vulnerabilityId: 'CVE-2026-7777', severity: 'HIGH' },
+    ])), targetFakes());
+    expect(surplus).toMatchObject({ status: 'FAILED', error: 'ImageHasFindings' });
+    expect(surplus.cause).toContain('has 1 finding at or above HIGH that prod does not accept: CVE-2026-7777 (HIGH).');
+    expectNothingChanged(surplus);
+
+    // Counted: one CRITICAL, not listed, and one HIGH; listed: the accepted HIGH twice. A surplus of one severity hides no other's unlisted findings.
+    const unlisted = await runRelease(refuseHigh, manifest(scanned([
+      { vulnerabilityId: ACCEPTED.vulnerabilityId, severity: 'HIGH' }, { vulnerabilityId: ACCEPTED.vulnerabilityId, severity: 'HIGH' },
+    ], false, { ...COUNTS, critical: 1 })), targetFakes());
+    expect(unlisted).toMatchObject({ status: 'FAILED', error: 'ImageHasFindings' });
+    expect(unlisted.cause).toContain('has 1 finding at or above HIGH that prod does not accept: 1 more that the bake could not list.');
+  });
+
   test.each([
     ['NOT_SCANNED', 'Recipe web does not scan its images (vulnerabilityScanning is off)', 'whenNotScanned'],
     ['NO_RESULT', 'The scan of image arn:aws:imagebuilder:eu-west-1:111111111111:image/web-build/1.0.0/1 was still SCANNING 15 minutes after the image was available',
