@@ -129,6 +129,23 @@ describe('ReleaseWorkflow and the environment\'s vulnerability policy', () => {
     });
   });
 
+  test('given a release started by hand with an AMI id and a manifest of other images, then the manifest\'s scans judge none of it: it is NOT_SCANNED', async () => {
+    const handGiven = 'ami-0abcabcabcabcabc0';
+    // The manifest's x86_64 build, the target's, has nothing at or above HIGH: its scan must not pass another image.
+    const execution = await runRelease(refuseHigh, { ...manifest(scanned(MEDIUMS, true, { ...COUNTS, high: 0 })), amiId: handGiven }, targetFakes());
+
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'ImageNotScanned' });
+    expect(execution.cause).toContain(`image ${handGiven} has no scan result to judge (NOT_SCANNED: the release input names no scan of its image)`);
+    expectNothingChanged(execution);
+  });
+
+  test('given a release that names the manifest\'s own AMI of the target, then that build\'s scan judges it', async () => {
+    const execution = await runRelease(refuseHigh, { ...manifest(scanned([{ vulnerabilityId: 'CVE-2026-3003', severity: 'HIGH' }, ...MEDIUMS])), amiId }, targetFakes());
+
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'ImageHasFindings' });
+    expect(execution.cause).toContain(`image ${amiId} has 1 finding at or above HIGH that prod does not accept: CVE-2026-3003 (HIGH).`);
+  });
+
   test('given a return to the previous release, then it is not judged again, however the policy reads: the image was judged when first released', async () => {
     // The ledger runs RELEASE and labels PREVIOUS previous-release.
     const fakes = {
