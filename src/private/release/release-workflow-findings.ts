@@ -22,6 +22,18 @@ export const FINDINGS_DECISIONS = {
 export const NO_SCAN_NAMED = `{"status": "${SCAN_STATUSES.notScanned}", "reason": "the release input names no scan of its image"}`;
 
 /**
+ * JSONata that sets `$scan` to the manifest's scan (`$states.input.scan`) when it is one a bake
+ * records, and otherwise to NO_RESULT, with a reason that names the scan received: an unknown
+ * status, counts that are not numbers or a missing reason would garble the judgement's messages.
+ */
+const RECORDED_SCAN = oneLine(`$received := $states.input.scan;
+  $recorded := $received.status = "${SCAN_STATUSES.scanned}"
+    ? ${[...COUNTED_SEVERITIES.map((severity) => severity.toLowerCase()), 'all'].map((name) => `$type($received.severityCounts.${name}) = "number"`).join(' and ')}
+    : $received.status in ["${SCAN_STATUSES.notScanned}", "${SCAN_STATUSES.noResult}"] and $type($received.reason) = "string";
+  $scan := $recorded ? $received : {"status": "${SCAN_STATUSES.noResult}",
+    "reason": "the release manifest's scan of the image is not one a bake records: " & ($exists($received) ? $string($received) : "none")};`);
+
+/**
  * The state that judges the released image's scan (`$.scan`, which `PrepareRelease` picks from
  * the manifest) by the environment's `VulnerabilityPolicy`, before anything is written. Its
  * verdict, `$.vulnerabilities`, goes into the release's output, which the execution history and
@@ -56,7 +68,7 @@ export class ImageFindingsGate {
     const severity = this.policy.severity;
     const summary = '{"policy": $policy, "scan": $scan.status}, $scanned ? {"severityCounts": $scan.severityCounts} : {"reason": $scan.reason}';
     const common = `$policy := "${this.policyName()}";
-      $scan := $states.input.scan;
+      ${RECORDED_SCAN}
       $scanned := $scan.status = "${SCAN_STATUSES.scanned}";
       $returned := $states.input.returnToPreviousRelease = true;`;
     if (severity === undefined) {

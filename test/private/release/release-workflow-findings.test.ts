@@ -117,6 +117,33 @@ describe('ReleaseWorkflow and the environment\'s vulnerability policy', () => {
     expectNothingChanged(execution);
   });
 
+  test.each([
+    ['a status no bake records', { status: 'PENDING', reason: 'still scanning' }],
+    ['SCANNED without counts', { status: 'SCANNED', findings: [], findingsComplete: true }],
+    ['NOT_SCANNED without a reason', { status: 'NOT_SCANNED' }],
+  ])('given a manifest whose scan is %s, then it has no result, with a reason that names the scan received', async (_, scan) => {
+    const execution = await runRelease(refuseHigh, manifest(scan), targetFakes());
+
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'ImageNotScanned' });
+    expect(execution.cause).toBe(`Nothing was released: image ${amiId} has no scan result to judge (NO_RESULT: the release manifest's scan of the image `
+      + `is not one a bake records: ${JSON.stringify(scan)}), and prod refuses such images at or above HIGH. Turn on the recipe's vulnerabilityScanning and bake `
+      + 'again, or release such images with whenNoScanResult: UnscannedImageAction.RELEASE.');
+    expectNothingChanged(execution);
+  });
+
+  test('given a manifest whose scan is one no bake records and no policy, then the output says it has no result, and why', async () => {
+    const execution = await runRelease(workflowDefinition({ target: target({ architecture: ec2.InstanceArchitecture.X86_64 }) }),
+      manifest({ status: 'SCANNED', severityCounts: { high: 1 } }), targetFakes());
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect((execution.output as any).vulnerabilities).toEqual({
+      policy: 'NONE',
+      scan: 'NO_RESULT',
+      decision: 'NOT_GATED',
+      reason: 'the release manifest\'s scan of the image is not one a bake records: {"status":"SCANNED","severityCounts":{"high":1}}',
+    });
+  });
+
   test('given a policy that releases unscanned images, and a release started by hand with an AMI id, then it is released and the output says it was not judged', async () => {
     const releaseUnscanned = workflowDefinition({
       vulnerabilities: VulnerabilityPolicy.refuseAtOrAbove(VulnerabilitySeverity.CRITICAL, { whenNotScanned: UnscannedImageAction.RELEASE }),
