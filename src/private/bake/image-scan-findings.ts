@@ -1,6 +1,7 @@
 import { Duration, Stack, aws_iam as iam, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { BuildableRecipe } from '../image/buildable-recipe';
+import { perBuildArn } from '../image/image-builder-names';
 import { COUNTED_SEVERITIES, SCAN_STATUSES } from '../shared/image-scan';
 import { oneLine } from '../shared/jsonata';
 import { SdkCallOptions, sdkCall } from '../shared/sdk-call';
@@ -56,7 +57,7 @@ export class ImageScanFindings {
     if (!recipe._artifactBuildSettings.vulnerabilityScanning) return [];
     return [new iam.PolicyStatement({
       actions: ['imagebuilder:ListImageScanFindingAggregations', 'imagebuilder:ListImageScanFindings'],
-      resources: [stack.formatArn({ service: 'imagebuilder', resource: 'image', resourceName: `${recipe.imageRecipeName}-*` })],
+      resources: [perBuildArn(stack, recipe.imageRecipeName)],
     })];
   }
 

@@ -1,6 +1,7 @@
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { ReleaseStates } from './release-workflow-states';
 import { UnscannedImageAction, VulnerabilityPolicy } from '../../vulnerability-policy';
+import { startOfDay } from '../shared/calendar-day';
 import { COUNTED_SEVERITIES, SCAN_STATUSES, severityCountsText } from '../shared/image-scan';
 import { oneLine } from '../shared/jsonata';
 
@@ -80,7 +81,7 @@ export class ImageFindingsGate {
     }
     const refusedSeverities = COUNTED_SEVERITIES.slice(0, COUNTED_SEVERITIES.indexOf(severity) + 1);
     const accepted = this.policy.acceptedVulnerabilities.map(({ vulnerabilityId, reason, expires }) => ({
-      vulnerabilityId, reason, ...expires === undefined ? {} : { expires, endsAt: Date.parse(`${expires}T00:00:00Z`) },
+      vulnerabilityId, reason, ...expires === undefined ? {} : { expires, endsAt: startOfDay(expires) },
     }));
     const decideWithoutScan = (action: UnscannedImageAction) => `"${action === UnscannedImageAction.RELEASE ? FINDINGS_DECISIONS.passedWithoutScan : FINDINGS_DECISIONS.refused}"`;
     // Per severity, the findings counted but not listed: never below 0, so that findings listed beyond the counts cancel none of another's.
