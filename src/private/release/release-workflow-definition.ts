@@ -98,14 +98,15 @@ export class ReleaseDefinition {
     return sfn.Pass.jsonata(this.scope, 'PrepareRelease', {
       comment: `Picks this environment's AMI and its image's fingerprint and scan from a release manifest, and truncates the commit message to the ${TAG_VALUE_MAX_LENGTH} `
         + 'characters of a tag value',
-      outputs: '{% $merge([$states.input, {'
-        + `"amiId": ${given('amiId', this.manifestAmi())}, `
+      // A given AMI other than the manifest's is judged by no scan of the manifest's: those are of other images.
+      outputs: `{% ($manifestAmi := ${this.manifestAmi()}; $amiId := ${given('amiId', '$manifestAmi')}; $merge([$states.input, {`
+        + '"amiId": $amiId, '
         + `"commitMessage": $substring($states.input.commitMessage, 0, ${TAG_VALUE_MAX_LENGTH}), `
         + `"contentHash": ${given('contentHash', `"${NO_RELEASE}"`)}, `
         + `"fingerprint": ${given('fingerprint', `[${this.manifestBuild()}.fingerprint, "${NO_RELEASE}"][0]`)}, `
-        + `"scan": [${this.manifestBuild()}.scan, ${NO_SCAN_NAMED}][0]`
+        + `"scan": $amiId = $manifestAmi ? [${this.manifestBuild()}.scan, ${NO_SCAN_NAMED}][0] : ${NO_SCAN_NAMED}`
         + this.instanceTypeFields()
-        + '}]) %}',
+        + '}])) %}',
     });
   }
 
