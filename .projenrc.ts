@@ -125,7 +125,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testTimeout: 120_000,
     },
   },
-  gitignore: ['/cdk.out/', 'examples/*/cdk.out/', '/.jsii.tabl.json', '/.venv/', '/.venv-bindings/', '/.gates/', 'integ/**/*.snapshot/asset.*'],
+  // The local tool folders without a trailing slash: a worktree's symlinks to the main checkout's
+  // are ignored too, so that no commit adds them (checking one out would replace the folders).
+  gitignore: ['/cdk.out/', 'examples/*/cdk.out/', '/.jsii.tabl.json', '/.venv', '/.venv-bindings', '/.gates', '/node_modules', 'integ/**/*.snapshot/asset.*'],
 });
 
 // The examples import the library by its package name: lint it as the project's own module

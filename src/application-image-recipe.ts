@@ -15,7 +15,7 @@ import {
 } from './private/image/build-steps';
 import { renderComponentDocument } from './private/image/component-document';
 import { DistributionTargets } from './private/image/distribution-targets';
-import { imageBuilderName } from './private/image/image-builder-names';
+import { imageBuilderName, perBuildArn } from './private/image/image-builder-names';
 import { ImageLifecyclePolicy, imageGroupTags } from './private/image/image-lifecycle-policy';
 import { ArchiveFormat, archiveFormatOf } from './private/instances/service-install-script';
 import { acknowledgeNagFinding, nagResourceReference } from './private/nag/nag-acknowledgement';
@@ -556,9 +556,9 @@ export class ApplicationImageRecipe extends Construct {
       const acknowledge = (resource: string, reason: string) =>
         acknowledgeNagFinding(grantee, `AwsSolutions-IAM5[Resource::${nagResourceReference(this, resource)}]`, reason);
       const stack = Stack.of(this);
-      acknowledge(stack.formatArn({ service: 'imagebuilder', resource: 'image-recipe', resourceName: `${this.imageRecipeName}-*` }),
+      acknowledge(perBuildArn(stack, this.imageRecipeName, 'image-recipe'),
         'Recipe versions made for one artifact each are named after this recipe and a per-build suffix');
-      acknowledge(stack.formatArn({ service: 'imagebuilder', resource: 'image', resourceName: `${this.imageRecipeName}-*` }),
+      acknowledge(perBuildArn(stack, this.imageRecipeName),
         'Images of the recipe versions made for one artifact each are named after this recipe and a per-build suffix');
       acknowledge(stack.formatArn({ service: 'imagebuilder', account: 'aws', resource: 'image', resourceName: '*' }),
         'Image Builder reads the AWS-managed parent image of a build, whose name and version the build resolves');

@@ -4,7 +4,7 @@ import { EnvironmentPromotion, VulnerabilityPolicy, VulnerabilitySeverity } from
 import { FAILED_RELEASES_QUERY, RELEASE_FINDINGS_QUERY, RELEASE_HISTORY_QUERY } from '../../src/private/promotion/release-dashboard';
 import { onlyOfType, resourcesOfType } from '../helpers/deployment-stack';
 import { PIPELINE_ENV, QA_ENV, environmentStack, templateOf, threeAccountPromotion, workflowsStack, workflowsTemplate } from '../helpers/promotion-app';
-import { RELEASE, runRelease, targetFakes, workflowDefinition } from '../helpers/release-workflow';
+import { ACCOUNT, REGION, RELEASE, runRelease, targetFakes, workflowDefinition } from '../helpers/release-workflow';
 
 /**
  * The widgets of the one dashboard in a template. Its body is a join of text and tokens; each
@@ -78,7 +78,10 @@ describe('EnvironmentPromotion dashboards', () => {
   test('given the output of a release judged by a policy, logged as Step Functions logs it, then the findings query reads the scan, its counts and the decision', async () => {
     const definition = workflowDefinition({ vulnerabilities: VulnerabilityPolicy.refuseAtOrAbove(VulnerabilitySeverity.CRITICAL) });
     const scan = { status: 'SCANNED', severityCounts: { critical: 0, high: 1, medium: 12, all: 40 }, findings: [], findingsComplete: true };
-    const execution = await runRelease(definition, { ...RELEASE, builds: [{ architecture: 'x86_64', fingerprint: RELEASE.fingerprint, scan }] }, targetFakes());
+    // A bake's manifest: its AMI, and its build's scan.
+    const { amiId, ...metadata } = RELEASE;
+    const manifest = { ...metadata, images: { [`${ACCOUNT}/${REGION}/x86_64`]: amiId }, builds: [{ architecture: 'x86_64', fingerprint: RELEASE.fingerprint, scan }] };
+    const execution = await runRelease(definition, manifest, targetFakes());
     const output = JSON.stringify(execution.output, undefined, 1);
     const parsed = Object.assign({}, ...RELEASE_FINDINGS_QUERY.filter((line) => line.startsWith('parse details.output ')).map((line) => {
       const pattern = /^parse details\.output \/(.*)\/$/.exec(line)![1];

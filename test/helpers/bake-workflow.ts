@@ -106,8 +106,10 @@ export interface ScanRecord {
   readonly statuses?: Array<string | undefined>;
   /** Whether the image was built with scanning. */
   readonly scanningEnabled?: boolean;
-  /** Counts of `SeverityCounts` (all, critical, high, medium). */
+  /** Counts of `SeverityCounts` (all, critical, high, medium): by default, those of the findings in `pages`. */
   readonly counts?: { all: number; critical: number; high: number; medium: number };
+  /** Whether ListImageScanFindingAggregations answers with an aggregation of the image: by default it does. */
+  readonly aggregated?: boolean;
   /** The pages of ListImageScanFindings, in order. */
   readonly pages?: Array<Array<Record<string, unknown>>>;
 }
@@ -117,6 +119,9 @@ export function scanFakes(record: ScanRecord = {}): Record<string, TaskFake> {
   const statuses = [...record.statuses ?? ['COMPLETED']];
   const pages = record.pages ?? [];
   const page = (index: number) => ({ Findings: pages[index] ?? [], ...index + 1 < pages.length ? { NextToken: `page-${index + 1}` } : {} });
+  const listed = pages.flat();
+  const count = (severity: string) => listed.filter((listedFinding) => listedFinding.Severity === severity).length;
+  const counts = record.counts ?? { all: listed.length, critical: count('CRITICAL'), high: count('HIGH'), medium: count('MEDIUM') };
   return {
     ReadScanState: (input) => {
       const status = statuses.length > 1 ? statuses.shift() : statuses[0];
@@ -131,10 +136,10 @@ export function scanFakes(record: ScanRecord = {}): Record<string, TaskFake> {
     },
     ReadFindingCounts: (input) => ({
       AggregationType: 'imageBuildVersionArn',
-      Responses: record.counts === undefined ? [] : [{
+      Responses: record.aggregated === false ? [] : [{
         ImageAggregation: {
           ImageBuildVersionArn: input.Filter.Values[0],
-          SeverityCounts: { All: record.counts.all, Critical: record.counts.critical, High: record.counts.high, Medium: record.counts.medium },
+          SeverityCounts: { All: counts.all, Critical: counts.critical, High: counts.high, Medium: counts.medium },
         },
       }],
     }),

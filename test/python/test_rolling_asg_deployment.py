@@ -31,6 +31,10 @@ def test_release_target_struct_reaches_python_with_the_ledger_names():
     assert target.ami_parameter_name == "/immutable-servers/web/prod/release/ami"
     assert target.region == "eu-west-1"
     assert len(target.alarm_names) == 3
+    # What a release records, so that a deployment moved to another architecture moves with it.
+    assert (target.instance_type, target.architecture) == ("t3.small", ec2.InstanceArchitecture.X86_64)
+    assert target.instance_type_parameter_name == "/immutable-servers/web/prod/release/instance-type"
+    assert target.architecture_parameter_name == "/immutable-servers/web/prod/release/architecture"
 
 
 def test_rollout_struct_from_python_reaches_the_update_policy():

@@ -4,6 +4,7 @@ import { BakeDefinition } from './bake-workflow-definition';
 import { BakedImageLookup } from './baked-image-lookup';
 import { ImageScanFindings, SCAN_RESULT_WAIT } from './image-scan-findings';
 import type { BuildableRecipe } from '../image/buildable-recipe';
+import { perBuildArn } from '../image/image-builder-names';
 import { acknowledgeNagFinding, nagResourceReference } from '../nag/nag-acknowledgement';
 import { executionLoggingStatement, stackScopedLogGroupName } from '../shared/state-machine-logging';
 
@@ -110,10 +111,10 @@ function grantBakePermissions(role: iam.Role, recipes: BuildableRecipe[]): void 
   const acknowledge = (resource: string, reason: string) => acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(role, resource)}]`, reason);
   for (const recipe of recipes) {
     recipe.grantBuildForArtifact(role);
-    const buildImages = stack.formatArn({ service: 'imagebuilder', resource: 'image', resourceName: `${recipe.imageRecipeName}-*` });
+    const buildImages = perBuildArn(stack, recipe.imageRecipeName);
     // Each build's own distribution configuration, named like its recipe version.
-    const buildDistributions = stack.formatArn({ service: 'imagebuilder', resource: 'distribution-configuration', resourceName: `${recipe.imageRecipeName}-*` });
-    const buildRecipes = stack.formatArn({ service: 'imagebuilder', resource: 'image-recipe', resourceName: `${recipe.imageRecipeName}-*` });
+    const buildDistributions = perBuildArn(stack, recipe.imageRecipeName, 'distribution-configuration');
+    const buildRecipes = perBuildArn(stack, recipe.imageRecipeName, 'image-recipe');
     [
       new iam.PolicyStatement({ actions: ['imagebuilder:CancelImageCreation'], resources: [buildImages] }),
       new iam.PolicyStatement({ actions: ['imagebuilder:DeleteImageRecipe'], resources: [buildRecipes] }),

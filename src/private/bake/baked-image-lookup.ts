@@ -1,6 +1,7 @@
 import { ArnFormat, Lazy, Stack, aws_iam as iam, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { BuildableRecipe } from '../image/buildable-recipe';
+import { perBuildArn } from '../image/image-builder-names';
 import { reuseHorizonMinutes } from '../image/release-waits';
 import { oneLine } from '../shared/jsonata';
 import { RELEASE_TAG_KEYS } from '../shared/release-tags';
@@ -48,7 +49,7 @@ export class BakedImageLookup {
   public static statements(stack: Stack, recipe: BuildableRecipe): iam.PolicyStatement[] {
     const parent = recipe._artifactBuildSettings.parentImage;
     const images = [
-      stack.formatArn({ service: 'imagebuilder', resource: 'image', resourceName: `${recipe.imageRecipeName}-*` }),
+      perBuildArn(stack, recipe.imageRecipeName),
       // Managed parent images resolve `x.x.x` to a version; a recipe's (`BaseImage.fromRecipe`) any version.
       ...parent.startsWith('arn:') && !parent.includes(':aws:image/') ? [`${parent.replace(/\/x\.x\.x$/, '')}/*`]
         : [stack.formatArn({ service: 'imagebuilder', account: 'aws', resource: 'image', resourceName: '*' })],

@@ -1,6 +1,7 @@
 import { Duration, Stack, aws_iam as iam, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { BuildableRecipe } from '../image/buildable-recipe';
+import { perBuildArn } from '../image/image-builder-names';
 import { COUNTED_SEVERITIES, SCAN_STATUSES } from '../shared/image-scan';
 import { oneLine } from '../shared/jsonata';
 import { SdkCallOptions, sdkCall } from '../shared/sdk-call';
@@ -38,14 +39,15 @@ const INPUT_WITHOUT_READ = '$sift($states.input, function($value, $key) { $key !
  *
  * - `{ "status": "SCANNED", "severityCounts": { "critical", "high", "medium", "all" },
  *   "findings": [{ "vulnerabilityId", "severity" }], "findingsComplete" }`: the counts of
- *   `ListImageScanFindingAggregations`, and the findings at or above MEDIUM that
+ *   `ListImageScanFindingAggregations` (or, when it has no aggregation of the image, the counts of
+ *   every finding `ListImageScanFindings` lists), and the findings at or above MEDIUM that
  *   `ListImageScanFindings` lists (all of them, unless there are more than 500 findings to page
  *   through: then `findingsComplete` is false);
  * - `{ "status": "NOT_SCANNED", "reason" }`: the recipe does not scan, or the image, reused from an
  *   earlier build, was built without scanning;
  * - `{ "status": "NO_RESULT", "reason" }`: the scan ended ABANDONED, FAILED or TIMED_OUT, was not
- *   recorded as ended `SCAN_RESULT_WAIT` after the image was available (read every minute), or
- *   could not be read. The bake goes on: each environment's policy decides what such an image may do.
+ *   recorded as ended `SCAN_RESULT_WAIT` after the image was available (read every minute), could
+ *   not be read, or has no aggregation and more findings than `MAX_FINDINGS_PAGES` pages list. The bake goes on: each environment's policy decides what such an image may do.
  *
  * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/integ-inspector.html
  */
@@ -55,7 +57,7 @@ export class ImageScanFindings {
     if (!recipe._artifactBuildSettings.vulnerabilityScanning) return [];
     return [new iam.PolicyStatement({
       actions: ['imagebuilder:ListImageScanFindingAggregations', 'imagebuilder:ListImageScanFindings'],
-      resources: [stack.formatArn({ service: 'imagebuilder', resource: 'image', resourceName: `${recipe.imageRecipeName}-*` })],
+      resources: [perBuildArn(stack, recipe.imageRecipeName)],
     })];
   }
 
@@ -130,27 +132,38 @@ export class ImageScanFindings {
     });
   }
 
-  /** A JSONata state: the counts by severity, and the scan itself when nothing at or above MEDIUM is left to list. */
+  /**
+   * A JSONata state: the counts by severity, and the scan itself when nothing at or above MEDIUM is
+   * left to list. Without an aggregation of the image (`counted` false), no count is taken as 0:
+   * the findings are listed, every page, and counted from the list.
+   */
   private countFindings(): sfn.Pass {
     const counted = COUNTED_SEVERITIES.map((severity) => severity.toLowerCase());
     const fieldOf = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
     return sfn.Pass.jsonata(this.scope, 'CountFindings', {
       comment: 'The image\'s findings by severity, as Image Builder aggregates them: critical, high, medium, and all',
       outputs: oneLine(`{% (
-        $counts := $states.input.scanRead.Responses[0].ImageAggregation.SeverityCounts;
+        $arn := $states.input.image.arn;
+        $aggregation := ($states.input.scanRead.Responses.ImageAggregation)[ImageBuildVersionArn = $arn][0];
+        $counts := $aggregation.SeverityCounts;
         $severityCounts := {${[...counted, 'all'].map((name) => `"${name}": $exists($counts.${fieldOf(name)}) ? $counts.${fieldOf(name)} : 0`).join(', ')}};
         $toList := ${counted.map((name) => `$severityCounts.${name}`).join(' + ')};
-        $merge([${INPUT_WITHOUT_READ}, {"scanPages": {"pages": 0, "findings": [], "severityCounts": $severityCounts, "toList": $toList}},
-          $toList = 0 ? {"scan": {"status": "${SCAN_STATUSES.scanned}", "severityCounts": $severityCounts, "findings": [], "findingsComplete": true}} : {}])
+        $merge([${INPUT_WITHOUT_READ}, {"scanPages": $exists($aggregation)
+            ? {"counted": true, "pages": 0, "findings": [], "listed": 0, "severityCounts": $severityCounts, "toList": $toList}
+            : {"counted": false, "pages": 0, "findings": [], "listed": 0}},
+          $exists($aggregation) and $toList = 0 ? {"scan": {"status": "${SCAN_STATUSES.scanned}", "severityCounts": $severityCounts, "findings": [], "findingsComplete": true}} : {}])
       ) %}`),
     });
   }
 
   /**
    * A JSONata state: adds a page's findings at or above MEDIUM to those listed so far, and ends the
-   * scan once each is listed, the pages end, or `MAX_FINDINGS_PAGES` were read.
+   * scan once each is listed, the pages end, or `MAX_FINDINGS_PAGES` were read. Findings not
+   * counted by an aggregation are counted from the list when it ends within those pages; beyond
+   * them, the scan has no result.
    */
   private collectFindings(): sfn.Pass {
+    const listedCounts = `{${COUNTED_SEVERITIES.map((severity) => `"${severity.toLowerCase()}": $count($findings[severity = "${severity}"])`).join(', ')}, "all": $listed}`;
     return sfn.Pass.jsonata(this.scope, 'CollectFindings', {
       comment: `The findings at or above MEDIUM, with their vulnerability ids, from at most ${MAX_FINDINGS_PAGES} pages`,
       outputs: oneLine(`{% (
@@ -158,10 +171,16 @@ export class ImageScanFindings {
         $page := $states.input.scanRead;
         $findings := $append($pages.findings,
           [$page.Findings[Severity in ${JSON.stringify(COUNTED_SEVERITIES)}].{"vulnerabilityId": PackageVulnerabilityDetails.VulnerabilityId, "severity": Severity}]);
-        $more := $exists($page.NextToken) and $count($findings) < $pages.toList and $pages.pages + 1 < ${MAX_FINDINGS_PAGES};
-        $merge([${INPUT_WITHOUT_READ}, {"scanPages": $merge([$pages, {"pages": $pages.pages + 1, "findings": $findings, "nextToken": $page.NextToken}])},
-          $more ? {} : {"scan": {"status": "${SCAN_STATUSES.scanned}", "severityCounts": $pages.severityCounts, "findings": $findings,
-            "findingsComplete": $count($findings) >= $pages.toList}}])
+        $listed := $pages.listed + $count($page.Findings);
+        $more := $exists($page.NextToken) and ($pages.counted ? $count($findings) < $pages.toList : true) and $pages.pages + 1 < ${MAX_FINDINGS_PAGES};
+        $scan := $more ? undefined
+          : $pages.counted ? {"status": "${SCAN_STATUSES.scanned}", "severityCounts": $pages.severityCounts, "findings": $findings,
+            "findingsComplete": $count($findings) >= $pages.toList}
+          : $exists($page.NextToken) ? {"status": "${SCAN_STATUSES.noResult}", "reason": "Image Builder has no count of the findings of image " & $states.input.image.arn
+            & ", and lists more than ${MAX_FINDINGS_PAGES} pages of them: they were not all counted"}
+          : {"status": "${SCAN_STATUSES.scanned}", "severityCounts": ${listedCounts}, "findings": $findings, "findingsComplete": true};
+        $merge([${INPUT_WITHOUT_READ}, {"scanPages": $merge([$pages, {"pages": $pages.pages + 1, "findings": $findings, "listed": $listed, "nextToken": $page.NextToken}])},
+          $exists($scan) ? {"scan": $scan} : {}])
       ) %}`),
     });
   }

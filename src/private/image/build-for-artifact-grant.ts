@@ -1,4 +1,5 @@
 import { Stack, aws_iam as iam } from 'aws-cdk-lib';
+import { perBuildArn } from './image-builder-names';
 import type { ArchiveFormat } from '../instances/service-install-script';
 
 /** What a build of one artifact repeats of its recipe and image pipeline (`ApplicationImageRecipe._artifactBuildSettings`). */
@@ -34,9 +35,8 @@ export interface ArtifactBuildResources {
  * @see https://github.com/aws-cloudformation/aws-cloudformation-resource-providers-imagebuilder
  */
 export function artifactBuildStatements(stack: Stack, resources: ArtifactBuildResources): iam.PolicyStatement[] {
-  const imageBuilderArn = (resource: string, resourceName: string) => stack.formatArn({ service: 'imagebuilder', resource, resourceName });
-  const recipeVersions = imageBuilderArn('image-recipe', `${resources.recipeNamePrefix}-*`);
-  const images = imageBuilderArn('image', `${resources.recipeNamePrefix}-*`);
+  const recipeVersions = perBuildArn(stack, resources.recipeNamePrefix, 'image-recipe');
+  const images = perBuildArn(stack, resources.recipeNamePrefix);
   return [
     new iam.PolicyStatement({
       actions: ['imagebuilder:CreateImageRecipe', 'imagebuilder:GetImageRecipe', 'imagebuilder:CreateImage', 'imagebuilder:GetImage', 'imagebuilder:TagResource'],

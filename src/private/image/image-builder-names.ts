@@ -23,3 +23,12 @@ export function contentHash(scope: IConstruct, content: unknown): string {
   const resolved = JSON.stringify(Stack.of(scope).resolve(content));
   return createHash('sha256').update(resolved).digest('hex').slice(0, 12);
 }
+
+/**
+ * The ARN, with a wildcard, of what a build for an artifact makes of its own and names after the
+ * recipe with a per-build suffix (`<recipe>-<suffix>`): its images (by default), its recipe
+ * versions or its distribution configurations.
+ */
+export function perBuildArn(stack: Stack, recipeName: string, resource: 'image' | 'image-recipe' | 'distribution-configuration' = 'image'): string {
+  return stack.formatArn({ service: 'imagebuilder', resource, resourceName: `${recipeName}-*` });
+}

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { branchPerArchitecture } from '../bake/architecture-branches';
 import { BakedImageLookup } from '../bake/baked-image-lookup';
 import type { BuildableRecipe } from '../image/buildable-recipe';
+import { perBuildArn } from '../image/image-builder-names';
 import { acknowledgeNagFinding, nagResourceReference } from '../nag/nag-acknowledgement';
 import { executionLoggingStatement, stackScopedLogGroupName } from '../shared/state-machine-logging';
 
@@ -98,7 +99,7 @@ export class PatchRebuildWorkflow extends Construct {
     const acknowledge = (resource: string, reason: string) => acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(role, resource)}]`, reason);
     acknowledge('*', 'Only actions without resource-level permissions: tag:GetResources, CloudWatch Logs vended log delivery, X-Ray');
     for (const recipe of props.recipes) {
-      acknowledge(Stack.of(this).formatArn({ service: 'imagebuilder', resource: 'image', resourceName: `${recipe.imageRecipeName}-*` }),
+      acknowledge(perBuildArn(Stack.of(this), recipe.imageRecipeName),
         'Reads the images of the recipe versions the bake made, one per build, named after the recipe and a per-build suffix');
     }
     acknowledge(Stack.of(this).formatArn({ service: 'imagebuilder', account: 'aws', resource: 'image', resourceName: '*' }),

@@ -9,6 +9,7 @@ import type { BuildableRecipe } from '../image/buildable-recipe';
 import { retentionAgeOutliving } from '../image/deprecation-grace';
 import { recipeOfArchitecture } from '../image/recipe-architectures';
 import { validateEnvironmentName } from '../release/target-workflow';
+import { startOfDay } from '../shared/calendar-day';
 
 /** An environment as the user declared it (`PromotionEnvironment`), as far as validation reads it. */
 export interface DeclaredEnvironment {
@@ -144,7 +145,7 @@ export function policiesWithoutScans(environments: Array<{ name: string; recipe?
 export function warnOfEndedAcceptances(scope: IConstruct, environments: DeclaredEnvironment[], now: Date): void {
   for (const { name, vulnerabilities } of environments) {
     for (const { vulnerabilityId, expires } of vulnerabilities?.acceptedVulnerabilities ?? []) {
-      if (expires !== undefined && !Token.isUnresolved(expires) && Date.parse(`${expires}T00:00:00Z`) <= now.getTime()) {
+      if (expires !== undefined && !Token.isUnresolved(expires) && startOfDay(expires) <= now.getTime()) {
         Annotations.of(scope).addWarningV2('cdk-immutable-servers:ended-acceptance',
           `Environment ${name} accepted ${vulnerabilityId} until ${expires}: its releases refuse the finding again. Fix it, or review the acceptance and give it a new expiry`);
       }

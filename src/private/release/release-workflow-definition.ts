@@ -98,14 +98,16 @@ export class ReleaseDefinition {
     return sfn.Pass.jsonata(this.scope, 'PrepareRelease', {
       comment: `Picks this environment's AMI and its image's fingerprint and scan from a release manifest, and truncates the commit message to the ${TAG_VALUE_MAX_LENGTH} `
         + 'characters of a tag value',
-      outputs: '{% $merge([$states.input, {'
-        + `"amiId": ${given('amiId', this.manifestAmi())}, `
+      // A given AMI other than the manifest's has neither the fingerprint nor the scan of the manifest's build: those are of another image.
+      outputs: `{% ($manifestAmi := ${this.manifestAmi()}; $amiId := ${given('amiId', '$manifestAmi')}; $build := $amiId = $manifestAmi ? ${this.manifestBuild()}; `
+        + '$merge([$states.input, {'
+        + '"amiId": $amiId, '
         + `"commitMessage": $substring($states.input.commitMessage, 0, ${TAG_VALUE_MAX_LENGTH}), `
         + `"contentHash": ${given('contentHash', `"${NO_RELEASE}"`)}, `
-        + `"fingerprint": ${given('fingerprint', `[${this.manifestBuild()}.fingerprint, "${NO_RELEASE}"][0]`)}, `
-        + `"scan": [${this.manifestBuild()}.scan, ${NO_SCAN_NAMED}][0]`
+        + `"fingerprint": ${given('fingerprint', `[$build.fingerprint, "${NO_RELEASE}"][0]`)}, `
+        + `"scan": [$build.scan, ${NO_SCAN_NAMED}][0]`
         + this.instanceTypeFields()
-        + '}]) %}',
+        + '}])) %}',
     });
   }
 

@@ -1,6 +1,7 @@
 import { aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { ReleaseStates } from './release-workflow-states';
 import { UnscannedImageAction, VulnerabilityPolicy } from '../../vulnerability-policy';
+import { startOfDay } from '../shared/calendar-day';
 import { COUNTED_SEVERITIES, SCAN_STATUSES, severityCountsText } from '../shared/image-scan';
 import { oneLine } from '../shared/jsonata';
 
@@ -20,6 +21,18 @@ export const FINDINGS_DECISIONS = {
 
 /** JSONata of the manifest's scan as the release judges it when its input names none. */
 export const NO_SCAN_NAMED = `{"status": "${SCAN_STATUSES.notScanned}", "reason": "the release input names no scan of its image"}`;
+
+/**
+ * JSONata that sets `$scan` to the manifest's scan (`$states.input.scan`) when it is one a bake
+ * records, and otherwise to NO_RESULT, with a reason that names the scan received: an unknown
+ * status, counts that are not numbers or a missing reason would garble the judgement's messages.
+ */
+const RECORDED_SCAN = oneLine(`$received := $states.input.scan;
+  $recorded := $received.status = "${SCAN_STATUSES.scanned}"
+    ? ${[...COUNTED_SEVERITIES.map((severity) => severity.toLowerCase()), 'all'].map((name) => `$type($received.severityCounts.${name}) = "number"`).join(' and ')}
+    : $received.status in ["${SCAN_STATUSES.notScanned}", "${SCAN_STATUSES.noResult}"] and $type($received.reason) = "string";
+  $scan := $recorded ? $received : {"status": "${SCAN_STATUSES.noResult}",
+    "reason": "the release manifest's scan of the image is not one a bake records: " & ($exists($received) ? $string($received) : "none")};`);
 
 /**
  * The state that judges the released image's scan (`$.scan`, which `PrepareRelease` picks from
@@ -56,7 +69,7 @@ export class ImageFindingsGate {
     const severity = this.policy.severity;
     const summary = '{"policy": $policy, "scan": $scan.status}, $scanned ? {"severityCounts": $scan.severityCounts} : {"reason": $scan.reason}';
     const common = `$policy := "${this.policyName()}";
-      $scan := $states.input.scan;
+      ${RECORDED_SCAN}
       $scanned := $scan.status = "${SCAN_STATUSES.scanned}";
       $returned := $states.input.returnToPreviousRelease = true;`;
     if (severity === undefined) {
@@ -68,10 +81,11 @@ export class ImageFindingsGate {
     }
     const refusedSeverities = COUNTED_SEVERITIES.slice(0, COUNTED_SEVERITIES.indexOf(severity) + 1);
     const accepted = this.policy.acceptedVulnerabilities.map(({ vulnerabilityId, reason, expires }) => ({
-      vulnerabilityId, reason, ...expires === undefined ? {} : { expires, endsAt: Date.parse(`${expires}T00:00:00Z`) },
+      vulnerabilityId, reason, ...expires === undefined ? {} : { expires, endsAt: startOfDay(expires) },
     }));
     const decideWithoutScan = (action: UnscannedImageAction) => `"${action === UnscannedImageAction.RELEASE ? FINDINGS_DECISIONS.passedWithoutScan : FINDINGS_DECISIONS.refused}"`;
-    const counts = (severities: readonly string[]) => severities.map((name) => `$scan.severityCounts.${name.toLowerCase()}`).join(' + ');
+    // Per severity, the findings counted but not listed: never below 0, so that findings listed beyond the counts cancel none of another's.
+    const unlisted = refusedSeverities.map((name) => `$max([0, $scan.severityCounts.${name.toLowerCase()} - $count($atOrAbove[severity = "${name}"])])`).join(' + ');
     return oneLine(`(
       ${common}
       $now := $toMillis($states.context.State.EnteredTime);
@@ -80,7 +94,7 @@ export class ImageFindingsGate {
       $accepted := [$atOrAbove[vulnerabilityId in $accepting.vulnerabilityId].($id := vulnerabilityId;
         $merge([$, $sift($accepting[vulnerabilityId = $id], function($value, $key) { $key in ["reason", "expires"] })]))];
       $refused := [$atOrAbove[$not(vulnerabilityId in $accepting.vulnerabilityId)]];
-      $unlisted := ${counts(refusedSeverities)} - $count($atOrAbove);
+      $unlisted := ${unlisted};
       $refusals := $count($refused) + $unlisted;
       $decision := $returned ? "${FINDINGS_DECISIONS.return}"
         : $scan.status = "${SCAN_STATUSES.notScanned}" ? ${decideWithoutScan(this.policy.whenNotScanned)}

@@ -69,7 +69,8 @@ export interface ReleaseWorkflowProps extends TargetWorkflowProps {
  * architecture in `builds`, and the release takes its target's), `none` when absent: the ledger
  * holds them and the instances carry them as tags. The `scan` of the target's build is judged by
  * the environment's `VulnerabilityPolicy` before anything is read from the target
- * (`ImageFindingsGate`); a release that names no scan is judged as NOT_SCANNED.
+ * (`ImageFindingsGate`), when the release's AMI is that build's (the manifest's for the target); a
+ * release that names no scan, or gives an `amiId` other than the manifest's, is judged as NOT_SCANNED.
  *
  * 0. When the AMI's snapshots are encrypted with a KMS key of another account, grants that key to
  *    the target account's Auto Scaling service-linked role, so that instances can launch from it.

@@ -65,6 +65,43 @@ describe('ImageScanFindings', () => {
     expect(onlyBuild(execution).scan.findings).toHaveLength(20);
   });
 
+  test('given no aggregation of the image\'s findings, then the bake lists every page and counts the findings it lists', async () => {
+    const execution = await bakeScanned({
+      aggregated: false,
+      pages: [[finding('CVE-2026-1001', 'HIGH'), finding('CVE-2026-1002', 'LOW')], [finding('CVE-2026-1003', 'MEDIUM')]],
+    });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.calls.ListMoreScanFindings).toHaveLength(1);
+    expect(onlyBuild(execution).scan).toEqual({
+      status: 'SCANNED',
+      severityCounts: { critical: 0, high: 1, medium: 1, all: 3 },
+      findings: [{ vulnerabilityId: 'CVE-2026-1001', severity: 'HIGH' }, { vulnerabilityId: 'CVE-2026-1003', severity: 'MEDIUM' }],
+      findingsComplete: true,
+    });
+  });
+
+  test('given no aggregation of the image\'s findings and none listed, then the bake asked for them before it records none', async () => {
+    const execution = await bakeScanned({ aggregated: false });
+
+    expect(execution.calls.ListScanFindings).toHaveLength(1);
+    expect(onlyBuild(execution).scan).toEqual({
+      status: 'SCANNED', severityCounts: { critical: 0, high: 0, medium: 0, all: 0 }, findings: [], findingsComplete: true,
+    });
+  });
+
+  test('given no aggregation of the image\'s findings and more than 20 pages of them, then the manifest says there is no result, and why', async () => {
+    const pages = Array.from({ length: 21 }, (_, index) => [finding(`CVE-2026-${2000 + index}`, 'LOW')]);
+    const execution = await bakeScanned({ aggregated: false, pages });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.calls.ListMoreScanFindings).toHaveLength(19);
+    expect(onlyBuild(execution).scan).toEqual({
+      status: 'NO_RESULT',
+      reason: `Image Builder has no count of the findings of image ${BUILD}, and lists more than 20 pages of them: they were not all counted`,
+    });
+  });
+
   test('given an image reused from a build before scanning was turned on, then the manifest says it was not scanned, and why', async () => {
     const execution = await bakeScanned({ scanningEnabled: false, statuses: [undefined] }, {
       FindBakedImage: () => ({ ResourceTagMappingList: [{ ResourceARN: BAKED, Tags: [] }] }),

@@ -87,6 +87,23 @@ describe('ReleaseWorkflow and the environment\'s vulnerability policy', () => {
     expect(unlisted.cause).toContain('has 1 finding at or above HIGH that prod does not accept: 1 more that the bake could not list.');
   });
 
+  test('given more findings listed than counted, then each listed finding the policy does not accept is refused: the surplus cancels none of them', async () => {
+    // Counted: one HIGH; listed: two HIGH, one of them accepted, and a CRITICAL the counts miss.
+    const surplus = await runRelease(refuseHigh, manifest(scanned([
+      { vulnerabilityId: ACCEPTED.vulnerabilityId, severity: 'HIGH' }, { vulnerabilityId: 'CVE-2026-7777', severity: 'HIGH' },
+    ])), targetFakes());
+    expect(surplus).toMatchObject({ status: 'FAILED', error: 'ImageHasFindings' });
+    expect(surplus.cause).toContain('has 1 finding at or above HIGH that prod does not accept: CVE-2026-7777 (HIGH).');
+    expectNothingChanged(surplus);
+
+    // Counted: one CRITICAL, not listed, and one HIGH; listed: the accepted HIGH twice. A surplus of one severity hides no other's unlisted findings.
+    const unlisted = await runRelease(refuseHigh, manifest(scanned([
+      { vulnerabilityId: ACCEPTED.vulnerabilityId, severity: 'HIGH' }, { vulnerabilityId: ACCEPTED.vulnerabilityId, severity: 'HIGH' },
+    ], false, { ...COUNTS, critical: 1 })), targetFakes());
+    expect(unlisted).toMatchObject({ status: 'FAILED', error: 'ImageHasFindings' });
+    expect(unlisted.cause).toContain('has 1 finding at or above HIGH that prod does not accept: 1 more that the bake could not list.');
+  });
+
   test.each([
     ['NOT_SCANNED', 'Recipe web does not scan its images (vulnerabilityScanning is off)', 'whenNotScanned'],
     ['NO_RESULT', 'The scan of image arn:aws:imagebuilder:eu-west-1:111111111111:image/web-build/1.0.0/1 was still SCANNING 15 minutes after the image was available',
@@ -100,6 +117,33 @@ describe('ReleaseWorkflow and the environment\'s vulnerability policy', () => {
     expectNothingChanged(execution);
   });
 
+  test.each([
+    ['a status no bake records', { status: 'PENDING', reason: 'still scanning' }],
+    ['SCANNED without counts', { status: 'SCANNED', findings: [], findingsComplete: true }],
+    ['NOT_SCANNED without a reason', { status: 'NOT_SCANNED' }],
+  ])('given a manifest whose scan is %s, then it has no result, with a reason that names the scan received', async (_, scan) => {
+    const execution = await runRelease(refuseHigh, manifest(scan), targetFakes());
+
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'ImageNotScanned' });
+    expect(execution.cause).toBe(`Nothing was released: image ${amiId} has no scan result to judge (NO_RESULT: the release manifest's scan of the image `
+      + `is not one a bake records: ${JSON.stringify(scan)}), and prod refuses such images at or above HIGH. Turn on the recipe's vulnerabilityScanning and bake `
+      + 'again, or release such images with whenNoScanResult: UnscannedImageAction.RELEASE.');
+    expectNothingChanged(execution);
+  });
+
+  test('given a manifest whose scan is one no bake records and no policy, then the output says it has no result, and why', async () => {
+    const execution = await runRelease(workflowDefinition({ target: target({ architecture: ec2.InstanceArchitecture.X86_64 }) }),
+      manifest({ status: 'SCANNED', severityCounts: { high: 1 } }), targetFakes());
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect((execution.output as any).vulnerabilities).toEqual({
+      policy: 'NONE',
+      scan: 'NO_RESULT',
+      decision: 'NOT_GATED',
+      reason: 'the release manifest\'s scan of the image is not one a bake records: {"status":"SCANNED","severityCounts":{"high":1}}',
+    });
+  });
+
   test('given a policy that releases unscanned images, and a release started by hand with an AMI id, then it is released and the output says it was not judged', async () => {
     const releaseUnscanned = workflowDefinition({
       vulnerabilities: VulnerabilityPolicy.refuseAtOrAbove(VulnerabilitySeverity.CRITICAL, { whenNotScanned: UnscannedImageAction.RELEASE }),
@@ -110,6 +154,23 @@ describe('ReleaseWorkflow and the environment\'s vulnerability policy', () => {
     expect((execution.output as any).vulnerabilities).toEqual({
       policy: 'REFUSE_AT_OR_ABOVE_CRITICAL', scan: 'NOT_SCANNED', reason: 'the release input names no scan of its image', decision: 'PASSED_WITHOUT_SCAN',
     });
+  });
+
+  test('given a release started by hand with an AMI id and a manifest of other images, then the manifest\'s scans judge none of it: it is NOT_SCANNED', async () => {
+    const handGiven = 'ami-0abcabcabcabcabc0';
+    // The manifest's x86_64 build, the target's, has nothing at or above HIGH: its scan must not pass another image.
+    const execution = await runRelease(refuseHigh, { ...manifest(scanned(MEDIUMS, true, { ...COUNTS, high: 0 })), amiId: handGiven }, targetFakes());
+
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'ImageNotScanned' });
+    expect(execution.cause).toContain(`image ${handGiven} has no scan result to judge (NOT_SCANNED: the release input names no scan of its image)`);
+    expectNothingChanged(execution);
+  });
+
+  test('given a release that names the manifest\'s own AMI of the target, then that build\'s scan judges it', async () => {
+    const execution = await runRelease(refuseHigh, { ...manifest(scanned([{ vulnerabilityId: 'CVE-2026-3003', severity: 'HIGH' }, ...MEDIUMS])), amiId }, targetFakes());
+
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'ImageHasFindings' });
+    expect(execution.cause).toContain(`image ${amiId} has 1 finding at or above HIGH that prod does not accept: CVE-2026-3003 (HIGH).`);
   });
 
   test('given a return to the previous release, then it is not judged again, however the policy reads: the image was judged when first released', async () => {

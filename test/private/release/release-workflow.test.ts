@@ -391,6 +391,16 @@ describe('ReleaseWorkflow', () => {
         expect(finalLedger(execution)).toEqual(ledgerOf(RELEASE));
       });
 
+      test('given a bake\'s manifest and an AMI given by hand that is not the manifest\'s, then the ledger holds no fingerprint: the build\'s is of another image', async () => {
+        const { fingerprint, amiId: _manifestAmi, ...bakeOutput } = RELEASE;
+        const builds = [{ architecture: 'arm64', fingerprint, reused: false }];
+        const definition = workflowDefinition({ target: target({ architecture: ec2.InstanceArchitecture.ARM_64 }) });
+        const execution = await runRelease(definition, { ...bakeOutput, images, builds, amiId: 'ami-0bbbbbbbbbbbbbbbb' }, targetFakes());
+
+        expect(execution.status).toBe('SUCCEEDED');
+        expect(finalLedger(execution)).toEqual({ ...ledgerOf(RELEASE), [NAMES.amiId]: 'ami-0bbbbbbbbbbbbbbbb', [NAMES.fingerprint]: 'none' });
+      });
+
       test('given an arm64 target and a manifest without its architecture, then nothing is released and the error names both keys', async () => {
         const definition = workflowDefinition({ target: target({ architecture: ec2.InstanceArchitecture.ARM_64 }) });
         const execution = await runRelease(definition, { ...metadata, images: { [`${ACCOUNT}/${REGION}/x86_64`]: amiId } }, targetFakes());
