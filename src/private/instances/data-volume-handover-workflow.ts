@@ -4,10 +4,10 @@ import {
   aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { DATA_VOLUME_USED_TAG_KEY, DataVolumeHandoverDefinition } from './data-volume-handover';
-import { DATA_VOLUME_TAG_KEYS } from './data-volumes';
+import { DataVolumeHandoverDefinition } from './data-volume-handover';
 import { instanceArns } from '../access/taint-on-access';
 import { acknowledgeNagFinding, nagResourceReference } from '../nag/nag-acknowledgement';
+import { DATA_VOLUME_TAG_KEYS } from '../shared/data-volume-tags';
 import { executionLoggingStatement, stackScopedLogGroupName } from '../shared/state-machine-logging';
 
 /** Room beyond the wait for a volume for the attachment, the calls and their retries. */
@@ -90,7 +90,7 @@ function grantHandover(role: iam.Role, group: autoscaling.AutoScalingGroup, stac
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: ['ec2:CreateTags'],
     resources: [volumes],
-    conditions: { 'StringEquals': ofThisEnvironment, 'ForAllValues:StringEquals': { 'aws:TagKeys': [DATA_VOLUME_USED_TAG_KEY] } },
+    conditions: { 'StringEquals': ofThisEnvironment, 'ForAllValues:StringEquals': { 'aws:TagKeys': [DATA_VOLUME_TAG_KEYS.used] } },
   }));
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: ['autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat'],

@@ -1,10 +1,7 @@
 import { Duration, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { DATA_VOLUME_TAG_KEYS } from './data-volumes';
+import { DATA_VOLUME_TAG_KEYS } from '../shared/data-volume-tags';
 import { explainFailure, failAsExplained, sdkCall } from '../shared/sdk-call';
-
-/** Tag a volume gets once an instance has attached it: such a volume may hold data, and is handed on before a fresh one. */
-export const DATA_VOLUME_USED_TAG_KEY = 'immutable-servers:data-volume-used';
 
 /** Device name the volume is attached as; Nitro instances show it as an NVMe disk, which the instance finds by model. */
 export const DATA_VOLUME_DEVICE = '/dev/xvdf';
@@ -78,7 +75,7 @@ export class DataVolumeHandoverDefinition {
       comment: 'A free volume: one that has held data before a fresh one, then the lowest slot',
       outputs: '{% $merge([$states.input, {"choice": ('
         + '$tag := function($volume, $key) { $lookup($merge($volume.Tags.{ Key: Value }), $key) }; '
-        + `$rank := function($volume) { ($exists($tag($volume, "${DATA_VOLUME_USED_TAG_KEY}")) ? 0 : 100000) + $number($tag($volume, "${DATA_VOLUME_TAG_KEYS.slot}")) }; `
+        + `$rank := function($volume) { ($exists($tag($volume, "${DATA_VOLUME_TAG_KEYS.used}")) ? 0 : 100000) + $number($tag($volume, "${DATA_VOLUME_TAG_KEYS.slot}")) }; `
         + '$sort([$states.input.found.volumes[State = "available"]], function($a, $b) { $rank($a) > $rank($b) })[0]'
         + ')}]) %}',
     });
@@ -98,7 +95,7 @@ export class DataVolumeHandoverDefinition {
       action: 'createTags',
       parameters: {
         Resources: sfn.JsonPath.array(sfn.JsonPath.stringAt('$.choice.VolumeId')),
-        Tags: [{ Key: DATA_VOLUME_USED_TAG_KEY, Value: 'true' }],
+        Tags: [{ Key: DATA_VOLUME_TAG_KEYS.used, Value: 'true' }],
       },
       resultPath: sfn.JsonPath.DISCARD,
     });

@@ -1,15 +1,8 @@
 import { RemovalPolicy, Tags, aws_ec2 as ec2 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { DataVolumeOptions } from '../../data-volume';
+import { DATA_VOLUME_TAG_KEYS } from '../shared/data-volume-tags';
 import { APPLICATION_TAG_KEY, RELEASE_TAG_KEYS } from '../shared/release-tags';
-
-/** Tag keys that bind a data volume to its environment and slot, which the launching workflow finds it by. */
-export const DATA_VOLUME_TAG_KEYS = {
-  /** The stack of the environment the volume holds the data of. */
-  stack: 'immutable-servers:data-volume-of',
-  /** The volume's slot, 1 to the group's maximum capacity. */
-  slot: 'immutable-servers:data-volume-slot',
-};
 
 export interface DataVolumesProps {
   readonly volume: DataVolumeOptions;

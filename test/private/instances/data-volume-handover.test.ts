@@ -1,8 +1,8 @@
 import { App, Duration, Stack, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { LocalExecution, TaskFailure, TaskFake, runLocally, stateMachineDefinition, withJsonataPassStatesAsTasks } from '../../../scripts/lib/local-state-machine';
-import { DATA_VOLUME_USED_TAG_KEY, DataVolumeHandoverDefinition } from '../../../src/private/instances/data-volume-handover';
-import { DATA_VOLUME_TAG_KEYS } from '../../../src/private/instances/data-volumes';
+import { DataVolumeHandoverDefinition } from '../../../src/private/instances/data-volume-handover';
+import { DATA_VOLUME_TAG_KEYS } from '../../../src/private/shared/data-volume-tags';
 
 const STACK = 'WebProd';
 const INSTANCE = 'i-0123456789abcdef0';
@@ -46,7 +46,7 @@ function volumeLooks(...looks: Volume[][]): TaskFake {
       Tags: [
         { Key: DATA_VOLUME_TAG_KEYS.stack, Value: STACK },
         { Key: DATA_VOLUME_TAG_KEYS.slot, Value: String(volume.slot) },
-        ...volume.used ? [{ Key: DATA_VOLUME_USED_TAG_KEY, Value: 'true' }] : [],
+        ...volume.used ? [{ Key: DATA_VOLUME_TAG_KEYS.used, Value: 'true' }] : [],
       ],
     })),
   });
@@ -88,7 +88,7 @@ describe('data volume handover at launch', () => {
     expect(execution.status).toBe('SUCCEEDED');
     expect(execution.calls.FindVolumes).toEqual([{ Filters: [{ Name: 'tag:immutable-servers:data-volume-of', Values: [STACK] }] }]);
     expect(execution.calls.AttachVolume).toEqual([{ Device: '/dev/xvdf', InstanceId: INSTANCE, VolumeId: 'vol-used3' }]);
-    expect(execution.calls.MarkVolumeUsed).toEqual([{ Resources: ['vol-used3'], Tags: [{ Key: DATA_VOLUME_USED_TAG_KEY, Value: 'true' }] }]);
+    expect(execution.calls.MarkVolumeUsed).toEqual([{ Resources: ['vol-used3'], Tags: [{ Key: DATA_VOLUME_TAG_KEYS.used, Value: 'true' }] }]);
     expect(execution.calls.LetLaunchContinue).toEqual([{ ...LIFECYCLE_ACTION, LifecycleActionResult: 'CONTINUE' }]);
     expect(execution.calls.AbandonLaunch).toBeUndefined();
   });

@@ -1,0 +1,14 @@
+/**
+ * Tag keys that bind a data volume to its environment and slot: the launching workflow finds the
+ * volumes it may hand over by them, and a release the volumes it snapshots.
+ */
+export const DATA_VOLUME_TAG_KEYS = {
+  /** The stack of the environment the volume holds the data of. */
+  stack: 'immutable-servers:data-volume-of',
+  /** The volume's slot, 1 to the group's maximum capacity. */
+  slot: 'immutable-servers:data-volume-slot',
+  /** Set once an instance has attached the volume: it may hold data, and is handed on before a fresh one. */
+  used: 'immutable-servers:data-volume-used',
+  /** On a snapshot a release took of the volume: the version it released next. */
+  beforeRelease: 'immutable-servers:before-release',
+};
