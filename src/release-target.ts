@@ -59,6 +59,13 @@ export interface ReleaseTarget {
    */
   readonly architectureParameterName?: string;
   /**
+   * Whether a release snapshots the environment's data volumes (those tagged
+   * `immutable-servers:data-volume-of` with `stackName`) before it writes anything.
+   *
+   * @default false
+   */
+  readonly snapshotDataVolumes?: boolean;
+  /**
    * Literal ARN of the environment's release stack update: an Express state machine in its
    * account and region that updates its stack with the previous template and parameter values, as
    * a service role that can only roll out a new launch template version. Releases start it

@@ -1,6 +1,7 @@
 import { Duration, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { NO_RELEASE } from './release-ledger';
+import { DataVolumeSnapshotStates } from './release-workflow-data-snapshots';
 import { ImageFindingsGate, NO_SCAN_NAMED } from './release-workflow-findings';
 import { ImageKeyGrantStates } from './release-workflow-image-key';
 import { AmiRetirement, InUseTagStates } from './release-workflow-in-use';
@@ -58,6 +59,9 @@ export class ReleaseDefinition {
     const inUse = new InUseTagStates(this.states, this.options.environmentName, this.options.retirement);
     const released = inUse.tagReleased(labels.label(inUse.retire(this.output())));
     const restore = this.restoreLedger();
+    // Nothing is written before the data volumes are snapshotted: a release that cannot take its way back does not start.
+    const update = this.writeLedger(restore).next(new StackUpdateStates(this.states, this.options.timeout).update(restore, released));
+    const snapshotAndUpdate = new DataVolumeSnapshotStates(this.states).before(inUse.readRetiring(update));
     const release = this.describeStack()
       .next(this.states.call('ReadLedger', 'ssm', 'getParameters', { Names: this.names }, '$.ledger',
         { 'parameters.$': '$.Parameters', 'found.$': 'States.ArrayLength($.Parameters)' }))
@@ -66,9 +70,7 @@ export class ReleaseDefinition {
           .next(new sfn.Choice(this.scope, 'AlreadyRunning?')
             // Writing the same AMI with a new version would change the instances' tags, and so replace every instance.
             .when(sfn.Condition.stringEqualsJsonPath('$.amiId', '$.ledger.amiId[0]'), this.alreadyRunning())
-            .otherwise(this.plan()
-              .next(inUse.readRetiring(this.writeLedger(restore)
-                .next(new StackUpdateStates(this.states, this.options.timeout).update(restore, released)))))))
+            .otherwise(this.plan().next(snapshotAndUpdate))))
         .otherwise(new sfn.Fail(this.scope, 'LedgerIncomplete', {
           error: 'LedgerNotFound',
           cause: `The release ledger of stack ${this.target.stackName} is incomplete: account ${this.target.account}, region ${this.target.region} `
@@ -226,6 +228,7 @@ export class ReleaseDefinition {
         'retiredAmi.$': '$.retiredAmi',
         'vulnerabilities.$': '$.vulnerabilities',
         ...recordsInstanceType(this.target) ? { 'instanceType.$': '$.instanceType' } : {},
+        ...this.target.snapshotDataVolumes ? { 'dataVolumeSnapshots.$': '$.dataVolumeSnapshots' } : {},
       },
     });
   }

@@ -4,6 +4,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 
+import { dataSnapshotStatements } from './release-workflow-data-snapshots';
 import { ReleaseDefinition } from './release-workflow-definition';
 import { AUTO_SCALING_GRANT_OPERATIONS, autoScalingServiceRoleArn } from './release-workflow-image-key';
 import { AmiRetirement, releaseTagKeys } from './release-workflow-in-use';
@@ -211,7 +212,11 @@ export function releaseRolePolicyStatements(scope: IConstruct, target: ReleaseTa
     }),
     // Whether other environments still run the retired AMI, which keys encrypt the released one's
     // snapshots, and when the retired one was made. These describe calls have no resource-level permissions.
-    new iam.PolicyStatement({ actions: ['ec2:DescribeTags', 'ec2:DescribeImages', 'ec2:DescribeSnapshots'], resources: ['*'] }),
+    // And which data volumes to snapshot, for an environment that has them.
+    new iam.PolicyStatement({
+      actions: ['ec2:DescribeTags', 'ec2:DescribeImages', 'ec2:DescribeSnapshots', ...target.snapshotDataVolumes ? ['ec2:DescribeVolumes'] : []],
+      resources: ['*'],
+    }),
     // Grants of any key in the region that encrypts a released AMI (the build account's, usually),
     // only to this account's Auto Scaling service-linked role, only for what it needs to launch.
     new iam.PolicyStatement({
@@ -222,6 +227,7 @@ export function releaseRolePolicyStatements(scope: IConstruct, target: ReleaseTa
         'ForAllValues:StringEquals': { 'kms:GrantOperations': AUTO_SCALING_GRANT_OPERATIONS },
       },
     }),
+    ...dataSnapshotStatements(target, arns),
   ];
 }
 
@@ -233,7 +239,11 @@ export function grantReleasePermissions(role: iam.Role, target: ReleaseTarget): 
   acknowledge(arns.stack, `The wildcard in a stack ARN stands for the stack id, which a release cannot know; the name pins it to stack ${target.stackName}`);
   acknowledge(arns.images, 'CreateTags is limited by condition to the release tag keys and requires the in-use tag, DeleteTags to the in-use tag keys '
     + 'of this application\'s AMIs, DeregisterImage to this application\'s Image Builder AMIs without an in-use tag; the AMI differs per release');
-  acknowledge(arns.snapshots, 'DeleteSnapshot is limited by condition to Image Builder\'s snapshots, those of a retired AMI that the release deregisters');
+  acknowledge(arns.snapshots, 'DeleteSnapshot is limited by condition to Image Builder\'s snapshots, those of a retired AMI that the release deregisters'
+    + (target.snapshotDataVolumes ? '; CreateSnapshot and its CreateTags to snapshots tagged as this stack\'s data, with the data snapshot tag keys' : ''));
+  if (target.snapshotDataVolumes) {
+    acknowledge(arns.volumes, `CreateSnapshot is limited by condition to the volumes tagged as the data volumes of stack ${target.stackName}`);
+  }
   acknowledge(arns.keys, 'CreateGrant is limited by condition to this account\'s Auto Scaling service-linked role and the operations it needs to launch '
     + 'encrypted AMIs; the key is whichever encrypts the released AMI, usually the build account\'s');
 }
@@ -248,6 +258,7 @@ function targetArns(scope: IConstruct, target: ReleaseTarget) {
     // Images have no account in their ARN.
     images: stack.formatArn({ region: target.region, account: '', service: 'ec2', resource: 'image', resourceName: '*' }),
     snapshots: stack.formatArn({ region: target.region, account: '', service: 'ec2', resource: 'snapshot', resourceName: '*' }),
+    volumes: stack.formatArn({ ...at, service: 'ec2', resource: 'volume', resourceName: '*' }),
     keys: stack.formatArn({ region: target.region, account: '*', service: 'kms', resource: 'key', resourceName: '*' }),
   };
 }
