@@ -1,7 +1,11 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Lazy, Size, aws_ec2 as ec2 } from 'aws-cdk-lib';
+import { cfnLint, formatCfnLintFinding } from '../../scripts/lib/cfn-lint';
 import { DataVolumeOptions, ImageOperatingSystem, RollingAsgDeploymentProps } from '../../src';
 import { DATA_VOLUME_MARKER } from '../../src/private/instances/data-volume-script';
 import { deploymentStack, onlyOfType, resourcesOfType } from '../helpers/deployment-stack';
+import { awsSolutionsFindings, isSpecificReason, nagAcknowledgements } from '../helpers/nag';
 
 const DATA: DataVolumeOptions = { size: Size.gibibytes(50), mountPath: '/var/lib/web' };
 
@@ -56,6 +60,24 @@ describe('RollingAsgDeployment with a data volume', () => {
     expect(JSON.stringify(template.toJSON())).not.toContain('mount_path');
     expect(onlyOfType(template, 'AWS::AutoScaling::AutoScalingGroup').UpdatePolicy.AutoScalingInstanceRefresh.Preferences)
       .toMatchObject({ MinHealthyPercentage: 100, MaxHealthyPercentage: 200 });
+  });
+
+  test('given a data volume, then cdk-nag reports nothing unacknowledged, and each acknowledgement says why', () => {
+    const { app } = stateful();
+
+    // The test's own VPC has no flow log: the user's, not the deployment's.
+    expect(awsSolutionsFindings(app).filter((finding) => !finding.path.startsWith('WebProd/Vpc/'))).toEqual([]);
+    expect(nagAcknowledgements(app).filter((acknowledgement) => !isSpecificReason(acknowledgement.reason))).toEqual([]);
+  });
+
+  test('given a data volume, then cfn-lint finds nothing in the stack or its ledger stack', () => {
+    const { app } = stateful();
+    const directory = app.synth().directory;
+    const templates = fs.readdirSync(directory).filter((file) => file.endsWith('.template.json')).map((file) => path.join(directory, file));
+
+    expect(templates).toHaveLength(2);
+    // W3010, a literal zone, is what a volume and the one zone of a stateful group are.
+    expect(cfnLint(templates).filter((finding) => finding.Rule.Id !== 'W3010').map(formatCfnLintFinding)).toEqual([]);
   });
 
   describe('bad input', () => {
