@@ -5,7 +5,7 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Template
 
-from cdk_immutable_servers import DeploymentLoadBalancing, RolloutOptions, RollingAsgDeployment
+from cdk_immutable_servers import DataVolumeFileSystem, DataVolumeOptions, DeploymentLoadBalancing, RolloutOptions, RollingAsgDeployment
 
 
 def deployment(**props):
@@ -48,3 +48,32 @@ def test_rollout_struct_from_python_reaches_the_update_policy():
 def test_bad_capacity_error_crosses_into_python_naming_the_values():
     with pytest.raises(RuntimeError, match=r"minCapacity \(5\) must be from 0 to maxCapacity \(3\)"):
         deployment(min_capacity=5, max_capacity=3)
+
+
+def test_data_volume_props_from_python_make_one_volume_per_slot_in_the_groups_zone():
+    stack = cdk.Stack(cdk.App(), "Orders", env=cdk.Environment(account="111111111111", region="eu-west-1"))
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2)
+    RollingAsgDeployment(
+        stack,
+        "Orders",
+        application_name="orders",
+        environment_name="prod",
+        vpc=vpc,
+        vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, availability_zones=[vpc.availability_zones[0]]),
+        instance_type=ec2.InstanceType("m7g.large"),
+        application_port=8080,
+        max_capacity=3,
+        data_volume=DataVolumeOptions(size=cdk.Size.gibibytes(100), mount_path="/var/lib/orders", file_system=DataVolumeFileSystem.EXT4),
+    )
+
+    volumes = Template.from_stack(stack).find_resources("AWS::EC2::Volume")
+    assert len(volumes) == 3
+    assert {volume["Properties"]["AvailabilityZone"] for volume in volumes.values()} == {vpc.availability_zones[0]}
+
+
+def test_a_data_volume_mounted_in_the_install_folder_fails_in_python_naming_it():
+    with pytest.raises(RuntimeError, match="'/opt/web/data' is inside the application's install folder /opt/web"):
+        deployment(
+            vpc_subnets=ec2.SubnetSelection(availability_zones=["dummy1a"]),
+            data_volume=DataVolumeOptions(size=cdk.Size.gibibytes(10), mount_path="/opt/web/data"),
+        )
