@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { createMultiAccountApp } from '../../examples/multi-account/app';
+import { createStatefulServiceApp } from '../../examples/stateful/app';
 import { createWebServiceApp } from '../../examples/typescript/app';
 import { createWindowsServiceApp } from '../../examples/windows/app';
 import { awsSolutionsFindings, isSpecificReason, nagAcknowledgements } from '../helpers/nag';
@@ -10,6 +11,7 @@ const EXAMPLES: Array<[string, (app: App) => App]> = [
   ['typescript', createWebServiceApp],
   ['multi-account', createMultiAccountApp],
   ['windows', createWindowsServiceApp],
+  ['stateful', createStatefulServiceApp],
 ];
 
 describe.each(EXAMPLES)('example %s', (_name, createApp) => {
@@ -31,7 +33,7 @@ describe.each(EXAMPLES)('example %s', (_name, createApp) => {
 });
 
 describe('example sources', () => {
-  const sources = ['typescript', 'multi-account', 'windows'].flatMap((example) => {
+  const sources = ['typescript', 'multi-account', 'windows', 'stateful'].flatMap((example) => {
     const folder = path.join(__dirname, '..', '..', 'examples', example);
     return fs.readdirSync(folder).filter((file) => file.endsWith('.ts')).map((file) => path.join(folder, file));
   });

@@ -3,6 +3,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { App } from 'aws-cdk-lib';
 import { createMultiAccountApp } from '../../examples/multi-account/app';
+import { createStatefulServiceApp } from '../../examples/stateful/app';
 import { createWebServiceApp } from '../../examples/typescript/app';
 import { createWindowsServiceApp } from '../../examples/windows/app';
 import { readCloudAssembly } from '../../src/cli/teardown/cloud-assembly';
@@ -16,6 +17,7 @@ const EXAMPLES: Array<[string, (app: App) => App, string, string[], string[]]> =
   ['multi-account', createMultiAccountApp, 'web', ['111111111111/eu-west-1', '111111111111/us-east-1', '222222222222/eu-west-1', '333333333333/us-east-1'],
     ['staging', 'production']],
   ['windows', createWindowsServiceApp, 'worker', ['111111111111/eu-west-1'], ['prod']],
+  ['stateful', createStatefulServiceApp, 'orders', ['111111111111/eu-west-1'], ['prod']],
 ];
 
 describe.each(EXAMPLES)('example %s', (_name, createApp, application, locations, environments) => {
