@@ -20,8 +20,10 @@ describe('journeys: releases over time', () => {
     expect(report).toMatchObject({ builds: 2, violations: [] });
   });
 
-  test('dev moves from x86_64 to Graviton: the deploy replaces nothing, a release that fails restores t3.small and the x86_64 AMI, the next moves every dev instance to t4g.small with the arm64 AMI, qa and prod stay on x86_64', async () => {
-    const { report, facts } = await journey('dev moves from x86_64 to Graviton: a failed move restores it, the next release moves it, qa and prod stay on x86_64') as any;
+  test('dev moves from x86_64 to Graviton: the deploy replaces nothing, a release that fails restores t3.small and the x86_64 AMI, '
+    + 'the next moves every dev instance to t4g.small with the arm64 AMI, a return to the previous release moves them back, qa and prod stay on x86_64', async () => {
+    const { report, facts } = await journey('dev moves from x86_64 to Graviton: a failed move restores it, the next release moves it, '
+      + 'a return moves it back, qa and prod stay on x86_64') as any;
     // The journey's invariants also check, after every step, that each instance (as EC2 describes it) runs an AMI of its instance
     // type's architecture, and that each ledger records the architecture of the AMI it names.
     const x86 = (state: any) => ({ instanceTypes: ['t3.small'], architectures: ['x86_64'], amis: [state.ledger.ami], ledger: { instanceType: 't3.small', architecture: 'x86_64' } });
@@ -51,6 +53,13 @@ describe('journeys: releases over time', () => {
     expect(facts.graviton.dev.ids.filter((id: string) => facts.restored.dev.ids.includes(id))).toEqual([]);
     expect(facts.graviton.qa).toEqual(facts.released.qa);
     expect(facts.graviton.prod).toEqual(facts.released.prod);
+
+    // A return to the previous release (version 1 before the move) puts t3.small and the x86_64 AMI back, with the ledger.
+    expect(facts.returned).toEqual({ status: 'SUCCEEDED', error: undefined });
+    expect(facts.return).toEqual({ builds: 0, replacements: { dev: 2, qa: 0, prod: 0 }, rolledBack: { dev: 0, qa: 0, prod: 0 } });
+    expect(facts.back.dev).toMatchObject({ ...x86(facts.back.dev), ledger: facts.released.dev.ledger });
+    expect(facts.back.qa).toEqual(facts.released.qa);
+    expect(facts.back.prod).toEqual(facts.released.prod);
     expect(report).toMatchObject({ builds: 4, violations: [] });
   });
 

@@ -60,7 +60,7 @@ export const JOURNEYS: JourneyDefinition[] = [
     },
   },
   {
-    name: 'dev moves from x86_64 to Graviton: a failed move restores it, the next release moves it, qa and prod stay on x86_64',
+    name: 'dev moves from x86_64 to Graviton: a failed move restores it, the next release moves it, a return moves it back, qa and prod stay on x86_64',
     run: async (journey) => {
       // How each environment runs now: its instances as EC2 describes them, and what its ledger records.
       const state = async () => Object.fromEntries(await Promise.all((['dev', 'qa', 'prod'] as const).map(async (environment) => {
@@ -95,6 +95,10 @@ export const JOURNEYS: JourneyDefinition[] = [
       // Back to version 1, which changes nothing installed for qa and prod: only dev moves.
       const [move] = await journey.commit('Back to version 1', { files: service(1) });
       const graviton = await state();
+      const afterGraviton = journey.report();
+      // A return to the previous release (version 1 on x86_64, before the move) moves dev back with the ledger.
+      const returned = await journey.returnToPrevious('dev');
+      const back = await state();
       return {
         released,
         moved,
@@ -106,7 +110,10 @@ export const JOURNEYS: JourneyDefinition[] = [
         failure: steps(afterFailure, afterMove),
         move: { status: move.status, stages: move.stages, builds: builds(move) },
         graviton,
-        release: steps(journey.report(), afterFailure),
+        release: steps(afterGraviton, afterFailure),
+        returned: { status: returned.status, error: returned.error },
+        back,
+        return: steps(journey.report(), afterGraviton),
       };
     },
   },
