@@ -53,6 +53,10 @@ export function parseTeardownOptions(args: string[]): TeardownOptions | undefine
   if (applications.length === 0) {
     throw new UsageError('Name the application to tear down: its applicationName, for example cdk-immutable-servers teardown web');
   }
+  if (!values.delete && values.confirm !== undefined) {
+    throw new UsageError(`--confirm only confirms --delete, and without it nothing is deleted: to delete, pass --delete --confirm ${applications.join(',')}; `
+      + 'for a dry run, leave --confirm out');
+  }
   if (values.delete && values.confirm !== applications.join(',')) {
     throw new UsageError(`--delete deletes for good: confirm it with --confirm ${applications.join(',')}`);
   }
