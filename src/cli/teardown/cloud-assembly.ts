@@ -63,7 +63,8 @@ function nestedTemplates(directory: string, stack: any, artifacts: Record<string
     .map((id: string) => artifacts[id])
     .filter((artifact: any) => artifact?.type === 'cdk:asset-manifest');
   return assetManifests.flatMap((manifest: any) => Object.values<any>(readJson(join(directory, manifest.properties.file)).files ?? {})
-    .map((asset) => asset.source.path as string)
+    // A file asset an executable makes (`executable` instead of `path`) is no template.
+    .flatMap((asset): string[] => (typeof asset.source?.path === 'string' ? [asset.source.path] : []))
     .filter((path) => path.endsWith('.nested.template.json'))
     .map((path) => readJson(join(directory, path))));
 }

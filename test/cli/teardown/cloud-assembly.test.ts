@@ -42,6 +42,17 @@ describe('readCloudAssembly', () => {
     expect(resourceIds.sort()).toEqual(['Bottom', 'Middle', 'Top']);
   });
 
+  test('given a file asset an executable makes (it has no path), then the stack and its nested stacks are still read', () => {
+    const app = newApp();
+    const stack = new Stack(app, 'Pipeline', { env: ENV });
+    topic(new NestedStack(stack, 'Release'), 'Nested');
+    stack.synthesizer.addFileAsset({ sourceHash: 'built-by-a-command', executable: ['sh', '-c', 'echo artifact.zip'] });
+
+    const [read] = readCloudAssembly(app.synth().directory);
+
+    expect(read.templates.some((template) => 'Nested' in (template.Resources ?? {}))).toBe(true);
+  });
+
   test('given stacks in a stage, then they are read from its nested assembly', () => {
     const app = newApp();
     topic(new Stack(new Stage(app, 'Prod'), 'Web', { env: ENV }), 'Topic');
