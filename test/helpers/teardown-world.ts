@@ -13,7 +13,7 @@ import {
 import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateTagsCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client, RegisterImageCommand } from '@aws-sdk/client-ec2';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParametersByPathCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { MotoServer, startMotoServer } from '../../scripts/lib/journey/moto-server';
 import { Location } from '../../src/cli/teardown/location';
@@ -79,6 +79,28 @@ export class TeardownWorld {
       args.request.headers['x-moto-account-id'] = location.account;
       return next(args);
     }, { step: 'build', name: 'motoAccount' });
+    return client;
+  }
+
+  /**
+   * An S3 client that checks ExpectedBucketOwner as S3 does, which moto does not: a call naming an
+   * account that does not own the bucket fails with 403.
+   *
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html
+   */
+  public ownerCheckingS3(location: Location): S3Client {
+    const client = this.client(S3Client, location);
+    client.middlewareStack.add((next: any) => async (args: any) => {
+      const { Bucket: bucket, ExpectedBucketOwner: expected } = args.input ?? {};
+      if (bucket !== undefined && expected !== undefined) {
+        const exists = await this.client(S3Client, location).send(new HeadBucketCommand({ Bucket: bucket })).then(() => true, () => false);
+        const { Buckets: owned = [] } = await this.client(S3Client, { ...location, account: expected }).send(new ListBucketsCommand({}));
+        if (exists && !owned.some((candidate) => candidate.Name === bucket)) {
+          throw Object.assign(new Error('Forbidden'), { name: '403', $metadata: { httpStatusCode: 403 } });
+        }
+      }
+      return next(args);
+    }, { step: 'initialize', name: 'expectedBucketOwner' });
     return client;
   }
 

@@ -4,7 +4,7 @@ import { findBucket } from './buckets';
 import { Footprint, ImageGroup } from './footprint';
 import { findImageBuilderLeftovers, recipeNamePattern } from './image-builder';
 import { findKey } from './keys';
-import { Leftover, LeftoverKind, SearchFailure, causeOf } from './leftover';
+import { LeftAlone, Leftover, LeftoverKind, SearchFailure, causeOf, isLeftover } from './leftover';
 import { Location, locationKey } from './location';
 import { findLogGroup, findLogGroups } from './log-groups';
 import { findParameters } from './parameters';
@@ -24,10 +24,12 @@ export interface LocationSearch {
   /** Whether CloudFormation could not say which of the stacks here are deployed. */
   readonly stacksInDoubt: boolean;
   readonly leftovers: Leftover[];
+  /** What the searches came upon that is not the library's: never deleted. */
+  readonly leftAlone: LeftAlone[];
   readonly failures: SearchFailure[];
 }
 
-type Search = readonly [what: string, find: () => Promise<Leftover[]>];
+type Search = readonly [what: string, find: () => Promise<Array<Leftover | LeftAlone>>];
 
 /**
  * Everything the assembly's applications left in one account and region. Each search that fails is
@@ -63,14 +65,24 @@ export async function searchLocation(location: Location, clients: AwsClients, sc
   }
 
   const leftovers: Leftover[] = [];
+  const leftAlone: LeftAlone[] = [];
   for (const [what, find] of searches) {
     try {
-      leftovers.push(...await find());
+      for (const found of await find()) {
+        if (isLeftover(found)) leftovers.push(found);
+        else leftAlone.push(found);
+      }
     } catch (error) {
       failures.push({ location, search: what, cause: causeOf(error) });
     }
   }
-  return { deployed: deployed.map((stack) => ({ ...stack, location })), stacksInDoubt, leftovers: withoutDuplicates(leftovers), failures };
+  return {
+    deployed: deployed.map((stack) => ({ ...stack, location })),
+    stacksInDoubt,
+    leftovers: withoutDuplicates(leftovers),
+    leftAlone: withoutDuplicates(leftAlone),
+    failures,
+  };
 }
 
 /** A search for what a deleted stack's resource may have left, if anything. */
@@ -104,8 +116,8 @@ function imageGroupSearches(clients: AwsClients, group: ImageGroup): Search[] {
 }
 
 /** A resource found twice (by two stacks' records, say) is deleted once. */
-function withoutDuplicates(leftovers: Leftover[]): Leftover[] {
-  const byKey = new Map<string, Leftover>();
+function withoutDuplicates<T extends Leftover | LeftAlone>(leftovers: T[]): T[] {
+  const byKey = new Map<string, T>();
   for (const leftover of leftovers) {
     const key = `${leftover.kind}/${leftover.id}`;
     if (!byKey.has(key)) byKey.set(key, leftover);
