@@ -1,6 +1,7 @@
 import { findAmis } from './amis';
 import { AwsClients } from './aws-access';
 import { findBucket } from './buckets';
+import { madeByLibrary } from './cloud-assembly';
 import { Footprint, ImageGroup } from './footprint';
 import { findImageBuilderLeftovers, recipeNamePattern } from './image-builder';
 import { findKey } from './keys';
@@ -46,7 +47,12 @@ export async function searchLocation(location: Location, clients: AwsClients, sc
     try {
       const records = await readStackRecords(clients.cloudFormation, stackNames);
       deployed = records.deployed;
-      searches.push(...records.resources.flatMap((resource) => retainedResourceSearches(clients, location, resource, scope.keyPendingWindowDays)));
+      const stacks = scope.footprint.stacks.filter((stack) => here(stack.location));
+      searches.push(...records.resources.flatMap((resource) => {
+        const stack = stacks.find((candidate) => candidate.name === resource.stackName);
+        const ofTheLibrary = stack !== undefined && madeByLibrary(stack, resource.logicalId);
+        return retainedResourceSearches(clients, location, resource, ofTheLibrary, scope.keyPendingWindowDays);
+      }));
     } catch (error) {
       stacksInDoubt = true;
       failures.push({ location, search: `stacks ${stackNames.join(', ')} and what they retained`, cause: causeOf(error) });
@@ -85,9 +91,20 @@ export async function searchLocation(location: Location, clients: AwsClients, sc
   };
 }
 
-/** A search for what a deleted stack's resource may have left, if anything. */
-function retainedResourceSearches(clients: AwsClients, location: Location, resource: RecordedResource, keyPendingWindowDays: number): Search[] {
+/**
+ * A search for what a deleted stack's resource may have left, if anything. Only what the library's
+ * constructs made is looked for: what else the stacks retained (a data bucket of the app's, a key
+ * whose snapshots are kept) is listed as left alone, and what the app's own functions and projects
+ * logged is not the command's business.
+ */
+function retainedResourceSearches(clients: AwsClients, location: Location, resource: RecordedResource, ofTheLibrary: boolean,
+  keyPendingWindowDays: number): Search[] {
   const leftover = leftoverOf(resource);
+  if (leftover !== undefined && !ofTheLibrary) {
+    if (!leftover.retained) return [];
+    const why = `${leftover.foundBy}; ${resource.type} ${resource.logicalId} is not made by cdk-immutable-servers`;
+    return [[`${leftover.kind} ${leftover.id}`, async () => [{ kind: leftover.kind, location, id: leftover.id, why }]]];
+  }
   switch (leftover?.kind) {
     case LeftoverKind.BUCKET: return [[`bucket ${leftover.id}`, () => findBucket(clients.s3, location, leftover.id, leftover.foundBy)]];
     case LeftoverKind.LOG_GROUP: return [[`log group ${leftover.id}`, () => findLogGroup(clients.logs, location, leftover.id, leftover.foundBy)]];
