@@ -113,11 +113,16 @@ export class TeardownWorld {
     return client;
   }
 
-  /** An AMI tagged as a recipe tags each copy, with the snapshot moto gives every AMI it registers. */
-  public async ami(location: Location, application: string): Promise<{ imageId: string; snapshotId: string }> {
+  /**
+   * An AMI tagged as a recipe tags each copy and as Image Builder tags what it makes (unless
+   * `imageArn` is undefined: an AMI made otherwise), with the snapshot moto gives every AMI it registers.
+   */
+  public async ami(location: Location, application: string, imageArn: string | undefined): Promise<{ imageId: string; snapshotId: string }> {
     const ec2 = this.client(EC2Client, location);
     const { ImageId: imageId } = await ec2.send(new RegisterImageCommand({ Name: `${application}-${Math.random().toString(36).slice(2)}`, RootDeviceName: '/dev/xvda' }));
-    await ec2.send(new CreateTagsCommand({ Resources: [imageId!], Tags: [{ Key: APPLICATION_TAG_KEY, Value: application }, { Key: 'Application', Value: application }] }));
+    const imageBuilderTags = imageArn === undefined ? [] : [{ Key: 'CreatedBy', Value: 'EC2 Image Builder' }, { Key: 'Ec2ImageBuilderArn', Value: imageArn }];
+    const tags = [{ Key: APPLICATION_TAG_KEY, Value: application }, { Key: 'Application', Value: application }, ...imageBuilderTags];
+    await ec2.send(new CreateTagsCommand({ Resources: [imageId!], Tags: tags }));
     const { Images: [image] = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId!] }));
     return { imageId: imageId!, snapshotId: image.BlockDeviceMappings![0].Ebs!.SnapshotId! };
   }

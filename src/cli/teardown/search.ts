@@ -60,7 +60,8 @@ export async function searchLocation(location: Location, clients: AwsClients, sc
   }
   searches.push(
     ...scope.footprint.imageGroups.filter((group) => here(group.location)).flatMap((group) => imageGroupSearches(clients, group)),
-    ...scope.amiApplications.map((application): Search => [`AMIs of ${application}`, () => findAmis(clients.ec2, location, application)]),
+    ...scope.amiApplications.map((application): Search => [`AMIs of ${application}`,
+      () => findAmis(clients.ec2, location, application, scope.footprint.imageGroups.filter((group) => group.application === application))]),
   );
   const parameters = [
     ...scope.footprint.ledgerParameters,

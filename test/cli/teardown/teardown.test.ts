@@ -58,10 +58,11 @@ async function seed(options: { deployed?: boolean } = {}): Promise<Seeded> {
   imageBuilder.addImage('apipipeline-apiimage-11111111-aaaaaaaaaaaa', 'apipipeline-apiimage-11111111');
 
   const webAmis = [];
+  const webImage = `arn:aws:imagebuilder:${BUILD.region}:${BUILD.account}:image/${app.recipeName}/1.0.0/1`;
   for (const location of [BUILD, BUILD_ACCOUNT_COPIES, WORKLOAD]) {
-    webAmis.push({ location, ...await world.ami(location, 'web') });
+    webAmis.push({ location, ...await world.ami(location, 'web', webImage) });
   }
-  const apiAmi = await world.ami(BUILD, 'api');
+  const apiAmi = await world.ami(BUILD, 'api', `arn:aws:imagebuilder:${BUILD.region}:${BUILD.account}:image/apipipeline-apiimage-11111111-aaaaaaaaaaaa/1.0.0/1`);
   await world.parameter(BUILD, '/web/latest-ami', webAmis[0].imageId);
   for (const name of LEDGER) await world.parameter(WORKLOAD, name);
   await world.parameter(WORKLOAD, '/immutable-servers/api/prod/release/ami');
