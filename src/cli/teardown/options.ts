@@ -6,8 +6,9 @@ import { TeardownRequest } from './teardown';
 export const TEARDOWN_USAGE = `Usage: cdk-immutable-servers teardown <application>... [options]
 
 Finds what cdk-immutable-servers left of the applications outside CloudFormation (Image Builder
-images and bake leftovers, AMIs and snapshots, release ledgers, retained buckets, log groups and
-keys) in every account and region of the app's cloud assembly, and lists it. Deletes it with
+images and bake leftovers, AMIs and snapshots, release ledgers, the buckets, log groups and keys
+its constructs made that the stacks retained) in every account and region of the app's cloud
+assembly, and lists it; what else the stacks retained is listed as left alone, never deleted. Deletes it with
 --delete: Image Builder's leftovers at once, the rest once cdk destroy --all has deleted the stacks.
 
 Options:
