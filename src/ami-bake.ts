@@ -13,6 +13,7 @@ import { acknowledgeStepFunctionActionFindings } from './private/nag/pipeline-ac
 import { acknowledgeBuildProjectFindings, acknowledgePipelineArtifactGrants } from './private/nag/pipeline-nag';
 import { applicationBuildsIn } from './private/pipeline/application-build-projects';
 import { recordBakedManifest } from './private/promotion/baked-manifests';
+import { markLibraryConstruct } from './private/shared/library-construct';
 import { PathInArtifact } from './private/shared/path-in-artifact';
 
 /** Where application archives go in the archives bucket; the recipe's build instances may read them. */
@@ -131,6 +132,7 @@ export class AmiBake extends Construct {
 
   constructor(scope: Construct, id: string, props: AmiBakeProps) {
     super(scope, id);
+    markLibraryConstruct(this, 'AmiBake');
     this.recipes = bakedRecipes(this, props.recipe, props.recipes);
     this.recipes.forEach((recipe) => {
       validateBakePlacement(this, recipe);

@@ -19,6 +19,7 @@ import { imageBuilderName, perBuildArn } from './private/image/image-builder-nam
 import { ImageLifecyclePolicy, imageGroupTags } from './private/image/image-lifecycle-policy';
 import { ArchiveFormat, archiveFormatOf } from './private/instances/service-install-script';
 import { acknowledgeNagFinding, nagResourceReference } from './private/nag/nag-acknowledgement';
+import { markLibraryConstruct } from './private/shared/library-construct';
 import { APPLICATION_TAG_KEY, LIBRARY_TAG_PREFIX } from './private/shared/release-tags';
 
 /**
@@ -343,6 +344,7 @@ export class ApplicationImageRecipe extends Construct {
 
   constructor(scope: Construct, id: string, props: ApplicationImageRecipeProps) {
     super(scope, id);
+    markLibraryConstruct(this, 'ApplicationImageRecipe');
     this.baseImage = props.baseImage ?? BaseImage.amazonLinux2023();
     this.applicationName = props.applicationName;
     this._service = { startCommand: props.startCommand, healthCheckPort: props.healthCheck?.port };

@@ -24,6 +24,7 @@ import { ReleaseDashboard } from './private/promotion/release-dashboard';
 import { longestEvaluationWindow } from './private/release/alarm-evaluation';
 import { ReleaseWorkflow } from './private/release/release-workflow';
 import { SoakWorkflow } from './private/release/soak-workflow';
+import { markLibraryConstruct } from './private/shared/library-construct';
 import type { PromotionApproval } from './promotion-approval';
 import type { ReleaseTarget } from './release-target';
 import type { RollingAsgDeployment } from './rolling-asg-deployment';
@@ -283,6 +284,7 @@ export class EnvironmentPromotion extends Construct {
 
   constructor(scope: Construct, id: string, props: EnvironmentPromotionProps) {
     super(scope, id);
+    markLibraryConstruct(this, 'EnvironmentPromotion');
     this.declared = props.environments;
     const targets = validateEnvironments(props.environments);
     warnOfEndedAcceptances(this, props.environments, new Date());

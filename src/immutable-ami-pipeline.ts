@@ -12,6 +12,7 @@ import type { PipelineSource } from './pipeline-source';
 import { PACKAGE_ACTION_NAME } from './private/bake/package-artifact-script';
 import { acknowledgePipelineFindings } from './private/nag/pipeline-nag';
 import { PatchRebuildWorkflow } from './private/pipeline/patch-rebuild-workflow';
+import { markLibraryConstruct } from './private/shared/library-construct';
 import { validateScheduleExpression } from './private/shared/schedule-expression';
 
 /** The pipeline's bake stage. */
@@ -161,6 +162,7 @@ export class ImmutableAmiPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: ImmutableAmiPipelineProps) {
     super(scope, id);
+    markLibraryConstruct(this, 'ImmutableAmiPipeline');
     const retention = props.artifactRetention ?? Duration.days(90);
     this.promotion = new EnvironmentPromotion(this, 'Promotion', { environments: props.environments });
     this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {

@@ -26,6 +26,7 @@ import { acknowledgeNagFinding, nagResourceReference } from './private/nag/nag-a
 import {
   LedgerReference, ReleaseLedger, ReleaseLedgerProps, acknowledgeLedgerProviderFindings, ledgerParameterNames, placeholderAmiParameter,
 } from './private/release/release-ledger';
+import { markLibraryConstruct } from './private/shared/library-construct';
 import { RELEASE_TAG_KEYS } from './private/shared/release-tags';
 import type { ReleaseTarget } from './release-target';
 
@@ -437,6 +438,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
 
   constructor(scope: Construct, id: string, props: RollingAsgDeploymentProps) {
     super(scope, id);
+    markLibraryConstruct(this, 'RollingAsgDeployment');
     validateNames(props);
     validateHopLimit(props.metadataHopLimit);
     const operatingSystem = props.operatingSystem ?? ImageOperatingSystem.LINUX;
@@ -666,10 +668,10 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
   /** The ledger lives in a stack of its own, deployed first, so that this stack can resolve it. */
   private createLedgerStack(ledger: ReleaseLedgerProps): Stack {
     const stack = Stack.of(this);
-    const ledgerStack = new Stack(stack.node.scope as Construct, `${Names.uniqueId(this)}-Ledger`, {
+    const ledgerStack = markLibraryConstruct(new Stack(stack.node.scope as Construct, `${Names.uniqueId(this)}-Ledger`, {
       env: { account: stack.account, region: stack.region },
       description: `Release ledger of ${this.node.path}: parameters written once here, then by releases only`,
-    });
+    }), 'release ledger stack');
     new ReleaseLedger(ledgerStack, 'Ledger', ledger);
     acknowledgeLedgerProviderFindings(ledgerStack);
     stack.addStackDependency(ledgerStack, 'The environment resolves its release ledger when it deploys');

@@ -6,21 +6,37 @@ import { createMultiAccountApp } from '../../examples/multi-account/app';
 import { createStatefulServiceApp } from '../../examples/stateful/app';
 import { createWebServiceApp } from '../../examples/typescript/app';
 import { createWindowsServiceApp } from '../../examples/windows/app';
-import { readCloudAssembly } from '../../src/cli/teardown/cloud-assembly';
+import { madeByLibrary, readCloudAssembly } from '../../src/cli/teardown/cloud-assembly';
 import { footprintOf } from '../../src/cli/teardown/footprint';
 import { locationKey } from '../../src/cli/teardown/location';
 
-/** What each example's README tears down: its application, and where the command looks for it. */
-const EXAMPLES: Array<[string, (app: App) => App, string, string[], string[]]> = [
-  ['typescript', createWebServiceApp, 'web', ['111111111111/eu-west-1'], ['dev', 'qa', 'prod']],
+/**
+ * What each example's README tears down: its application, where the command looks for it, and the
+ * retained resources the app made itself (its VPCs' flow logs), which the command leaves alone.
+ */
+const EXAMPLES: Array<[string, (app: App) => App, string, string[], string[], string[]]> = [
+  ['typescript', createWebServiceApp, 'web', ['111111111111/eu-west-1'], ['dev', 'qa', 'prod'], ['WebNetwork VpcFlowLogsLogGroup02219D52']],
   // The tools account keeps an AMI of its own in every region it copies to.
   ['multi-account', createMultiAccountApp, 'web', ['111111111111/eu-west-1', '111111111111/us-east-1', '222222222222/eu-west-1', '333333333333/us-east-1'],
-    ['staging', 'production']],
-  ['windows', createWindowsServiceApp, 'worker', ['111111111111/eu-west-1'], ['prod']],
-  ['stateful', createStatefulServiceApp, 'orders', ['111111111111/eu-west-1'], ['prod']],
+    ['staging', 'production'], ['WebNetwork-production VpcFlowLogsLogGroup02219D52', 'WebNetwork-staging VpcFlowLogsLogGroup02219D52']],
+  ['windows', createWindowsServiceApp, 'worker', ['111111111111/eu-west-1'], ['prod'], ['WorkerNetwork VpcFlowLogsLogGroup02219D52']],
+  ['stateful', createStatefulServiceApp, 'orders', ['111111111111/eu-west-1'], ['prod'], ['OrdersNetwork VpcFlowLogsLogGroup02219D52']],
 ];
 
-describe.each(EXAMPLES)('example %s', (_name, createApp, application, locations, environments) => {
+describe.each(EXAMPLES)('example %s', (_name, createApp, application, locations, environments, appsOwnRetained) => {
+  test('given its cloud assembly, then every bucket, log group and key its stacks retain is the library\'s, but for those the app made itself', () => {
+    const assembly = createApp(new App({ outdir: mkdtempSync(join(tmpdir(), 'example-teardown-')) })).synth();
+
+    const stacks = readCloudAssembly(assembly.directory);
+
+    const retained = stacks.flatMap((stack) => stack.templates.flatMap((template) => Object.entries<any>(template.Resources ?? {})
+      .filter(([, resource]) => ['AWS::S3::Bucket', 'AWS::Logs::LogGroup', 'AWS::KMS::Key'].includes(resource.Type) && resource.DeletionPolicy === 'Retain')
+      .map(([logicalId]) => ({ stack, logicalId }))));
+    expect(retained.length).toBeGreaterThan(appsOwnRetained.length);
+    expect(retained.filter(({ stack, logicalId }) => !madeByLibrary(stack, logicalId)).map(({ stack, logicalId }) => `${stack.name} ${logicalId}`).sort())
+      .toEqual(appsOwnRetained);
+  });
+
   test('given its cloud assembly, then the teardown command finds its application, its recipe, each environment\'s ledger and every account and region', () => {
     const assembly = createApp(new App({ outdir: mkdtempSync(join(tmpdir(), 'example-teardown-')) })).synth();
 

@@ -5,7 +5,8 @@
  * deleted while an image built from it exists: the references say only that a deletion fails with
  * ResourceDependencyException when other resources depend on the resource (the journeys' simulation
  * assumes the bake's cleanup may delete them), so this is the stricter case, in which the teardown's
- * order must hold.
+ * order must hold. ListImages leaves out versions whose builds are all deprecated unless asked to
+ * include them (see there).
  */
 import {
   DeleteDistributionConfigurationCommand, DeleteImageCommand, DeleteImageRecipeCommand, ImagebuilderClient,
@@ -68,7 +69,12 @@ export class FakeImageBuilder extends ImagebuilderClient {
   private answer(command: any): any {
     const input = command.input;
     if (command instanceof ListImagesCommand) {
-      const names = [...new Set([...this.images.values()].map((image) => image.name))];
+      // Without includeDeprecated, a version all of whose builds are deprecated is not listed. The
+      // SDK's model says the flag "Includes deprecated images in the response list"; the API
+      // reference now says deprecated images the account owns are always returned. The fake takes
+      // the stricter reading, which the command must work under.
+      const listed = [...this.images.values()].filter((image) => input.includeDeprecated === true || image.status !== 'DEPRECATED');
+      const names = [...new Set(listed.map((image) => image.name))];
       return page(names.map((name) => ({ arn: `${this.arnPrefix}:image/${name}/1.0.0`, name, version: '1.0.0' })), input.nextToken, 'imageVersionList');
     }
     if (command instanceof ListImageBuildVersionsCommand) {

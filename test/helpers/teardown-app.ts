@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { App, Stack, aws_ec2 as ec2, aws_s3 as s3 } from 'aws-cdk-lib';
+import { App, CfnElement, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_s3 as s3 } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 import { BUILD, WORKLOAD, WORKLOAD_ACCOUNT } from './teardown-accounts';
 import { ApplicationImageRecipe, RollingAsgDeployment } from '../../src';
 
@@ -16,12 +17,25 @@ export interface TeardownApp {
   readonly pipelineStack: string;
   readonly environmentStack: string;
   readonly ledgerStack: string;
+  /** Logical ids of what the stacks retain when they are deleted, the library's and the app's own. */
+  readonly retained: {
+    /** The recipe's build logs bucket. */
+    readonly buildLogs: string;
+    /** The deployment's log group and its break-glass session logs' key. */
+    readonly environmentLogs: string;
+    readonly sessionLogKey: string;
+    /** The app's own, beside the recipe: a data bucket, a log group and a key. */
+    readonly userBucket: string;
+    readonly userLogGroup: string;
+    readonly userKey: string;
+  };
 }
 
 /**
  * The `web` application across two accounts and regions, synthesized into a temporary directory:
  * its recipe in the build account, copying each AMI into the workload account's us-east-1 and
- * pointing `/web/latest-ami` at it; its `prod` environment in the workload account.
+ * pointing `/web/latest-ami` at it; its `prod` environment in the workload account, with break-glass
+ * access. Beside the recipe, the app keeps resources of its own that its stack retains.
  */
 export function synthesizeTeardownApp(): TeardownApp {
   const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'teardown-app-')) });
@@ -33,6 +47,9 @@ export function synthesizeTeardownApp(): TeardownApp {
     amiIdParameterName: '/web/latest-ami',
     distributionTargets: [{ region: WORKLOAD.region, copyToAccounts: [WORKLOAD_ACCOUNT] }],
   });
+  const userBucket = new s3.Bucket(pipeline, 'Data');
+  const userLogGroup = new logs.LogGroup(pipeline, 'AppLogs');
+  const userKey = new kms.Key(pipeline, 'DataKey');
   const environment = new Stack(app, 'Web-prod', { env: WORKLOAD });
   const deployment = new RollingAsgDeployment(environment, 'Web', {
     applicationName: 'web',
@@ -40,6 +57,7 @@ export function synthesizeTeardownApp(): TeardownApp {
     vpc: new ec2.Vpc(environment, 'Vpc', { maxAzs: 2, natGateways: 1 }),
     instanceType: new ec2.InstanceType('t3.small'),
     applicationPort: 8080,
+    breakGlass: { principals: [new iam.AccountRootPrincipal()] },
   });
   const assembly = app.synth();
   return {
@@ -49,5 +67,17 @@ export function synthesizeTeardownApp(): TeardownApp {
     pipelineStack: pipeline.stackName,
     environmentStack: environment.stackName,
     ledgerStack: deployment.ledgerStack.stackName,
+    retained: {
+      buildLogs: logicalIdOf(recipe.node.findChild('BuildLogs')),
+      environmentLogs: logicalIdOf(deployment.node.findChild('Logs')),
+      sessionLogKey: logicalIdOf(deployment.node.findAll().find((construct) => construct instanceof kms.Key)!),
+      userBucket: logicalIdOf(userBucket),
+      userLogGroup: logicalIdOf(userLogGroup),
+      userKey: logicalIdOf(userKey),
+    },
   };
+}
+
+function logicalIdOf(construct: IConstruct): string {
+  return Stack.of(construct).resolve((construct.node.defaultChild as CfnElement).logicalId);
 }

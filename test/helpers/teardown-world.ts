@@ -13,20 +13,25 @@ import {
 import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateTagsCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client, RegisterImageCommand } from '@aws-sdk/client-ec2';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParametersByPathCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { MotoServer, startMotoServer } from '../../scripts/lib/journey/moto-server';
+import { AwsClients } from '../../src/cli/teardown/aws-access';
 import { Location } from '../../src/cli/teardown/location';
 import { APPLICATION_TAG_KEY } from '../../src/private/shared/release-tags';
 
 type ClientClass<T> = new (config: any) => T;
 
-/** What a stack of the assembly retained when CloudFormation deleted it. */
-export interface Retained {
-  readonly bucket?: string;
-  readonly logGroup?: string;
-  readonly keyId?: string;
+/** A resource of a stack the world creates and deletes: retained (DeletionPolicy Retain) unless `deleted`. */
+export interface StackResource {
+  readonly type: 'bucket' | 'logGroup' | 'key';
+  /** CloudFormation deletes it with the stack. */
+  readonly deleted?: boolean;
+  /** A bucket's objects. */
+  readonly objects?: string[];
 }
+
+const RESOURCE_TYPES = { bucket: 'AWS::S3::Bucket', logGroup: 'AWS::Logs::LogGroup', key: 'AWS::KMS::Key' };
 
 /** The environment variables the command reads its endpoint and credentials from. */
 const AWS_VARIABLES = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE'];
@@ -52,6 +57,9 @@ export class TeardownWorld {
     return new TeardownWorld(moto, saved, scratch);
   }
 
+  /** What CloudFormation did with each resource of the stacks the world deleted, by stack id and logical id. */
+  private readonly deletedResources = new Map<string, Map<string, { status: string; physicalId: string }>>();
+
   private constructor(private readonly moto: MotoServer, private readonly savedEnvironment: Record<string, string | undefined>,
     private readonly scratch: string) {}
 
@@ -69,6 +77,7 @@ export class TeardownWorld {
   }
 
   public reset(): Promise<void> {
+    this.deletedResources.clear();
     return this.moto.reset();
   }
 
@@ -82,11 +91,38 @@ export class TeardownWorld {
     return client;
   }
 
-  /** An AMI tagged as a recipe tags each copy, with the snapshot moto gives every AMI it registers. */
-  public async ami(location: Location, application: string): Promise<{ imageId: string; snapshotId: string }> {
+  /**
+   * An S3 client that checks ExpectedBucketOwner as S3 does, which moto does not: a call naming an
+   * account that does not own the bucket fails with 403.
+   *
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html
+   */
+  public ownerCheckingS3(location: Location): S3Client {
+    const client = this.client(S3Client, location);
+    client.middlewareStack.add((next: any) => async (args: any) => {
+      const { Bucket: bucket, ExpectedBucketOwner: expected } = args.input ?? {};
+      if (bucket !== undefined && expected !== undefined) {
+        const exists = await this.client(S3Client, location).send(new HeadBucketCommand({ Bucket: bucket })).then(() => true, () => false);
+        const { Buckets: owned = [] } = await this.client(S3Client, { ...location, account: expected }).send(new ListBucketsCommand({}));
+        if (exists && !owned.some((candidate) => candidate.Name === bucket)) {
+          throw Object.assign(new Error('Forbidden'), { name: '403', $metadata: { httpStatusCode: 403 } });
+        }
+      }
+      return next(args);
+    }, { step: 'initialize', name: 'expectedBucketOwner' });
+    return client;
+  }
+
+  /**
+   * An AMI tagged as a recipe tags each copy and as Image Builder tags what it makes (unless
+   * `imageArn` is undefined: an AMI made otherwise), with the snapshot moto gives every AMI it registers.
+   */
+  public async ami(location: Location, application: string, imageArn: string | undefined): Promise<{ imageId: string; snapshotId: string }> {
     const ec2 = this.client(EC2Client, location);
     const { ImageId: imageId } = await ec2.send(new RegisterImageCommand({ Name: `${application}-${Math.random().toString(36).slice(2)}`, RootDeviceName: '/dev/xvda' }));
-    await ec2.send(new CreateTagsCommand({ Resources: [imageId!], Tags: [{ Key: APPLICATION_TAG_KEY, Value: application }, { Key: 'Application', Value: application }] }));
+    const imageBuilderTags = imageArn === undefined ? [] : [{ Key: 'CreatedBy', Value: 'EC2 Image Builder' }, { Key: 'Ec2ImageBuilderArn', Value: imageArn }];
+    const tags = [{ Key: APPLICATION_TAG_KEY, Value: application }, { Key: 'Application', Value: application }, ...imageBuilderTags];
+    await ec2.send(new CreateTagsCommand({ Resources: [imageId!], Tags: tags }));
     const { Images: [image] = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId!] }));
     return { imageId: imageId!, snapshotId: image.BlockDeviceMappings![0].Ebs!.SnapshotId! };
   }
@@ -100,27 +136,52 @@ export class TeardownWorld {
   }
 
   /**
-   * A stack that CloudFormation created and deleted, which retained a bucket holding `objects`, a
-   * log group and a key, as CDK's defaults retain them.
+   * A stack that CloudFormation created and deleted, with resources of those logical ids (the
+   * assembly's, say); returns their physical ids by logical id.
    */
-  public async deletedStack(location: Location, stackName: string,
-    retain: { objects?: string[]; logGroup?: boolean; key?: boolean }): Promise<Retained> {
+  public async deletedStack(location: Location, stackName: string, resources: Record<string, StackResource>): Promise<Record<string, string>> {
     const cloudFormation = this.client(CloudFormationClient, location);
-    const resources: Record<string, unknown> = {};
-    if (retain.objects) resources.Bucket = { Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain' };
-    if (retain.logGroup) resources.Logs = { Type: 'AWS::Logs::LogGroup', DeletionPolicy: 'Retain' };
     // A policy of text, not an object: moto 5.2.5 stores an object as it is, then fails to parse it on DescribeKey.
     const keyPolicy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${location.account}:root` }, Action: 'kms:*', Resource: '*' }] });
-    if (retain.key) resources.Key = { Type: 'AWS::KMS::Key', DeletionPolicy: 'Retain', Properties: { KeyPolicy: keyPolicy } };
-    await cloudFormation.send(new CreateStackCommand({ StackName: stackName, TemplateBody: JSON.stringify({ Resources: resources }) }));
+    const template = Object.fromEntries(Object.entries(resources).map(([logicalId, resource]) => [logicalId, {
+      Type: RESOURCE_TYPES[resource.type],
+      DeletionPolicy: resource.deleted ? 'Delete' : 'Retain',
+      ...resource.type === 'key' ? { Properties: { KeyPolicy: keyPolicy } } : {},
+    }]));
+    const body = JSON.stringify({ Resources: template });
+    const { StackId: stackId } = await cloudFormation.send(new CreateStackCommand({ StackName: stackName, TemplateBody: body }));
     const { StackResourceSummaries: created = [] } = await cloudFormation.send(new ListStackResourcesCommand({ StackName: stackName }));
-    const physicalId = (logicalId: string) => created.find((resource) => resource.LogicalResourceId === logicalId)?.PhysicalResourceId;
-    const retained: Retained = { bucket: physicalId('Bucket'), logGroup: physicalId('Logs'), keyId: physicalId('Key') };
-    for (const key of retain.objects ?? []) {
-      await this.client(S3Client, location).send(new PutObjectCommand({ Bucket: retained.bucket, Key: key, Body: key }));
+    const physicalIds = Object.fromEntries(created.map((resource) => [resource.LogicalResourceId!, resource.PhysicalResourceId!]));
+    for (const [logicalId, resource] of Object.entries(resources)) {
+      for (const key of resource.objects ?? []) {
+        await this.client(S3Client, location).send(new PutObjectCommand({ Bucket: physicalIds[logicalId], Key: key, Body: key }));
+      }
     }
     await cloudFormation.send(new DeleteStackCommand({ StackName: stackName }));
-    return retained;
+    this.deletedResources.set(stackId!, new Map(Object.entries(resources).map(([logicalId, resource]) =>
+      [logicalId, { status: resource.deleted ? 'DELETE_COMPLETE' : 'DELETE_SKIPPED', physicalId: physicalIds[logicalId] }])));
+    return physicalIds;
+  }
+
+  /**
+   * Has the clients' ListStackResources answer for a deleted stack as CloudFormation does: moto
+   * reports every resource CREATE_COMPLETE; CloudFormation, DELETE_SKIPPED for those it retained and
+   * DELETE_COMPLETE for the others. And moto creates a deleted resource again, under a new name,
+   * when it lists a deleted stack's resources: CloudFormation names the one it had.
+   */
+  public prepareClients(clients: AwsClients): void {
+    clients.cloudFormation.middlewareStack.add((next: any) => async (args: any) => {
+      const result = await next(args);
+      const recordedOf = this.deletedResources.get(args.input?.StackName);
+      if (recordedOf !== undefined && result.output?.StackResourceSummaries) {
+        for (const summary of result.output.StackResourceSummaries) {
+          const recorded = recordedOf.get(summary.LogicalResourceId);
+          summary.ResourceStatus = recorded?.status ?? 'DELETE_COMPLETE';
+          summary.PhysicalResourceId = recorded?.physicalId ?? summary.PhysicalResourceId;
+        }
+      }
+      return result;
+    }, { step: 'initialize', name: 'deletedStackStatuses' });
   }
 
   /** A stack CloudFormation still has. */

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { sendCommandEvent, startSessionEvent } from '../cloudtrail-events';
-import { ENVIRONMENTS, EnvironmentName, JourneyAppOptions, PIPELINE_ACCOUNT, PIPELINE_REGION, instanceTypeOf, journeyApp } from './journey-app';
+import { ENVIRONMENTS, EnvironmentName, JourneyAppOptions, PIPELINE_ACCOUNT, PIPELINE_REGION, journeyApp } from './journey-app';
 import { Commit, PipelineExecution } from './pipeline/pipeline-simulation';
 import { WorkflowExecution } from './workflows';
 import { SimulatedStack } from './world/cloudformation';
@@ -30,6 +30,14 @@ export interface JourneyReport {
   readonly calls: number;
   readonly invariantChecks: number;
   readonly violations: string[];
+}
+
+/** An instance as EC2 describes it, with its AMI's architecture. */
+export interface RunningInstance {
+  readonly id: string;
+  readonly instanceType: string;
+  readonly ami: string;
+  readonly architecture: string;
 }
 
 /** What a journey's commit is: its files (those its build leaves in `dist/`) and the environments where it misbehaves. */
@@ -92,9 +100,12 @@ export class Journey {
   public environments: EnvironmentName[] = ['dev', 'qa', 'prod'];
   private invariantChecks = 0;
   private commits = 0;
+  private withStaging = false;
+  /** Each instance type's architectures, as EC2 describes them. */
+  private readonly instanceTypeArchitectures = new Map<string, string[]>();
 
   private constructor(public readonly name: string, public readonly world: World, private readonly breaking: Map<string, Set<string>>,
-    private readonly variant: JourneyVariant) {}
+    private variant: JourneyVariant) {}
 
   /** A push to main; returns the executions it ran (with any they started, and rollbacks). */
   public async commit(message: string, options: CommitOptions): Promise<PipelineExecution[]> {
@@ -157,9 +168,46 @@ export class Journey {
 
   /** A new environment (staging, in a fourth account and a third region) is added to the app and deployed. */
   public async addStaging(): Promise<void> {
+    this.withStaging = true;
     await this.world.deploy(assembly(this.variant, true));
     this.environments = ['dev', 'qa', 'staging', 'prod'];
     await this.check();
+  }
+
+  /**
+   * dev moves to Graviton: its deployment's instance type becomes t4g.small and the pipeline gets
+   * an arm64 recipe beside the x86_64 one, and the app is deployed again (`cdk deploy --all`).
+   */
+  public async moveDevToGraviton(): Promise<void> {
+    this.variant = { ...this.variant, gravitonDev: true };
+    await this.world.deploy(assembly(this.variant, this.withStaging));
+    await this.check();
+  }
+
+  /** What an environment's ledger records of the instances its release runs on. */
+  public async ledgerInstanceType(environment: EnvironmentName): Promise<{ instanceType: string; architecture: string }> {
+    const at = ENVIRONMENTS[environment];
+    const read = async (field: string) =>
+      (await this.world.moto.send('ssm', 'GetParameter', { Name: `/immutable-servers/web/${environment}/release/${field}` }, at)).Parameter.Value as string;
+    return { instanceType: await read('instance-type'), architecture: await read('architecture') };
+  }
+
+  /** An environment's instances as EC2 describes them: their instance type, AMI and the AMI's architecture. */
+  public async runningInstances(environment: EnvironmentName): Promise<RunningInstance[]> {
+    const at = ENVIRONMENTS[environment];
+    const ids = this.instances(environment).map((instance) => instance.id);
+    if (ids.length === 0) return [];
+    const { Reservations } = await this.world.moto.send('ec2', 'DescribeInstances', { InstanceIds: ids }, at);
+    const instances: any[] = Reservations.flatMap((reservation: any) => reservation.Instances);
+    const amis = [...new Set(instances.map((instance) => instance.ImageId as string))];
+    const { Images } = await this.world.moto.send('ec2', 'DescribeImages', { ImageIds: amis }, at);
+    const architectures = new Map<string, string>((Images as any[]).map((image) => [image.ImageId, image.Architecture]));
+    return instances.map((instance) => ({
+      id: instance.InstanceId,
+      instanceType: instance.InstanceType,
+      ami: instance.ImageId,
+      architecture: architectures.get(instance.ImageId) ?? 'unknown',
+    }));
   }
 
   /** An environment's ledger: what its SSM parameters name now. */
@@ -230,10 +278,11 @@ export class Journey {
   }
 
   /**
-   * What must hold after every step: no call broke AWS's contract; every environment that has a
-   * release runs only the AMI its ledger names, of its architecture, on instances that name the
-   * archive and image it was built from; the AMIs every ledger names as current and previous
-   * release still exist.
+   * What must hold after every step: no call broke AWS's contract; every instance runs an AMI of
+   * its instance type's architecture (as EC2 describes the instance), and every ledger records the
+   * architecture of the AMI it names; every environment that has a release runs only the AMI its
+   * ledger names, on instances that name the archive and image it was built from; the AMIs every
+   * ledger names as current and previous release still exist.
    */
   public async check(): Promise<void> {
     this.invariantChecks += 1;
@@ -246,10 +295,8 @@ export class Journey {
       if (ledger.version !== 'none' && (running.size !== 1 || !running.has(ledger.ami))) {
         throw new Error(`Journey ${this.name}: ${environment}'s ledger names ${ledger.ami}, but its instances run ${[...running].join(', ') || 'nothing'}`);
       }
-      if (ledger.version !== 'none') {
-        await this.checkArchitecture(environment, ledger.ami);
-        await this.checkProvenance(environment, ledger.ami);
-      }
+      await this.checkArchitecture(environment, ledger.ami);
+      if (ledger.version !== 'none') await this.checkProvenance(environment, ledger.ami);
       for (const label of ['current-release', 'previous-release']) {
         const held = await this.ledger(environment, label);
         if (held.ami !== 'absent' && held.version !== 'none' && !(await this.amiExists(environment, held.ami))) {
@@ -259,14 +306,37 @@ export class Journey {
     }
   }
 
-  /** The AMI an environment runs is of its instance type's architecture. */
+  /**
+   * Every instance of an environment runs an AMI of its instance type's architecture, as EC2
+   * describes the instance, its AMI and its instance type (not as the app declares the
+   * deployment's instance type, which a deploy may have moved to another architecture ahead of the
+   * release that moves the instances); and the ledger records the architecture of the AMI it names.
+   */
   private async checkArchitecture(environment: EnvironmentName, ami: string): Promise<void> {
+    for (const instance of await this.runningInstances(environment)) {
+      const supported = await this.architecturesOf(environment, instance.instanceType);
+      if (!supported.includes(instance.architecture)) {
+        throw new Error(`Journey ${this.name}: ${environment}'s instance ${instance.id} is a ${instance.instanceType} (${supported.join(', ')}) `
+          + `running ${instance.ami}, an ${instance.architecture} AMI`);
+      }
+    }
     const { account, region } = ENVIRONMENTS[environment];
     const { Images } = await this.world.moto.send('ec2', 'DescribeImages', { ImageIds: [ami] }, { account, region });
-    const wanted = instanceTypeOf(environment, this.variant).architecture;
-    if (Images[0]?.Architecture !== wanted) {
-      throw new Error(`Journey ${this.name}: ${environment} runs ${instanceTypeOf(environment, this.variant)} (${wanted}) instances from ${ami}, an ${Images[0]?.Architecture} AMI`);
+    const recorded = (await this.ledgerInstanceType(environment)).architecture;
+    if (Images[0]?.Architecture !== recorded) {
+      throw new Error(`Journey ${this.name}: ${environment}'s ledger names ${ami}, an ${Images[0]?.Architecture} AMI, and records architecture ${recorded}`);
     }
+  }
+
+  /** The architectures EC2 says an instance type supports. */
+  private async architecturesOf(environment: EnvironmentName, instanceType: string): Promise<string[]> {
+    let architectures = this.instanceTypeArchitectures.get(instanceType);
+    if (!architectures) {
+      const { InstanceTypes } = await this.world.moto.send('ec2', 'DescribeInstanceTypes', { InstanceTypes: [instanceType] }, ENVIRONMENTS[environment]);
+      architectures = (InstanceTypes[0]?.ProcessorInfo?.SupportedArchitectures ?? []) as string[];
+      this.instanceTypeArchitectures.set(instanceType, architectures);
+    }
+    return architectures;
   }
 
   /**

@@ -4,6 +4,7 @@
  */
 import { Journey, JourneyReport, JourneyVariant } from './journey';
 import { EnvironmentName } from './journey-app';
+import { PipelineExecution } from './pipeline/pipeline-simulation';
 
 /** The files a build of version `n` of the service leaves; commits that change nothing installed repeat them. */
 export function service(version: number): Record<string, string> {
@@ -55,6 +56,64 @@ export const JOURNEYS: JourneyDefinition[] = [
         firstBuilds: (journey.bakeOutput(first) as any).builds.map((build: any) => `${build.architecture} ${build.reuse.decision}`),
         unchangedBuilds: (journey.bakeOutput(unchanged) as any).builds.map((build: any) => `${build.architecture} ${build.reuse.decision}`),
         unchanged: { builds: afterUnchanged.builds - afterFirst.builds, replacements: diff(afterUnchanged.replacements, afterFirst.replacements) },
+      };
+    },
+  },
+  {
+    name: 'dev moves from x86_64 to Graviton: a failed move restores it, the next release moves it, a return moves it back, qa and prod stay on x86_64',
+    run: async (journey) => {
+      // How each environment runs now: its instances as EC2 describes them, and what its ledger records.
+      const state = async () => Object.fromEntries(await Promise.all((['dev', 'qa', 'prod'] as const).map(async (environment) => {
+        const running = await journey.runningInstances(environment);
+        return [environment, {
+          ids: running.map((instance) => instance.id),
+          instanceTypes: [...new Set(running.map((instance) => instance.instanceType))],
+          amis: [...new Set(running.map((instance) => instance.ami))],
+          architectures: [...new Set(running.map((instance) => instance.architecture))],
+          ledger: { ami: (await journey.ledger(environment)).ami, ...await journey.ledgerInstanceType(environment) },
+        }];
+      })));
+      const steps = (report: JourneyReport, since: JourneyReport) => ({
+        builds: report.builds - since.builds,
+        replacements: diff(report.replacements, since.replacements),
+        rolledBack: diff(report.rolledBack, since.rolledBack),
+      });
+      const builds = (execution: PipelineExecution) => ((journey.bakeOutput(execution) as any)?.builds ?? [])
+        .map((build: any) => `${build.architecture} ${build.reuse.decision}`);
+
+      await journey.commit('Version 1', { files: service(1) });
+      const released = await state();
+      const beforeMove = journey.report();
+      await journey.moveDevToGraviton();
+      const moved = await state();
+      const afterMove = journey.report();
+      // Version 2 trips dev's alarm on Graviton: the release restores the ledger, and the stack the x86_64 instances.
+      const failed = await journey.commit('Version 2', { files: service(2), breaks: ['dev'] });
+      const restored = await state();
+      const afterFailure = journey.report();
+      const rollback = journey.world.pipeline.executions.find((execution) => execution.trigger === 'Rollback');
+      // Back to version 1, which changes nothing installed for qa and prod: only dev moves.
+      const [move] = await journey.commit('Back to version 1', { files: service(1) });
+      const graviton = await state();
+      const afterGraviton = journey.report();
+      // A return to the previous release (version 1 on x86_64, before the move) moves dev back with the ledger.
+      const returned = await journey.returnToPrevious('dev');
+      const back = await state();
+      return {
+        released,
+        moved,
+        deploy: steps(afterMove, beforeMove),
+        failed: failed.map(({ trigger, status, stages, failure }) => ({ trigger, status, stages, failure })),
+        failedBuilds: builds(failed[0]),
+        rollback: rollback && { status: rollback.status, stages: rollback.stages, revision: rollback.revision, failure: rollback.failure },
+        restored,
+        failure: steps(afterFailure, afterMove),
+        move: { status: move.status, stages: move.stages, builds: builds(move) },
+        graviton,
+        release: steps(afterGraviton, afterFailure),
+        returned: { status: returned.status, error: returned.error },
+        back,
+        return: steps(journey.report(), afterGraviton),
       };
     },
   },

@@ -30,6 +30,8 @@ export interface AwsAccessOptions {
   readonly profiles?: Readonly<Record<string, string>>;
   /** Makes the Image Builder clients; no emulator serves Image Builder, so tests pass a fake. */
   readonly imageBuilder?: (location: Location) => ImagebuilderClient;
+  /** Adjusts each location's clients: tests correct what their emulator answers unlike AWS. */
+  readonly prepareClients?: (clients: AwsClients, location: Location) => void;
 }
 
 /** Credentials as the clients take them; `undefined` is the SDK's default chain. */
@@ -55,7 +57,7 @@ export class AwsAccess {
   /** The clients of a location; fails when no credentials reach its account. */
   public async clients(location: Location): Promise<AwsClients> {
     const config = { region: location.region, credentials: await this.credentialsOf(location) };
-    return {
+    const clients: AwsClients = {
       cloudFormation: new CloudFormationClient(config),
       ec2: new EC2Client(config),
       imageBuilder: this.options.imageBuilder?.(location) ?? new ImagebuilderClient(config),
@@ -64,6 +66,8 @@ export class AwsAccess {
       s3: new S3Client(config),
       ssm: new SSMClient(config),
     };
+    this.options.prepareClients?.(clients, location);
+    return clients;
   }
 
   private credentialsOf(location: Location): Promise<Credentials> {

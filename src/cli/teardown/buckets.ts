@@ -1,17 +1,25 @@
-import { DeleteBucketCommand, DeleteObjectsCommand, HeadBucketCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
-import { Leftover, LeftoverKind } from './leftover';
+import { DeleteBucketCommand, DeleteObjectsCommand, HeadBucketCommand, ListBucketsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import { LeftAlone, Leftover, LeftoverKind } from './leftover';
 import { Location } from './location';
 
 /**
  * A bucket, if it is still there. Every call names the expected owner, so that a bucket of another
- * account that took the name after this one was deleted is never touched.
+ * account that took the name after this one was deleted is never touched: S3 answers such a call
+ * 403, as it answers one the credentials may not make. The account's own buckets tell the two
+ * apart: a name that is not among them is another account's now, and is left alone.
+ *
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html
  */
-export async function findBucket(s3: S3Client, location: Location, name: string, foundBy: string): Promise<Leftover[]> {
+export async function findBucket(s3: S3Client, location: Location, name: string, foundBy: string): Promise<Array<Leftover | LeftAlone>> {
   const owned = { Bucket: name, ExpectedBucketOwner: location.account };
   try {
     await s3.send(new HeadBucketCommand(owned));
   } catch (error) {
-    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return [];
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404) return [];
+    if (status === 403 && !await ownsBucket(s3, name).catch(() => { throw error; })) {
+      return [{ kind: LeftoverKind.BUCKET, location, id: name, why: `name now owned by another account, not ours (${foundBy})` }];
+    }
     throw error;
   }
   const page = await s3.send(new ListObjectVersionsCommand(owned));
@@ -41,4 +49,15 @@ async function emptyAndDelete(s3: S3Client, owned: { Bucket: string; ExpectedBuc
     }
   }
   await s3.send(new DeleteBucketCommand(owned));
+}
+
+/** Whether the credentials' account owns a bucket of that name. */
+async function ownsBucket(s3: S3Client, name: string): Promise<boolean> {
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListBucketsCommand({ Prefix: name, ContinuationToken: token }));
+    if ((page.Buckets ?? []).some((bucket) => bucket.Name === name)) return true;
+    token = page.ContinuationToken;
+  } while (token);
+  return false;
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { Location } from './location';
+import { LIBRARY_CONSTRUCT_METADATA } from '../../private/shared/library-construct';
 
 /** The parts of a CloudFormation template the teardown reads. */
 export interface Template {
@@ -15,6 +16,21 @@ export interface AssemblyStack {
   readonly location: Location;
   /** Its template and those of its nested stacks, which deploy in its account and region. */
   readonly templates: Template[];
+  /** The construct paths of each logical id of its templates (one per template that has it). */
+  readonly constructPaths: ReadonlyMap<string, readonly string[]>;
+  /** The construct paths of the library's constructs in it, and of it when the library made it. */
+  readonly libraryPaths: readonly string[];
+}
+
+/**
+ * Whether the resource of that logical id (of the stack or a nested stack of it) was made by the
+ * library's constructs: its construct lies under one the library marked (`markLibraryConstruct`).
+ * A logical id the assembly cannot place, or that another template of the stack gives a resource
+ * outside the library, is not the library's.
+ */
+export function madeByLibrary(stack: AssemblyStack, logicalId: string): boolean {
+  const paths = stack.constructPaths.get(logicalId) ?? [];
+  return paths.length > 0 && paths.every((path) => stack.libraryPaths.some((library) => path === library || path.startsWith(`${library}/`)));
 }
 
 /** A problem with the command's input, as opposed to one of AWS's answers. */
@@ -37,7 +53,8 @@ export function readCloudAssembly(directory: string): AssemblyStack[] {
     if (artifact.type !== 'aws:cloudformation:stack') return [];
     const name: string = artifact.properties.stackName ?? id;
     const template = readJson(join(directory, artifact.properties.templateFile));
-    return [{ name, location: stackLocation(name, artifact.environment), templates: [template, ...nestedTemplates(directory, artifact, artifacts)] }];
+    const templates = [template, ...nestedTemplates(directory, artifact, artifacts)];
+    return [{ name, location: stackLocation(name, artifact.environment), templates, ...constructsOf(directory, artifact, templates) }];
   });
 }
 
@@ -63,9 +80,40 @@ function nestedTemplates(directory: string, stack: any, artifacts: Record<string
     .map((id: string) => artifacts[id])
     .filter((artifact: any) => artifact?.type === 'cdk:asset-manifest');
   return assetManifests.flatMap((manifest: any) => Object.values<any>(readJson(join(directory, manifest.properties.file)).files ?? {})
-    .map((asset) => asset.source.path as string)
+    // A file asset an executable makes (`executable` instead of `path`) is no template.
+    .flatMap((asset): string[] => (typeof asset.source?.path === 'string' ? [asset.source.path] : []))
     .filter((path) => path.endsWith('.nested.template.json'))
     .map((path) => readJson(join(directory, path))));
+}
+
+/**
+ * Where the stack's resources are in the construct tree, and which constructs are the library's,
+ * from the stack's metadata in the assembly (inline, or in `additionalMetadataFile`): CDK records
+ * each resource's logical id under its construct path (nested stacks' too, in their top-level
+ * stack's), whatever the app's path metadata setting. A resource's `aws:cdk:path` in the template
+ * places it when that record is missing.
+ */
+function constructsOf(directory: string, artifact: any, templates: Template[]): Pick<AssemblyStack, 'constructPaths' | 'libraryPaths'> {
+  const metadata: Record<string, Array<{ type: string; data?: unknown }>> = {
+    ...artifact.metadata,
+    ...(typeof artifact.additionalMetadataFile === 'string' ? readJson(join(directory, artifact.additionalMetadataFile)) : {}),
+  };
+  const paths = new Map<string, string[]>();
+  const libraryPaths: string[] = [];
+  for (const [path, entries] of Object.entries(metadata)) {
+    const constructPath = path.replace(/^\//, '');
+    for (const entry of entries ?? []) {
+      if (entry.type === 'aws:cdk:logicalId' && typeof entry.data === 'string') paths.set(entry.data, [...paths.get(entry.data) ?? [], constructPath]);
+      if (entry.type === LIBRARY_CONSTRUCT_METADATA) libraryPaths.push(constructPath);
+    }
+  }
+  for (const template of templates) {
+    for (const [logicalId, resource] of Object.entries<any>(template.Resources ?? {})) {
+      const path = resource.Metadata?.['aws:cdk:path'];
+      if (!paths.has(logicalId) && typeof path === 'string') paths.set(logicalId, [path]);
+    }
+  }
+  return { constructPaths: paths, libraryPaths };
 }
 
 function readJson(file: string): any {

@@ -37,7 +37,11 @@ export async function findImageBuilderLeftovers(imageBuilder: ImagebuilderClient
     ({ kind, location, id, foundBy, detail, remove: async () => { await remove(); } });
   const found: Leftover[] = [];
 
-  for await (const page of paginateListImages({ client: imageBuilder }, { owner: 'Self' })) {
+  // includeDeprecated: the lifecycle policy deprecates images before it deletes them. The SDK's
+  // model says the flag "Includes deprecated images in the response list"; the API reference says
+  // deprecated images the account owns are returned anyway. Asking costs nothing under either.
+  // https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_ListImages.html
+  for await (const page of paginateListImages({ client: imageBuilder }, { owner: 'Self', includeDeprecated: true })) {
     for (const version of (page.imageVersionList ?? []).filter((candidate) => images.test(candidate.name!))) {
       for await (const builds of paginateListImageBuildVersions({ client: imageBuilder }, { imageVersionArn: version.arn })) {
         for (const build of builds.imageSummaryList ?? []) {

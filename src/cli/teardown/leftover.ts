@@ -59,6 +59,23 @@ export interface Leftover {
   remove(): Promise<string | void>;
 }
 
+/**
+ * Something a search came upon that is not the library's, and so is never deleted: a resource the
+ * stacks retained that the library's constructs did not make, or a name another account now owns.
+ */
+export interface LeftAlone {
+  readonly kind: LeftoverKind;
+  readonly location: Location;
+  readonly id: string;
+  /** Why it is not the library's. */
+  readonly why: string;
+}
+
+/** Whether a search's find is something to delete, not something to leave alone. */
+export function isLeftover(found: Leftover | LeftAlone): found is Leftover {
+  return 'remove' in found;
+}
+
 /** A search that could not run: whatever it would have found may still be there. */
 export interface SearchFailure {
   readonly location: Location;

@@ -6,8 +6,9 @@ import { TeardownRequest } from './teardown';
 export const TEARDOWN_USAGE = `Usage: cdk-immutable-servers teardown <application>... [options]
 
 Finds what cdk-immutable-servers left of the applications outside CloudFormation (Image Builder
-images and bake leftovers, AMIs and snapshots, release ledgers, retained buckets, log groups and
-keys) in every account and region of the app's cloud assembly, and lists it. Deletes it with
+images and bake leftovers, AMIs and snapshots, release ledgers, the buckets, log groups and keys
+its constructs made that the stacks retained) in every account and region of the app's cloud
+assembly, and lists it; what else the stacks retained is listed as left alone, never deleted. Deletes it with
 --delete: Image Builder's leftovers at once, the rest once cdk destroy --all has deleted the stacks.
 
 Options:
@@ -52,6 +53,10 @@ export function parseTeardownOptions(args: string[]): TeardownOptions | undefine
   if (values.help) return undefined;
   if (applications.length === 0) {
     throw new UsageError('Name the application to tear down: its applicationName, for example cdk-immutable-servers teardown web');
+  }
+  if (!values.delete && values.confirm !== undefined) {
+    throw new UsageError(`--confirm only confirms --delete, and without it nothing is deleted: to delete, pass --delete --confirm ${applications.join(',')}; `
+      + 'for a dry run, leave --confirm out');
   }
   if (values.delete && values.confirm !== applications.join(',')) {
     throw new UsageError(`--delete deletes for good: confirm it with --confirm ${applications.join(',')}`);

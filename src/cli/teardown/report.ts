@@ -36,6 +36,10 @@ export function renderReport(result: TeardownResult): string {
     }
   }
   if (result.outcomes.length === 0) lines.push('', 'Found nothing.');
+  if (result.leftAlone.length > 0) {
+    lines.push('', 'Left alone, not made by cdk-immutable-servers (yours, or no longer ours; never deleted):');
+    result.leftAlone.forEach((found) => lines.push(`  ${locationKey(found.location)}  ${found.kind}  ${found.id}  (${found.why})`));
+  }
   if (result.deployed.length > 0) {
     lines.push('', 'Stacks still deployed (cdk destroy --all deletes them):');
     result.deployed.forEach((stack) => lines.push(`  ${locationKey(stack.location)}  ${stack.name}  ${stack.status}`));

@@ -1,10 +1,11 @@
 import { findAmis } from './amis';
 import { AwsClients } from './aws-access';
 import { findBucket } from './buckets';
+import { madeByLibrary } from './cloud-assembly';
 import { Footprint, ImageGroup } from './footprint';
 import { findImageBuilderLeftovers, recipeNamePattern } from './image-builder';
 import { findKey } from './keys';
-import { Leftover, LeftoverKind, SearchFailure, causeOf } from './leftover';
+import { LeftAlone, Leftover, LeftoverKind, SearchFailure, causeOf, isLeftover } from './leftover';
 import { Location, locationKey } from './location';
 import { findLogGroup, findLogGroups } from './log-groups';
 import { findParameters } from './parameters';
@@ -24,10 +25,12 @@ export interface LocationSearch {
   /** Whether CloudFormation could not say which of the stacks here are deployed. */
   readonly stacksInDoubt: boolean;
   readonly leftovers: Leftover[];
+  /** What the searches came upon that is not the library's: never deleted. */
+  readonly leftAlone: LeftAlone[];
   readonly failures: SearchFailure[];
 }
 
-type Search = readonly [what: string, find: () => Promise<Leftover[]>];
+type Search = readonly [what: string, find: () => Promise<Array<Leftover | LeftAlone>>];
 
 /**
  * Everything the assembly's applications left in one account and region. Each search that fails is
@@ -44,7 +47,12 @@ export async function searchLocation(location: Location, clients: AwsClients, sc
     try {
       const records = await readStackRecords(clients.cloudFormation, stackNames);
       deployed = records.deployed;
-      searches.push(...records.resources.flatMap((resource) => retainedResourceSearches(clients, location, resource, scope.keyPendingWindowDays)));
+      const stacks = scope.footprint.stacks.filter((stack) => here(stack.location));
+      searches.push(...records.resources.flatMap((resource) => {
+        const stack = stacks.find((candidate) => candidate.name === resource.stackName);
+        const ofTheLibrary = stack !== undefined && madeByLibrary(stack, resource.logicalId);
+        return retainedResourceSearches(clients, location, resource, ofTheLibrary, scope.keyPendingWindowDays);
+      }));
     } catch (error) {
       stacksInDoubt = true;
       failures.push({ location, search: `stacks ${stackNames.join(', ')} and what they retained`, cause: causeOf(error) });
@@ -52,7 +60,8 @@ export async function searchLocation(location: Location, clients: AwsClients, sc
   }
   searches.push(
     ...scope.footprint.imageGroups.filter((group) => here(group.location)).flatMap((group) => imageGroupSearches(clients, group)),
-    ...scope.amiApplications.map((application): Search => [`AMIs of ${application}`, () => findAmis(clients.ec2, location, application)]),
+    ...scope.amiApplications.map((application): Search => [`AMIs of ${application}`,
+      () => findAmis(clients.ec2, location, application, scope.footprint.imageGroups.filter((group) => group.application === application))]),
   );
   const parameters = [
     ...scope.footprint.ledgerParameters,
@@ -63,19 +72,40 @@ export async function searchLocation(location: Location, clients: AwsClients, sc
   }
 
   const leftovers: Leftover[] = [];
+  const leftAlone: LeftAlone[] = [];
   for (const [what, find] of searches) {
     try {
-      leftovers.push(...await find());
+      for (const found of await find()) {
+        if (isLeftover(found)) leftovers.push(found);
+        else leftAlone.push(found);
+      }
     } catch (error) {
       failures.push({ location, search: what, cause: causeOf(error) });
     }
   }
-  return { deployed: deployed.map((stack) => ({ ...stack, location })), stacksInDoubt, leftovers: withoutDuplicates(leftovers), failures };
+  return {
+    deployed: deployed.map((stack) => ({ ...stack, location })),
+    stacksInDoubt,
+    leftovers: withoutDuplicates(leftovers),
+    leftAlone: withoutDuplicates(leftAlone),
+    failures,
+  };
 }
 
-/** A search for what a deleted stack's resource may have left, if anything. */
-function retainedResourceSearches(clients: AwsClients, location: Location, resource: RecordedResource, keyPendingWindowDays: number): Search[] {
+/**
+ * A search for what a deleted stack's resource may have left, if anything. Only what the library's
+ * constructs made is looked for: what else the stacks retained (a data bucket of the app's, a key
+ * whose snapshots are kept) is listed as left alone, and what the app's own functions and projects
+ * logged is not the command's business.
+ */
+function retainedResourceSearches(clients: AwsClients, location: Location, resource: RecordedResource, ofTheLibrary: boolean,
+  keyPendingWindowDays: number): Search[] {
   const leftover = leftoverOf(resource);
+  if (leftover !== undefined && !ofTheLibrary) {
+    if (!leftover.retained) return [];
+    const why = `${leftover.foundBy}; ${resource.type} ${resource.logicalId} is not made by cdk-immutable-servers`;
+    return [[`${leftover.kind} ${leftover.id}`, async () => [{ kind: leftover.kind, location, id: leftover.id, why }]]];
+  }
   switch (leftover?.kind) {
     case LeftoverKind.BUCKET: return [[`bucket ${leftover.id}`, () => findBucket(clients.s3, location, leftover.id, leftover.foundBy)]];
     case LeftoverKind.LOG_GROUP: return [[`log group ${leftover.id}`, () => findLogGroup(clients.logs, location, leftover.id, leftover.foundBy)]];
@@ -104,8 +134,8 @@ function imageGroupSearches(clients: AwsClients, group: ImageGroup): Search[] {
 }
 
 /** A resource found twice (by two stacks' records, say) is deleted once. */
-function withoutDuplicates(leftovers: Leftover[]): Leftover[] {
-  const byKey = new Map<string, Leftover>();
+function withoutDuplicates<T extends Leftover | LeftAlone>(leftovers: T[]): T[] {
+  const byKey = new Map<string, T>();
   for (const leftover of leftovers) {
     const key = `${leftover.kind}/${leftover.id}`;
     if (!byKey.has(key)) byKey.set(key, leftover);

@@ -12,7 +12,11 @@ export interface DeployedStack {
 /** A resource that a deleted stack of the assembly had, as CloudFormation recorded it. */
 export interface RecordedResource {
   readonly type: string;
+  /** Its id in its template, the top-level stack's or a nested stack's. */
+  readonly logicalId: string;
   readonly physicalId: string;
+  /** What CloudFormation did with it when it deleted the stack: DELETE_SKIPPED when it retained it. */
+  readonly status: string;
   /** The top-level stack it belonged to, nested stacks included. */
   readonly stackName: string;
 }
@@ -23,6 +27,8 @@ export interface RecordedLeftover {
   /** The bucket's or log group's name, or the key's id. */
   readonly id: string;
   readonly foundBy: string;
+  /** Whether it is the resource itself, which CloudFormation retained, rather than what its service made. */
+  readonly retained: boolean;
 }
 
 export interface StackRecords {
@@ -31,6 +37,8 @@ export interface StackRecords {
 }
 
 const DELETED = 'DELETE_COMPLETE';
+/** A resource CloudFormation left in place when it deleted its stack (its DeletionPolicy, say Retain). */
+const RETAINED = 'DELETE_SKIPPED';
 
 /**
  * What CloudFormation knows of the named stacks in one account and region: those still deployed,
@@ -70,26 +78,39 @@ async function recordedResources(cloudFormation: CloudFormationClient, stackId: 
       // A nested stack's physical id is its stack id.
       resources.push(...await recordedResources(cloudFormation, summary.PhysicalResourceId!, stackName));
     } else {
-      resources.push({ type: summary.ResourceType!, physicalId: summary.PhysicalResourceId!, stackName });
+      resources.push({
+        type: summary.ResourceType!,
+        logicalId: summary.LogicalResourceId!,
+        physicalId: summary.PhysicalResourceId!,
+        status: summary.ResourceStatus!,
+        stackName,
+      });
     }
   }
   return resources;
 }
 
 /**
- * What a resource of a deleted stack may have left: the buckets, log groups and keys a stack
- * retains (CDK retains them by default), and the log groups that Lambda and CodeBuild create outside
- * CloudFormation for a stack's functions and build projects. Whether each is still there is for
- * its service to say: what CloudFormation deleted is not.
+ * What a resource of a deleted stack may have left: the buckets, log groups and keys CloudFormation
+ * retained (DELETE_SKIPPED; CDK retains them by default), and the log groups that Lambda and
+ * CodeBuild create outside CloudFormation for a stack's functions and build projects. A bucket, log
+ * group or key CloudFormation deleted left nothing: one of its name now is someone else's. Whether
+ * each is still there is for its service to say.
  */
 export function leftoverOf(resource: RecordedResource): RecordedLeftover | undefined {
   const keptBy = `kept by stack ${resource.stackName} when it was deleted`;
-  const logsOf = (service: string): RecordedLeftover =>
-    ({ kind: LeftoverKind.LOG_GROUP, id: `/aws/${service}/${resource.physicalId}`, foundBy: `written by ${resource.type} ${resource.physicalId} of stack ${resource.stackName}` });
+  const logsOf = (service: string): RecordedLeftover => ({
+    kind: LeftoverKind.LOG_GROUP,
+    id: `/aws/${service}/${resource.physicalId}`,
+    foundBy: `written by ${resource.type} ${resource.physicalId} of stack ${resource.stackName}`,
+    retained: false,
+  });
+  const retained = (kind: RecordedLeftover['kind']): RecordedLeftover | undefined =>
+    (resource.status === RETAINED ? { kind, id: resource.physicalId, foundBy: keptBy, retained: true } : undefined);
   switch (resource.type) {
-    case 'AWS::S3::Bucket': return { kind: LeftoverKind.BUCKET, id: resource.physicalId, foundBy: keptBy };
-    case 'AWS::Logs::LogGroup': return { kind: LeftoverKind.LOG_GROUP, id: resource.physicalId, foundBy: keptBy };
-    case 'AWS::KMS::Key': return { kind: LeftoverKind.KMS_KEY, id: resource.physicalId, foundBy: keptBy };
+    case 'AWS::S3::Bucket': return retained(LeftoverKind.BUCKET);
+    case 'AWS::Logs::LogGroup': return retained(LeftoverKind.LOG_GROUP);
+    case 'AWS::KMS::Key': return retained(LeftoverKind.KMS_KEY);
     case 'AWS::Lambda::Function': return logsOf('lambda');
     case 'AWS::CodeBuild::Project': return logsOf('codebuild');
     default: return undefined;

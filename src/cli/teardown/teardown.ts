@@ -2,7 +2,7 @@ import { AwsAccess } from './aws-access';
 import { UsageError, readCloudAssembly } from './cloud-assembly';
 import { Outcome, deleteInOrder, listInDeletionOrder } from './deletion';
 import { Footprint, footprintOf } from './footprint';
-import { SearchFailure, causeOf } from './leftover';
+import { LeftAlone, SearchFailure, causeOf } from './leftover';
 import { Location, locationKey } from './location';
 import { LocationSearch, searchLocation } from './search';
 import { DeployedStack } from './stack-records';
@@ -25,6 +25,8 @@ export interface TeardownResult {
   readonly deployed: Array<DeployedStack & { readonly location: Location }>;
   /** Every leftover found, in deletion order, with what became of it. */
   readonly outcomes: Outcome[];
+  /** What the searches came upon that is not the library's, and why: never deleted. */
+  readonly leftAlone: LeftAlone[];
   /** Searches that could not run: what they would have found may still be there. */
   readonly failures: SearchFailure[];
 }
@@ -47,13 +49,20 @@ export async function teardown(request: TeardownRequest, access: AwsAccess): Pro
       return await searchLocation(location, await access.clients(location), scope);
     } catch (error) {
       const stacksHere = footprint.stacks.some((stack) => locationKey(stack.location) === locationKey(location));
-      return { deployed: [], stacksInDoubt: stacksHere, leftovers: [], failures: [{ location, search: 'everything', cause: causeOf(error) }] };
+      return { deployed: [], stacksInDoubt: stacksHere, leftovers: [], leftAlone: [], failures: [{ location, search: 'everything', cause: causeOf(error) }] };
     }
   }));
   const deployed = searches.flatMap((search) => search.deployed);
   const leftovers = searches.flatMap((search) => search.leftovers);
   const outcomes = request.delete ? await deleteInOrder(leftovers, stacksInTheWay(deployed, searches)) : listInDeletionOrder(leftovers);
-  return { request, footprint, deployed, outcomes, failures: searches.flatMap((search) => search.failures) };
+  return {
+    request,
+    footprint,
+    deployed,
+    outcomes,
+    leftAlone: searches.flatMap((search) => search.leftAlone),
+    failures: searches.flatMap((search) => search.failures),
+  };
 }
 
 /**

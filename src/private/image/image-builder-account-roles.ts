@@ -1,6 +1,7 @@
 import { Aws, Lazy, Stack, Stage, aws_iam as iam } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acknowledgeNagFinding } from '../nag/nag-acknowledgement';
+import { markLibraryConstruct } from '../shared/library-construct';
 
 /** The role Image Builder assumes in an account to copy AMIs into it: Image Builder fixes its name. */
 export const DISTRIBUTION_ROLE_NAME = 'EC2ImageBuilderDistributionCrossAccountRole';
@@ -33,10 +34,10 @@ export class ImageBuilderAccountRoles extends Construct {
   public static in(build: Stack, account: string, region: string): ImageBuilderAccountRoles {
     const stage = Stage.of(build) ?? build.node.root;
     const id = `ImageBuilderAccess-${account}`;
-    const stack = stage.node.tryFindChild(id) as Stack | undefined ?? new Stack(stage, id, {
+    const stack = stage.node.tryFindChild(id) as Stack | undefined ?? markLibraryConstruct(new Stack(stage, id, {
       env: { account, region },
       description: `Roles EC2 Image Builder needs in account ${account} to copy AMIs of other accounts into it and to retire them`,
-    });
+    }), 'Image Builder account roles stack');
     build.addStackDependency(stack, `Image Builder copies AMIs into account ${account} with the roles of this stack`);
     return stack.node.tryFindChild('Roles') as ImageBuilderAccountRoles | undefined ?? new ImageBuilderAccountRoles(stack, 'Roles');
   }

@@ -1,6 +1,7 @@
 import { Stack, Stage, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { ReleaseTarget } from '../../release-target';
+import { markLibraryConstruct } from '../shared/library-construct';
 
 /**
  * Where the workflows acting on one environment live. Step Functions SDK integrations call their
@@ -27,10 +28,10 @@ export function releaseStackFor(promotion: Construct, environmentName: string, t
   }
   const stage = Stage.of(home) ?? home.node.root;
   const id = `${home.node.id}-Release-${placement.account}-${placement.region}`;
-  return stage.node.tryFindChild(id) as Stack | undefined ?? new Stack(stage, id, {
+  return stage.node.tryFindChild(id) as Stack | undefined ?? markLibraryConstruct(new Stack(stage, id, {
     env: placement,
     description: `Release and soak workflows of the promotions in stack ${home.stackName}, for account ${placement.account}, region ${placement.region}`,
-  });
+  }), 'release workflows stack');
 }
 
 /**

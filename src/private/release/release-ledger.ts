@@ -155,18 +155,17 @@ export class LedgerReference extends Construct {
   constructor(scope: Construct, id: string, names: LedgerParameterNames) {
     super(scope, id);
     this.names = names;
-    const text = (parameterId: string, name: string) => this.textParameter(parameterId, name);
     this.amiId = new CfnParameter(this, 'Ami', {
       type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
       default: names.ami,
       description: `Release ledger parameter ${names.ami}: the AMI the environment runs; leave the default`,
     }).valueAsString;
-    this.version = text('Version', names.version);
-    this.commitId = text('CommitId', names.commitId);
-    this.commitMessage = text('CommitMessage', names.commitMessage);
-    this.pipelineExecutionId = text('PipelineExecutionId', names.pipelineExecutionId);
-    this.contentHash = text('ContentHash', names.contentHash);
-    this.fingerprint = text('Fingerprint', names.fingerprint);
+    this.version = this.textParameter('Version', names.version);
+    this.commitId = this.textParameter('CommitId', names.commitId);
+    this.commitMessage = this.textParameter('CommitMessage', names.commitMessage);
+    this.pipelineExecutionId = this.textParameter('PipelineExecutionId', names.pipelineExecutionId);
+    this.contentHash = this.textParameter('ContentHash', names.contentHash);
+    this.fingerprint = this.textParameter('Fingerprint', names.fingerprint);
     this.hasRelease = new CfnCondition(this, 'HasRelease', { expression: Fn.conditionNot(Fn.conditionEquals(this.version, NO_RELEASE)) });
   }
 

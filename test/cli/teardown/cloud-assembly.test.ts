@@ -2,7 +2,9 @@ import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, CfnResource, NestedStack, Stack, Stage } from 'aws-cdk-lib';
-import { UsageError, readCloudAssembly } from '../../../src/cli/teardown/cloud-assembly';
+import { Construct } from 'constructs';
+import { UsageError, madeByLibrary, readCloudAssembly } from '../../../src/cli/teardown/cloud-assembly';
+import { markLibraryConstruct } from '../../../src/private/shared/library-construct';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 
@@ -40,6 +42,36 @@ describe('readCloudAssembly', () => {
 
     const resourceIds = read.templates.flatMap((template) => Object.keys(template.Resources ?? {}).filter((id) => /^(Top|Middle|Bottom)$/.test(id)));
     expect(resourceIds.sort()).toEqual(['Bottom', 'Middle', 'Top']);
+  });
+
+  test('given a file asset an executable makes (it has no path), then the stack and its nested stacks are still read', () => {
+    const app = newApp();
+    const stack = new Stack(app, 'Pipeline', { env: ENV });
+    topic(new NestedStack(stack, 'Release'), 'Nested');
+    stack.synthesizer.addFileAsset({ sourceHash: 'built-by-a-command', executable: ['sh', '-c', 'echo artifact.zip'] });
+
+    const [read] = readCloudAssembly(app.synth().directory);
+
+    expect(read.templates.some((template) => 'Nested' in (template.Resources ?? {}))).toBe(true);
+  });
+
+  test('given resources under a construct the library marked, nested stacks\' among them, and beside it, then only those under it are the library\'s', () => {
+    const app = newApp();
+    const stack = new Stack(app, 'Pipeline', { env: ENV });
+    const library = markLibraryConstruct(new Construct(stack, 'Recipe'), 'ApplicationImageRecipe');
+    new CfnResource(library, 'Logs', { type: 'AWS::S3::Bucket' });
+    new CfnResource(new NestedStack(library, 'Workflows'), 'WorkflowLogs', { type: 'AWS::Logs::LogGroup' });
+    new CfnResource(stack, 'Data', { type: 'AWS::S3::Bucket' });
+    // A construct id that starts like the library's is not under it.
+    new CfnResource(new Construct(stack, 'RecipeData'), 'Key', { type: 'AWS::KMS::Key' });
+
+    const [read] = readCloudAssembly(app.synth().directory);
+
+    const logicalIds = read.templates.flatMap((template) => Object.keys(template.Resources ?? {}).filter((id) => !/NestedStack/.test(id)));
+    expect(logicalIds.filter((id) => madeByLibrary(read, id)).sort()).toEqual([expect.stringMatching(/^RecipeLogs/), expect.stringMatching(/^WorkflowLogs/)]);
+    expect(madeByLibrary(read, 'Data')).toBe(false);
+    expect(logicalIds.some((id) => /^RecipeDataKey/.test(id) && madeByLibrary(read, id))).toBe(false);
+    expect(madeByLibrary(read, 'NotInTheAssembly')).toBe(false);
   });
 
   test('given stacks in a stage, then they are read from its nested assembly', () => {

@@ -34,6 +34,8 @@ describe('findImageBuilderLeftovers', () => {
     const expected = [
       imageBuilder.addImage(RECIPE, GROUP),
       imageBuilder.addImage(RECIPE, GROUP, 'DEPRECATED'),
+      // The lifecycle policy deprecates an older recipe's images before it deletes them.
+      imageBuilder.addImage(`${GROUP}-aaaaaaaaaaaa`, GROUP, 'DEPRECATED'),
       imageBuilder.addImage(bakeRecipe, bakeRecipe, 'FAILED'),
       imageBuilder.addImage(OLD_RECIPE, GROUP, 'DISABLED'),
     ];

@@ -22,6 +22,7 @@ describe('parseTeardownOptions', () => {
   test.each([
     [['web', '--delete'], /--delete deletes for good: confirm it with --confirm web/],
     [['web', '--delete', '--confirm', 'api'], /confirm it with --confirm web/],
+    [['web', '--confirm', 'web'], /--confirm only confirms --delete, and without it nothing is deleted: to delete, pass --delete --confirm web; for a dry run, leave --confirm out/],
     [['--delete', '--confirm', 'web'], /Name the application to tear down/],
     [['web', '--key-pending-days', '3'], /--key-pending-days must be a whole number of days from 7 to 30, as KMS requires, got '3'/],
     [['web', '--profile', 'staging'], /--profile takes <account id>=<profile name>, got 'staging'/],

@@ -1,5 +1,5 @@
 import { Outcome } from '../../../src/cli/teardown/deletion';
-import { Leftover, LeftoverKind, SearchFailure } from '../../../src/cli/teardown/leftover';
+import { LeftAlone, Leftover, LeftoverKind, SearchFailure } from '../../../src/cli/teardown/leftover';
 import { anythingLeft, renderReport } from '../../../src/cli/teardown/report';
 import { TeardownResult } from '../../../src/cli/teardown/teardown';
 import { BUILD, WORKLOAD } from '../../helpers/teardown-accounts';
@@ -8,12 +8,14 @@ function leftover(kind: LeftoverKind, id: string, location = BUILD): Leftover {
   return { kind, location, id, foundBy: 'tag immutable-servers:application=web', remove: async () => undefined };
 }
 
-function result(outcomes: Outcome[], options: { delete?: boolean; failures?: SearchFailure[]; deployed?: TeardownResult['deployed'] } = {}): TeardownResult {
+function result(outcomes: Outcome[],
+  options: { delete?: boolean; failures?: SearchFailure[]; deployed?: TeardownResult['deployed']; leftAlone?: LeftAlone[] } = {}): TeardownResult {
   return {
     request: { assemblyDirectory: 'cdk.out', applications: ['web'], delete: options.delete ?? true, keyPendingWindowDays: 30 },
     footprint: { stacks: [], imageGroups: [], ledgerParameters: [], applications: ['web'], locations: [BUILD, WORKLOAD] },
     deployed: options.deployed ?? [],
     outcomes,
+    leftAlone: options.leftAlone ?? [],
     failures: options.failures ?? [],
   };
 }
@@ -64,6 +66,14 @@ describe('renderReport', () => {
     const report = renderReport(result([], { failures: [{ location: WORKLOAD, search: 'AMIs of web', cause: 'UnauthorizedOperation: not authorized' }] }));
 
     expect(report).toContain(`  ${WORKLOAD.account}/${WORKLOAD.region}  AMIs of web: UnauthorizedOperation: not authorized`);
+  });
+
+  test('given what is left alone, then the report lists it apart, with why it is not the library\'s, and nothing is left for it', () => {
+    const given = result([], { leftAlone: [{ kind: LeftoverKind.BUCKET, location: BUILD, id: 'data', why: 'retained by stack WebPipeline, not made by cdk-immutable-servers' }] });
+
+    expect(renderReport(given)).toContain('Left alone, not made by cdk-immutable-servers (yours, or no longer ours; never deleted):\n'
+      + `  ${BUILD.account}/${BUILD.region}  S3 bucket  data  (retained by stack WebPipeline, not made by cdk-immutable-servers)`);
+    expect(anythingLeft(given)).toBe(false);
   });
 });
 

@@ -66,9 +66,9 @@ describe('readStackRecords', () => {
     const records = await readStackRecords(cloudFormation, ['WebPipeline']);
 
     expect(records.resources).toEqual([
-      { type: 'AWS::S3::Bucket', physicalId: 'webpipeline-archives-1abc', stackName: 'WebPipeline' },
-      { type: 'AWS::CodeBuild::Project', physicalId: 'PipelineBuild-XYZ', stackName: 'WebPipeline' },
-      { type: 'AWS::Logs::LogGroup', physicalId: '/aws/vendedlogs/states/release-logs', stackName: 'WebPipeline' },
+      { type: 'AWS::S3::Bucket', logicalId: 'Id', physicalId: 'webpipeline-archives-1abc', status: 'DELETE_SKIPPED', stackName: 'WebPipeline' },
+      { type: 'AWS::CodeBuild::Project', logicalId: 'Id', physicalId: 'PipelineBuild-XYZ', status: 'DELETE_COMPLETE', stackName: 'WebPipeline' },
+      { type: 'AWS::Logs::LogGroup', logicalId: 'Id', physicalId: '/aws/vendedlogs/states/release-logs', status: 'DELETE_SKIPPED', stackName: 'WebPipeline' },
     ]);
     expect(cloudFormation.resourceListings).toEqual([deleted.StackId, nestedId]);
   });
@@ -95,7 +95,7 @@ describe('readStackRecords', () => {
 });
 
 describe('leftoverOf', () => {
-  const recorded = (type: string, physicalId: string) => ({ type, physicalId, stackName: 'WebPipeline' });
+  const recorded = (type: string, physicalId: string, status = 'DELETE_SKIPPED') => ({ type, logicalId: 'Id', physicalId, status, stackName: 'WebPipeline' });
 
   test.each([
     ['AWS::S3::Bucket', 'webpipeline-archives-1abc', LeftoverKind.BUCKET, 'webpipeline-archives-1abc'],
@@ -103,8 +103,13 @@ describe('leftoverOf', () => {
     ['AWS::KMS::Key', '1234abcd-12ab-34cd-56ef-1234567890ab', LeftoverKind.KMS_KEY, '1234abcd-12ab-34cd-56ef-1234567890ab'],
     ['AWS::Lambda::Function', 'WebprodLedger-AWS679f53fac002-1A2B', LeftoverKind.LOG_GROUP, '/aws/lambda/WebprodLedger-AWS679f53fac002-1A2B'],
     ['AWS::CodeBuild::Project', 'PipelineBuild-XYZ', LeftoverKind.LOG_GROUP, '/aws/codebuild/PipelineBuild-XYZ'],
-  ])('given a deleted stack\'s %s, then what may be left of it is looked for', (type, physicalId, kind, id) => {
-    expect(leftoverOf(recorded(type, physicalId))).toEqual(expect.objectContaining({ kind, id }));
+  ])('given a deleted stack\'s %s as CloudFormation leaves it (retained; a function or project deleted), then what may be left of it is looked for', (type, physicalId, kind, id) => {
+    const status = type === 'AWS::Lambda::Function' || type === 'AWS::CodeBuild::Project' ? 'DELETE_COMPLETE' : 'DELETE_SKIPPED';
+    expect(leftoverOf(recorded(type, physicalId, status))).toEqual(expect.objectContaining({ kind, id }));
+  });
+
+  test.each(['AWS::S3::Bucket', 'AWS::Logs::LogGroup', 'AWS::KMS::Key'])('given a deleted stack\'s %s that CloudFormation deleted too, then nothing is looked for: its name may be someone else\'s now', (type) => {
+    expect(leftoverOf(recorded(type, 'reused-name', 'DELETE_COMPLETE'))).toBeUndefined();
   });
 
   test('given resources CloudFormation deletes with the stack and leaves nothing of, then nothing is looked for', () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'crypto';
+import { BucketLocationConstraint, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { AwsAccess } from '../../../src/cli/teardown/aws-access';
 import { UsageError } from '../../../src/cli/teardown/cloud-assembly';
 import { LeftoverKind } from '../../../src/cli/teardown/leftover';
@@ -9,7 +10,7 @@ import { ledgerParameterNames } from '../../../src/private/release/release-ledge
 import { FakeImageBuilder } from '../../helpers/fake-image-builder';
 import { BUILD, WORKLOAD } from '../../helpers/teardown-accounts';
 import { TeardownApp, synthesizeTeardownApp } from '../../helpers/teardown-app';
-import { Retained, TeardownWorld } from '../../helpers/teardown-world';
+import { TeardownWorld } from '../../helpers/teardown-world';
 
 /** The build account's copies in the workload region. */
 const BUILD_ACCOUNT_COPIES = { account: BUILD.account, region: WORKLOAD.region };
@@ -21,8 +22,9 @@ const LEDGER = Object.values(ledgerParameterNames('/immutable-servers/web/prod/r
 interface Seeded {
   readonly imageBuilder: FakeImageBuilder;
   readonly webAmis: Array<{ location: Location; imageId: string; snapshotId: string }>;
-  readonly retainedByPipeline: Retained;
-  readonly retainedByEnvironment: Retained;
+  /** Physical ids by logical id of what the deleted stacks retained, the library's and the app's own. */
+  readonly retainedByPipeline: Record<string, string>;
+  readonly retainedByEnvironment: Record<string, string>;
   readonly apiAmi: { imageId: string; snapshotId: string };
   readonly unrelatedBucket: string;
   readonly imageBuilderLogs: string[];
@@ -56,28 +58,39 @@ async function seed(options: { deployed?: boolean } = {}): Promise<Seeded> {
   imageBuilder.addImage('apipipeline-apiimage-11111111-aaaaaaaaaaaa', 'apipipeline-apiimage-11111111');
 
   const webAmis = [];
+  const webImage = `arn:aws:imagebuilder:${BUILD.region}:${BUILD.account}:image/${app.recipeName}/1.0.0/1`;
   for (const location of [BUILD, BUILD_ACCOUNT_COPIES, WORKLOAD]) {
-    webAmis.push({ location, ...await world.ami(location, 'web') });
+    webAmis.push({ location, ...await world.ami(location, 'web', webImage) });
   }
-  const apiAmi = await world.ami(BUILD, 'api');
+  const apiAmi = await world.ami(BUILD, 'api', `arn:aws:imagebuilder:${BUILD.region}:${BUILD.account}:image/apipipeline-apiimage-11111111-aaaaaaaaaaaa/1.0.0/1`);
   await world.parameter(BUILD, '/web/latest-ami', webAmis[0].imageId);
   for (const name of LEDGER) await world.parameter(WORKLOAD, name);
   await world.parameter(WORKLOAD, '/immutable-servers/api/prod/release/ami');
   const imageBuilderLogs = [`/aws/imagebuilder/${app.recipeName}`, `/aws/imagebuilder/${bakeOfTheImage}`, `/aws/imagebuilder/pipeline/${app.group}`];
   for (const name of [...imageBuilderLogs, '/aws/imagebuilder/apipipeline-apiimage-11111111-aaaaaaaaaaaa']) await world.logGroup(BUILD, name);
 
+  const { retained } = app;
   const retainedByPipeline = options.deployed
     ? (await world.deployedStack(BUILD, app.pipelineStack), {})
-    : await world.deletedStack(BUILD, app.pipelineStack, { objects: ['builds/1/build.log', 'builds/2/build.log'], logGroup: true, key: true });
-  const retainedByEnvironment = await world.deletedStack(WORKLOAD, app.environmentStack, { objects: [], logGroup: true });
-  const unrelated = await world.deletedStack(BUILD, 'Unrelated', { objects: ['keep.txt'] });
-  return { imageBuilder, webAmis, retainedByPipeline, retainedByEnvironment, apiAmi, unrelatedBucket: unrelated.bucket!, imageBuilderLogs };
+    : await world.deletedStack(BUILD, app.pipelineStack, {
+      [retained.buildLogs]: { type: 'bucket', objects: ['builds/1/build.log', 'builds/2/build.log'] },
+      [retained.userBucket]: { type: 'bucket', objects: ['data.csv'] },
+      [retained.userLogGroup]: { type: 'logGroup' },
+      [retained.userKey]: { type: 'key' },
+    });
+  const retainedByEnvironment = await world.deletedStack(WORKLOAD, app.environmentStack, {
+    [retained.environmentLogs]: { type: 'logGroup' },
+    [retained.sessionLogKey]: { type: 'key' },
+  });
+  const unrelated = await world.deletedStack(BUILD, 'Unrelated', { Bucket: { type: 'bucket', objects: ['keep.txt'] } });
+  return { imageBuilder, webAmis, retainedByPipeline, retainedByEnvironment, apiAmi, unrelatedBucket: unrelated.Bucket, imageBuilderLogs };
 }
 
-function run(seeded: Seeded, options: { delete: boolean; roleName?: string }): Promise<TeardownResult> {
+function run(seeded: Pick<Seeded, 'imageBuilder'>, options: { delete: boolean; roleName?: string }): Promise<TeardownResult> {
   const access = new AwsAccess({
     roleName: 'roleName' in options ? options.roleName : ROLE_NAME,
     imageBuilder: (location) => (locationKey(location) === locationKey(BUILD) ? seeded.imageBuilder : new FakeImageBuilder(`arn:aws:imagebuilder:${location.region}:${location.account}`)),
+    prepareClients: (clients) => world.prepareClients(clients),
   });
   return teardown({ assemblyDirectory: app.directory, applications: ['web'], delete: options.delete, keyPendingWindowDays: 7 }, access);
 }
@@ -106,11 +119,9 @@ function expectedLeftovers(seeded: Seeded): string[] {
     at(BUILD, LeftoverKind.PARAMETER, '/web/latest-ami'),
     ...LEDGER.map((name) => at(WORKLOAD, LeftoverKind.PARAMETER, name)),
     ...seeded.imageBuilderLogs.map((name) => at(BUILD, LeftoverKind.LOG_GROUP, name)),
-    at(BUILD, LeftoverKind.BUCKET, seeded.retainedByPipeline.bucket!),
-    at(BUILD, LeftoverKind.LOG_GROUP, seeded.retainedByPipeline.logGroup!),
-    at(BUILD, LeftoverKind.KMS_KEY, `arn:aws:kms:${BUILD.region}:${BUILD.account}:key/${seeded.retainedByPipeline.keyId}`),
-    at(WORKLOAD, LeftoverKind.BUCKET, seeded.retainedByEnvironment.bucket!),
-    at(WORKLOAD, LeftoverKind.LOG_GROUP, seeded.retainedByEnvironment.logGroup!),
+    at(BUILD, LeftoverKind.BUCKET, seeded.retainedByPipeline[app.retained.buildLogs]),
+    at(WORKLOAD, LeftoverKind.LOG_GROUP, seeded.retainedByEnvironment[app.retained.environmentLogs]),
+    at(WORKLOAD, LeftoverKind.KMS_KEY, `arn:aws:kms:${WORKLOAD.region}:${WORKLOAD.account}:key/${seeded.retainedByEnvironment[app.retained.sessionLogKey]}`),
   ].sort();
 }
 
@@ -145,7 +156,7 @@ describe('teardown', () => {
     expect(await world.parameterNames(WORKLOAD)).toEqual(['/immutable-servers/api/prod/release/ami']);
     expect(await world.parameterNames(BUILD)).toEqual([]);
     expect(await world.logGroupNames(WORKLOAD)).toEqual([]);
-    expect(await world.keyState(BUILD, seeded.retainedByPipeline.keyId!)).toBe('PendingDeletion');
+    expect(await world.keyState(WORKLOAD, seeded.retainedByEnvironment[app.retained.sessionLogKey])).toBe('PendingDeletion');
     expect([...seeded.imageBuilder.images.values()].map((image) => image.name)).toEqual(['apipipeline-apiimage-11111111-aaaaaaaaaaaa']);
     expect(anythingLeft(result)).toBe(false);
   });
@@ -158,8 +169,48 @@ describe('teardown', () => {
     expect(await world.amiIds(BUILD)).toEqual([seeded.apiAmi.imageId]);
     expect(await world.existingSnapshots(BUILD, [seeded.apiAmi.snapshotId])).toEqual([seeded.apiAmi.snapshotId]);
     expect(await world.parameterNames(WORKLOAD)).toEqual(['/immutable-servers/api/prod/release/ami']);
-    expect(await world.bucketNames(BUILD)).toEqual([seeded.unrelatedBucket]);
-    expect(await world.logGroupNames(BUILD)).toEqual(['/aws/imagebuilder/apipipeline-apiimage-11111111-aaaaaaaaaaaa']);
+    expect(await world.bucketNames(BUILD)).toEqual([seeded.unrelatedBucket, seeded.retainedByPipeline[app.retained.userBucket]].sort());
+    expect(await world.logGroupNames(BUILD)).toEqual(['/aws/imagebuilder/apipipeline-apiimage-11111111-aaaaaaaaaaaa', seeded.retainedByPipeline[app.retained.userLogGroup]].sort());
+  });
+
+  test('given the app\'s own bucket, log group and key that its stack retained beside the library\'s, then they are listed as left alone and survive --delete', async () => {
+    const seeded = await seed();
+    const own = [app.retained.userBucket, app.retained.userLogGroup, app.retained.userKey].map((logicalId) => seeded.retainedByPipeline[logicalId]);
+    const expected = expectedLeftovers(seeded);
+
+    const result = await run(seeded, { delete: true });
+
+    expect(result.leftAlone.map((alone) => [locationKey(alone.location), alone.kind, alone.id])).toEqual([
+      [locationKey(BUILD), LeftoverKind.BUCKET, own[0]],
+      [locationKey(BUILD), LeftoverKind.LOG_GROUP, own[1]],
+      [locationKey(BUILD), LeftoverKind.KMS_KEY, own[2]],
+    ]);
+    expect(result.leftAlone.map((alone) => alone.why)).toEqual(expect.arrayContaining([
+      `kept by stack ${app.pipelineStack} when it was deleted; AWS::S3::Bucket ${app.retained.userBucket} is not made by cdk-immutable-servers`,
+    ]));
+    expect(found(result)).toEqual(expected);
+    expect(await world.bucketNames(BUILD)).toContain(own[0]);
+    expect(await world.logGroupNames(BUILD)).toContain(own[1]);
+    expect(await world.keyState(BUILD, own[2])).toBe('Enabled');
+    expect(renderReport(result)).toContain('Left alone, not made by cdk-immutable-servers');
+    expect(anythingLeft(result)).toBe(false);
+  });
+
+  test('given a bucket and a log group CloudFormation deleted with the stacks, whose names were taken again since, then they are neither listed nor deleted', async () => {
+    const pipeline = await world.deletedStack(BUILD, app.pipelineStack, { [app.retained.buildLogs]: { type: 'bucket', deleted: true } });
+    const environment = await world.deletedStack(WORKLOAD, app.environmentStack, { [app.retained.environmentLogs]: { type: 'logGroup', deleted: true } });
+    const bucket = pipeline[app.retained.buildLogs];
+    const logGroup = environment[app.retained.environmentLogs];
+    const sameName = { Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: BUILD.region as BucketLocationConstraint } };
+    await world.client(S3Client, BUILD).send(new CreateBucketCommand(sameName));
+    await world.logGroup(WORKLOAD, logGroup);
+
+    const result = await run({ imageBuilder: new FakeImageBuilder(`arn:aws:imagebuilder:${BUILD.region}:${BUILD.account}`) }, { delete: true });
+
+    expect(found(result)).toEqual([]);
+    expect(result.leftAlone).toEqual([]);
+    expect(await world.bucketNames(BUILD)).toContain(bucket);
+    expect(await world.logGroupNames(WORKLOAD)).toContain(logGroup);
   });
 
   test('given everything was deleted, then another run finds nothing and reports nothing left', async () => {

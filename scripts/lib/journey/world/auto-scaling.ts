@@ -27,7 +27,7 @@ export class AutoScalingSimulation {
             const instance = found.group.instances.find((candidate) => candidate.id === id)!;
             return [{
               InstanceId: id,
-              InstanceType: 't3.small',
+              InstanceType: instance.instanceType,
               AutoScalingGroupName: found.group.name,
               AvailabilityZone: `${at.region}a`,
               LifecycleState: 'InService',

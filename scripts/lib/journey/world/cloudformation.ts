@@ -18,6 +18,8 @@ import { MotoClients } from './moto-services';
 export interface SimulatedInstance {
   readonly id: string;
   readonly ami: string;
+  /** The instance type it launched with: the launch template version's, as resolved (an `Fn::If` over the ledger's parameters). */
+  readonly instanceType: string;
   readonly version: number;
 }
 
@@ -364,6 +366,9 @@ export class CloudFormationSimulation {
 
   private async launch(stack: SimulatedStack, group: SimulatedGroup, version: number): Promise<SimulatedInstance> {
     const data = this.launchData(stack, version);
+    if (typeof data.InstanceType !== 'string' || !/^[a-z0-9-]+\.[a-z0-9-]+$/.test(data.InstanceType)) {
+      throw new Error(`Launch template version ${version} of ${stack.stackName} names no instance type: ${JSON.stringify(data.InstanceType)}`);
+    }
     const tags = (data.TagSpecifications ?? []).find((spec: any) => spec.ResourceType === 'instance')?.Tags ?? [];
     const { Instances } = await this.moto.send('ec2', 'RunInstances', {
       ImageId: data.ImageId,
@@ -373,7 +378,7 @@ export class CloudFormationSimulation {
       TagSpecifications: [{ ResourceType: 'instance', Tags: [...tags, { Key: 'aws:autoscaling:groupName', Value: group.name }] }],
     }, stack);
     stack.counts.launched += 1;
-    return { id: Instances[0].InstanceId, ami: data.ImageId, version };
+    return { id: Instances[0].InstanceId, ami: data.ImageId, instanceType: Instances[0].InstanceType, version };
   }
 
   private async terminate(stack: SimulatedStack, instance: SimulatedInstance): Promise<void> {
