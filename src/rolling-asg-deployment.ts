@@ -14,7 +14,7 @@ import { TaintOnAccess } from './private/access/taint-on-access';
 import type { ImageRequirements } from './private/image/image-compatibility';
 import { architectureOf } from './private/image/recipe-architectures';
 import { DataVolumeHandoverWorkflow } from './private/instances/data-volume-handover-workflow';
-import { LinuxDataVolume } from './private/instances/data-volume-script';
+import { LinuxDataVolume } from './private/instances/linux-data-volume-script';
 import { dataVolumeFileSystem, validateDataVolume } from './private/instances/data-volume-validation';
 import { DataVolumes } from './private/instances/data-volumes';
 import {

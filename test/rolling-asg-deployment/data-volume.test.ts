@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Lazy, Size, aws_ec2 as ec2 } from 'aws-cdk-lib';
 import { cfnLint, formatCfnLintFinding } from '../../scripts/lib/cfn-lint';
 import { DataVolumeOptions, ImageOperatingSystem, RollingAsgDeploymentProps } from '../../src';
-import { DATA_VOLUME_MARKER } from '../../src/private/instances/data-volume-script';
+import { DATA_VOLUME_MARKER } from '../../src/private/instances/linux-data-volume-script';
 import { deploymentStack, onlyOfType, resourcesOfType } from '../helpers/deployment-stack';
 import { awsSolutionsFindings, isSpecificReason, nagAcknowledgements } from '../helpers/nag';
 

@@ -1,5 +1,5 @@
 import { Token, aws_ec2 as ec2 } from 'aws-cdk-lib';
-import { validateLinuxMountPath } from './data-volume-script';
+import { validateLinuxMountPath } from './linux-data-volume-script';
 import { ImageOperatingSystem } from '../../base-image';
 import { DataVolumeFileSystem, DataVolumeOptions } from '../../data-volume';
 

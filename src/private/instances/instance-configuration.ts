@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { LinuxDataVolume, linuxDataVolumeSteps } from './data-volume-script';
+import { LinuxDataVolume, linuxDataVolumeSteps } from './linux-data-volume-script';
 import { environmentFile } from './service-install-script';
 import { windowsServiceEnvironmentRegistryPath } from './windows-service-scripts';
 import { ImageOperatingSystem } from '../../base-image';

@@ -53,13 +53,14 @@ export function validateLinuxMountPath(mountPath: string, installDirectory: stri
 
 /**
  * The user data part that readies the data volume before the service may start: first makes the
- * service's start require the volume mounted with its marker (a runtime drop-in), then waits for the one
+ * service's start require the volume mounted with its marker (a drop-in), then waits for the one
  * EBS disk that is not the root disk (the launching workflow attaches it while the instance is in
  * Pending:Wait), makes a file system and a marker only on a volume that is provably empty (no
  * signature `blkid` can probe, and its first MiB all zeros), and otherwise mounts the volume only
  * when its marker names this application and environment. A volume that holds anything else is
  * left unmounted and the script exits non-zero, so that no instance runs the service over data
- * that is not its own, or over an empty folder in place of its data.
+ * that is not its own, or over an empty folder in place of its data. The drop-in and an fstab entry
+ * keep both true after a reboot, where user data does not run again.
  */
 export function renderLinuxDataVolumeScript(volume: LinuxDataVolume): string {
   return `#!/bin/bash\nset -euo pipefail\n${linuxDataVolumeSteps(volume)}`;
@@ -75,8 +76,9 @@ file_system='${volume.fileSystem}'
 deadline=$((SECONDS + ${volume.deviceTimeoutSeconds}))
 
 # First of all, before the service can start (the image orders it after cloud-final): it starts
-# only with the volume mounted and marked as this environment's, whatever happens below.
-drop_in='/run/systemd/system/${volume.applicationName}.service.d'
+# only with the volume mounted and marked as this environment's, whatever happens below, and after
+# a reboot too, where user data does not run again (so the drop-in is in /etc, not /run).
+drop_in='/etc/systemd/system/${volume.applicationName}.service.d'
 mkdir -p "$drop_in"
 cat > "$drop_in/data-volume.conf" <<UNIT
 [Unit]
@@ -129,6 +131,13 @@ else
     exit ${FOREIGN_VOLUME_EXIT}
   fi
   echo "Data volume $device holds the data of $identity: mounted on $mount_path"
+fi
+
+# A reboot keeps the volume attached but not mounted: fstab mounts it again by its UUID. nofail,
+# because a volume that is gone must fail the service's start (RequiresMountsFor), not the boot.
+uuid=$(blkid -s UUID -o value "$device")
+if ! grep -qs "^UUID=$uuid " /etc/fstab; then
+  echo "UUID=$uuid $mount_path $file_system defaults,nofail 0 0" >> /etc/fstab
 fi
 `;
 }

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { formatShellcheckFinding, shellcheck } from '../../../scripts/lib/shellcheck';
 import {
   DATA_VOLUME_MARKER, FOREIGN_VOLUME_EXIT, LinuxDataVolume, NO_DEVICE_EXIT, renderLinuxDataVolumeScript, validateLinuxMountPath,
-} from '../../../src/private/instances/data-volume-script';
+} from '../../../src/private/instances/linux-data-volume-script';
 
 const volume: LinuxDataVolume = {
   mountPath: '/var/lib/web',
@@ -49,13 +49,15 @@ describe('validateLinuxMountPath', () => {
  * way NVMe reports them on an instance; blkid, mkfs, mount and cmp are the real ones. Skipped only
  * where loop devices cannot be used (not root), which CI's machine is not.
  */
-/** Where systemd reads runtime drop-ins of the service `web`. */
-const DROP_IN = '/run/systemd/system/web.service.d';
 const asRoot = process.getuid?.() === 0 && fs.existsSync('/dev/loop-control') ? describe : describe.skip;
 
 asRoot('renderLinuxDataVolumeScript run against loop devices', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'data-volume-'));
   const attached: string[] = [];
+  // This machine's /etc is not the instance's: the script's two system files are redirected here.
+  const systemdDirectory = path.join(work, 'systemd');
+  const fstab = path.join(work, 'fstab');
+  const dropIn = path.join(systemdDirectory, 'web.service.d', 'data-volume.conf');
 
   function loopDevice(name: string, megabytes: number): string {
     const image = path.join(work, `${name}.img`);
@@ -75,7 +77,9 @@ asRoot('renderLinuxDataVolumeScript run against loop devices', () => {
     fs.writeFileSync(path.join(bin, 'systemctl'), `#!/bin/sh\necho "$*" >> ${path.join(work, 'systemctl.log')}\n`, { mode: 0o755 });
     fs.writeFileSync(path.join(bin, 'lsblk'), `#!/bin/sh\ncase "$*" in\n  *PKNAME*) echo fakeroot ;;\n  *) cat <<'DISKS'\n${disks}\nDISKS\n;;\nesac\n`, { mode: 0o755 });
     const mountPath = path.join(work, 'data');
-    const script = renderLinuxDataVolumeScript({ ...volume, mountPath, deviceTimeoutSeconds: 2, ...identity });
+    const script = renderLinuxDataVolumeScript({ ...volume, mountPath, deviceTimeoutSeconds: 2, ...identity })
+      .replace(/\/etc\/systemd\/system/g, systemdDirectory)
+      .replace(/\/etc\/fstab/g, fstab);
     const result = spawnSync('bash', ['-c', script], { encoding: 'utf-8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
     return { status: result.status, output: `${result.stdout}${result.stderr}`, mountPath };
   }
@@ -85,9 +89,11 @@ asRoot('renderLinuxDataVolumeScript run against loop devices', () => {
     if (isMounted(mountPath)) execFileSync('umount', [mountPath]);
   };
 
-  afterEach(() => unmount(path.join(work, 'data')));
+  afterEach(() => {
+    unmount(path.join(work, 'data'));
+    fs.rmSync(fstab, { force: true });
+  });
   afterAll(() => {
-    fs.rmSync(DROP_IN, { recursive: true, force: true });
     attached.forEach((device) => spawnSync('losetup', ['-d', device]));
     fs.rmSync(work, { recursive: true, force: true });
   });
@@ -103,10 +109,21 @@ asRoot('renderLinuxDataVolumeScript run against loop devices', () => {
     expect(execFileSync('blkid', ['-o', 'value', '-s', 'TYPE', device], { encoding: 'utf-8' }).trim()).toBe('ext4');
   });
 
+  test('given a volume it mounted, then a reboot mounts it again: fstab names it once by its UUID, with nofail', () => {
+    const device = loopDevice('rebooted', 64);
+    unmount(run([device]).mountPath);
+
+    const { status, mountPath } = run([device]);
+
+    const uuid = execFileSync('blkid', ['-o', 'value', '-s', 'UUID', device], { encoding: 'utf-8' }).trim();
+    expect(status).toBe(0);
+    expect(fs.readFileSync(fstab, 'utf-8')).toBe(`UUID=${uuid} ${mountPath} ext4 defaults,nofail 0 0\n`);
+  });
+
   test('given any volume, then the service is first made to require it mounted with its marker, before anything else is done', () => {
     const { mountPath } = run([]);
 
-    expect(fs.readFileSync(path.join(DROP_IN, 'data-volume.conf'), 'utf-8'))
+    expect(fs.readFileSync(dropIn, 'utf-8'))
       .toBe(`[Unit]\nRequiresMountsFor=${mountPath}\nConditionPathExists=${mountPath}/${DATA_VOLUME_MARKER}\n`);
     expect(fs.readFileSync(path.join(work, 'systemctl.log'), 'utf-8')).toContain('daemon-reload');
   });
@@ -127,6 +144,7 @@ asRoot('renderLinuxDataVolumeScript run against loop devices', () => {
   test('given the volume of another environment, then it is left unmounted and the script fails', () => {
     const device = loopDevice('theirs', 64);
     unmount(run([device], { environmentName: 'qa' }).mountPath);
+    fs.rmSync(fstab);
 
     const { status, output, mountPath } = run([device]);
 
@@ -134,6 +152,7 @@ asRoot('renderLinuxDataVolumeScript run against loop devices', () => {
     expect(output).toContain('its marker');
     expect(output).toContain('does not name application=web environment=prod: it is left unmounted and the service is not started');
     expect(isMounted(mountPath)).toBe(false);
+    expect(fs.existsSync(fstab)).toBe(false);
   });
 
   test('given a volume with data but no file system, then it is neither formatted nor mounted, and the script fails', () => {
