@@ -13,8 +13,9 @@ import { ReleaseStackUpdate } from './private/access/release-stack-update';
 import { TaintOnAccess } from './private/access/taint-on-access';
 import type { ImageRequirements } from './private/image/image-compatibility';
 import { architectureOf } from './private/image/recipe-architectures';
+import { DATA_VOLUME_DEVICES } from './private/instances/data-volume-handover';
 import { DataVolumeHandoverWorkflow } from './private/instances/data-volume-handover-workflow';
-import { LinuxDataVolume } from './private/instances/linux-data-volume-script';
+import { DataVolumeSetup } from './private/instances/data-volume-setup';
 import { dataVolumeFileSystem, validateDataVolume } from './private/instances/data-volume-validation';
 import { DataVolumes } from './private/instances/data-volumes';
 import {
@@ -554,6 +555,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
         stackName: Stack.of(this).stackName,
         environmentName: props.environmentName,
         waitForVolume: DATA_VOLUME_WAIT,
+        device: operatingSystem === ImageOperatingSystem.WINDOWS ? DATA_VOLUME_DEVICES.windows : DATA_VOLUME_DEVICES.linux,
       });
     }
     targetGroups.forEach((group) => this.autoScalingGroup.attachToApplicationTargetGroup(group));
@@ -636,10 +638,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
 
   /** One data volume per slot of the group, checked against the deployment; returns what the instances ready of it. */
   private createDataVolumes(props: RollingAsgDeploymentProps, volume: DataVolumeOptions, operatingSystem: ImageOperatingSystem,
-    vpcSubnets: ec2.SubnetSelection, slots: number): LinuxDataVolume {
-    if (operatingSystem === ImageOperatingSystem.WINDOWS) {
-      throw new Error('dataVolume is not available on Windows yet: its handover on the instance is not built');
-    }
+    vpcSubnets: ec2.SubnetSelection, slots: number): DataVolumeSetup {
     if (Token.isUnresolved(slots)) throw new Error('A deployment with a data volume needs a literal maxCapacity: it makes one volume per instance');
     const availabilityZones = props.vpc.selectSubnets(vpcSubnets).availabilityZones;
     validateDataVolume(volume, {
@@ -658,7 +657,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
     });
     return {
       mountPath: volume.mountPath,
-      fileSystem: dataVolumeFileSystem(volume, operatingSystem) as LinuxDataVolume['fileSystem'],
+      fileSystem: dataVolumeFileSystem(volume, operatingSystem),
       applicationName: props.applicationName,
       environmentName: props.environmentName,
       deviceTimeoutSeconds: DATA_VOLUME_WAIT.toSeconds(),
@@ -703,7 +702,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
 
   private createLaunchTemplate(
     props: RollingAsgDeploymentProps, operatingSystem: ImageOperatingSystem, instanceType: ec2.InstanceType, ledger: LedgerReference,
-    securityGroup: ec2.ISecurityGroup, role: iam.IRole, agentConfigParameterName: string, dataVolume: LinuxDataVolume | undefined,
+    securityGroup: ec2.ISecurityGroup, role: iam.IRole, agentConfigParameterName: string, dataVolume: DataVolumeSetup | undefined,
   ): ec2.LaunchTemplate {
     const windows = operatingSystem === ImageOperatingSystem.WINDOWS;
     const script = renderInstanceConfiguration({
@@ -721,7 +720,8 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
       instanceType,
       // The ledger's AMI, resolved by CloudFormation: a concrete id in each version.
       machineImage: { getImage: () => ({ imageId: ledger.amiId, osType: windows ? ec2.OperatingSystemType.WINDOWS : ec2.OperatingSystemType.LINUX, userData: ec2.UserData.custom('') }) },
-      userData: ec2.UserData.custom(windows ? `<powershell>\n${script}</powershell>` : script),
+      // On Windows at every boot (persist): the image's service starts manually, and only user data starts it.
+      userData: ec2.UserData.custom(windows ? `<powershell>\n${script}</powershell>\n<persist>true</persist>` : script),
       role,
       securityGroup,
       requireImdsv2: true,

@@ -27,7 +27,7 @@ describe('ApplicationImageRecipe on Windows', () => {
     ]);
     const install = stepScript(document, 'build', 'InstallApplication');
     expect(install).toContain("$artifact = '{{ ArtifactS3Uri }}'");
-    expect(install).toContain('New-Service -Name $serviceName -BinaryPathName $startCommand -StartupType Automatic');
+    expect(install).toContain('New-Service -Name $serviceName -BinaryPathName $startCommand -StartupType Manual');
   });
 
   test('given PowerShell build steps, then they run in a Windows component before the application', () => {

@@ -1,5 +1,6 @@
 import { App, Stack, aws_ec2 as ec2 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { flattenIntrinsics } from '../../scripts/lib/intrinsics';
 import { RollingAsgDeployment, RollingAsgDeploymentProps } from '../../src';
 
 export const ENVIRONMENT = { account: '111111111111', region: 'eu-west-1' };
@@ -40,4 +41,10 @@ export function onlyOfType(template: Template, type: string): Record<string, any
   const resources = resourcesOfType(template, type);
   expect(resources).toHaveLength(1);
   return resources[0];
+}
+
+/** The launch template's user data, its intrinsics flattened to text (`CFN_REF_...` for references). */
+export function launchTemplateUserData(template: Template): string {
+  const encoded = onlyOfType(template, 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData.UserData;
+  return String(flattenIntrinsics(encoded['Fn::Base64']));
 }

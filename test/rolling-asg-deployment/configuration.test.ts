@@ -4,16 +4,11 @@ import { powerShellSyntaxErrors } from '../../scripts/lib/powershell-syntax';
 import { shellcheck } from '../../scripts/lib/shellcheck';
 import { ImageOperatingSystem } from '../../src';
 import { serviceOutputFile } from '../../src/private/instances/service-install-script';
-import { deploymentStack, onlyOfType } from '../helpers/deployment-stack';
-
-function userData(template: any): string {
-  const encoded = onlyOfType(template, 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData.UserData;
-  return String(flattenIntrinsics(encoded['Fn::Base64']));
-}
+import { deploymentStack, launchTemplateUserData, onlyOfType } from '../helpers/deployment-stack';
 
 describe('RollingAsgDeployment configuration', () => {
   test('given environment variables, then user data writes them, quoted, to the service\'s environment file and leaves starting the service to systemd', () => {
-    const script = userData(deploymentStack({ environment: { GREETING: 'hello "world"', LOG_LEVEL: 'info' } }).template);
+    const script = launchTemplateUserData(deploymentStack({ environment: { GREETING: 'hello "world"', LOG_LEVEL: 'info' } }).template);
 
     expect(script).toContain([
       "cat > \"$environment_file\" <<'ENVIRONMENT'",
@@ -37,7 +32,7 @@ describe('RollingAsgDeployment configuration', () => {
 
   test('given a Linux deployment, then user data fetches the agent configuration from SSM and passes shellcheck', () => {
     const { template } = deploymentStack({ environment: { GREETING: 'it\'s $HOME' } });
-    const script = userData(template);
+    const script = launchTemplateUserData(template);
 
     expect(script).toMatch(/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c 'ssm:CFN_REF_WebAgentConfig\w+'/);
     expect(shellcheck(script)).toEqual([]);
@@ -70,12 +65,13 @@ describe('RollingAsgDeployment configuration', () => {
     expect(config.logs.logs_collected.windows_events.collect_list[0].log_group_name).toMatch(/^CFN_REF_WebLogs/);
   });
 
-  test('given a Windows deployment, then user data sets the service\'s registry environment in PowerShell that parses, and restarts it', () => {
+  test('given a Windows deployment, then user data, at every boot, sets the service\'s registry environment in PowerShell that parses, and starts it', () => {
     const { template } = deploymentStack({ operatingSystem: ImageOperatingSystem.WINDOWS, environment: { GREETING: "it's" } });
-    const script = userData(template);
-    const body = script.replace(/^<powershell>\n/, '').replace(/<\/powershell>$/, '');
+    const script = launchTemplateUserData(template);
+    const body = script.replace(/^<powershell>\n/, '').replace(/<\/powershell>\n<persist>true<\/persist>$/, '');
 
-    expect(script.startsWith('<powershell>\n')).toBe(true);
+    // The image's service starts manually: after a reboot too, only user data starts it.
+    expect(script).toMatch(/^<powershell>\n[^]*<\/powershell>\n<persist>true<\/persist>$/);
     expect(body).toContain("New-ItemProperty -Path 'HKLM:\\SYSTEM\\CurrentControlSet\\Services\\web' -Name 'Environment' -PropertyType MultiString");
     expect(body).toContain("'GREETING=it''s'");
     expect(body).toContain('Restart-Service -Name $serviceName');

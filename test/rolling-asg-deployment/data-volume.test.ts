@@ -2,9 +2,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Lazy, Size, aws_ec2 as ec2 } from 'aws-cdk-lib';
 import { cfnLint, formatCfnLintFinding } from '../../scripts/lib/cfn-lint';
-import { DataVolumeOptions, ImageOperatingSystem, RollingAsgDeploymentProps } from '../../src';
-import { DATA_VOLUME_MARKER } from '../../src/private/instances/linux-data-volume-script';
-import { deploymentStack, onlyOfType, resourcesOfType } from '../helpers/deployment-stack';
+import { powerShellSyntaxErrors } from '../../scripts/lib/powershell-syntax';
+import { DataVolumeFileSystem, DataVolumeOptions, ImageOperatingSystem, RollingAsgDeploymentProps } from '../../src';
+import { DATA_VOLUME_MARKER } from '../../src/private/instances/data-volume-setup';
+import { deploymentStack, launchTemplateUserData, onlyOfType, resourcesOfType } from '../helpers/deployment-stack';
 import { awsSolutionsFindings, isSpecificReason, nagAcknowledgements } from '../helpers/nag';
 
 const DATA: DataVolumeOptions = { size: Size.gibibytes(50), mountPath: '/var/lib/web' };
@@ -41,12 +42,16 @@ describe('RollingAsgDeployment with a data volume', () => {
     });
   });
 
-  test('given a data volume, then the user data readies it before anything else, and the service requires it mounted with its marker', () => {
+  test('given a data volume, then the user data first makes the service require it mounted with its marker, ships its logs, then readies it, '
+    + 'before anything else', () => {
     const { template } = stateful();
-    const userData = JSON.stringify(onlyOfType(template, 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData.UserData);
+    const userData = launchTemplateUserData(template);
+    const order = ['RequiresMountsFor=$mount_path', 'amazon-cloudwatch-agent-ctl -a fetch-config', 'root_disk=', "service_name='web'"]
+      .map((step) => userData.indexOf(step));
 
-    expect(userData.indexOf("mount_path='/var/lib/web'")).toBeGreaterThan(-1);
-    expect(userData.indexOf("mount_path='/var/lib/web'")).toBeLessThan(userData.indexOf("service_name='web'"));
+    expect(order.every((position) => position >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(userData.indexOf('set -euo pipefail')).toBeLessThan(order[0]);
     expect(userData).toContain('ConditionPathExists=$marker');
     expect(userData).toContain(DATA_VOLUME_MARKER);
     expect(userData).toContain("file_system='xfs'");
@@ -80,6 +85,37 @@ describe('RollingAsgDeployment with a data volume', () => {
     expect(cfnLint(templates).filter((finding) => finding.Rule.Id !== 'W3010').map(formatCfnLintFinding)).toEqual([]);
   });
 
+  describe('on Windows', () => {
+    const windows = () => stateful({ operatingSystem: ImageOperatingSystem.WINDOWS, dataVolume: { ...DATA, mountPath: 'E:' } });
+
+    test('given a data volume, then user data stops the service, readies the volume on its drive letter, then starts the service, in PowerShell that parses', () => {
+      const script = launchTemplateUserData(windows().template);
+      const body = script.replace(/^<powershell>\n/, '').replace(/<\/powershell>\n<persist>true<\/persist>$/, '');
+      const order = ['Stop-Service -Name $serviceName', "$driveLetter = 'E'", 'Format-Volume -Partition $partition -FileSystem NTFS', 'Restart-Service -Name $serviceName']
+        .map((line) => body.indexOf(line));
+
+      expect(order.every((position) => position >= 0)).toBe(true);
+      expect([...order].sort((a, b) => a - b)).toEqual(order);
+      expect(body).toContain(`$marker = "\${driveLetter}:\\${DATA_VOLUME_MARKER}"`);
+      expect(powerShellSyntaxErrors([body])).toEqual([[]]);
+    });
+
+    test('given a data volume, then the handover attaches it with the device name Windows instances take', () => {
+      const definitions = JSON.stringify(resourcesOfType(windows().template, 'AWS::StepFunctions::StateMachine').map((machine) => machine.Properties.DefinitionString));
+
+      expect(definitions).toContain('\\"Device\\":\\"xvdf\\"');
+      expect(definitions).not.toContain('/dev/xvdf');
+    });
+
+    test('given a data volume, then it has one volume per slot and the same handover, hook and terminate-first rollout as on Linux', () => {
+      const { template } = windows();
+
+      expect(resourcesOfType(template, 'AWS::EC2::Volume')).toHaveLength(3);
+      expect(onlyOfType(template, 'AWS::AutoScaling::LifecycleHook').Properties.LifecycleTransition).toBe('autoscaling:EC2_INSTANCE_LAUNCHING');
+      expect(onlyOfType(template, 'AWS::AutoScaling::AutoScalingGroup').Properties.InstanceMaintenancePolicy).toEqual({ MinHealthyPercentage: 99, MaxHealthyPercentage: 100 });
+    });
+  });
+
   describe('bad input', () => {
     test('given subnets in two zones, then synthesis fails naming them and the fix', () => {
       expect(() => deploymentStack({ dataVolume: DATA })).toThrow(/runs in one Availability Zone, where its volumes are, but its subnets are in dummy1a, dummy1b/);
@@ -94,9 +130,10 @@ describe('RollingAsgDeployment with a data volume', () => {
       expect(() => stateful({ maxCapacity: Lazy.number({ produce: () => 3 }) })).toThrow(/needs a literal maxCapacity: it makes one volume per instance/);
     });
 
-    test('given Windows, then synthesis fails saying the handover is not built there yet', () => {
-      expect(() => stateful({ operatingSystem: ImageOperatingSystem.WINDOWS, dataVolume: { ...DATA, mountPath: 'D:' } }))
-        .toThrow(/dataVolume is not available on Windows yet/);
+    test('given Windows and a Linux mount path or file system, then synthesis fails naming it and what Windows takes', () => {
+      expect(() => stateful({ operatingSystem: ImageOperatingSystem.WINDOWS })).toThrow(/dataVolume.mountPath on Windows must be a drive letter from D: to Z:, got '\/var\/lib\/web'/);
+      expect(() => stateful({ operatingSystem: ImageOperatingSystem.WINDOWS, dataVolume: { ...DATA, mountPath: 'E:', fileSystem: DataVolumeFileSystem.XFS } }))
+        .toThrow(/dataVolume.fileSystem xfs is not one Windows instances make: use DataVolumeFileSystem.NTFS/);
     });
 
     test('given a mount path inside the install folder, then synthesis fails naming it', () => {

@@ -4,7 +4,7 @@ import {
   aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { DataVolumeHandoverDefinition } from './data-volume-handover';
+import { DataVolumeHandoverDefinition, DataVolumeHandoverProps } from './data-volume-handover';
 import { instanceArns } from '../access/taint-on-access';
 import { acknowledgeNagFinding, nagResourceReference } from '../nag/nag-acknowledgement';
 import { DATA_VOLUME_TAG_KEYS } from '../shared/data-volume-tags';
@@ -13,13 +13,9 @@ import { executionLoggingStatement, stackScopedLogGroupName } from '../shared/st
 /** Room beyond the wait for a volume for the attachment, the calls and their retries. */
 const EXECUTION_MARGIN = Duration.minutes(10);
 
-export interface DataVolumeHandoverWorkflowProps {
+export interface DataVolumeHandoverWorkflowProps extends DataVolumeHandoverProps {
   readonly autoScalingGroup: autoscaling.AutoScalingGroup;
-  /** Name of the environment's stack, which its volumes are tagged with. */
-  readonly stackName: string;
   readonly environmentName: string;
-  /** How long a launching instance waits for a free volume before its launch is abandoned. */
-  readonly waitForVolume: Duration;
 }
 
 /**

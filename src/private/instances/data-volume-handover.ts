@@ -3,8 +3,13 @@ import { Construct } from 'constructs';
 import { DATA_VOLUME_TAG_KEYS } from '../shared/data-volume-tags';
 import { explainFailure, failAsExplained, sdkCall } from '../shared/sdk-call';
 
-/** Device name the volume is attached as; Nitro instances show it as an NVMe disk, which the instance finds by model. */
-export const DATA_VOLUME_DEVICE = '/dev/xvdf';
+/**
+ * Device names the volume is attached as, in the form EC2's device naming recommends for each
+ * operating system; Nitro instances show it as an NVMe disk, which the instance finds by its model.
+ *
+ * @see https://docs.aws.amazon.com/ebs/latest/userguide/device_naming.html
+ */
+export const DATA_VOLUME_DEVICES = { linux: '/dev/xvdf', windows: 'xvdf' } as const;
 
 /** How often the workflow looks for a free volume while the instance waits in Pending:Wait. */
 const LOOK_INTERVAL = Duration.seconds(15);
@@ -20,6 +25,8 @@ export interface DataVolumeHandoverProps {
    * detached as it terminates) before it is abandoned and the launch fails.
    */
   readonly waitForVolume: Duration;
+  /** Device name the volume is attached as: one of `DATA_VOLUME_DEVICES`. */
+  readonly device: string;
 }
 
 /**
@@ -55,7 +62,7 @@ export class DataVolumeHandoverDefinition {
       service: 'ec2',
       action: 'attachVolume',
       parameters: {
-        Device: DATA_VOLUME_DEVICE,
+        Device: this.props.device,
         InstanceId: sfn.JsonPath.stringAt('$.detail.EC2InstanceId'),
         VolumeId: sfn.JsonPath.stringAt('$.choice.VolumeId'),
       },

@@ -1,14 +1,16 @@
 import { Token } from 'aws-cdk-lib';
-import { LinuxDataVolume, linuxDataVolumeSteps } from './linux-data-volume-script';
+import { DataVolumeSetup } from './data-volume-setup';
+import { linuxDataVolumeGuard, linuxDataVolumePreparation } from './linux-data-volume-script';
 import { environmentFile } from './service-install-script';
+import { windowsDataVolumeSteps } from './windows-data-volume-script';
 import { windowsServiceEnvironmentRegistryPath } from './windows-service-scripts';
 import { ImageOperatingSystem } from '../../base-image';
 
 /**
  * What an instance of an environment does at boot: nothing is installed, only configuration that
- * differs per environment is written and the CloudWatch agent fetches its configuration. On Linux
- * the service starts after user data; Windows starts services before user data runs, so there the
- * service is restarted to read its environment.
+ * differs per environment is written, the data volume readied, and the CloudWatch agent fetches its
+ * configuration. On Linux the image orders the service after user data; on Windows the image's
+ * service starts manually and user data, which runs at every boot, starts it last.
  */
 export interface InstanceConfiguration {
   readonly operatingSystem: ImageOperatingSystem;
@@ -18,11 +20,11 @@ export interface InstanceConfiguration {
   /** SSM parameter holding the CloudWatch agent configuration. */
   readonly agentConfigParameterName: string;
   /**
-   * The instance's data volume, readied before anything else (Linux).
+   * The instance's data volume, readied before the service may start.
    *
    * @default - no data volume
    */
-  readonly dataVolume?: LinuxDataVolume;
+  readonly dataVolume?: DataVolumeSetup;
 }
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -53,7 +55,10 @@ function renderLinux({ serviceName, environment, agentConfigParameterName, dataV
   return [
     '#!/bin/bash',
     'set -euo pipefail',
-    ...dataVolume ? [linuxDataVolumeSteps(dataVolume)] : [],
+    ...dataVolume ? [linuxDataVolumeGuard(dataVolume)] : [],
+    // Early, so that the boot log of an instance whose data volume is refused reaches the log group.
+    `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c 'ssm:${agentConfigParameterName}'`,
+    ...dataVolume ? [linuxDataVolumePreparation(dataVolume)] : [],
     `service_name='${serviceName}'`,
     `environment_file='${environmentFile(serviceName)}'`,
     'install -d -m 0750 -o root -g "$service_name" "$(dirname "$environment_file")"',
@@ -63,22 +68,27 @@ function renderLinux({ serviceName, environment, agentConfigParameterName, dataV
     'ENVIRONMENT',
     'chown root:"$service_name" "$environment_file"',
     'chmod 0640 "$environment_file"',
-    `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c 'ssm:${agentConfigParameterName}'`,
     // No restart: the image orders the service after cloud-final, so it starts once this script
     // is done, with the file above (a restart here would wait on this script and never return).
     '',
   ].join('\n');
 }
 
-function renderWindows({ serviceName, environment, agentConfigParameterName }: InstanceConfiguration): string {
+function renderWindows({ serviceName, environment, agentConfigParameterName, dataVolume }: InstanceConfiguration): string {
   const quote = (value: string) => `'${value.replace(/'/g, "''")}'`;
   const values = Object.entries(environment).map(([name, value]) => quote(`${name}=${value}`));
   return [
     "$ErrorActionPreference = 'Stop'",
     `$serviceName = ${quote(serviceName)}`,
+    // A stateful service must not run until its data is in place, and an image made before the
+    // service started manually has Windows start it at boot.
+    ...dataVolume ? ['Stop-Service -Name $serviceName'] : [],
+    // Early, so that an instance whose data volume is refused still ships its event logs.
+    `& "$env:ProgramFiles\\Amazon\\AmazonCloudWatchAgent\\amazon-cloudwatch-agent-ctl.ps1" -a fetch-config -m ec2 -s -c ${quote(`ssm:${agentConfigParameterName}`)}`,
+    ...dataVolume ? [windowsDataVolumeSteps(dataVolume)] : [],
     // The Service Control Manager passes this REG_MULTI_SZ value to the service as its environment.
     `New-ItemProperty -Path ${quote(windowsServiceEnvironmentRegistryPath(serviceName))} -Name 'Environment' -PropertyType MultiString -Value @(${values.join(', ')}) -Force | Out-Null`,
-    `& "$env:ProgramFiles\\Amazon\\AmazonCloudWatchAgent\\amazon-cloudwatch-agent-ctl.ps1" -a fetch-config -m ec2 -s -c ${quote(`ssm:${agentConfigParameterName}`)}`,
+    // Starts the stopped service, and restarts one that an image made before it started manually ran at boot.
     'Restart-Service -Name $serviceName',
     '',
   ].join('\n');

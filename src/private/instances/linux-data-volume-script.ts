@@ -1,28 +1,5 @@
 import { posix } from 'path';
-
-/** File systems a Linux data volume may carry: those Amazon Linux 2023 makes and mounts without extra packages. */
-export type LinuxFileSystem = 'xfs' | 'ext4';
-
-/** What an instance checks and prepares of the data volume the launching workflow attached to it. */
-export interface LinuxDataVolume {
-  /** Where the volume is mounted: an absolute path outside the application's install folder. */
-  readonly mountPath: string;
-  /** File system made on a volume that is provably empty. */
-  readonly fileSystem: LinuxFileSystem;
-  /** Application and environment the volume belongs to: written in its marker, checked on every mount. */
-  readonly applicationName: string;
-  readonly environmentName: string;
-  /** How long to wait for the attached volume's device to appear. */
-  readonly deviceTimeoutSeconds: number;
-}
-
-/** Name of the marker file at the root of a data volume, naming the application and environment it holds the data of. */
-export const DATA_VOLUME_MARKER = '.immutable-servers-data-volume';
-
-/** Exit status of the script when the volume holds data it cannot vouch for: it is left unmounted. */
-export const FOREIGN_VOLUME_EXIT = 3;
-/** Exit status of the script when no data volume appeared in time. */
-export const NO_DEVICE_EXIT = 4;
+import { DATA_VOLUME_MARKER, DataVolumeSetup, FOREIGN_VOLUME_EXIT, NO_DEVICE_EXIT, dataVolumeIdentity } from './data-volume-setup';
 
 /** Folders a data volume must not be mounted on or inside: the system's own. */
 const SYSTEM_PATHS = ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib64', '/proc', '/run', '/sbin', '/sys', '/usr'];
@@ -62,22 +39,22 @@ export function validateLinuxMountPath(mountPath: string, installDirectory: stri
  * that is not its own, or over an empty folder in place of its data. The drop-in and an fstab entry
  * keep both true after a reboot, where user data does not run again.
  */
-export function renderLinuxDataVolumeScript(volume: LinuxDataVolume): string {
-  return `#!/bin/bash\nset -euo pipefail\n${linuxDataVolumeSteps(volume)}`;
+export function renderLinuxDataVolumeScript(volume: DataVolumeSetup): string {
+  return `#!/bin/bash\nset -euo pipefail\n${linuxDataVolumeGuard(volume)}\n${linuxDataVolumePreparation(volume)}`;
 }
 
-/** The steps of `renderLinuxDataVolumeScript`, for a script that has set `-euo pipefail` already. */
-export function linuxDataVolumeSteps(volume: LinuxDataVolume): string {
-  const identity = `application=${volume.applicationName} environment=${volume.environmentName}`;
+/**
+ * The first steps of `renderLinuxDataVolumeScript`, for a script that has set `-euo pipefail`
+ * already, and that runs them before any other step that can fail: the image orders the service
+ * after cloud-final, which starts it even when user data failed, so the service must require its
+ * volume before anything else can go wrong.
+ */
+export function linuxDataVolumeGuard(volume: DataVolumeSetup): string {
   return `mount_path='${volume.mountPath}'
 marker="$mount_path/${DATA_VOLUME_MARKER}"
-identity='${identity}'
-file_system='${volume.fileSystem}'
-deadline=$((SECONDS + ${volume.deviceTimeoutSeconds}))
 
-# First of all, before the service can start (the image orders it after cloud-final): it starts
-# only with the volume mounted and marked as this environment's, whatever happens below, and after
-# a reboot too, where user data does not run again (so the drop-in is in /etc, not /run).
+# The service starts only with the volume mounted and marked as this environment's, whatever happens
+# below, and after a reboot too, where user data does not run again (so the drop-in is in /etc, not /run).
 drop_in='/etc/systemd/system/${volume.applicationName}.service.d'
 mkdir -p "$drop_in"
 cat > "$drop_in/data-volume.conf" <<UNIT
@@ -86,6 +63,14 @@ RequiresMountsFor=$mount_path
 ConditionPathExists=$marker
 UNIT
 systemctl daemon-reload
+`;
+}
+
+/** The remaining steps of `renderLinuxDataVolumeScript`, after `linuxDataVolumeGuard`. */
+export function linuxDataVolumePreparation(volume: DataVolumeSetup): string {
+  return `identity='${dataVolumeIdentity(volume)}'
+file_system='${volume.fileSystem}'
+deadline=$((SECONDS + ${volume.deviceTimeoutSeconds}))
 
 # The whole disk the root file system is on, so that it is never taken for the data volume.
 root_disk="/dev/$(lsblk -no PKNAME "$(findmnt -no SOURCE /)")"

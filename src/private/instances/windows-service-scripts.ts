@@ -65,8 +65,11 @@ function unpackCommands(format: ArchiveFormat): string[] {
 }
 
 /**
- * Renders the build-phase script: the artifact unpacked into `C:\Program Files\<name>` and an
- * automatic Windows service, run by its own virtual account, that restarts when it fails.
+ * Renders the build-phase script: the artifact unpacked into `C:\Program Files\<name>` and a
+ * Windows service, run by its own virtual account, that restarts when it fails. It starts manually:
+ * Windows starts automatic services before EC2Launch runs user data, so an automatic service would
+ * run before its environment (and its data volume) is in place; each instance's user data, which
+ * runs at every boot, starts it once they are.
  *
  * The start command becomes the service's binary path, so it must start a program that reports
  * to the Service Control Manager, and quote its path when that contains spaces.
@@ -95,7 +98,7 @@ export function renderWindowsServiceInstallScript(install: ServiceInstall): stri
     'New-Item -ItemType Directory -Path $appDir -Force | Out-Null',
     ...unpackCommands(install.archiveFormat),
     'Remove-Item -Path $downloadDir -Recurse -Force',
-    'New-Service -Name $serviceName -BinaryPathName $startCommand -StartupType Automatic -Description "$serviceName (installed by cdk-immutable-servers)" | Out-Null',
+    'New-Service -Name $serviceName -BinaryPathName $startCommand -StartupType Manual -Description "$serviceName (installed by cdk-immutable-servers)" | Out-Null',
     // A virtual account: this service's own identity, with no password to manage or leak.
     'sc.exe config $serviceName obj= $account',
     checkExitCode('sc.exe could not make service $serviceName run as $account'),
@@ -109,26 +112,26 @@ export function renderWindowsServiceInstallScript(install: ServiceInstall): stri
   ].join('\n');
 }
 
-/** Validate-phase script: the service exists and starts automatically, so instances of the image start it at boot. */
+/** Validate-phase script: the service exists and starts manually, so that only an instance's user data starts it, once its environment and data are in place. */
 export function renderWindowsServiceEnabledScript(serviceName: string): string {
   return [
     ...PREAMBLE,
     `$serviceName = ${powerShellString(serviceName)}`,
     '$service = Get-Service -Name $serviceName -ErrorAction SilentlyContinue',
     'if ($null -eq $service) { throw "Service $serviceName does not exist: the build did not install it." }',
-    "if ($service.StartType -ne 'Automatic') {",
-    '  throw "Service $serviceName starts $($service.StartType), not Automatic: instances of this image would not start it at boot."',
+    "if ($service.StartType -ne 'Manual') {",
+    '  throw "Service $serviceName starts $($service.StartType), not Manual: Windows would start it at boot, before user data has written its environment and readied its data."',
     '}',
-    'Write-Output "Service $serviceName starts automatically"',
+    'Write-Output "Service $serviceName starts manually, from user data"',
     '',
   ].join('\n');
 }
 
 /**
- * Test-phase script, on a fresh instance of the new image: the service, started by Windows at boot
- * (never by this script, which would hide a service that fails to start on its own), is running
- * within a bounded number of attempts and still running two intervals later, so that a service
- * that the recovery actions keep restarting does not pass on a lucky probe.
+ * Test-phase script, on a fresh instance of the new image: the service, started here as an
+ * instance's user data starts it, is running within a bounded number of attempts and still running
+ * two intervals later, so that a service that the recovery actions keep restarting does not pass on
+ * a lucky probe.
  */
 export function renderWindowsServiceRunningScript(serviceName: string, attempts: number, intervalSeconds: number): string {
   const settleSeconds = 2 * intervalSeconds;
@@ -138,6 +141,8 @@ export function renderWindowsServiceRunningScript(serviceName: string, attempts:
     `$attempts = ${attempts}`,
     `$intervalSeconds = ${intervalSeconds}`,
     `$settleSeconds = ${settleSeconds}`,
+    // A service that fails to start may still come up through its recovery actions: the attempts decide.
+    'try { Start-Service -Name $serviceName } catch { Write-Output "Service $serviceName did not start at once ($($_.Exception.Message)); polling its status" }',
     'for ($attempt = 1; $attempt -le $attempts; $attempt++) {',
     '  $status = (Get-Service -Name $serviceName).Status',
     "  if ($status -eq 'Running') {",
@@ -150,7 +155,7 @@ export function renderWindowsServiceRunningScript(serviceName: string, attempts:
     '  }',
     '  Start-Sleep -Seconds $intervalSeconds',
     '}',
-    'throw "Service $serviceName did not reach Running within $attempts attempts; its last status was $status. Windows starts it at boot: check the System event log for Service Control Manager errors."',
+    'throw "Service $serviceName did not reach Running within $attempts attempts; its last status was $status: check the System event log for Service Control Manager errors."',
     '',
   ].join('\n');
 }

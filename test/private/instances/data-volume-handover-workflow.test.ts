@@ -1,5 +1,6 @@
 import { App, Duration, Stack, aws_autoscaling as autoscaling, aws_ec2 as ec2 } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { DATA_VOLUME_DEVICES } from '../../../src/private/instances/data-volume-handover';
 import { DataVolumeHandoverWorkflow } from '../../../src/private/instances/data-volume-handover-workflow';
 import { decide, deployedStack } from '../../helpers/deployed-app';
 
@@ -16,7 +17,7 @@ function handover() {
     instanceType: new ec2.InstanceType('t3.small'),
     machineImage: ec2.MachineImage.latestAmazonLinux2023(),
   });
-  new DataVolumeHandoverWorkflow(stack, 'Handover', { autoScalingGroup: group, stackName: 'WebProd', environmentName: 'prod', waitForVolume: Duration.minutes(10) });
+  new DataVolumeHandoverWorkflow(stack, 'Handover', { autoScalingGroup: group, stackName: 'WebProd', environmentName: 'prod', waitForVolume: Duration.minutes(10), device: DATA_VOLUME_DEVICES.linux });
   return { app, template: Template.fromStack(stack) };
 }
 

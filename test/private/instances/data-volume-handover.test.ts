@@ -1,7 +1,7 @@
 import { App, Duration, Stack, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { LocalExecution, TaskFailure, TaskFake, runLocally, stateMachineDefinition, withJsonataPassStatesAsTasks } from '../../../scripts/lib/local-state-machine';
-import { DataVolumeHandoverDefinition } from '../../../src/private/instances/data-volume-handover';
+import { DATA_VOLUME_DEVICES, DataVolumeHandoverDefinition } from '../../../src/private/instances/data-volume-handover';
 import { DATA_VOLUME_TAG_KEYS } from '../../../src/private/shared/data-volume-tags';
 
 const STACK = 'WebProd';
@@ -22,9 +22,8 @@ const EVENT = {
 
 function definition(waitForVolume = Duration.minutes(1)) {
   const stack = new Stack(new App(), 'Stack');
-  new sfn.StateMachine(stack, 'Handover', {
-    definitionBody: sfn.DefinitionBody.fromChainable(new DataVolumeHandoverDefinition(stack, { stackName: STACK, waitForVolume }).chain()),
-  });
+  const handover = new DataVolumeHandoverDefinition(stack, { stackName: STACK, waitForVolume, device: DATA_VOLUME_DEVICES.linux });
+  new sfn.StateMachine(stack, 'Handover', { definitionBody: sfn.DefinitionBody.fromChainable(handover.chain()) });
   return withJsonataPassStatesAsTasks(stateMachineDefinition(Template.fromStack(stack).toJSON()));
 }
 

@@ -3,11 +3,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { formatShellcheckFinding, shellcheck } from '../../../scripts/lib/shellcheck';
-import {
-  DATA_VOLUME_MARKER, FOREIGN_VOLUME_EXIT, LinuxDataVolume, NO_DEVICE_EXIT, renderLinuxDataVolumeScript, validateLinuxMountPath,
-} from '../../../src/private/instances/linux-data-volume-script';
+import { DATA_VOLUME_MARKER, DataVolumeSetup, FOREIGN_VOLUME_EXIT, NO_DEVICE_EXIT } from '../../../src/private/instances/data-volume-setup';
+import { renderLinuxDataVolumeScript, validateLinuxMountPath } from '../../../src/private/instances/linux-data-volume-script';
 
-const volume: LinuxDataVolume = {
+const volume: DataVolumeSetup = {
   mountPath: '/var/lib/web',
   fileSystem: 'ext4',
   applicationName: 'web',
@@ -68,7 +67,7 @@ asRoot('renderLinuxDataVolumeScript run against loop devices', () => {
   }
 
   /** Runs the script for `identity` with `dataDisks` reported as the attached EBS disks; returns its status and output. */
-  function run(dataDisks: string[], identity: Partial<LinuxDataVolume> = {}) {
+  function run(dataDisks: string[], identity: Partial<DataVolumeSetup> = {}) {
     const bin = fs.mkdtempSync(path.join(work, 'bin-'));
     const disks = ['/dev/fakeroot Amazon Elastic Block Store', '/dev/fakestore Amazon EC2 NVMe Instance Storage',
       ...dataDisks.map((disk) => `${disk} Amazon Elastic Block Store`)].join('\n');

@@ -44,12 +44,12 @@ describe('renderWindowsServiceInstallScript', () => {
     expect(script).not.toContain('Expand-Archive');
   });
 
-  test('given a start command, then an automatic service runs it as the virtual account NT SERVICE\\<name>', () => {
+  test('given a start command, then a service that starts manually (from user data, never by itself at boot) runs it as the virtual account NT SERVICE\\<name>', () => {
     const script = renderWindowsServiceInstallScript(install);
 
     expect(script).toContain("$startCommand = '\"C:\\Program Files\\web\\web.exe\" --port 8080'");
     expect(script).toContain('$account = "NT SERVICE\\$serviceName"');
-    expect(script).toContain('New-Service -Name $serviceName -BinaryPathName $startCommand -StartupType Automatic');
+    expect(script).toContain('New-Service -Name $serviceName -BinaryPathName $startCommand -StartupType Manual');
     expect(script).toContain('sc.exe config $serviceName obj= $account\nif ($LASTEXITCODE -ne 0) { throw');
     expect(script).toContain('icacls.exe $appDir /grant "${account}:(OI)(CI)RX"\nif ($LASTEXITCODE -ne 0) { throw');
   });
@@ -107,20 +107,21 @@ describe('windowsServiceEnvironmentRegistryPath', () => {
 });
 
 describe('renderWindowsServiceEnabledScript', () => {
-  test('given a service name, then the script fails naming the service unless it exists and starts automatically', () => {
+  test('given a service name, then the script fails naming the service unless it exists and starts manually', () => {
     const script = renderWindowsServiceEnabledScript('web');
 
     expect(script).toContain("$serviceName = 'web'");
     expect(script).toContain('if ($null -eq $service) { throw "Service $serviceName does not exist');
-    expect(script).toContain("if ($service.StartType -ne 'Automatic') {\n  throw \"Service $serviceName starts $($service.StartType), not Automatic");
+    expect(script).toContain("if ($service.StartType -ne 'Manual') {\n  throw \"Service $serviceName starts $($service.StartType), not Manual: Windows would start it at boot");
   });
 });
 
 describe('renderWindowsServiceRunningScript', () => {
-  test('given a service, then the script only polls it: Windows must have started it at boot', () => {
+  test('given a service, then the script starts it as user data does, and a failed start still leaves the attempts to decide', () => {
     const script = renderWindowsServiceRunningScript('web', 24, 5);
 
-    expect(script).not.toContain('Start-Service');
+    expect(script).toContain('try { Start-Service -Name $serviceName } catch { Write-Output "Service $serviceName did not start at once');
+    expect(script.indexOf('Start-Service')).toBeLessThan(script.indexOf('for ($attempt = 1;'));
     expect(script).toContain("  $status = (Get-Service -Name $serviceName).Status\n  if ($status -eq 'Running') {");
   });
 
@@ -138,7 +139,7 @@ describe('renderWindowsServiceRunningScript', () => {
     expect(script).toContain('$attempts = 24\n$intervalSeconds = 5\n');
     expect(script).toContain('for ($attempt = 1; $attempt -le $attempts; $attempt++) {');
     expect(script).toContain('  Start-Sleep -Seconds $intervalSeconds\n}');
-    expect(script).toContain('throw "Service $serviceName did not reach Running within $attempts attempts; its last status was $status. Windows starts it at boot: check the System event log');
+    expect(script).toContain('throw "Service $serviceName did not reach Running within $attempts attempts; its last status was $status: check the System event log');
   });
 });
 
