@@ -1,11 +1,20 @@
 """RollingAsgDeployment as a Python user sees it: factories, structs and the release target."""
 
+import json
+
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Template
 
-from cdk_immutable_servers import DataVolumeFileSystem, DataVolumeOptions, DeploymentLoadBalancing, RolloutOptions, RollingAsgDeployment
+from cdk_immutable_servers import (
+    DataVolumeFileSystem,
+    DataVolumeOptions,
+    DeploymentLoadBalancing,
+    ImageOperatingSystem,
+    RolloutOptions,
+    RollingAsgDeployment,
+)
 
 
 def deployment(**props):
@@ -69,6 +78,21 @@ def test_data_volume_props_from_python_make_one_volume_per_slot_in_the_groups_zo
     volumes = Template.from_stack(stack).find_resources("AWS::EC2::Volume")
     assert len(volumes) == 3
     assert {volume["Properties"]["AvailabilityZone"] for volume in volumes.values()} == {vpc.availability_zones[0]}
+
+
+def test_a_windows_data_volume_from_python_is_readied_on_its_drive_letter_before_the_service_starts():
+    stack, _ = deployment(
+        operating_system=ImageOperatingSystem.WINDOWS,
+        vpc_subnets=ec2.SubnetSelection(availability_zones=["dummy1a"]),
+        max_capacity=2,
+        data_volume=DataVolumeOptions(size=cdk.Size.gibibytes(20), mount_path="E:"),
+    )
+
+    (template,) = Template.from_stack(stack).find_resources("AWS::EC2::LaunchTemplate").values()
+    user_data = json.dumps(template["Properties"]["LaunchTemplateData"]["UserData"])
+    assert user_data.index("$driveLetter = 'E'") < user_data.index("Restart-Service")
+    assert "<persist>true</persist>" in user_data
+    assert len(Template.from_stack(stack).find_resources("AWS::EC2::Volume")) == 2
 
 
 def test_a_data_volume_mounted_in_the_install_folder_fails_in_python_naming_it():
