@@ -1,7 +1,8 @@
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import { App, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, custom_resources as cr } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_ec2 as ec2 } from 'aws-cdk-lib';
 import { DeploymentLoadBalancing, RollingAsgDeployment } from '../src';
 import { buildImageOnce, helloArtifact, helloRecipe } from './helpers/hello-image';
+import { ledgerReleaseStack } from './helpers/ledger-release';
 
 /**
  * Releases a baked AMI into an environment, as a release workflow would, and checks it runs:
@@ -37,29 +38,7 @@ const deployment = new RollingAsgDeployment(environmentStack, 'Hello', {
 
 // The release, as the release workflow writes it, between the ledger's creation and the
 // environment stack that resolves it.
-const releaseStack = new Stack(app, 'RollingAsgIntegRelease', { env });
-const target = deployment.releaseTarget;
-const release: Array<[string, string]> = [
-  [target.amiParameterName, image.attrImageId],
-  [target.versionParameterName, 'integ-1'],
-  [target.commitIdParameterName, '0123456789abcdef0123456789abcdef01234567'],
-  [target.commitMessageParameterName, 'Integ release'],
-  [target.pipelineExecutionIdParameterName, 'integ-execution'],
-];
-release.forEach(([name, value], index) => new cr.AwsCustomResource(releaseStack, `Release${index}`, {
-  onCreate: {
-    service: 'SSM',
-    action: 'putParameter',
-    parameters: { Name: name, Value: value, Type: 'String', Overwrite: true },
-    physicalResourceId: cr.PhysicalResourceId.of(name),
-  },
-  policy: cr.AwsCustomResourcePolicy.fromStatements([
-    new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: [releaseStack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.slice(1) })] }),
-  ]),
-  installLatestAwsSdk: false,
-}));
-releaseStack.addStackDependency(deployment.ledgerStack);
-environmentStack.addStackDependency(releaseStack);
+ledgerReleaseStack(app, 'RollingAsgIntegRelease', deployment, image.attrImageId, { env });
 
 const integ = new IntegTest(app, 'RollingAsgTest', {
   testCases: [environmentStack],

@@ -1,7 +1,8 @@
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import { App, Duration, RemovalPolicy, Size, Stack, aws_ec2 as ec2, aws_iam as iam, custom_resources as cr } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Size, Stack, aws_ec2 as ec2 } from 'aws-cdk-lib';
 import { RollingAsgDeployment } from '../src';
 import { buildImageOnce, helloArtifact, helloRecipe } from './helpers/hello-image';
+import { ledgerReleaseStack } from './helpers/ledger-release';
 
 /**
  * A stateful environment, released as in integ.rolling-asg.ts: its group runs in one zone with a
@@ -33,29 +34,7 @@ const deployment = new RollingAsgDeployment(environmentStack, 'Hello', {
   dataVolume: { size: Size.gibibytes(1), mountPath: '/var/lib/hello', removalPolicy: RemovalPolicy.DESTROY },
 });
 
-const releaseStack = new Stack(app, 'StatefulIntegRelease', { env });
-const target = deployment.releaseTarget;
-const release: Array<[string, string]> = [
-  [target.amiParameterName, image.attrImageId],
-  [target.versionParameterName, 'integ-1'],
-  [target.commitIdParameterName, '0123456789abcdef0123456789abcdef01234567'],
-  [target.commitMessageParameterName, 'Integ release'],
-  [target.pipelineExecutionIdParameterName, 'integ-execution'],
-];
-release.forEach(([name, value], index) => new cr.AwsCustomResource(releaseStack, `Release${index}`, {
-  onCreate: {
-    service: 'SSM',
-    action: 'putParameter',
-    parameters: { Name: name, Value: value, Type: 'String', Overwrite: true },
-    physicalResourceId: cr.PhysicalResourceId.of(name),
-  },
-  policy: cr.AwsCustomResourcePolicy.fromStatements([
-    new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: [releaseStack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.slice(1) })] }),
-  ]),
-  installLatestAwsSdk: false,
-}));
-releaseStack.addStackDependency(deployment.ledgerStack);
-environmentStack.addStackDependency(releaseStack);
+ledgerReleaseStack(app, 'StatefulIntegRelease', deployment, image.attrImageId, { env });
 
 const integ = new IntegTest(app, 'StatefulTest', {
   testCases: [environmentStack],
