@@ -33,8 +33,9 @@ const AVAILABLE = 'available';
  * A volume is the assembly's when it is tagged with the name of one of its stacks here and with
  * one of its applications, or when a deleted stack of the assembly retained it and the library
  * made it. A volume tagged with an assembly's stack but another application is left alone, listed.
- * A snapshot is the assembly's when a release tagged it with one of its stacks here; snapshots of
- * the volumes made otherwise (by you, by AWS Backup) are not looked for.
+ * A snapshot is the assembly's when a release tagged it with one of its stacks here, unless it is
+ * of a volume left alone; snapshots of the volumes made otherwise (by you, by AWS Backup) are not
+ * looked for.
  *
  * @see https://docs.aws.amazon.com/ebs/latest/userguide/ebs-deleting-volume.html
  */
@@ -42,6 +43,8 @@ export async function findDataVolumes(ec2: EC2Client, location: Location, scope:
   if (scope.stackNames.length === 0 && scope.recordedVolumes.length === 0) return [];
   const found: Array<Leftover | LeftAlone> = [];
   const volumes = new Map<string, Leftover>();
+  /** Volumes tagged with a stack of the assembly but another application, by id: their snapshots are not ours either. */
+  const foreign = new Map<string, string>();
   const stackFilter = [{ Name: `tag:${DATA_VOLUME_TAG_KEYS.stack}`, Values: scope.stackNames }];
   const add = (volume: Volume, foundBy: string) => {
     if (volumes.has(volume.VolumeId!)) return;
@@ -57,12 +60,9 @@ export async function findDataVolumes(ec2: EC2Client, location: Location, scope:
         if (application !== undefined && scope.applications.includes(application)) {
           add(volume, `tags ${DATA_VOLUME_TAG_KEYS.stack}=${stackName}, ${APPLICATION_TAG_KEY}=${application}`);
         } else if (!scope.recordedVolumes.some((recorded) => recorded.volumeId === volume.VolumeId)) {
-          found.push({
-            kind: LeftoverKind.DATA_VOLUME,
-            location,
-            id: volume.VolumeId!,
-            why: `tagged ${DATA_VOLUME_TAG_KEYS.stack}=${stackName}, but ${application === undefined ? 'with no application' : `of application ${application}`}, not of this assembly`,
-          });
+          const why = `tagged ${DATA_VOLUME_TAG_KEYS.stack}=${stackName}, but ${application === undefined ? 'with no application' : `of application ${application}`}, not of this assembly`;
+          foreign.set(volume.VolumeId!, why);
+          found.push({ kind: LeftoverKind.DATA_VOLUME, location, id: volume.VolumeId!, why });
         }
       }
     }
@@ -82,7 +82,12 @@ export async function findDataVolumes(ec2: EC2Client, location: Location, scope:
     const snapshotFilter = [...stackFilter, { Name: 'tag-key', Values: [DATA_VOLUME_TAG_KEYS.beforeRelease] }];
     for await (const page of paginateDescribeSnapshots({ client: ec2 }, { OwnerIds: ['self'], Filters: snapshotFilter })) {
       for (const snapshot of page.Snapshots ?? []) {
-        found.push(dataSnapshot(ec2, location, snapshot, volumes.get(snapshot.VolumeId ?? '')));
+        const ofForeign = foreign.get(snapshot.VolumeId ?? '');
+        if (ofForeign !== undefined) {
+          found.push({ kind: LeftoverKind.DATA_SNAPSHOT, location, id: snapshot.SnapshotId!, why: `a snapshot of ${snapshot.VolumeId}, which is ${ofForeign}` });
+        } else {
+          found.push(dataSnapshot(ec2, location, snapshot, volumes.get(snapshot.VolumeId ?? '')));
+        }
       }
     }
   }

@@ -125,21 +125,21 @@ describe('findDataVolumes', () => {
     expect(found[0].detail).toMatch(new RegExp(`^of ${volumeId} \\(gone\\) before 1\\.1\\.0, \\d{4}-\\d{2}-\\d{2}$`));
   });
 
-  test('given volumes of other stacks, of another application under the stack\'s name, and a snapshot tagged with another stack, then only the stack\'s own are found; the other application\'s is left alone', async () => {
+  test('given volumes of other stacks, of another application under the stack\'s name, and a snapshot tagged with another stack, then only the stack\'s own are found; the other application\'s volume and its snapshot are left alone', async () => {
     const own = await world.dataVolume(BUILD, STACK);
     await world.dataVolume(BUILD, 'Api-prod', { application: 'api' });
     const foreign = await world.dataVolume(BUILD, STACK, { application: 'api' });
     await world.dataSnapshot(BUILD, own.volumeId, 'Api-prod', '1.0.0');
+    const foreignSnapshot = await world.dataSnapshot(BUILD, foreign.volumeId, STACK, '1.0.0');
 
     const found = await findDataVolumes(ec2, BUILD, SCOPE);
 
     expect(found.filter(isLeftover).map((leftover) => leftover.id)).toEqual([own.volumeId]);
-    expect(found.filter((alone): alone is LeftAlone => !isLeftover(alone))).toEqual([{
-      kind: LeftoverKind.DATA_VOLUME,
-      location: BUILD,
-      id: foreign.volumeId,
-      why: `tagged immutable-servers:data-volume-of=${STACK}, but of application api, not of this assembly`,
-    }]);
+    const why = `tagged immutable-servers:data-volume-of=${STACK}, but of application api, not of this assembly`;
+    expect(found.filter((alone): alone is LeftAlone => !isLeftover(alone))).toEqual([
+      { kind: LeftoverKind.DATA_VOLUME, location: BUILD, id: foreign.volumeId, why },
+      { kind: LeftoverKind.DATA_SNAPSHOT, location: BUILD, id: foreignSnapshot, why: `a snapshot of ${foreign.volumeId}, which is ${why}` },
+    ]);
   });
 
   test('given a volume never attached, then it says so: it holds nothing', async () => {
