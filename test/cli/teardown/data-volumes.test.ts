@@ -1,4 +1,7 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { AttachVolumeCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { checkRequest } from '../../../scripts/lib/journey/service-models';
 import { DataVolumeScope, findDataVolumes } from '../../../src/cli/teardown/data-volumes';
 import { deleteInOrder } from '../../../src/cli/teardown/deletion';
 import { LeftAlone, Leftover, LeftoverKind, isLeftover } from '../../../src/cli/teardown/leftover';
@@ -22,14 +25,23 @@ beforeEach(async () => {
   await world.reset();
 });
 
-/** The names of the commands the client sends from now on. */
-function commandsSentBy(client: EC2Client): string[] {
+/** The names of the commands the client sends from now on; with `inputs`, their inputs too. */
+function commandsSentBy(client: EC2Client, inputs: Array<{ command: string; input: unknown }> = []): string[] {
   const sent: string[] = [];
   client.middlewareStack.add((next: any, context: any) => (args: any) => {
     sent.push(context.commandName);
+    inputs.push({ command: context.commandName, input: args.input });
     return next(args);
   }, { step: 'initialize', name: 'recordCommands' });
   return sent;
+}
+
+/** The EC2 actions the README's teardown section says the credentials need. */
+function ec2ActionsOfTheReadme(): string[] {
+  const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Tear an application down'), readme.indexOf('## Bad input'));
+  const clause = /`ec2:[\s\S]*?(?=`imagebuilder:)/.exec(section)?.[0] ?? '';
+  return [...clause.matchAll(/`(?:ec2:)?(\w+)`/g)].map((match) => match[1]);
 }
 
 async function leftovers(scope = SCOPE): Promise<Leftover[]> {
@@ -140,6 +152,26 @@ describe('findDataVolumes', () => {
       { kind: LeftoverKind.DATA_VOLUME, location: BUILD, id: foreign.volumeId, why },
       { kind: LeftoverKind.DATA_SNAPSHOT, location: BUILD, id: foreignSnapshot, why: `a snapshot of ${foreign.volumeId}, which is ${why}` },
     ]);
+  });
+
+  test('given every call of a search and a deletion of data, then each request fits EC2\'s model in botocore, and the README lists each action among the permissions', async () => {
+    const client = world.client(EC2Client, BUILD);
+    const inputs: Array<{ command: string; input: unknown }> = [];
+    commandsSentBy(client, inputs);
+    const free = await world.dataVolume(BUILD, STACK);
+    await world.dataSnapshot(BUILD, free.volumeId, STACK, '1.2.0');
+    const attached = await world.dataVolume(BUILD, STACK, { slot: 2, attached: true });
+    await world.dataSnapshot(BUILD, attached.volumeId, STACK, '1.2.0');
+    const scope = { ...SCOPE, recordedVolumes: [{ volumeId: 'vol-0123456789abcdef0', stackName: STACK }] };
+
+    await deleteInOrder((await findDataVolumes(client, BUILD, scope)).filter(isLeftover), undefined, true);
+    const again = (await findDataVolumes(client, BUILD, scope)).filter(isLeftover);
+    await expect(again[0].remove()).rejects.toThrow('is in-use');
+
+    const actions = [...new Set(inputs.map(({ command }) => command.replace(/Command$/, '')))].sort();
+    expect(actions).toEqual(['DeleteSnapshot', 'DeleteVolume', 'DescribeSnapshots', 'DescribeVolumes']);
+    expect(inputs.flatMap(({ command, input }) => checkRequest('ec2', command.replace(/Command$/, ''), input))).toEqual([]);
+    expect(ec2ActionsOfTheReadme()).toEqual(expect.arrayContaining(actions));
   });
 
   test('given a volume never attached, then it says so: it holds nothing', async () => {
