@@ -24,7 +24,7 @@ export function anythingLeft(result: TeardownResult): boolean {
 export function renderReport(result: TeardownResult): string {
   const { request, footprint } = result;
   const lines: string[] = [
-    `Teardown of ${request.applications.join(', ')} from ${request.assemblyDirectory}: ${headline(request)}.`,
+    `Teardown of ${request.applications.join(', ')} from ${request.assemblyDirectory}: ${headline(result)}.`,
     `${footprint.stacks.length} stacks; looked in ${footprint.locations.map(locationKey).join(', ')}.`,
   ];
   for (const location of footprint.locations) {
@@ -55,9 +55,10 @@ export function renderReport(result: TeardownResult): string {
   return lines.join('\n') + '\n';
 }
 
-function headline(request: TeardownResult['request']): string {
+function headline({ request, outcomes }: TeardownResult): string {
   if (!request.delete) return 'dry run, nothing is deleted';
-  return request.deleteData ? 'deleting, data volumes and their snapshots too' : 'deleting, but no data (data volumes and their snapshots are kept)';
+  if (request.deleteData) return 'deleting, data volumes and their snapshots too';
+  return outcomes.some((outcome) => outcome.leftover.isData) ? 'deleting, but no data (data volumes and their snapshots are kept)' : 'deleting';
 }
 
 function outcomeLine(outcome: Outcome, deleting: boolean): string {

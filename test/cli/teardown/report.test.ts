@@ -66,6 +66,10 @@ describe('renderReport', () => {
     expect(report).toContain(`Stacks still deployed (cdk destroy --all deletes them):\n  ${BUILD.account}/${BUILD.region}  WebPipeline  UPDATE_COMPLETE`);
   });
 
+  test('given --delete and no data found, then the headline says deleting and nothing of data', () => {
+    expect(renderReport(result([{ leftover: leftover(LeftoverKind.AMI, 'ami-1'), status: 'deleted' }]))).toMatch(/^Teardown of web from cdk\.out: deleting\.\n/);
+  });
+
   test('given a search that could not run, then the report names where, what and why', () => {
     const report = renderReport(result([], { failures: [{ location: WORKLOAD, search: 'AMIs of web', cause: 'UnauthorizedOperation: not authorized' }] }));
 
