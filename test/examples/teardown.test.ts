@@ -9,6 +9,8 @@ import { createWindowsServiceApp } from '../../examples/windows/app';
 import { madeByLibrary, readCloudAssembly } from '../../src/cli/teardown/cloud-assembly';
 import { footprintOf } from '../../src/cli/teardown/footprint';
 import { locationKey } from '../../src/cli/teardown/location';
+import { DATA_VOLUME_TAG_KEYS } from '../../src/private/shared/data-volume-tags';
+import { APPLICATION_TAG_KEY } from '../../src/private/shared/release-tags';
 
 /**
  * What each example's README tears down: its application, where the command looks for it, and the
@@ -47,5 +49,22 @@ describe.each(EXAMPLES)('example %s', (_name, createApp, application, locations,
     expect(footprint.locations.map(locationKey).sort()).toEqual(locations);
     const ledgerAmis = footprint.ledgerParameters.map((parameter) => parameter.name).filter((name) => name.endsWith('/release/ami'));
     expect(ledgerAmis.sort()).toEqual(environments.map((environment) => `/immutable-servers/${application}/${environment}/release/ami`).sort());
+  });
+});
+
+describe('example stateful', () => {
+  test('given its cloud assembly, then its retained data volumes are the library\'s and tagged with their stack and application: the teardown finds them as data', () => {
+    const assembly = createStatefulServiceApp(new App({ outdir: mkdtempSync(join(tmpdir(), 'example-teardown-')) })).synth();
+
+    const stacks = readCloudAssembly(assembly.directory);
+
+    const volumes = stacks.flatMap((stack) => stack.templates.flatMap((template) => Object.entries<any>(template.Resources ?? {})
+      .filter(([, resource]) => resource.Type === 'AWS::EC2::Volume')
+      .map(([logicalId, resource]) => ({ stack, logicalId, resource }))));
+    const tag = (resource: any, key: string) => resource.Properties.Tags.find((candidate: any) => candidate.Key === key)?.Value;
+    const found = volumes.map(({ stack, resource }) =>
+      [stack.name, resource.DeletionPolicy, tag(resource, DATA_VOLUME_TAG_KEYS.stack), tag(resource, APPLICATION_TAG_KEY)]);
+    expect(found).toEqual([['Orders-prod', 'Retain', 'Orders-prod', 'orders'], ['Orders-prod', 'Retain', 'Orders-prod', 'orders']]);
+    expect(volumes.every(({ stack, logicalId }) => madeByLibrary(stack, logicalId))).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { App, CfnElement, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_s3 as s3 } from 'aws-cdk-lib';
+import { App, CfnElement, RemovalPolicy, Size, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_s3 as s3 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { BUILD, WORKLOAD, WORKLOAD_ACCOUNT } from './teardown-accounts';
 import { ApplicationImageRecipe, RollingAsgDeployment } from '../../src';
@@ -24,6 +24,10 @@ export interface TeardownApp {
     /** The deployment's log group and its break-glass session logs' key. */
     readonly environmentLogs: string;
     readonly sessionLogKey: string;
+    /** The deployment's data volume of slot 1. */
+    readonly dataVolume: string;
+    /** The app's own volume in the environment's stack, beside the deployment's. */
+    readonly userVolume: string;
     /** The app's own, beside the recipe: a data bucket, a log group and a key. */
     readonly userBucket: string;
     readonly userLogGroup: string;
@@ -35,7 +39,8 @@ export interface TeardownApp {
  * The `web` application across two accounts and regions, synthesized into a temporary directory:
  * its recipe in the build account, copying each AMI into the workload account's us-east-1 and
  * pointing `/web/latest-ami` at it; its `prod` environment in the workload account, with break-glass
- * access. Beside the recipe, the app keeps resources of its own that its stack retains.
+ * access and a data volume per slot (retained). Beside the recipe and the deployment, the app keeps
+ * resources of its own that their stacks retain.
  */
 export function synthesizeTeardownApp(): TeardownApp {
   const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'teardown-app-')) });
@@ -51,13 +56,21 @@ export function synthesizeTeardownApp(): TeardownApp {
   const userLogGroup = new logs.LogGroup(pipeline, 'AppLogs');
   const userKey = new kms.Key(pipeline, 'DataKey');
   const environment = new Stack(app, 'Web-prod', { env: WORKLOAD });
+  const vpc = new ec2.Vpc(environment, 'Vpc', { maxAzs: 2, natGateways: 1 });
   const deployment = new RollingAsgDeployment(environment, 'Web', {
     applicationName: 'web',
     environmentName: 'prod',
-    vpc: new ec2.Vpc(environment, 'Vpc', { maxAzs: 2, natGateways: 1 }),
+    vpc,
+    vpcSubnets: { subnets: [vpc.privateSubnets[0]] },
     instanceType: new ec2.InstanceType('t3.small'),
     applicationPort: 8080,
     breakGlass: { principals: [new iam.AccountRootPrincipal()] },
+    dataVolume: { size: Size.gibibytes(20), mountPath: '/var/lib/web' },
+  });
+  const userVolume = new ec2.Volume(environment, 'Scratch', {
+    availabilityZone: vpc.privateSubnets[0].availabilityZone,
+    size: Size.gibibytes(1),
+    removalPolicy: RemovalPolicy.RETAIN,
   });
   const assembly = app.synth();
   return {
@@ -71,6 +84,8 @@ export function synthesizeTeardownApp(): TeardownApp {
       buildLogs: logicalIdOf(recipe.node.findChild('BuildLogs')),
       environmentLogs: logicalIdOf(deployment.node.findChild('Logs')),
       sessionLogKey: logicalIdOf(deployment.node.findAll().find((construct) => construct instanceof kms.Key)!),
+      dataVolume: logicalIdOf(deployment.node.findAll().find((construct) => construct instanceof ec2.CfnVolume)!),
+      userVolume: logicalIdOf(userVolume),
       userBucket: logicalIdOf(userBucket),
       userLogGroup: logicalIdOf(userLogGroup),
       userKey: logicalIdOf(userKey),
@@ -79,5 +94,6 @@ export function synthesizeTeardownApp(): TeardownApp {
 }
 
 function logicalIdOf(construct: IConstruct): string {
-  return Stack.of(construct).resolve((construct.node.defaultChild as CfnElement).logicalId);
+  const element = construct instanceof CfnElement ? construct : construct.node.defaultChild as CfnElement;
+  return Stack.of(construct).resolve(element.logicalId);
 }

@@ -11,27 +11,41 @@ import {
   CloudFormationClient, CreateStackCommand, DeleteStackCommand, ListStackResourcesCommand,
 } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateTagsCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client, RegisterImageCommand } from '@aws-sdk/client-ec2';
+import {
+  AttachVolumeCommand, CreateSnapshotCommand, CreateTagsCommand, CreateVolumeCommand, DescribeImagesCommand, DescribeSnapshotsCommand,
+  DescribeVolumesCommand, EC2Client, RegisterImageCommand, RunInstancesCommand, Tag,
+} from '@aws-sdk/client-ec2';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { HeadBucketCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParametersByPathCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { MotoServer, startMotoServer } from '../../scripts/lib/journey/moto-server';
 import { AwsClients } from '../../src/cli/teardown/aws-access';
 import { Location } from '../../src/cli/teardown/location';
-import { APPLICATION_TAG_KEY } from '../../src/private/shared/release-tags';
+import { DATA_VOLUME_TAG_KEYS } from '../../src/private/shared/data-volume-tags';
+import { APPLICATION_TAG_KEY, RELEASE_TAG_KEYS } from '../../src/private/shared/release-tags';
 
 type ClientClass<T> = new (config: any) => T;
 
 /** A resource of a stack the world creates and deletes: retained (DeletionPolicy Retain) unless `deleted`. */
 export interface StackResource {
-  readonly type: 'bucket' | 'logGroup' | 'key';
+  readonly type: 'bucket' | 'logGroup' | 'key' | 'volume';
   /** CloudFormation deletes it with the stack. */
   readonly deleted?: boolean;
   /** A bucket's objects. */
   readonly objects?: string[];
 }
 
-const RESOURCE_TYPES = { bucket: 'AWS::S3::Bucket', logGroup: 'AWS::Logs::LogGroup', key: 'AWS::KMS::Key' };
+/** A data volume the world makes: of slot 1 and application `web` unless told otherwise. */
+export interface DataVolumeOptions {
+  readonly slot?: number;
+  readonly application?: string;
+  /** Attached to an instance. */
+  readonly attached?: boolean;
+  /** These tags instead of those `DataVolumes` gives a volume. */
+  readonly tags?: Tag[];
+}
+
+const RESOURCE_TYPES = { bucket: 'AWS::S3::Bucket', logGroup: 'AWS::Logs::LogGroup', key: 'AWS::KMS::Key', volume: 'AWS::EC2::Volume' };
 
 /** The environment variables the command reads its endpoint and credentials from. */
 const AWS_VARIABLES = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE'];
@@ -127,6 +141,52 @@ export class TeardownWorld {
     return { imageId: imageId!, snapshotId: image.BlockDeviceMappings![0].Ebs!.SnapshotId! };
   }
 
+  /**
+   * A data volume of 20 GiB in the region's first zone, tagged as `DataVolumes` tags one (the stack,
+   * slot, application and environment), or with `tags` instead; attached to a new instance when
+   * `attached`. Returns its id and the instance's.
+   */
+  public async dataVolume(location: Location, stackName: string, options: DataVolumeOptions = {})
+    : Promise<{ volumeId: string; instanceId?: string }> {
+    const ec2 = this.client(EC2Client, location);
+    const zone = `${location.region}a`;
+    const tags = options.tags ?? [
+      { Key: DATA_VOLUME_TAG_KEYS.stack, Value: stackName },
+      { Key: DATA_VOLUME_TAG_KEYS.slot, Value: String(options.slot ?? 1) },
+      { Key: DATA_VOLUME_TAG_KEYS.used, Value: 'true' },
+      { Key: APPLICATION_TAG_KEY, Value: options.application ?? 'web' },
+      { Key: RELEASE_TAG_KEYS.environment, Value: 'prod' },
+    ];
+    const { VolumeId: volumeId } = await ec2.send(new CreateVolumeCommand({
+      AvailabilityZone: zone, Size: 20, VolumeType: 'gp3', Encrypted: true, TagSpecifications: [{ ResourceType: 'volume', Tags: tags }],
+    }));
+    if (!options.attached) return { volumeId: volumeId! };
+    // moto runs an instance of any image id unless told to check it: no AMI of the account's to list.
+    const run = { ImageId: 'ami-0123456789abcdef0', MinCount: 1, MaxCount: 1, Placement: { AvailabilityZone: zone } };
+    const { Instances: [instance] = [] } = await ec2.send(new RunInstancesCommand(run));
+    await ec2.send(new AttachVolumeCommand({ VolumeId: volumeId, InstanceId: instance.InstanceId, Device: '/dev/sdf' }));
+    return { volumeId: volumeId!, instanceId: instance.InstanceId! };
+  }
+
+  /** A snapshot of a data volume, tagged as a release tags the one it takes before releasing `version`. */
+  public async dataSnapshot(location: Location, volumeId: string, stackName: string, version: string): Promise<string> {
+    const { SnapshotId: snapshotId } = await this.client(EC2Client, location).send(new CreateSnapshotCommand({
+      VolumeId: volumeId,
+      Description: `Data of stack ${stackName} before release ${version}`,
+      TagSpecifications: [{
+        ResourceType: 'snapshot',
+        Tags: [{ Key: DATA_VOLUME_TAG_KEYS.stack, Value: stackName }, { Key: DATA_VOLUME_TAG_KEYS.beforeRelease, Value: version }],
+      }],
+    }));
+    return snapshotId!;
+  }
+
+  /** The volumes of the account and region (moto makes one for each instance's root device too). */
+  public async volumeStates(location: Location): Promise<Record<string, string>> {
+    const { Volumes: volumes = [] } = await this.client(EC2Client, location).send(new DescribeVolumesCommand({}));
+    return Object.fromEntries(volumes.map((volume) => [volume.VolumeId!, volume.State!]));
+  }
+
   public async parameter(location: Location, name: string, value = 'none'): Promise<void> {
     await this.client(SSMClient, location).send(new PutParameterCommand({ Name: name, Value: value, Type: 'String' }));
   }
@@ -147,6 +207,7 @@ export class TeardownWorld {
       Type: RESOURCE_TYPES[resource.type],
       DeletionPolicy: resource.deleted ? 'Delete' : 'Retain',
       ...resource.type === 'key' ? { Properties: { KeyPolicy: keyPolicy } } : {},
+      ...resource.type === 'volume' ? { Properties: { AvailabilityZone: `${location.region}a`, Size: 20, Encrypted: true } } : {},
     }]));
     const body = JSON.stringify({ Resources: template });
     const { StackId: stackId } = await cloudFormation.send(new CreateStackCommand({ StackName: stackName, TemplateBody: body }));

@@ -7,6 +7,8 @@ export enum LeftoverKind {
   BUILD_DISTRIBUTION = 'Image Builder distribution configuration of one bake',
   AMI = 'AMI',
   SNAPSHOT = 'EBS snapshot',
+  DATA_VOLUME = 'EBS data volume',
+  DATA_SNAPSHOT = 'EBS snapshot of a data volume',
   PARAMETER = 'SSM parameter',
   BUCKET = 'S3 bucket',
   LOG_GROUP = 'log group',
@@ -17,8 +19,8 @@ export enum LeftoverKind {
  * The order the command deletes in. Image Builder images before the recipe versions and
  * distribution configurations they were built from, which Image Builder may refuse to delete while
  * an image refers to them (ResourceDependencyException); AMIs before their snapshots, which EC2
- * refuses to delete while an AMI uses them; keys last, after the log groups and buckets they may
- * encrypt.
+ * refuses to delete while an AMI uses them; data volumes before their snapshots, which go only with
+ * their volume; keys last, after the log groups and buckets they may encrypt.
  */
 export const DELETION_ORDER: readonly LeftoverKind[] = [
   LeftoverKind.IMAGE_BUILDER_IMAGE,
@@ -26,6 +28,8 @@ export const DELETION_ORDER: readonly LeftoverKind[] = [
   LeftoverKind.BUILD_DISTRIBUTION,
   LeftoverKind.AMI,
   LeftoverKind.SNAPSHOT,
+  LeftoverKind.DATA_VOLUME,
+  LeftoverKind.DATA_SNAPSHOT,
   LeftoverKind.PARAMETER,
   LeftoverKind.BUCKET,
   LeftoverKind.LOG_GROUP,
@@ -55,6 +59,15 @@ export interface Leftover {
   readonly detail?: string;
   /** What must be gone before it can be deleted. */
   readonly after?: Leftover[];
+  /** A volume's size, in GiB. */
+  readonly sizeGiB?: number;
+  /**
+   * Whether it holds the application's data (a data volume, a snapshot of one): deleted only when
+   * data deletion is asked for (`--delete-data`), and otherwise kept without counting as left.
+   */
+  readonly isData?: boolean;
+  /** Why it is never deleted as it is found (a volume attached to an instance), if it is not. */
+  readonly keptBecause?: string;
   /** Deletes it, and says how when that is not immediate (a key's deletion is scheduled). */
   remove(): Promise<string | void>;
 }

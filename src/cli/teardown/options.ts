@@ -10,17 +10,22 @@ images and bake leftovers, AMIs and snapshots, release ledgers, the buckets, log
 its constructs made that the stacks retained) in every account and region of the app's cloud
 assembly, and lists it; what else the stacks retained is listed as left alone, never deleted. Deletes it with
 --delete: Image Builder's leftovers at once, the rest once cdk destroy --all has deleted the stacks.
+The deployments' data volumes and the snapshots releases took of them are your data: listed, and
+kept unless --delete-data is passed too; a volume still attached to an instance is never deleted.
 
 Options:
   --app <directory>             the synthesized app (default: cdk.out)
   --delete                      delete what is found (default: only list it)
   --confirm <application,...>   with --delete: the applications again, comma-separated
+  --delete-data                 with --delete: delete the data volumes no instance has attached, and
+                                the snapshots releases took of them (default: keep them)
   --role-name <name>            a role to assume in each account other than the default credentials'
   --profile <account>=<name>    a named profile for an account (repeatable)
   --key-pending-days <days>     KMS keys' waiting period before deletion, 7 to 30 (default: 30)
   -h, --help                    this text
 
-Exit status: 0 nothing is left; 1 something is left (listed above it; a dry run leaves all it lists);
+Exit status: 0 nothing is left; 1 something is left (listed above it; a dry run leaves all it lists;
+data kept without --delete-data does not count, data --delete-data could not delete does);
 2 the command could not run.
 `;
 
@@ -39,6 +44,7 @@ export function parseTeardownOptions(args: string[]): TeardownOptions | undefine
       options: {
         'app': { type: 'string', default: 'cdk.out' },
         'delete': { type: 'boolean', default: false },
+        'delete-data': { type: 'boolean', default: false },
         'confirm': { type: 'string' },
         'role-name': { type: 'string' },
         'profile': { type: 'string', multiple: true, default: [] },
@@ -58,6 +64,10 @@ export function parseTeardownOptions(args: string[]): TeardownOptions | undefine
     throw new UsageError(`--confirm only confirms --delete, and without it nothing is deleted: to delete, pass --delete --confirm ${applications.join(',')}; `
       + 'for a dry run, leave --confirm out');
   }
+  if (values['delete-data'] && !values.delete) {
+    throw new UsageError(`--delete-data deletes the data volumes and their snapshots for good, and only with --delete: pass --delete --delete-data --confirm ${applications.join(',')}; `
+      + 'a dry run lists the data without it');
+  }
   if (values.delete && values.confirm !== applications.join(',')) {
     throw new UsageError(`--delete deletes for good: confirm it with --confirm ${applications.join(',')}`);
   }
@@ -66,7 +76,7 @@ export function parseTeardownOptions(args: string[]): TeardownOptions | undefine
     throw new UsageError(`--key-pending-days must be a whole number of days from 7 to 30, as KMS requires, got '${values['key-pending-days']}'`);
   }
   return {
-    request: { assemblyDirectory: values.app, applications, delete: values.delete, keyPendingWindowDays },
+    request: { assemblyDirectory: values.app, applications, delete: values.delete, deleteData: values['delete-data'], keyPendingWindowDays },
     access: { roleName: values['role-name'], profiles: Object.fromEntries(values.profile.map(profileOfAccount)) },
   };
 }

@@ -1,5 +1,5 @@
 import { Outcome } from './deletion';
-import { BEFORE_THE_STACKS, DELETION_ORDER } from './leftover';
+import { BEFORE_THE_STACKS, DELETION_ORDER, LeftoverKind } from './leftover';
 import { locationKey } from './location';
 import { TeardownResult } from './teardown';
 
@@ -8,10 +8,13 @@ const DETAIL_LENGTH = 60;
 
 /**
  * Whether the teardown left anything: a leftover not deleted, a search that could not run (it may
- * have missed something), or a stack CloudFormation still has.
+ * have missed something), or a stack CloudFormation still has. Data spared because `--delete-data`
+ * was not passed is kept on purpose, as the stacks retained it, and does not count; data that
+ * `--delete-data` could not delete (an attached volume) does.
  */
 export function anythingLeft(result: TeardownResult): boolean {
-  return result.outcomes.some((outcome) => outcome.status !== 'deleted') || result.failures.length > 0 || result.deployed.length > 0;
+  return result.outcomes.some((outcome) => outcome.status !== 'deleted' && outcome.status !== 'spared')
+    || result.failures.length > 0 || result.deployed.length > 0;
 }
 
 /**
@@ -21,7 +24,7 @@ export function anythingLeft(result: TeardownResult): boolean {
 export function renderReport(result: TeardownResult): string {
   const { request, footprint } = result;
   const lines: string[] = [
-    `Teardown of ${request.applications.join(', ')} from ${request.assemblyDirectory}: ${request.delete ? 'deleting' : 'dry run, nothing is deleted'}.`,
+    `Teardown of ${request.applications.join(', ')} from ${request.assemblyDirectory}: ${headline(result)}.`,
     `${footprint.stacks.length} stacks; looked in ${footprint.locations.map(locationKey).join(', ')}.`,
   ];
   for (const location of footprint.locations) {
@@ -52,36 +55,61 @@ export function renderReport(result: TeardownResult): string {
   return lines.join('\n') + '\n';
 }
 
+function headline({ request, outcomes }: TeardownResult): string {
+  if (!request.delete) return 'dry run, nothing is deleted';
+  if (request.deleteData) return 'deleting, data volumes and their snapshots too';
+  return outcomes.some((outcome) => outcome.leftover.isData) ? 'deleting, but no data (data volumes and their snapshots are kept)' : 'deleting';
+}
+
 function outcomeLine(outcome: Outcome, deleting: boolean): string {
   const { leftover } = outcome;
   const detail = leftover.detail && leftover.detail.length > DETAIL_LENGTH ? `${leftover.detail.slice(0, DETAIL_LENGTH - 1)}…` : leftover.detail;
   const what = [leftover.id, detail, `(${leftover.foundBy})`].filter(Boolean).join('  ');
+  if (outcome.status === 'spared') return `${what}  -> ${outcome.note}`;
   if (!deleting) return what;
   const status = outcome.status === 'failed' ? 'FAILED' : outcome.status;
   return `${what}  -> ${status}${outcome.note ? `: ${outcome.note}` : ''}`;
 }
 
 function summaryTable(result: TeardownResult): string[] {
+  // A column for the data kept only when some is: it is neither deleted nor left.
+  const withData = result.outcomes.some((outcome) => outcome.status === 'spared');
   const rows = result.footprint.locations.flatMap((location) => DELETION_ORDER.flatMap((kind) => {
     const ofRow = result.outcomes.filter(({ leftover }) => leftover.kind === kind && locationKey(leftover.location) === locationKey(location));
-    return ofRow.length === 0 ? [] : [[locationKey(location), kind, ...counts(ofRow)]];
+    return ofRow.length === 0 ? [] : [[locationKey(location), kind, ...counts(ofRow, withData)]];
   }));
-  const table = [['account/region', 'kind', 'found', 'deleted', 'left'], ...rows, ['total', '', ...counts(result.outcomes)]];
+  const header = ['account/region', 'kind', 'found', 'deleted', ...withData ? ['data kept'] : [], 'left'];
+  const table = [header, ...rows, ['total', '', ...counts(result.outcomes, withData)]];
   const widths = table[0].map((_, column) => Math.max(...table.map((row) => row[column].length)));
   return ['Summary:', ...table.map((row) => '  ' + row.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ').trimEnd())];
 }
 
-function counts(outcomes: Outcome[]): string[] {
+/** `2 data volumes (40 GiB) and 3 snapshots of them` */
+function dataText(outcomes: Outcome[]): string {
+  const volumes = outcomes.filter((outcome) => outcome.leftover.kind === LeftoverKind.DATA_VOLUME);
+  const snapshots = outcomes.filter((outcome) => outcome.leftover.kind === LeftoverKind.DATA_SNAPSHOT);
+  const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+  const gib = volumes.reduce((sum, outcome) => sum + (outcome.leftover.sizeGiB ?? 0), 0);
+  return [
+    volumes.length > 0 ? `${plural(volumes.length, 'data volume')} (${gib} GiB)` : undefined,
+    snapshots.length > 0 ? `${plural(snapshots.length, 'snapshot')} releases took of them` : undefined,
+  ].filter(Boolean).join(' and ');
+}
+
+function counts(outcomes: Outcome[], withData: boolean): string[] {
   const deleted = outcomes.filter((outcome) => outcome.status === 'deleted').length;
-  return [outcomes.length, deleted, outcomes.length - deleted].map(String);
+  const spared = outcomes.filter((outcome) => outcome.status === 'spared').length;
+  return [outcomes.length, deleted, ...withData ? [spared] : [], outcomes.length - deleted - spared].map(String);
 }
 
 function nextSteps(result: TeardownResult): string[] {
   const { request } = result;
   const command = `npx cdk-immutable-servers teardown ${request.applications.join(' ')} --app ${request.assemblyDirectory}`;
   const deleteCommand = `${command} --delete --confirm ${request.applications.join(',')}`;
-  const remaining = result.outcomes.filter((outcome) => outcome.status !== 'deleted');
+  const remaining = result.outcomes.filter((outcome) => outcome.status !== 'deleted' && outcome.status !== 'spared');
   const failed = remaining.filter((outcome) => outcome.status === 'failed');
+  const spared = result.outcomes.filter((outcome) => outcome.status === 'spared');
+  const attached = remaining.filter((outcome) => outcome.status === 'kept' && outcome.note === outcome.leftover.keptBecause);
   const steps: string[] = [];
   if (result.failures.length > 0) {
     steps.push(`Remove what stopped the searches above (credentials, permissions) and run ${command} again: what they look for may still be there.`);
@@ -98,8 +126,16 @@ function nextSteps(result: TeardownResult): string[] {
   } else if (remaining.some((outcome) => outcome.status === 'listed')) {
     steps.push(`Delete what is listed: ${deleteCommand}`);
   }
-  if (steps.length === 0) {
-    steps.push(`Nothing of ${request.applications.join(', ')} is left that the command looks for. What it does not look for is in the README, "Tear an application down".`);
+  if (attached.length > 0) {
+    steps.push(`${attached.length} data volume${attached.length === 1 ? ' is' : 's are'} attached to an instance, and never deleted while attached: `
+      + `stop what uses ${attached.length === 1 ? 'it' : 'them'} and detach ${attached.length === 1 ? 'it' : 'them'}, then run ${deleteCommand} --delete-data again.`);
+  }
+  if (spared.length > 0) {
+    steps.push(`Your data is kept: ${dataText(spared)}, listed above. Copy what you need, then delete it with ${deleteCommand} --delete-data `
+      + '(attached volumes are never deleted), or keep it: it does not count as left, and costs what EBS charges for it.');
+  }
+  if (steps.length === 0 || (steps.length === 1 && spared.length > 0)) {
+    steps.push(`Nothing ${spared.length > 0 ? 'else ' : ''}of ${request.applications.join(', ')} is left that the command looks for. What it does not look for is in the README, "Tear an application down".`);
   }
   return steps;
 }

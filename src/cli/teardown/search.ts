@@ -2,6 +2,7 @@ import { findAmis } from './amis';
 import { AwsClients } from './aws-access';
 import { findBucket } from './buckets';
 import { madeByLibrary } from './cloud-assembly';
+import { findDataVolumes } from './data-volumes';
 import { Footprint, ImageGroup } from './footprint';
 import { findImageBuilderLeftovers, recipeNamePattern } from './image-builder';
 import { findKey } from './keys';
@@ -16,6 +17,8 @@ export interface SearchScope {
   readonly footprint: Footprint;
   /** The applications whose AMIs are the assembly's: those its recipes build. */
   readonly amiApplications: string[];
+  /** Every application of the assembly: a data volume tagged with another is not the assembly's. */
+  readonly applications: string[];
   /** The waiting period of the keys' deletion, in days. */
   readonly keyPendingWindowDays: number;
 }
@@ -43,6 +46,7 @@ export async function searchLocation(location: Location, clients: AwsClients, sc
   let deployed: DeployedStack[] = [];
   let stacksInDoubt = false;
   const searches: Search[] = [];
+  const recordedVolumes: Array<{ volumeId: string; stackName: string }> = [];
   if (stackNames.length > 0) {
     try {
       const records = await readStackRecords(clients.cloudFormation, stackNames);
@@ -51,12 +55,17 @@ export async function searchLocation(location: Location, clients: AwsClients, sc
       searches.push(...records.resources.flatMap((resource) => {
         const stack = stacks.find((candidate) => candidate.name === resource.stackName);
         const ofTheLibrary = stack !== undefined && madeByLibrary(stack, resource.logicalId);
+        if (ofTheLibrary && leftoverOf(resource)?.kind === LeftoverKind.DATA_VOLUME) {
+          recordedVolumes.push({ volumeId: resource.physicalId, stackName: resource.stackName });
+        }
         return retainedResourceSearches(clients, location, resource, ofTheLibrary, scope.keyPendingWindowDays);
       }));
     } catch (error) {
       stacksInDoubt = true;
       failures.push({ location, search: `stacks ${stackNames.join(', ')} and what they retained`, cause: causeOf(error) });
     }
+    searches.push([`data volumes of ${stackNames.join(', ')} and their snapshots`,
+      () => findDataVolumes(clients.ec2, location, { stackNames, applications: scope.applications, recordedVolumes })]);
   }
   searches.push(
     ...scope.footprint.imageGroups.filter((group) => here(group.location)).flatMap((group) => imageGroupSearches(clients, group)),
@@ -96,7 +105,8 @@ export async function searchLocation(location: Location, clients: AwsClients, sc
  * A search for what a deleted stack's resource may have left, if anything. Only what the library's
  * constructs made is looked for: what else the stacks retained (a data bucket of the app's, a key
  * whose snapshots are kept) is listed as left alone, and what the app's own functions and projects
- * logged is not the command's business.
+ * logged is not the command's business. The library's data volumes are looked for with their
+ * snapshots (see `findDataVolumes`).
  */
 function retainedResourceSearches(clients: AwsClients, location: Location, resource: RecordedResource, ofTheLibrary: boolean,
   keyPendingWindowDays: number): Search[] {

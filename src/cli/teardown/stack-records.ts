@@ -23,8 +23,8 @@ export interface RecordedResource {
 
 /** What a deleted stack's resource may have left behind: itself, or a log group its service created. */
 export interface RecordedLeftover {
-  readonly kind: LeftoverKind.BUCKET | LeftoverKind.LOG_GROUP | LeftoverKind.KMS_KEY;
-  /** The bucket's or log group's name, or the key's id. */
+  readonly kind: LeftoverKind.BUCKET | LeftoverKind.LOG_GROUP | LeftoverKind.KMS_KEY | LeftoverKind.DATA_VOLUME;
+  /** The bucket's or log group's name, or the key's or volume's id. */
   readonly id: string;
   readonly foundBy: string;
   /** Whether it is the resource itself, which CloudFormation retained, rather than what its service made. */
@@ -91,8 +91,9 @@ async function recordedResources(cloudFormation: CloudFormationClient, stackId: 
 }
 
 /**
- * What a resource of a deleted stack may have left: the buckets, log groups and keys CloudFormation
- * retained (DELETE_SKIPPED; CDK retains them by default), and the log groups that Lambda and
+ * What a resource of a deleted stack may have left: the buckets, log groups, keys and EBS volumes
+ * CloudFormation retained (DELETE_SKIPPED; CDK retains the first three by default, a deployment its
+ * data volumes), and the log groups that Lambda and
  * CodeBuild create outside CloudFormation for a stack's functions and build projects. A bucket, log
  * group or key CloudFormation deleted left nothing: one of its name now is someone else's. Whether
  * each is still there is for its service to say.
@@ -111,6 +112,7 @@ export function leftoverOf(resource: RecordedResource): RecordedLeftover | undef
     case 'AWS::S3::Bucket': return retained(LeftoverKind.BUCKET);
     case 'AWS::Logs::LogGroup': return retained(LeftoverKind.LOG_GROUP);
     case 'AWS::KMS::Key': return retained(LeftoverKind.KMS_KEY);
+    case 'AWS::EC2::Volume': return retained(LeftoverKind.DATA_VOLUME);
     case 'AWS::Lambda::Function': return logsOf('lambda');
     case 'AWS::CodeBuild::Project': return logsOf('codebuild');
     default: return undefined;

@@ -14,6 +14,11 @@ export interface TeardownRequest {
   readonly applications: string[];
   /** Delete what is found; otherwise only list it. */
   readonly delete: boolean;
+  /**
+   * With `delete`, delete the data too: the deployments' data volumes that are not attached, and
+   * the snapshots releases took of them. Otherwise they are listed and kept.
+   */
+  readonly deleteData?: boolean;
   /** The waiting period of the keys' deletion, 7 to 30 days. */
   readonly keyPendingWindowDays: number;
 }
@@ -42,6 +47,7 @@ export async function teardown(request: TeardownRequest, access: AwsAccess): Pro
   const scope = {
     footprint,
     amiApplications: [...new Set(footprint.imageGroups.map((group) => group.application))],
+    applications: footprint.applications,
     keyPendingWindowDays: request.keyPendingWindowDays,
   };
   const searches = await Promise.all(footprint.locations.map(async (location): Promise<LocationSearch> => {
@@ -54,7 +60,9 @@ export async function teardown(request: TeardownRequest, access: AwsAccess): Pro
   }));
   const deployed = searches.flatMap((search) => search.deployed);
   const leftovers = searches.flatMap((search) => search.leftovers);
-  const outcomes = request.delete ? await deleteInOrder(leftovers, stacksInTheWay(deployed, searches)) : listInDeletionOrder(leftovers);
+  const outcomes = request.delete
+    ? await deleteInOrder(leftovers, stacksInTheWay(deployed, searches), request.deleteData ?? false)
+    : listInDeletionOrder(leftovers);
   return {
     request,
     footprint,

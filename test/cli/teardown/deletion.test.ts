@@ -5,12 +5,15 @@ import { BUILD } from '../../helpers/teardown-accounts';
 /** Leftovers that record the order they are removed in, and fail when told to. */
 function leftovers() {
   const removed: string[] = [];
-  const make = (kind: LeftoverKind, id: string, options: { fails?: string; after?: Leftover[]; note?: string } = {}): Leftover => ({
+  type Options = { fails?: string; after?: Leftover[]; note?: string; isData?: boolean; keptBecause?: string };
+  const make = (kind: LeftoverKind, id: string, options: Options = {}): Leftover => ({
     kind,
     location: BUILD,
     id,
     foundBy: 'test',
     after: options.after,
+    isData: options.isData,
+    keptBecause: options.keptBecause,
     remove: async () => {
       if (options.fails) throw Object.assign(new Error(options.fails), { name: 'UnauthorizedOperation' });
       removed.push(id);
@@ -58,6 +61,34 @@ describe('deleteInOrder', () => {
     ]);
   });
 
+  test('given data, then it is spared unless data deletion is asked for, and the rest is deleted either way', async () => {
+    const { removed, make } = leftovers();
+    const all = () => [make(LeftoverKind.DATA_VOLUME, 'vol-1', { isData: true }), make(LeftoverKind.BUCKET, 'logs')];
+
+    const kept = await deleteInOrder(all(), undefined);
+    expect(kept.map((outcome) => [outcome.leftover.id, outcome.status, outcome.note])).toEqual([
+      ['vol-1', 'spared', 'data: kept unless you pass --delete-data'],
+      ['logs', 'deleted', undefined],
+    ]);
+    expect(removed).toEqual(['logs']);
+
+    await deleteInOrder(all(), undefined, true);
+    expect(removed).toEqual(['logs', 'vol-1', 'logs']);
+  });
+
+  test('given an attached data volume and its snapshot, when data is deleted, then the volume is kept saying why, without trying, and its snapshot waits for it', async () => {
+    const { removed, make } = leftovers();
+    const volume = make(LeftoverKind.DATA_VOLUME, 'vol-1', { isData: true, keptBecause: 'vol-1 is in-use, attached to i-1' });
+
+    const outcomes = await deleteInOrder([make(LeftoverKind.DATA_SNAPSHOT, 'snap-1', { isData: true, after: [volume] }), volume], undefined, true);
+
+    expect(removed).toEqual([]);
+    expect(outcomes.map((outcome) => [outcome.leftover.id, outcome.status, outcome.note])).toEqual([
+      ['vol-1', 'kept', 'vol-1 is in-use, attached to i-1'],
+      ['snap-1', 'kept', `waits for ${LeftoverKind.DATA_VOLUME} vol-1, which is still there`],
+    ]);
+  });
+
   test('given a leftover whose deletion goes on after the call, then its note says how', async () => {
     const { make } = leftovers();
 
@@ -71,9 +102,9 @@ describe('listInDeletionOrder', () => {
   test('given leftovers, then a dry run lists them in deletion order and removes none', () => {
     const { removed, make } = leftovers();
 
-    const outcomes = listInDeletionOrder([make(LeftoverKind.SNAPSHOT, 'snap'), make(LeftoverKind.AMI, 'ami')]);
+    const outcomes = listInDeletionOrder([make(LeftoverKind.SNAPSHOT, 'snap'), make(LeftoverKind.AMI, 'ami'), make(LeftoverKind.DATA_VOLUME, 'vol', { isData: true })]);
 
-    expect(outcomes.map((outcome) => [outcome.leftover.id, outcome.status])).toEqual([['ami', 'listed'], ['snap', 'listed']]);
+    expect(outcomes.map((outcome) => [outcome.leftover.id, outcome.status])).toEqual([['ami', 'listed'], ['snap', 'listed'], ['vol', 'spared']]);
     expect(removed).toEqual([]);
   });
 });

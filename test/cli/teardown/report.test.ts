@@ -8,10 +8,14 @@ function leftover(kind: LeftoverKind, id: string, location = BUILD): Leftover {
   return { kind, location, id, foundBy: 'tag immutable-servers:application=web', remove: async () => undefined };
 }
 
+function data(kind: LeftoverKind.DATA_VOLUME | LeftoverKind.DATA_SNAPSHOT, id: string, keptBecause?: string): Leftover {
+  return { kind, location: WORKLOAD, id, foundBy: 'tags immutable-servers:data-volume-of=Web-prod', isData: true, sizeGiB: 20, keptBecause, remove: async () => undefined };
+}
+
 function result(outcomes: Outcome[],
-  options: { delete?: boolean; failures?: SearchFailure[]; deployed?: TeardownResult['deployed']; leftAlone?: LeftAlone[] } = {}): TeardownResult {
+  options: { delete?: boolean; deleteData?: boolean; failures?: SearchFailure[]; deployed?: TeardownResult['deployed']; leftAlone?: LeftAlone[] } = {}): TeardownResult {
   return {
-    request: { assemblyDirectory: 'cdk.out', applications: ['web'], delete: options.delete ?? true, keyPendingWindowDays: 30 },
+    request: { assemblyDirectory: 'cdk.out', applications: ['web'], delete: options.delete ?? true, deleteData: options.deleteData, keyPendingWindowDays: 30 },
     footprint: { stacks: [], imageGroups: [], ledgerParameters: [], applications: ['web'], locations: [BUILD, WORKLOAD] },
     deployed: options.deployed ?? [],
     outcomes,
@@ -62,6 +66,10 @@ describe('renderReport', () => {
     expect(report).toContain(`Stacks still deployed (cdk destroy --all deletes them):\n  ${BUILD.account}/${BUILD.region}  WebPipeline  UPDATE_COMPLETE`);
   });
 
+  test('given --delete and no data found, then the headline says deleting and nothing of data', () => {
+    expect(renderReport(result([{ leftover: leftover(LeftoverKind.AMI, 'ami-1'), status: 'deleted' }]))).toMatch(/^Teardown of web from cdk\.out: deleting\.\n/);
+  });
+
   test('given a search that could not run, then the report names where, what and why', () => {
     const report = renderReport(result([], { failures: [{ location: WORKLOAD, search: 'AMIs of web', cause: 'UnauthorizedOperation: not authorized' }] }));
 
@@ -77,6 +85,52 @@ describe('renderReport', () => {
   });
 });
 
+describe('renderReport of data', () => {
+  const spared = (kept: Leftover): Outcome => ({ leftover: kept, status: 'spared', note: 'data: kept unless you pass --delete-data' });
+
+  test('given data kept by a plain --delete and nothing else, then each is listed as kept, counted apart, and the next step says how to delete it, or keep it', () => {
+    const report = renderReport(result([spared(data(LeftoverKind.DATA_VOLUME, 'vol-1')), spared(data(LeftoverKind.DATA_VOLUME, 'vol-2')),
+      spared(data(LeftoverKind.DATA_SNAPSHOT, 'snap-1'))]));
+
+    expect(report).toContain('deleting, but no data (data volumes and their snapshots are kept)');
+    expect(report).toContain('    vol-1  (tags immutable-servers:data-volume-of=Web-prod)  -> data: kept unless you pass --delete-data\n');
+    expect(report).toContain([
+      '  account/region          kind                           found  deleted  data kept  left',
+      `  ${WORKLOAD.account}/${WORKLOAD.region}  EBS data volume                    2        0          2     0`,
+    ].join('\n'));
+    const next = report.slice(report.indexOf('Next:')).split('\n').filter((line) => line.startsWith('  - '));
+    expect(next).toEqual([
+      '  - Your data is kept: 2 data volumes (40 GiB) and 1 snapshot releases took of them, listed above. Copy what you need, then delete it with '
+        + 'npx cdk-immutable-servers teardown web --app cdk.out --delete --confirm web --delete-data (attached volumes are never deleted), or keep it: '
+        + 'it does not count as left, and costs what EBS charges for it.',
+      '  - Nothing else of web is left that the command looks for. What it does not look for is in the README, "Tear an application down".',
+    ]);
+  });
+
+  test('given a dry run, then data is listed as kept unless --delete-data, an attached volume saying so', () => {
+    const report = renderReport(result([{
+      leftover: data(LeftoverKind.DATA_VOLUME, 'vol-1', 'vol-1 is in-use, attached to i-1'),
+      status: 'spared',
+      note: 'data: kept unless you pass --delete-data; vol-1 is in-use, attached to i-1',
+    }], { delete: false }));
+
+    expect(report).toContain('vol-1  (tags immutable-servers:data-volume-of=Web-prod)  -> data: kept unless you pass --delete-data; vol-1 is in-use, attached to i-1');
+  });
+
+  test('given --delete-data and an attached volume kept, then the report says to detach it and run again, and something is left', () => {
+    const volume = data(LeftoverKind.DATA_VOLUME, 'vol-1', 'vol-1 is in-use, attached to i-1');
+    const given = result([{ leftover: volume, status: 'kept', note: volume.keptBecause }], { deleteData: true });
+
+    const report = renderReport(given);
+
+    expect(report).toContain('deleting, data volumes and their snapshots too');
+    expect(report).toContain('vol-1  (tags immutable-servers:data-volume-of=Web-prod)  -> kept: vol-1 is in-use, attached to i-1');
+    expect(report).toContain('1 data volume is attached to an instance, and never deleted while attached: stop what uses it and detach it, '
+      + 'then run npx cdk-immutable-servers teardown web --app cdk.out --delete --confirm web --delete-data again.');
+    expect(anythingLeft(given)).toBe(true);
+  });
+});
+
 describe('anythingLeft', () => {
   test.each([
     ['nothing found', false, result([])],
@@ -84,6 +138,8 @@ describe('anythingLeft', () => {
     ['a dry run that found something', true, result([{ leftover: leftover(LeftoverKind.AMI, 'ami-1'), status: 'listed' }], { delete: false })],
     ['a leftover kept', true, result([{ leftover: leftover(LeftoverKind.AMI, 'ami-1'), status: 'kept', note: 'waits' }])],
     ['a search that could not run', true, result([], { failures: [{ location: BUILD, search: 'everything', cause: 'no credentials' }] })],
+    ['data kept without --delete-data', false, result([{ leftover: data(LeftoverKind.DATA_VOLUME, 'vol-1'), status: 'spared', note: 'kept' }])],
+    ['data --delete-data could not delete', true, result([{ leftover: data(LeftoverKind.DATA_SNAPSHOT, 'snap-1'), status: 'failed', note: 'denied' }], { deleteData: true })],
     ['a stack still deployed', true, result([], { deployed: [{ name: 'WebPipeline', status: 'CREATE_COMPLETE', location: BUILD }] })],
   ])('given %s, then whether something is left is %s', (_, left, given) => {
     expect(anythingLeft(given)).toBe(left);

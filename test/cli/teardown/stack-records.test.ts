@@ -101,6 +101,7 @@ describe('leftoverOf', () => {
     ['AWS::S3::Bucket', 'webpipeline-archives-1abc', LeftoverKind.BUCKET, 'webpipeline-archives-1abc'],
     ['AWS::Logs::LogGroup', '/aws/vendedlogs/states/bake', LeftoverKind.LOG_GROUP, '/aws/vendedlogs/states/bake'],
     ['AWS::KMS::Key', '1234abcd-12ab-34cd-56ef-1234567890ab', LeftoverKind.KMS_KEY, '1234abcd-12ab-34cd-56ef-1234567890ab'],
+    ['AWS::EC2::Volume', 'vol-0123456789abcdef0', LeftoverKind.DATA_VOLUME, 'vol-0123456789abcdef0'],
     ['AWS::Lambda::Function', 'WebprodLedger-AWS679f53fac002-1A2B', LeftoverKind.LOG_GROUP, '/aws/lambda/WebprodLedger-AWS679f53fac002-1A2B'],
     ['AWS::CodeBuild::Project', 'PipelineBuild-XYZ', LeftoverKind.LOG_GROUP, '/aws/codebuild/PipelineBuild-XYZ'],
   ])('given a deleted stack\'s %s as CloudFormation leaves it (retained; a function or project deleted), then what may be left of it is looked for', (type, physicalId, kind, id) => {
@@ -108,7 +109,7 @@ describe('leftoverOf', () => {
     expect(leftoverOf(recorded(type, physicalId, status))).toEqual(expect.objectContaining({ kind, id }));
   });
 
-  test.each(['AWS::S3::Bucket', 'AWS::Logs::LogGroup', 'AWS::KMS::Key'])('given a deleted stack\'s %s that CloudFormation deleted too, then nothing is looked for: its name may be someone else\'s now', (type) => {
+  test.each(['AWS::S3::Bucket', 'AWS::Logs::LogGroup', 'AWS::KMS::Key', 'AWS::EC2::Volume'])('given a deleted stack\'s %s that CloudFormation deleted too, then nothing is looked for: its name may be someone else\'s now', (type) => {
     expect(leftoverOf(recorded(type, 'reused-name', 'DELETE_COMPLETE'))).toBeUndefined();
   });
 

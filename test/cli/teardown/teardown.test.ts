@@ -1,4 +1,5 @@
 import { randomUUID } from 'crypto';
+import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { BucketLocationConstraint, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { AwsAccess } from '../../../src/cli/teardown/aws-access';
 import { UsageError } from '../../../src/cli/teardown/cloud-assembly';
@@ -7,6 +8,8 @@ import { Location, locationKey } from '../../../src/cli/teardown/location';
 import { anythingLeft, renderReport } from '../../../src/cli/teardown/report';
 import { TeardownResult, teardown } from '../../../src/cli/teardown/teardown';
 import { ledgerParameterNames } from '../../../src/private/release/release-ledger';
+import { DATA_VOLUME_TAG_KEYS } from '../../../src/private/shared/data-volume-tags';
+import { APPLICATION_TAG_KEY, RELEASE_TAG_KEYS } from '../../../src/private/shared/release-tags';
 import { FakeImageBuilder } from '../../helpers/fake-image-builder';
 import { BUILD, WORKLOAD } from '../../helpers/teardown-accounts';
 import { TeardownApp, synthesizeTeardownApp } from '../../helpers/teardown-app';
@@ -28,6 +31,8 @@ interface Seeded {
   readonly apiAmi: { imageId: string; snapshotId: string };
   readonly unrelatedBucket: string;
   readonly imageBuilderLogs: string[];
+  /** The deployment's data volumes (slot 1 retained by the deleted stack, slot 2 still attached to an instance) and a release's snapshots of them. */
+  readonly data: { readonly volumes: string[]; readonly attachedTo: string; readonly snapshots: string[] };
 }
 
 let world: TeardownWorld;
@@ -81,18 +86,35 @@ async function seed(options: { deployed?: boolean } = {}): Promise<Seeded> {
   const retainedByEnvironment = await world.deletedStack(WORKLOAD, app.environmentStack, {
     [retained.environmentLogs]: { type: 'logGroup' },
     [retained.sessionLogKey]: { type: 'key' },
+    [retained.dataVolume]: { type: 'volume' },
+    [retained.userVolume]: { type: 'volume' },
   });
+  // Slot 1's volume, retained by the stack, as the deployment tagged it; slot 2's, still attached to an instance of someone's.
+  const slotOne = retainedByEnvironment[retained.dataVolume];
+  await world.client(EC2Client, WORKLOAD).send(new CreateTagsCommand({
+    Resources: [slotOne],
+    Tags: [
+      { Key: DATA_VOLUME_TAG_KEYS.stack, Value: app.environmentStack }, { Key: DATA_VOLUME_TAG_KEYS.slot, Value: '1' }, { Key: DATA_VOLUME_TAG_KEYS.used, Value: 'true' },
+      { Key: APPLICATION_TAG_KEY, Value: 'web' }, { Key: RELEASE_TAG_KEYS.environment, Value: 'prod' },
+    ],
+  }));
+  const slotTwo = await world.dataVolume(WORKLOAD, app.environmentStack, { slot: 2, attached: true });
+  const snapshots = [
+    await world.dataSnapshot(WORKLOAD, slotOne, app.environmentStack, '1.0.0'),
+    await world.dataSnapshot(WORKLOAD, slotTwo.volumeId, app.environmentStack, '1.0.0'),
+  ];
+  const data = { volumes: [slotOne, slotTwo.volumeId], attachedTo: slotTwo.instanceId!, snapshots };
   const unrelated = await world.deletedStack(BUILD, 'Unrelated', { Bucket: { type: 'bucket', objects: ['keep.txt'] } });
-  return { imageBuilder, webAmis, retainedByPipeline, retainedByEnvironment, apiAmi, unrelatedBucket: unrelated.Bucket, imageBuilderLogs };
+  return { imageBuilder, webAmis, retainedByPipeline, retainedByEnvironment, apiAmi, unrelatedBucket: unrelated.Bucket, imageBuilderLogs, data };
 }
 
-function run(seeded: Pick<Seeded, 'imageBuilder'>, options: { delete: boolean; roleName?: string }): Promise<TeardownResult> {
+function run(seeded: Pick<Seeded, 'imageBuilder'>, options: { delete: boolean; deleteData?: boolean; roleName?: string }): Promise<TeardownResult> {
   const access = new AwsAccess({
     roleName: 'roleName' in options ? options.roleName : ROLE_NAME,
     imageBuilder: (location) => (locationKey(location) === locationKey(BUILD) ? seeded.imageBuilder : new FakeImageBuilder(`arn:aws:imagebuilder:${location.region}:${location.account}`)),
     prepareClients: (clients) => world.prepareClients(clients),
   });
-  return teardown({ assemblyDirectory: app.directory, applications: ['web'], delete: options.delete, keyPendingWindowDays: 7 }, access);
+  return teardown({ assemblyDirectory: app.directory, applications: ['web'], delete: options.delete, deleteData: options.deleteData, keyPendingWindowDays: 7 }, access);
 }
 
 /** `<account>/<region> <kind> <id>` of each leftover the result names. */
@@ -122,7 +144,21 @@ function expectedLeftovers(seeded: Seeded): string[] {
     at(BUILD, LeftoverKind.BUCKET, seeded.retainedByPipeline[app.retained.buildLogs]),
     at(WORKLOAD, LeftoverKind.LOG_GROUP, seeded.retainedByEnvironment[app.retained.environmentLogs]),
     at(WORKLOAD, LeftoverKind.KMS_KEY, `arn:aws:kms:${WORKLOAD.region}:${WORKLOAD.account}:key/${seeded.retainedByEnvironment[app.retained.sessionLogKey]}`),
+    ...expectedData(seeded),
   ].sort();
+}
+
+/** The data of `web` the seed left: its volumes and their snapshots. */
+function expectedData(seeded: Seeded): string[] {
+  return [
+    ...seeded.data.volumes.map((id) => `${locationKey(WORKLOAD)} ${LeftoverKind.DATA_VOLUME} ${id}`),
+    ...seeded.data.snapshots.map((id) => `${locationKey(WORKLOAD)} ${LeftoverKind.DATA_SNAPSHOT} ${id}`),
+  ];
+}
+
+/** `<id> <status>` of each outcome of data. */
+function dataOutcomes(result: TeardownResult): string[] {
+  return result.outcomes.filter((outcome) => outcome.leftover.isData).map((outcome) => `${outcome.leftover.id} ${outcome.status}`).sort();
 }
 
 describe('teardown', () => {
@@ -132,12 +168,17 @@ describe('teardown', () => {
     const result = await run(seeded, { delete: false });
 
     expect(found(result)).toEqual(expectedLeftovers(seeded));
-    expect(result.outcomes.every((outcome) => outcome.status === 'listed')).toBe(true);
+    expect(result.outcomes.every((outcome) => outcome.status === (outcome.leftover.isData ? 'spared' : 'listed'))).toBe(true);
+    expect(dataOutcomes(result)).toEqual([...seeded.data.volumes, ...seeded.data.snapshots].map((id) => `${id} spared`).sort());
     expect(result.failures).toEqual([]);
     expect(await world.amiIds(WORKLOAD)).toEqual([seeded.webAmis[2].imageId]);
     expect(seeded.imageBuilder.deletions).toEqual([]);
     expect(anythingLeft(result)).toBe(true);
-    expect(renderReport(result)).toContain('Delete what is listed: npx cdk-immutable-servers teardown web --app');
+    const report = renderReport(result);
+    expect(report).toContain('Delete what is listed: npx cdk-immutable-servers teardown web --app');
+    expect(report).toContain(`    ${seeded.data.volumes[0]}  environment prod, slot 1, 20 GiB gp2, available  (tags immutable-servers:data-volume-of=${app.environmentStack}, `
+      + 'immutable-servers:application=web)  -> data: kept unless you pass --delete-data\n');
+    expect(report).toContain(`-> data: kept unless you pass --delete-data; ${seeded.data.volumes[1]} is in-use, attached to ${seeded.data.attachedTo}`);
   });
 
   test('given the stacks are gone, then --delete deletes everything it found, and none of it is left in moto or Image Builder', async () => {
@@ -146,7 +187,7 @@ describe('teardown', () => {
 
     const result = await run(seeded, { delete: true });
 
-    expect(result.outcomes.filter((outcome) => outcome.status !== 'deleted')).toEqual([]);
+    expect(result.outcomes.filter((outcome) => outcome.status !== 'deleted' && !outcome.leftover.isData)).toEqual([]);
     expect(found(result)).toEqual(expected);
     for (const location of [BUILD, BUILD_ACCOUNT_COPIES, WORKLOAD]) {
       const webAmis = seeded.webAmis.filter((ami) => locationKey(ami.location) === locationKey(location));
@@ -161,6 +202,52 @@ describe('teardown', () => {
     expect(anythingLeft(result)).toBe(false);
   });
 
+  test('given the deployment\'s data volumes and their snapshots, then plain --delete deletes none of them, reports them kept, and counts them as not left', async () => {
+    const seeded = await seed();
+
+    const result = await run(seeded, { delete: true });
+
+    expect(dataOutcomes(result)).toEqual([...seeded.data.volumes, ...seeded.data.snapshots].map((id) => `${id} spared`).sort());
+    const volumes = await world.volumeStates(WORKLOAD);
+    expect(seeded.data.volumes.map((id) => volumes[id])).toEqual(['available', 'in-use']);
+    expect(await world.existingSnapshots(WORKLOAD, seeded.data.snapshots)).toEqual([...seeded.data.snapshots].sort());
+    expect(anythingLeft(result)).toBe(false);
+    const report = renderReport(result);
+    expect(report).toContain('deleting, but no data (data volumes and their snapshots are kept)');
+    expect(report).toContain('Your data is kept: 2 data volumes (40 GiB) and 2 snapshots releases took of them, listed above. Copy what you need, then delete it with '
+      + `npx cdk-immutable-servers teardown web --app ${app.directory} --delete --confirm web --delete-data`);
+    expect(report).toMatch(/account\/region +kind +found +deleted +data kept +left\n/);
+  });
+
+  test('given --delete-data, then the available volume and its snapshot are deleted, the attached one and its snapshot are kept saying why, and something is left', async () => {
+    const seeded = await seed();
+
+    const result = await run(seeded, { delete: true, deleteData: true });
+
+    const [free, attached] = seeded.data.volumes;
+    expect(dataOutcomes(result)).toEqual([`${free} deleted`, `${attached} kept`, `${seeded.data.snapshots[0]} deleted`, `${seeded.data.snapshots[1]} kept`].sort());
+    expect(result.outcomes.find((outcome) => outcome.leftover.id === attached)?.note)
+      .toBe(`${attached} is in-use, attached to ${seeded.data.attachedTo}: a data volume is deleted only once no instance has it attached (available)`);
+    const volumes = await world.volumeStates(WORKLOAD);
+    expect(volumes[free]).toBeUndefined();
+    expect(volumes[attached]).toBe('in-use');
+    expect(volumes[seeded.retainedByEnvironment[app.retained.userVolume]]).toBe('available');
+    expect(await world.existingSnapshots(WORKLOAD, seeded.data.snapshots)).toEqual([seeded.data.snapshots[1]]);
+    expect(anythingLeft(result)).toBe(true);
+    expect(renderReport(result)).toContain('1 data volume is attached to an instance, and never deleted while attached: stop what uses it and detach it, then run '
+      + `npx cdk-immutable-servers teardown web --app ${app.directory} --delete --confirm web --delete-data again.`);
+  });
+
+  test('given --delete-data while a stack is still deployed, then no data is deleted: it waits for cdk destroy', async () => {
+    const seeded = await seed();
+    await world.deployedStack(WORKLOAD, app.ledgerStack);
+
+    const result = await run(seeded, { delete: true, deleteData: true });
+
+    expect(dataOutcomes(result)).toEqual([...seeded.data.volumes, ...seeded.data.snapshots].map((id) => `${id} kept`).sort());
+    expect((await world.volumeStates(WORKLOAD))[seeded.data.volumes[0]]).toBe('available');
+  });
+
   test('given another application and a stack outside the assembly in the same accounts, then --delete leaves their resources alone', async () => {
     const seeded = await seed();
 
@@ -173,7 +260,7 @@ describe('teardown', () => {
     expect(await world.logGroupNames(BUILD)).toEqual(['/aws/imagebuilder/apipipeline-apiimage-11111111-aaaaaaaaaaaa', seeded.retainedByPipeline[app.retained.userLogGroup]].sort());
   });
 
-  test('given the app\'s own bucket, log group and key that its stack retained beside the library\'s, then they are listed as left alone and survive --delete', async () => {
+  test('given the app\'s own bucket, log group, key and volume that its stacks retained beside the library\'s, then they are listed as left alone and survive --delete', async () => {
     const seeded = await seed();
     const own = [app.retained.userBucket, app.retained.userLogGroup, app.retained.userKey].map((logicalId) => seeded.retainedByPipeline[logicalId]);
     const expected = expectedLeftovers(seeded);
@@ -184,6 +271,7 @@ describe('teardown', () => {
       [locationKey(BUILD), LeftoverKind.BUCKET, own[0]],
       [locationKey(BUILD), LeftoverKind.LOG_GROUP, own[1]],
       [locationKey(BUILD), LeftoverKind.KMS_KEY, own[2]],
+      [locationKey(WORKLOAD), LeftoverKind.DATA_VOLUME, seeded.retainedByEnvironment[app.retained.userVolume]],
     ]);
     expect(result.leftAlone.map((alone) => alone.why)).toEqual(expect.arrayContaining([
       `kept by stack ${app.pipelineStack} when it was deleted; AWS::S3::Bucket ${app.retained.userBucket} is not made by cdk-immutable-servers`,
@@ -192,6 +280,7 @@ describe('teardown', () => {
     expect(await world.bucketNames(BUILD)).toContain(own[0]);
     expect(await world.logGroupNames(BUILD)).toContain(own[1]);
     expect(await world.keyState(BUILD, own[2])).toBe('Enabled');
+    expect((await world.volumeStates(WORKLOAD))[seeded.retainedByEnvironment[app.retained.userVolume]]).toBe('available');
     expect(renderReport(result)).toContain('Left alone, not made by cdk-immutable-servers');
     expect(anythingLeft(result)).toBe(false);
   });
@@ -219,9 +308,9 @@ describe('teardown', () => {
 
     const again = await run(seeded, { delete: false });
 
-    expect(found(again)).toEqual([]);
+    expect(found(again)).toEqual(expectedData(seeded).sort());
     expect(anythingLeft(again)).toBe(false);
-    expect(renderReport(again)).toContain('Nothing of web is left that the command looks for');
+    expect(renderReport(again)).toContain('Nothing else of web is left that the command looks for');
   });
 
   test('given a stack of the assembly still deployed, then --delete deletes Image Builder\'s leftovers only, keeps the rest, and says to run cdk destroy', async () => {
