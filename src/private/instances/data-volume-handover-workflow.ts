@@ -73,7 +73,7 @@ export class DataVolumeHandoverWorkflow extends Construct {
 function grantHandover(role: iam.Role, group: autoscaling.AutoScalingGroup, stackName: string): void {
   const volumes = Stack.of(role).formatArn({ service: 'ec2', resource: 'volume', resourceName: '*' });
   const ofThisEnvironment = { [`aws:ResourceTag/${DATA_VOLUME_TAG_KEYS.stack}`]: stackName };
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeVolumes'], resources: ['*'] }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeVolumes', 'autoscaling:DescribeScalingActivities'], resources: ['*'] }));
   // AttachVolume authorizes the volume and the instance: each by its own statement's condition.
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: ['ec2:AttachVolume'], resources: [volumes], conditions: { StringEquals: ofThisEnvironment },
@@ -86,7 +86,10 @@ function grantHandover(role: iam.Role, group: autoscaling.AutoScalingGroup, stac
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: ['ec2:CreateTags'],
     resources: [volumes],
-    conditions: { 'StringEquals': ofThisEnvironment, 'ForAllValues:StringEquals': { 'aws:TagKeys': [DATA_VOLUME_TAG_KEYS.used] } },
+    conditions: {
+      'StringEquals': ofThisEnvironment,
+      'ForAllValues:StringEquals': { 'aws:TagKeys': [DATA_VOLUME_TAG_KEYS.used, DATA_VOLUME_TAG_KEYS.instance] },
+    },
   }));
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: ['autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat'],
@@ -94,9 +97,9 @@ function grantHandover(role: iam.Role, group: autoscaling.AutoScalingGroup, stac
   }));
   role.addToPrincipalPolicy(executionLoggingStatement());
   acknowledgeNagFinding(role, 'AwsSolutions-IAM5[Resource::*]',
-    'DescribeVolumes, CloudWatch Logs vended log delivery and X-Ray trace uploads support no resource-level permissions');
+    'DescribeVolumes, DescribeScalingActivities, CloudWatch Logs vended log delivery and X-Ray trace uploads support no resource-level permissions');
   acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(role, volumes)}]`,
-    'AttachVolume and CreateTags are limited by condition to the volumes tagged as this environment\'s, CreateTags to the used tag key');
+    'AttachVolume and CreateTags are limited by condition to the volumes tagged as this environment\'s, CreateTags to the used and instance tag keys');
   acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(role, instanceArns(role))}]`,
     'AttachVolume is limited by condition to the instances Auto Scaling tagged with this group');
   acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(role, group.autoScalingGroupArn)}]`,

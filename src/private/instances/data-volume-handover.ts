@@ -11,6 +11,9 @@ import { explainFailure, failAsExplained, sdkCall } from '../shared/sdk-call';
  */
 export const DATA_VOLUME_DEVICES = { linux: '/dev/xvdf', windows: 'xvdf' } as const;
 
+/** How Auto Scaling describes the activity that terminates an instance, before the instance's id. */
+const TERMINATION_DESCRIPTION = 'Terminating EC2 instance: ';
+
 /** How often the workflow looks for a free volume while the instance waits in Pending:Wait. */
 const LOOK_INTERVAL = Duration.seconds(15);
 /** How often it reads the attachment's state. */
@@ -70,20 +73,46 @@ export class DataVolumeHandoverDefinition {
     });
     // Taken by another launch in the meantime (VolumeInUse, IncorrectState): look again.
     attach.addCatch(lookAgain, { errors: ['States.TaskFailed'], resultPath: '$.attachError' });
-    find.next(this.choose()).next(new sfn.Choice(this.scope, 'FreeVolume?')
+    find.next(this.findTerminations()).next(this.choose()).next(new sfn.Choice(this.scope, 'FreeVolume?')
       .when(sfn.Condition.isPresent('$.choice.VolumeId'), attach.next(this.waitUntilAttached(abandon)))
       .otherwise(lookAgain));
     return new sfn.Pass(this.scope, 'StartLooking', { result: sfn.Result.fromObject({ count: 1 }), resultPath: '$.looks' }).next(find);
   }
 
-  /** JSONata: JSONPath cannot sort, nor read a tag's value by its key. */
+  /**
+   * The group's recent activities, newest first (in-progress ones before all others, as
+   * DescribeScalingActivities lists them): which instances terminated, and in which order.
+   */
+  private findTerminations(): sfn.TaskStateBase {
+    return sdkCall(this.scope, 'FindTerminations', {
+      service: 'autoscaling',
+      action: 'describeScalingActivities',
+      parameters: { AutoScalingGroupName: sfn.JsonPath.stringAt('$.detail.AutoScalingGroupName') },
+      resultSelector: { 'activities.$': '$.Activities' },
+      resultPath: '$.terminations',
+    });
+  }
+
+  /**
+   * JSONata: JSONPath cannot sort, nor read a tag's value by its key. The volume of the instance
+   * that terminated last is this launch's, its predecessor's: taken once free, waited for while the
+   * predecessor still holds it. Without one (a scale-out, or volumes handed over before this rule),
+   * a free volume that has held data before a fresh one, then the lowest slot. So a release after a
+   * scale-in hands each instance's volume to its replacement, not the volume the scale-in freed.
+   */
   private choose(): sfn.Pass {
     return sfn.Pass.jsonata(this.scope, 'ChooseVolume', {
-      comment: 'A free volume: one that has held data before a fresh one, then the lowest slot',
+      comment: 'The predecessor\'s volume once free; else a free volume that has held data before a fresh one, then the lowest slot',
       outputs: '{% $merge([$states.input, {"choice": ('
         + '$tag := function($volume, $key) { $lookup($merge($volume.Tags.{ Key: Value }), $key) }; '
+        + `$terminated := $states.input.terminations.activities[$contains(Description, "${TERMINATION_DESCRIPTION}")]`
+        + `.$substringAfter(Description, "${TERMINATION_DESCRIPTION}"); `
+        + '$recency := function($volume) { $map($terminated, function($instance, $index) { '
+        + `$instance = $tag($volume, "${DATA_VOLUME_TAG_KEYS.instance}") ? $index })[0] }; `
+        + '$predecessor := $sort([$states.input.found.volumes[$exists($recency($))]], function($a, $b) { $recency($a) > $recency($b) })[0]; '
         + `$rank := function($volume) { ($exists($tag($volume, "${DATA_VOLUME_TAG_KEYS.used}")) ? 0 : 100000) + $number($tag($volume, "${DATA_VOLUME_TAG_KEYS.slot}")) }; `
-        + '$sort([$states.input.found.volumes[State = "available"]], function($a, $b) { $rank($a) > $rank($b) })[0]'
+        + '$predecessor ? ($predecessor.State = "available" ? $predecessor : { "waitingFor": $predecessor.VolumeId }) '
+        + ': $sort([$states.input.found.volumes[State = "available"]], function($a, $b) { $rank($a) > $rank($b) })[0]'
         + ')}]) %}',
     });
   }
@@ -102,7 +131,10 @@ export class DataVolumeHandoverDefinition {
       action: 'createTags',
       parameters: {
         Resources: sfn.JsonPath.array(sfn.JsonPath.stringAt('$.choice.VolumeId')),
-        Tags: [{ Key: DATA_VOLUME_TAG_KEYS.used, Value: 'true' }],
+        Tags: [
+          { Key: DATA_VOLUME_TAG_KEYS.used, Value: 'true' },
+          { Key: DATA_VOLUME_TAG_KEYS.instance, Value: sfn.JsonPath.stringAt('$.detail.EC2InstanceId') },
+        ],
       },
       resultPath: sfn.JsonPath.DISCARD,
     });

@@ -9,6 +9,8 @@ export const DATA_VOLUME_TAG_KEYS = {
   slot: 'immutable-servers:data-volume-slot',
   /** Set once an instance has attached the volume: it may hold data, and is handed on before a fresh one. */
   used: 'immutable-servers:data-volume-used',
+  /** The instance the volume was last handed to: its replacement takes this volume before any other. */
+  instance: 'immutable-servers:data-volume-instance',
   /** On a snapshot a release took of the volume: the version it released next. */
   beforeRelease: 'immutable-servers:before-release',
 };

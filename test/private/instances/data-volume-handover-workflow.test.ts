@@ -36,7 +36,7 @@ describe('DataVolumeHandoverWorkflow', () => {
     });
   });
 
-  test('given its role, then it may attach only this environment\'s volumes to only this group\'s instances, tag them used, and complete only this group\'s lifecycle actions', () => {
+  test('given its role, then it may attach only this environment\'s volumes to only this group\'s instances, tag them used and with their instance, read the group\'s activities, and complete only this group\'s lifecycle actions', () => {
     const { app } = handover();
     const role = deployedStack(app, 'WebProd').roleTrusting('states.amazonaws.com');
     const volume = `arn:aws:ec2:${REGION}:${ACCOUNT}:volume/vol-0123456789abcdef0`;
@@ -53,8 +53,10 @@ describe('DataVolumeHandoverWorkflow', () => {
     expect(decide(role, 'ec2:AttachVolume', instance, { 'aws:ResourceTag/aws:autoscaling:groupName': 'api-prod' })).toBe('IMPLICIT_DENY');
     expect(decide(role, 'ec2:DetachVolume', volume, ours)).toBe('IMPLICIT_DENY');
     expect(decide(role, 'ec2:DeleteVolume', volume, ours)).toBe('IMPLICIT_DENY');
-    expect(decide(role, 'ec2:CreateTags', volume, { ...ours, 'aws:TagKeys': ['immutable-servers:data-volume-used'] })).toBe('ALLOWED');
+    expect(decide(role, 'ec2:CreateTags', volume, { ...ours, 'aws:TagKeys': ['immutable-servers:data-volume-used', 'immutable-servers:data-volume-instance'] }))
+      .toBe('ALLOWED');
     expect(decide(role, 'ec2:CreateTags', volume, { ...ours, 'aws:TagKeys': ['immutable-servers:data-volume-of'] })).toBe('IMPLICIT_DENY');
+    expect(decide(role, 'autoscaling:DescribeScalingActivities', '*')).toBe('ALLOWED');
     expect(decide(role, 'autoscaling:CompleteLifecycleAction', group)).toBe('ALLOWED');
     expect(decide(role, 'autoscaling:RecordLifecycleActionHeartbeat', group)).toBe('ALLOWED');
     expect(decide(role, 'autoscaling:CompleteLifecycleAction', group.replace('web-prod', 'api-prod'))).toBe('IMPLICIT_DENY');

@@ -32,6 +32,8 @@ interface Volume {
   readonly slot: number;
   readonly state: 'available' | 'in-use';
   readonly used?: boolean;
+  /** The instance it was last handed to. */
+  readonly instance?: string;
 }
 
 /** DescribeVolumes by tag, answering each look with the next of `looks` (the last repeats). */
@@ -46,8 +48,19 @@ function volumeLooks(...looks: Volume[][]): TaskFake {
         { Key: DATA_VOLUME_TAG_KEYS.stack, Value: STACK },
         { Key: DATA_VOLUME_TAG_KEYS.slot, Value: String(volume.slot) },
         ...volume.used ? [{ Key: DATA_VOLUME_TAG_KEYS.used, Value: 'true' }] : [],
+        ...volume.instance ? [{ Key: DATA_VOLUME_TAG_KEYS.instance, Value: volume.instance }] : [],
       ],
     })),
+  });
+}
+
+/** DescribeScalingActivities of the group, newest first: the instances that `terminated`, each with a launch between them. */
+function activities(...terminated: string[]): TaskFake {
+  return () => ({
+    Activities: terminated.flatMap((instance, index) => [
+      { ActivityId: `launch-${index}`, Description: `Launching a new EC2 instance: i-0new${index}`, StatusCode: 'MidLifecycleAction', StartTime: '2026-12-07T08:00:00Z' },
+      { ActivityId: `terminate-${index}`, Description: `Terminating EC2 instance: ${instance}`, StatusCode: index === 0 ? 'InProgress' : 'Successful', StartTime: '2026-12-07T07:00:00Z' },
+    ]),
   });
 }
 
@@ -63,6 +76,7 @@ function run(fakes: Record<string, TaskFake>, local = definition()): Promise<Loc
   return runLocally(local.definition, EVENT, {
     ...local.fakes,
     RecordHeartbeat: () => ({}),
+    FindTerminations: activities(),
     AttachVolume: ({ VolumeId }) => ({ VolumeId, InstanceId: INSTANCE, State: 'attaching', Device: '/dev/xvdf' }),
     ReadAttachment: attachment(),
     MarkVolumeUsed: () => ({}),
@@ -87,9 +101,54 @@ describe('data volume handover at launch', () => {
     expect(execution.status).toBe('SUCCEEDED');
     expect(execution.calls.FindVolumes).toEqual([{ Filters: [{ Name: 'tag:immutable-servers:data-volume-of', Values: [STACK] }] }]);
     expect(execution.calls.AttachVolume).toEqual([{ Device: '/dev/xvdf', InstanceId: INSTANCE, VolumeId: 'vol-used3' }]);
-    expect(execution.calls.MarkVolumeUsed).toEqual([{ Resources: ['vol-used3'], Tags: [{ Key: DATA_VOLUME_TAG_KEYS.used, Value: 'true' }] }]);
+    expect(execution.calls.MarkVolumeUsed).toEqual([{
+      Resources: ['vol-used3'],
+      Tags: [{ Key: DATA_VOLUME_TAG_KEYS.used, Value: 'true' }, { Key: DATA_VOLUME_TAG_KEYS.instance, Value: INSTANCE }],
+    }]);
     expect(execution.calls.LetLaunchContinue).toEqual([{ ...LIFECYCLE_ACTION, LifecycleActionResult: 'CONTINUE' }]);
     expect(execution.calls.AbandonLaunch).toBeUndefined();
+  });
+
+  test('given a volume a scale-in left free, then a release\'s replacement waits for its predecessor\'s volume and takes it, not the free one', async () => {
+    const parked = { id: 'vol-parked1', slot: 1, used: true, instance: 'i-0scaledin' };
+    const predecessors = { id: 'vol-replaced2', slot: 2, used: true, instance: 'i-0replaced' };
+    const execution = await run({
+      FindVolumes: volumeLooks(
+        [{ ...parked, state: 'available' }, { ...predecessors, state: 'in-use' }, { id: 'vol-other3', slot: 3, state: 'in-use', used: true, instance: 'i-0other' }],
+        [{ ...parked, state: 'available' }, { ...predecessors, state: 'available' }, { id: 'vol-other3', slot: 3, state: 'in-use', used: true, instance: 'i-0other' }],
+      ),
+      // The replaced instance terminated last (in progress, listed first); the scaled-in one before.
+      FindTerminations: activities('i-0replaced', 'i-0scaledin'),
+    });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.calls.FindTerminations).toEqual([{ AutoScalingGroupName: 'web-prod' }, { AutoScalingGroupName: 'web-prod' }]);
+    expect(execution.calls.RecordHeartbeat).toEqual([LIFECYCLE_ACTION]);
+    expect(execution.calls.AttachVolume).toEqual([expect.objectContaining({ VolumeId: 'vol-replaced2' })]);
+  });
+
+  test('given volumes of two terminated instances, then the one whose instance terminated last is taken, whatever its slot', async () => {
+    const execution = await run({
+      FindVolumes: volumeLooks([
+        { id: 'vol-older1', slot: 1, state: 'available', used: true, instance: 'i-0older' },
+        { id: 'vol-newer3', slot: 3, state: 'available', used: true, instance: 'i-0newer' },
+      ]),
+      FindTerminations: activities('i-0newer', 'i-0older'),
+    });
+
+    expect(execution.calls.AttachVolume).toEqual([expect.objectContaining({ VolumeId: 'vol-newer3' })]);
+  });
+
+  test('given no recent termination names a volume\'s instance (a scale-out), then a volume that held data is taken before a fresh one', async () => {
+    const execution = await run({
+      FindVolumes: volumeLooks([
+        { id: 'vol-fresh1', slot: 1, state: 'available' },
+        { id: 'vol-parked2', slot: 2, state: 'available', used: true, instance: 'i-0longgone' },
+      ]),
+      FindTerminations: activities('i-0unrelated'),
+    });
+
+    expect(execution.calls.AttachVolume).toEqual([expect.objectContaining({ VolumeId: 'vol-parked2' })]);
   });
 
   test('given only fresh volumes (a scale-out), then the lowest slot is attached', async () => {
