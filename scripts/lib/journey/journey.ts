@@ -18,6 +18,11 @@ const CONTENT_HASH_TAG_KEY = 'immutable-servers:artifact-content-hash';
 const FINGERPRINT_TAG_KEY = 'immutable-servers:fingerprint';
 /** The package step's content hash, as a pipeline variable. */
 const PACKAGE_CONTENT_HASH = 'Bake-Package.CONTENT_HASH';
+/** Tag keys of data volumes (src/private/shared/data-volume-tags.ts). */
+const DATA_VOLUME_OF_TAG_KEY = 'immutable-servers:data-volume-of';
+const DATA_VOLUME_SLOT_TAG_KEY = 'immutable-servers:data-volume-slot';
+const DATA_VOLUME_USED_TAG_KEY = 'immutable-servers:data-volume-used';
+const BEFORE_RELEASE_TAG_KEY = 'immutable-servers:before-release';
 
 export interface JourneyReport {
   readonly journey: string;
@@ -40,6 +45,18 @@ export interface RunningInstance {
   readonly architecture: string;
 }
 
+/** A data volume of an environment, as EC2 describes it. */
+export interface DataVolume {
+  readonly id: string;
+  readonly slot: number;
+  /** Whether it carries the tag the handover sets once an instance attached it: it may hold data. */
+  readonly used: boolean;
+  /** `available` or `in-use`. */
+  readonly state: string;
+  /** The instance it is attached to, if any. */
+  readonly attachedTo?: string;
+}
+
 /** What a journey's commit is: its files (those its build leaves in `dist/`) and the environments where it misbehaves. */
 export interface CommitOptions {
   readonly files: Record<string, string>;
@@ -50,11 +67,11 @@ export interface CommitOptions {
 const assemblies = new Map<string, string>();
 
 /** The variants of the journey app a journey starts from. */
-export type JourneyVariant = Pick<JourneyAppOptions, 'gravitonDev'>;
+export type JourneyVariant = Pick<JourneyAppOptions, 'gravitonDev' | 'statefulDev'>;
 
 /** The journey app's assembly, synthesized once per process and variant. */
 function assembly(variant: JourneyVariant, withStaging: boolean): string {
-  const key = `${variant.gravitonDev ? 'graviton-' : ''}${withStaging ? 'staging' : 'base'}`;
+  const key = `${variant.gravitonDev ? 'graviton-' : ''}${variant.statefulDev ? 'stateful-' : ''}${withStaging ? 'staging' : 'base'}`;
   let directory = assemblies.get(key);
   if (!directory) {
     directory = mkdtempSync(join(tmpdir(), `journey-assembly-${key}-`));
@@ -210,6 +227,66 @@ export class Journey {
     }));
   }
 
+  /**
+   * An operator (or a scaling policy) sets the desired capacity of an environment's group: Auto
+   * Scaling launches through the group's lifecycle hooks, or terminates.
+   */
+  public async setDesiredCapacity(environment: EnvironmentName, desired: number): Promise<void> {
+    const [group] = this.stack(environment).groups.values();
+    await this.world.autoScaling.setDesiredCapacity(ENVIRONMENTS[environment], group.name, desired);
+    await this.check();
+  }
+
+  /** An environment's data volumes as EC2 describes them (those tagged as its stack's), by slot. */
+  public async dataVolumes(environment: EnvironmentName): Promise<DataVolume[]> {
+    const { Volumes } = await this.world.moto.send('ec2', 'DescribeVolumes',
+      { Filters: [{ Name: `tag:${DATA_VOLUME_OF_TAG_KEY}`, Values: [this.stack(environment).stackName] }] }, ENVIRONMENTS[environment]);
+    return (Volumes as any[]).map((volume) => {
+      const tags = Object.fromEntries((volume.Tags ?? []).map((tag: any) => [tag.Key, tag.Value]));
+      return {
+        id: volume.VolumeId,
+        slot: Number(tags[DATA_VOLUME_SLOT_TAG_KEY]),
+        used: tags[DATA_VOLUME_USED_TAG_KEY] !== undefined,
+        state: volume.State,
+        ...volume.Attachments?.length ? { attachedTo: volume.Attachments[0].InstanceId } : {},
+      };
+    }).sort((a, b) => a.slot - b.slot);
+  }
+
+  /** The data volume each InService instance of an environment holds, as EC2 describes its block devices: instance id to volume id. */
+  public async dataVolumeHolders(environment: EnvironmentName): Promise<Record<string, string>> {
+    const volumes = new Set((await this.dataVolumes(environment)).map((volume) => volume.id));
+    const held = await this.blockDevices(environment);
+    return Object.fromEntries(Object.entries(held).map(([instance, devices]) => [instance, devices.filter((id) => volumes.has(id)).join(',')]));
+  }
+
+  /** The instance that replaced `instanceId` in the end (following replacements of replacements), itself when none did. */
+  public successorOf(environment: EnvironmentName, instanceId: string): string {
+    const replaced = this.stack(environment).replacements.find((replacement) => replacement.replaced === instanceId);
+    return replaced ? this.successorOf(environment, replaced.replacement) : instanceId;
+  }
+
+  /** Snapshots of an environment's data volumes, by the release version they were taken before. */
+  public async dataSnapshots(environment: EnvironmentName): Promise<Record<string, number>> {
+    const { Snapshots } = await this.world.moto.send('ec2', 'DescribeSnapshots',
+      { Filters: [{ Name: `tag:${DATA_VOLUME_OF_TAG_KEY}`, Values: [this.stack(environment).stackName] }] }, ENVIRONMENTS[environment]);
+    const counts: Record<string, number> = {};
+    for (const snapshot of Snapshots as any[]) {
+      const version = (snapshot.Tags ?? []).find((tag: any) => tag.Key === BEFORE_RELEASE_TAG_KEY)?.Value ?? 'untagged';
+      counts[version] = (counts[version] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  /** The EBS volumes of each InService instance of an environment, as EC2 describes its block device mappings. */
+  private async blockDevices(environment: EnvironmentName): Promise<Record<string, string[]>> {
+    const ids = this.instances(environment).map((instance) => instance.id);
+    if (ids.length === 0) return {};
+    const { Reservations } = await this.world.moto.send('ec2', 'DescribeInstances', { InstanceIds: ids }, ENVIRONMENTS[environment]);
+    return Object.fromEntries(Reservations.flatMap((reservation: any) => reservation.Instances)
+      .map((instance: any) => [instance.InstanceId, (instance.BlockDeviceMappings ?? []).map((mapping: any) => mapping.Ebs?.VolumeId)]));
+  }
+
   /** An environment's ledger: what its SSM parameters name now. */
   public async ledger(environment: EnvironmentName, label?: string): Promise<Record<string, string>> {
     const at = ENVIRONMENTS[environment];
@@ -297,6 +374,7 @@ export class Journey {
       }
       await this.checkArchitecture(environment, ledger.ami);
       if (ledger.version !== 'none') await this.checkProvenance(environment, ledger.ami);
+      await this.checkDataVolumes(environment);
       for (const label of ['current-release', 'previous-release']) {
         const held = await this.ledger(environment, label);
         if (held.ami !== 'absent' && held.version !== 'none' && !(await this.amiExists(environment, held.ami))) {
@@ -325,6 +403,37 @@ export class Journey {
     const recorded = (await this.ledgerInstanceType(environment)).architecture;
     if (Images[0]?.Architecture !== recorded) {
       throw new Error(`Journey ${this.name}: ${environment}'s ledger names ${ami}, an ${Images[0]?.Architecture} AMI, and records architecture ${recorded}`);
+    }
+  }
+
+  /**
+   * An environment with data volumes: EC2 finds every volume its stack made; no volume is attached
+   * to two instances, seen from the volumes and from the instances' block devices (moto would keep
+   * a second attachment in the first instance's); every attached volume is attached to an InService
+   * instance of the group; no instance is InService without exactly one data volume.
+   */
+  private async checkDataVolumes(environment: EnvironmentName): Promise<void> {
+    const stack = this.stack(environment);
+    if (stack.volumes.size === 0) return;
+    const fail = (problem: string) => {
+      throw new Error(`Journey ${this.name}: ${environment}'s data volumes: ${problem}`);
+    };
+    const volumes = await this.dataVolumes(environment);
+    if (volumes.length !== stack.volumes.size) fail(`its stack made ${stack.volumes.size}, EC2 finds ${volumes.length} tagged as its`);
+    const inService = new Set(this.instances(environment).map((instance) => instance.id));
+    const holders = new Map<string, string[]>();
+    for (const [instance, devices] of Object.entries(await this.blockDevices(environment))) {
+      const data = devices.filter((id) => volumes.some((volume) => volume.id === id));
+      if (data.length !== 1) fail(`instance ${instance} is InService with ${data.length} data volumes (${data.join(', ')})`);
+      for (const id of data) holders.set(id, [...holders.get(id) ?? [], instance]);
+    }
+    for (const volume of volumes) {
+      const held = holders.get(volume.id) ?? [];
+      if (held.length > 1) fail(`volume ${volume.id} (slot ${volume.slot}) is attached to ${held.join(' and ')}`);
+      if (volume.attachedTo !== undefined && !inService.has(volume.attachedTo)) {
+        fail(`volume ${volume.id} (slot ${volume.slot}) is attached to ${volume.attachedTo}, which is not an InService instance of the group`);
+      }
+      if ((volume.attachedTo === undefined) !== (volume.state === 'available')) fail(`volume ${volume.id} is ${volume.state} but attached to ${volume.attachedTo ?? 'nothing'}`);
     }
   }
 

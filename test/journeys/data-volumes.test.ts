@@ -1,0 +1,52 @@
+import { journey } from '../helpers/journeys';
+
+/**
+ * The fleet invariants of a deployment with data volumes, in dev of the journey app's stateful
+ * variant (two instances, up to four, so four volumes). The journey also checks after every step
+ * that no volume is attached to two instances (as the volumes and as the instances' block devices
+ * say) and that no instance is InService without exactly one data volume.
+ */
+describe('journeys: data volumes', () => {
+  test('releases, a failed release, scale-out, scale-in and taints keep every data volume on a running instance, never on two', async () => {
+    const { report, facts } = await journey('a stateful dev: releases, a failed release, scaling and taints hand each data volume on') as any;
+    const attached = (volumes: any[]) => volumes.filter((volume) => volume.attachedTo !== undefined).map((volume) => volume.slot);
+    const used = (volumes: any[]) => volumes.filter((volume) => volume.used).map((volume) => volume.slot);
+    expect(report).toMatchObject({ violations: [] });
+
+    // The first release launches two instances, which take the lowest fresh slots; every volume is snapshotted before it.
+    expect(attached(facts.first.volumes)).toEqual([1, 2]);
+    expect(used(facts.first.volumes)).toEqual([1, 2]);
+    expect(Object.values(facts.first.snapshots)).toEqual([4]);
+
+    // A release replaces each instance by one that holds the volume its predecessor held: the same volumes, on new instances.
+    expect(facts.released.status).toBe('Succeeded');
+    expect(facts.released.handover.successors).toEqual([{ replaced: true, keptVolume: true }, { replaced: true, keptVolume: true }]);
+    expect(facts.released.handover.attachedAfter).toEqual(facts.released.handover.attachedBefore);
+    expect(Object.values(facts.released.snapshots)).toEqual([4, 4]);
+
+    // A release whose alarm goes off after the first replacement rolls back: that instance is replaced twice, each time
+    // keeping its volume; every volume that held data is attached to an InService instance.
+    expect(facts.failed).toMatchObject({ status: 'Failed', stack: 'UPDATE_ROLLBACK_COMPLETE' });
+    expect(facts.failed.handover.successors).toEqual([{ replaced: true, keptVolume: true }, { replaced: false, keptVolume: true }]);
+    expect(facts.failed.handover.attachedAfter).toEqual(facts.failed.handover.attachedBefore);
+    for (const volume of facts.failed.volumes.filter((candidate: any) => candidate.used)) expect(facts.failed.running).toContain(volume.attachedTo);
+
+    // Scale-out takes the lowest fresh slot; scale-in leaves its volume available and marked used; the next scale-out
+    // takes that used volume back rather than the fresh slot 4.
+    expect(attached(facts.scaledOut)).toEqual([1, 2, 3]);
+    expect(facts.scaledIn.volumes.find((volume: any) => volume.slot === 3)).toMatchObject({ state: 'available', used: true });
+    expect(attached(facts.scaledIn.volumes)).toEqual([1, 2]);
+    expect(attached(facts.scaledOutAgain)).toEqual([1, 2, 3]);
+    expect(facts.scaledOutAgain.find((volume: any) => volume.slot === 4)).toMatchObject({ state: 'available', used: false });
+
+    // The taint workflow terminates every instance at once: the replacements race for the freed volumes (AttachVolume
+    // refuses the losers, which look again), so each gets one of them, not necessarily its predecessor's.
+    expect(facts.tainted.status).toBe('SUCCEEDED');
+    expect(facts.tainted.handover.successors.every((successor: any) => successor.replaced)).toBe(true);
+    expect(facts.tainted.handover.attachedAfter).toEqual(facts.tainted.handover.attachedBefore);
+
+    // Every launch went through the hook and continued; none was abandoned.
+    expect(facts.instances).toBe(3);
+    expect(facts.launches).toMatchObject({ continued: facts.counts.launched, abandoned: 0 });
+  });
+});
