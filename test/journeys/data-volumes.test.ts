@@ -7,8 +7,12 @@ import { journey } from '../helpers/journeys';
  * say) and that no instance is InService without exactly one data volume.
  */
 describe('journeys: data volumes', () => {
+  // One run of the journey for both tests.
+  let run: ReturnType<typeof journey> | undefined;
+  const stateful = () => (run ??= journey('a stateful dev: releases, a failed release, scaling and taints hand each data volume on')) as Promise<any>;
+
   test('releases, a failed release, scale-out, scale-in and taints keep every data volume on a running instance, never on two', async () => {
-    const { report, facts } = await journey('a stateful dev: releases, a failed release, scaling and taints hand each data volume on') as any;
+    const { report, facts } = await stateful();
     const attached = (volumes: any[]) => volumes.filter((volume) => volume.attachedTo !== undefined).map((volume) => volume.slot);
     const used = (volumes: any[]) => volumes.filter((volume) => volume.used).map((volume) => volume.slot);
     expect(report).toMatchObject({ violations: [] });
@@ -45,8 +49,23 @@ describe('journeys: data volumes', () => {
     expect(facts.tainted.handover.successors.every((successor: any) => successor.replaced)).toBe(true);
     expect(facts.tainted.handover.attachedAfter).toEqual(facts.tainted.handover.attachedBefore);
 
+    // An operator then removes the instance holding slot 1, and version 4 is released to the two left.
+    expect(facts.releasedAfterScaleIn.status).toBe('Succeeded');
+    expect(facts.releasedAfterScaleIn.handover.successors.every((successor: any) => successor.replaced)).toBe(true);
+
     // Every launch went through the hook and continued; none was abandoned.
-    expect(facts.instances).toBe(3);
+    expect(facts.instances).toBe(2);
     expect(facts.launches).toMatchObject({ continued: facts.counts.launched, abandoned: 0 });
+  });
+
+  // FINDING (construct, not the harness): once a scale-in has left a used volume of a lower slot available, a release
+  // does not keep each instance's volume. Terminate-first frees the predecessor's volume, and the chooser takes the
+  // lowest used slot among the available ones: the idle slot 1 (data as it was at the scale-in) goes back online and
+  // slot 3 (current data) goes offline. Nothing in DescribeVolumes tells the predecessor's volume from the idle one.
+  // Expected to fail until the handover can tell them apart; then turn it into a plain test.
+  test.failing('a release after an operator\'s scale-in keeps each remaining instance\'s volume', async () => {
+    const { facts } = await stateful();
+    expect(facts.releasedAfterScaleIn.handover.attachedAfter).toEqual(facts.releasedAfterScaleIn.handover.attachedBefore);
+    expect(facts.releasedAfterScaleIn.handover.successors.every((successor: any) => successor.keptVolume)).toBe(true);
   });
 });

@@ -237,6 +237,12 @@ export class Journey {
     await this.check();
   }
 
+  /** An operator terminates one instance of an environment and lowers its group's desired capacity (a scale-in of their choosing). */
+  public async terminateAndScaleIn(environment: EnvironmentName, instanceId: string): Promise<void> {
+    await this.world.autoScaling.handle('terminateInstanceInAutoScalingGroup', { InstanceId: instanceId, ShouldDecrementDesiredCapacity: true }, ENVIRONMENTS[environment]);
+    await this.check();
+  }
+
   /** An environment's data volumes as EC2 describes them (those tagged as its stack's), by slot. */
   public async dataVolumes(environment: EnvironmentName): Promise<DataVolume[]> {
     const { Volumes } = await this.world.moto.send('ec2', 'DescribeVolumes',

@@ -313,6 +313,12 @@ export const JOURNEYS: JourneyDefinition[] = [
       const beforeTaint = await holders();
       const taint = await journey.runCommandOnEvery('dev');
       const tainted = { status: taint.status, handover: await handover(journey, beforeTaint) };
+      // An operator removes the instance holding slot 1: slot 1 stays behind, used, while slots 2 and 3 hold the current data.
+      const slotOne = (await journey.dataVolumes('dev')).find((volume) => volume.slot === 1)!;
+      await journey.terminateAndScaleIn('dev', slotOne.attachedTo!);
+      const beforeLaterRelease = await holders();
+      const [later] = await journey.commit('Version 4', { files: service(4) });
+      const releasedAfterScaleIn = { status: later.status, handover: await handover(journey, beforeLaterRelease), volumes: await journey.dataVolumes('dev') };
       return {
         first,
         released,
@@ -321,6 +327,7 @@ export const JOURNEYS: JourneyDefinition[] = [
         scaledIn,
         scaledOutAgain,
         tainted,
+        releasedAfterScaleIn,
         instances: journey.instances('dev').length,
         launches: launches(),
         counts: journey.stack('dev').counts,

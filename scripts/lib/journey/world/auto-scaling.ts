@@ -62,7 +62,8 @@ export class AutoScalingSimulation {
       case 'terminateInstanceInAutoScalingGroup': {
         const found = this.groupOf(at, request.InstanceId);
         if (!found) throw new AwsError('AutoScaling.AutoScalingException', `Instance Id not found - No managed instance found for instance ID: ${request.InstanceId}`);
-        await this.cloudFormation.replaceInstance(found.stack, request.InstanceId);
+        if (request.ShouldDecrementDesiredCapacity) await this.cloudFormation.removeInstance(found.stack, request.InstanceId);
+        else await this.cloudFormation.replaceInstance(found.stack, request.InstanceId);
         return {
           Activity: {
             ActivityId: `activity-${request.InstanceId}`,

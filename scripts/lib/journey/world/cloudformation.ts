@@ -405,6 +405,23 @@ export class CloudFormationSimulation {
   }
 
   /**
+   * Terminates one instance of a group and lowers its desired capacity, as a termination that
+   * decrements it does; refused below the group's minimum, as Auto Scaling refuses it.
+   */
+  public async removeInstance(stack: SimulatedStack, instanceId: string): Promise<void> {
+    const group = [...stack.groups.values()].find((candidate) => candidate.instances.some((instance) => instance.id === instanceId));
+    if (!group) throw new Error(`Instance ${instanceId} is in no group of ${stack.stackName}`);
+    if (group.desired - 1 < group.minSize) {
+      throw new AwsError('AutoScaling.ValidationErrorException', `Currently, desiredSize equals minSize (${group.minSize}). `
+        + 'Terminating instance without replacement will violate group\'s min size constraint. Either set shouldDecrementDesiredCapacity flag to false or lower group\'s min size.');
+    }
+    const instance = group.instances.find((candidate) => candidate.id === instanceId)!;
+    group.instances = group.instances.filter((candidate) => candidate !== instance);
+    group.desired -= 1;
+    await this.terminate(stack, instance);
+  }
+
+  /**
    * Replaces one instance with one of `version`: launching the replacement first, or terminating
    * first (the group is one short until the launch succeeds, and stays so when it fails).
    */
