@@ -7,10 +7,11 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { sendCommandEvent, startSessionEvent } from '../cloudtrail-events';
+import { DataVolume, Fleet, blockDevicesOf, dataSnapshotsOf, dataVolumesOf, fleetViolations, inServiceViolations } from './data-volumes';
 import { ENVIRONMENTS, EnvironmentName, JourneyAppOptions, PIPELINE_ACCOUNT, PIPELINE_REGION, journeyApp } from './journey-app';
 import { Commit, PipelineExecution } from './pipeline/pipeline-simulation';
 import { WorkflowExecution } from './workflows';
-import { SimulatedStack } from './world/cloudformation';
+import { SimulatedGroup, SimulatedStack } from './world/cloudformation';
 import { World } from './world/world';
 
 /** Key of the AMI tag with the content hash of what is installed, which the bake's distribution sets. */
@@ -18,11 +19,6 @@ const CONTENT_HASH_TAG_KEY = 'immutable-servers:artifact-content-hash';
 const FINGERPRINT_TAG_KEY = 'immutable-servers:fingerprint';
 /** The package step's content hash, as a pipeline variable. */
 const PACKAGE_CONTENT_HASH = 'Bake-Package.CONTENT_HASH';
-/** Tag keys of data volumes (src/private/shared/data-volume-tags.ts). */
-const DATA_VOLUME_OF_TAG_KEY = 'immutable-servers:data-volume-of';
-const DATA_VOLUME_SLOT_TAG_KEY = 'immutable-servers:data-volume-slot';
-const DATA_VOLUME_USED_TAG_KEY = 'immutable-servers:data-volume-used';
-const BEFORE_RELEASE_TAG_KEY = 'immutable-servers:before-release';
 
 export interface JourneyReport {
   readonly journey: string;
@@ -43,18 +39,6 @@ export interface RunningInstance {
   readonly instanceType: string;
   readonly ami: string;
   readonly architecture: string;
-}
-
-/** A data volume of an environment, as EC2 describes it. */
-export interface DataVolume {
-  readonly id: string;
-  readonly slot: number;
-  /** Whether it carries the tag the handover sets once an instance attached it: it may hold data. */
-  readonly used: boolean;
-  /** `available` or `in-use`. */
-  readonly state: string;
-  /** The instance it is attached to, if any. */
-  readonly attachedTo?: string;
 }
 
 /** What a journey's commit is: its files (those its build leaves in `dist/`) and the environments where it misbehaves. */
@@ -93,6 +77,7 @@ function assembly(variant: JourneyVariant, withStaging: boolean): string {
 export class Journey {
   public static async start(name: string, variant: JourneyVariant = {}): Promise<Journey> {
     const breaking = new Map<string, Set<string>>();
+    const invariantBreaks: string[] = [];
     const world: World = await World.create({
       build: { account: PIPELINE_ACCOUNT, region: PIPELINE_REGION },
       // An image breaks an environment when a commit that breaks it packaged the image's content.
@@ -102,8 +87,14 @@ export class Journey {
           && environment !== undefined && breaking.get(execution.revision)?.has(environment));
         return broken ? alarms.find((alarm) => alarm.endsWith('5xx-rate')) ?? alarms[0] : undefined;
       },
+      // An instance of a stateful group goes InService only with a data volume of its own.
+      inService: async (stack, group, instanceId) => {
+        if (stack.volumes.size === 0) return;
+        const problems = await inServiceViolations(world.moto, fleetOf(stack, group), instanceId);
+        invariantBreaks.push(...problems.map((problem) => `${stack.stackName}'s data volumes: ${problem}`));
+      },
     });
-    const journey = new Journey(name, world, breaking, variant);
+    const journey = new Journey(name, world, breaking, variant, invariantBreaks);
     try {
       await world.deploy(assembly(variant, false));
       await journey.check();
@@ -122,7 +113,7 @@ export class Journey {
   private readonly instanceTypeArchitectures = new Map<string, string[]>();
 
   private constructor(public readonly name: string, public readonly world: World, private readonly breaking: Map<string, Set<string>>,
-    private variant: JourneyVariant) {}
+    private variant: JourneyVariant, private readonly invariantBreaks: string[]) {}
 
   /** A push to main; returns the executions it ran (with any they started, and rollbacks). */
   public async commit(message: string, options: CommitOptions): Promise<PipelineExecution[]> {
@@ -244,25 +235,14 @@ export class Journey {
   }
 
   /** An environment's data volumes as EC2 describes them (those tagged as its stack's), by slot. */
-  public async dataVolumes(environment: EnvironmentName): Promise<DataVolume[]> {
-    const { Volumes } = await this.world.moto.send('ec2', 'DescribeVolumes',
-      { Filters: [{ Name: `tag:${DATA_VOLUME_OF_TAG_KEY}`, Values: [this.stack(environment).stackName] }] }, ENVIRONMENTS[environment]);
-    return (Volumes as any[]).map((volume) => {
-      const tags = Object.fromEntries((volume.Tags ?? []).map((tag: any) => [tag.Key, tag.Value]));
-      return {
-        id: volume.VolumeId,
-        slot: Number(tags[DATA_VOLUME_SLOT_TAG_KEY]),
-        used: tags[DATA_VOLUME_USED_TAG_KEY] !== undefined,
-        state: volume.State,
-        ...volume.Attachments?.length ? { attachedTo: volume.Attachments[0].InstanceId } : {},
-      };
-    }).sort((a, b) => a.slot - b.slot);
+  public dataVolumes(environment: EnvironmentName): Promise<DataVolume[]> {
+    return dataVolumesOf(this.world.moto, ENVIRONMENTS[environment], this.stack(environment).stackName);
   }
 
   /** The data volume each InService instance of an environment holds, as EC2 describes its block devices: instance id to volume id. */
   public async dataVolumeHolders(environment: EnvironmentName): Promise<Record<string, string>> {
     const volumes = new Set((await this.dataVolumes(environment)).map((volume) => volume.id));
-    const held = await this.blockDevices(environment);
+    const held = await blockDevicesOf(this.world.moto, ENVIRONMENTS[environment], this.instances(environment).map((instance) => instance.id));
     return Object.fromEntries(Object.entries(held).map(([instance, devices]) => [instance, devices.filter((id) => volumes.has(id)).join(',')]));
   }
 
@@ -273,24 +253,8 @@ export class Journey {
   }
 
   /** Snapshots of an environment's data volumes, by the release version they were taken before. */
-  public async dataSnapshots(environment: EnvironmentName): Promise<Record<string, number>> {
-    const { Snapshots } = await this.world.moto.send('ec2', 'DescribeSnapshots',
-      { Filters: [{ Name: `tag:${DATA_VOLUME_OF_TAG_KEY}`, Values: [this.stack(environment).stackName] }] }, ENVIRONMENTS[environment]);
-    const counts: Record<string, number> = {};
-    for (const snapshot of Snapshots as any[]) {
-      const version = (snapshot.Tags ?? []).find((tag: any) => tag.Key === BEFORE_RELEASE_TAG_KEY)?.Value ?? 'untagged';
-      counts[version] = (counts[version] ?? 0) + 1;
-    }
-    return counts;
-  }
-
-  /** The EBS volumes of each InService instance of an environment, as EC2 describes its block device mappings. */
-  private async blockDevices(environment: EnvironmentName): Promise<Record<string, string[]>> {
-    const ids = this.instances(environment).map((instance) => instance.id);
-    if (ids.length === 0) return {};
-    const { Reservations } = await this.world.moto.send('ec2', 'DescribeInstances', { InstanceIds: ids }, ENVIRONMENTS[environment]);
-    return Object.fromEntries(Reservations.flatMap((reservation: any) => reservation.Instances)
-      .map((instance: any) => [instance.InstanceId, (instance.BlockDeviceMappings ?? []).map((mapping: any) => mapping.Ebs?.VolumeId)]));
+  public dataSnapshots(environment: EnvironmentName): Promise<Record<string, number>> {
+    return dataSnapshotsOf(this.world.moto, ENVIRONMENTS[environment], this.stack(environment).stackName);
   }
 
   /** An environment's ledger: what its SSM parameters name now. */
@@ -365,13 +329,15 @@ export class Journey {
    * its instance type's architecture (as EC2 describes the instance), and every ledger records the
    * architecture of the AMI it names; every environment that has a release runs only the AMI its
    * ledger names, on instances that name the archive and image it was built from; the AMIs every
-   * ledger names as current and previous release still exist.
+   * ledger names as current and previous release still exist; in an environment with data volumes,
+   * the fleet invariants (`fleetViolations`), which are also checked as each instance goes InService.
    */
   public async check(): Promise<void> {
     this.invariantChecks += 1;
     if (this.world.api.violations.length > 0) {
       throw new Error(`Journey ${this.name}: calls broke AWS's contract:\n${this.world.api.violations.join('\n')}`);
     }
+    if (this.invariantBreaks.length > 0) throw new Error(`Journey ${this.name}: invariants broke during the step:\n${this.invariantBreaks.join('\n')}`);
     for (const environment of this.environments) {
       const ledger = await this.ledger(environment);
       const running = new Set(this.instances(environment).map((instance) => instance.ami));
@@ -412,35 +378,12 @@ export class Journey {
     }
   }
 
-  /**
-   * An environment with data volumes: EC2 finds every volume its stack made; no volume is attached
-   * to two instances, seen from the volumes and from the instances' block devices (moto would keep
-   * a second attachment in the first instance's); every attached volume is attached to an InService
-   * instance of the group; no instance is InService without exactly one data volume.
-   */
+  /** An environment with data volumes: the fleet invariants between steps (`fleetViolations`). */
   private async checkDataVolumes(environment: EnvironmentName): Promise<void> {
     const stack = this.stack(environment);
     if (stack.volumes.size === 0) return;
-    const fail = (problem: string) => {
-      throw new Error(`Journey ${this.name}: ${environment}'s data volumes: ${problem}`);
-    };
-    const volumes = await this.dataVolumes(environment);
-    if (volumes.length !== stack.volumes.size) fail(`its stack made ${stack.volumes.size}, EC2 finds ${volumes.length} tagged as its`);
-    const inService = new Set(this.instances(environment).map((instance) => instance.id));
-    const holders = new Map<string, string[]>();
-    for (const [instance, devices] of Object.entries(await this.blockDevices(environment))) {
-      const data = devices.filter((id) => volumes.some((volume) => volume.id === id));
-      if (data.length !== 1) fail(`instance ${instance} is InService with ${data.length} data volumes (${data.join(', ')})`);
-      for (const id of data) holders.set(id, [...holders.get(id) ?? [], instance]);
-    }
-    for (const volume of volumes) {
-      const held = holders.get(volume.id) ?? [];
-      if (held.length > 1) fail(`volume ${volume.id} (slot ${volume.slot}) is attached to ${held.join(' and ')}`);
-      if (volume.attachedTo !== undefined && !inService.has(volume.attachedTo)) {
-        fail(`volume ${volume.id} (slot ${volume.slot}) is attached to ${volume.attachedTo}, which is not an InService instance of the group`);
-      }
-      if ((volume.attachedTo === undefined) !== (volume.state === 'available')) fail(`volume ${volume.id} is ${volume.state} but attached to ${volume.attachedTo ?? 'nothing'}`);
-    }
+    const [problem] = await fleetViolations(this.world.moto, fleetOf(stack, [...stack.groups.values()][0]));
+    if (problem) throw new Error(`Journey ${this.name}: ${environment}'s data volumes: ${problem}`);
   }
 
   /** The architectures EC2 says an instance type supports. */
@@ -495,6 +438,17 @@ export class Journey {
 
 function prefixed(files: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(files).map(([path, content]) => [`dist/${path}`, content]));
+}
+
+/** A stateful group's fleet: its stack's volumes and its InService instances. */
+function fleetOf(stack: SimulatedStack, group: SimulatedGroup): Fleet {
+  return {
+    at: stack,
+    stackName: stack.stackName,
+    groupName: group.name,
+    volumes: stack.volumes.size,
+    inService: group.instances.map((instance) => instance.id),
+  };
 }
 
 function environmentOf(stack: SimulatedStack): string | undefined {

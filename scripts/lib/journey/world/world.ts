@@ -20,7 +20,7 @@ import { PipelineSimulation } from '../pipeline/pipeline-simulation';
 import { resolve } from '../template-resolution';
 import { WorkflowRunner } from '../workflows';
 import { AlarmSimulation } from './alarms';
-import { CloudFormationSimulation, SimulatedStack, autoScalingGroupArn } from './cloudformation';
+import { CloudFormationSimulation, SimulatedGroup, SimulatedStack, autoScalingGroupArn } from './cloudformation';
 import { EventBridgeSimulation } from './event-bridge';
 import { ImageBuilderSimulation } from './image-builder';
 import { LaunchHookSimulation } from './launch-hooks';
@@ -46,6 +46,8 @@ export interface WorldOptions {
   readonly build: { readonly account: string; readonly region: string };
   /** Decides whether instances of an AMI set off one of a group's alarms during a refresh. */
   readonly alarmDuringRefresh?: (stack: SimulatedStack, amiTags: Record<string, string>, alarms: string[]) => string | undefined;
+  /** Called as an instance goes InService, once its launch passed the group's lifecycle hooks: where a journey checks it. */
+  readonly inService?: (stack: SimulatedStack, group: SimulatedGroup, instanceId: string) => Promise<void>;
 }
 
 export class World {
@@ -85,7 +87,10 @@ export class World {
         if (refused) this.api.violations.push(`CloudFormation, as service role ${roleArn}: ${refused}`);
         return refused;
       },
-      (stack, group, instanceId) => this.launchHooks.launching(stack, group, instanceId));
+      async (stack, group, instanceId) => {
+        await this.launchHooks.launching(stack, group, instanceId);
+        await options.inService?.(stack, group, instanceId);
+      });
     this.eventBridge = new EventBridgeSimulation(this.cloudFormation, () => this.workflows, () => this.authorizer,
       (violation) => this.api.violations.push(violation));
     this.launchHooks = new LaunchHookSimulation(this.cloudFormation, this.eventBridge, now);
