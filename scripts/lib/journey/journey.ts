@@ -192,6 +192,24 @@ export class Journey {
     await this.check();
   }
 
+  /**
+   * dev keeps its state on data volumes from now on: the app with dev's `dataVolume` is deployed
+   * again (`cdk deploy --all`). Returns the invariants the deploy broke, which a journey records
+   * rather than stops at; the later steps are checked as usual.
+   */
+  public async makeDevStateful(): Promise<string[]> {
+    this.variant = { ...this.variant, statefulDev: true };
+    await this.world.deploy(assembly(this.variant, this.withStaging));
+    try {
+      await this.check();
+      return [];
+    } catch (error) {
+      const broken = (error as Error).message.split('\n');
+      this.invariantBreaks.length = 0;
+      return broken;
+    }
+  }
+
   /** What an environment's ledger records of the instances its release runs on. */
   public async ledgerInstanceType(environment: EnvironmentName): Promise<{ instanceType: string; architecture: string }> {
     const at = ENVIRONMENTS[environment];

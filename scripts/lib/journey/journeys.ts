@@ -335,6 +335,16 @@ export const JOURNEYS: JourneyDefinition[] = [
     },
   },
   {
+    name: 'dev gets data volumes after its first release',
+    run: async (journey) => {
+      await journey.commit('Version 1', { files: service(1) });
+      const broken = await journey.makeDevStateful();
+      const afterDeploy = { holders: await journey.dataVolumeHolders('dev'), replaced: journey.stack('dev').counts.replaced };
+      const [release] = await journey.commit('Version 2', { files: service(2) });
+      return { broken, afterDeploy, release: { status: release.status, holders: await journey.dataVolumeHolders('dev') } };
+    },
+  },
+  {
     name: 'a break-glass session on a prod instance, then a Run Command on every qa instance',
     run: async (journey) => {
       await journey.commit('Version 1', { files: service(1) });

@@ -80,6 +80,12 @@ export interface SimulatedStack {
   readonly groups: Map<string, SimulatedGroup>;
   /** The EBS volumes of the stack in moto: logical id to volume id. */
   readonly volumes: Map<string, string>;
+  /**
+   * The `AWS::AutoScaling::LifecycleHook` resources that exist (logical ids). A hook names its
+   * group, so CloudFormation creates it after the group: on the stack's creation, and on an update
+   * that adds it only once the group's update (and its instance refresh) is over.
+   */
+  lifecycleHooks: Set<string>;
   /** Every replacement of one instance by another (refresh, rollback, taint), in order. */
   readonly replacements: Array<{ readonly replaced: string; readonly replacement: string }>;
   readonly counts: InstanceCounts;
@@ -167,6 +173,7 @@ export class CloudFormationSimulation {
       launchTemplateVersions: new Map(),
       groups: new Map(),
       volumes: new Map(),
+      lifecycleHooks: new Set(),
       replacements: [],
       counts: { launched: 0, replaced: 0, rolledBack: 0, taintReplaced: 0, abandoned: 0 },
     };
@@ -180,6 +187,7 @@ export class CloudFormationSimulation {
       stack.groups.set(plan.logicalId, group);
       await this.scale(stack, group);
     }
+    stack.lifecycleHooks = lifecycleHooksOf(assembly.template);
     stack.status = 'CREATE_COMPLETE';
   }
 
@@ -288,11 +296,13 @@ export class CloudFormationSimulation {
         for (const restore of this.plan(stack, previousAssembly.template, previousResolved)) {
           await this.apply(stack, restore, true);
         }
+        // Hooks the update would have added were never created; the others are as they were.
         this.event(stack, token, stack.stackName, 'AWS::CloudFormation::Stack', 'UPDATE_ROLLBACK_COMPLETE', '');
         stack.settlesTo = 'UPDATE_ROLLBACK_COMPLETE';
         return;
       }
     }
+    stack.lifecycleHooks = lifecycleHooksOf(assembly.template);
     this.event(stack, token, stack.stackName, 'AWS::CloudFormation::Stack', 'UPDATE_COMPLETE', '');
     stack.settlesTo = 'UPDATE_COMPLETE';
   }
@@ -625,6 +635,11 @@ export class CloudFormationSimulation {
       ...reason ? { ResourceStatusReason: reason } : {},
     });
   }
+}
+
+/** The lifecycle hooks a template defines (logical ids). */
+function lifecycleHooksOf(template: Template): Set<string> {
+  return new Set(Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::AutoScaling::LifecycleHook').map(([logicalId]) => logicalId));
 }
 
 /** Whether an update changes a group's size. */

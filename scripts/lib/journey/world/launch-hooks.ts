@@ -6,7 +6,8 @@
  * default result applies), fails the launch: Auto Scaling terminates the instance.
  *
  * A hook is a resource of its own that names its group, so CloudFormation creates it after the
- * group: instances a group launches while its stack is being created pass no hook.
+ * group: instances a group launches while its stack is created, or while an update that adds the
+ * hook updates the group, pass no hook (`SimulatedStack.lifecycleHooks` holds the ones that exist).
  *
  * @see https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-event-reference.html
  * @see https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CompleteLifecycleAction.html
@@ -104,12 +105,12 @@ export class LaunchHookSimulation {
     return {};
   }
 
-  /** The group's launching hooks, once its stack exists. */
+  /** The group's launching hooks that exist. */
   private hooksOf(stack: SimulatedStack, group: SimulatedGroup): LaunchHook[] {
-    if (stack.status === 'CREATE_IN_PROGRESS') return [];
     const context = this.cloudFormation.context(stack);
     return Object.entries(stack.assembly.template.Resources)
-      .filter(([, resource]) => resource.Type === 'AWS::AutoScaling::LifecycleHook' && resource.Properties?.AutoScalingGroupName?.Ref === group.logicalId)
+      .filter(([logicalId, resource]) => resource.Type === 'AWS::AutoScaling::LifecycleHook' && stack.lifecycleHooks.has(logicalId)
+        && resource.Properties?.AutoScalingGroupName?.Ref === group.logicalId)
       .map(([logicalId, resource]) => ({ logicalId, properties: resolve(resource.Properties, context) }))
       .filter(({ properties }) => properties.LifecycleTransition === LAUNCHING)
       .map(({ logicalId, properties }) => ({
