@@ -131,6 +131,8 @@ export function physicalId(stack: AssemblyStack, context: StackContext, logicalI
     }
     case 'AWS::AutoScaling::AutoScalingGroup':
       return attribute === undefined ? named('AutoScalingGroupName', 255) : unknown();
+    case 'AWS::AutoScaling::LifecycleHook':
+      return attribute === undefined ? named('LifecycleHookName', 255) : unknown();
     case 'AWS::CloudWatch::Alarm': {
       const name = named('AlarmName', 255);
       return attribute === undefined ? name : attribute === 'Arn' ? `arn:aws:cloudwatch:${region}:${account}:alarm:${name}` : unknown();

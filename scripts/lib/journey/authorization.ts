@@ -8,6 +8,7 @@
 import type { Caller, Endpoint } from './aws-api';
 import { AuthorizationRequest, PolicyStatement, evaluate, isKnownAction } from './iam-policy';
 import { operationName } from './service-models';
+import { autoScalingGroupArn } from './world/cloudformation';
 
 /** The roles of the deployed world, by ARN. */
 export interface RoleDirectory {
@@ -44,7 +45,8 @@ const stackWithRole: ResourceMapping = (request, at, roles) => [...stack(request
 }]];
 const ec2Arn = (at: Endpoint, id: string) => (id.startsWith('ami-') ? `arn:aws:ec2:${at.region}::image/${id}`
   : id.startsWith('i-') ? `arn:aws:ec2:${at.region}:${at.account}:instance/${id}`
-    : id.startsWith('snap-') ? `arn:aws:ec2:${at.region}::snapshot/${id}` : `arn:aws:ec2:${at.region}:${at.account}:${id}`);
+    : id.startsWith('snap-') ? `arn:aws:ec2:${at.region}::snapshot/${id}`
+      : id.startsWith('vol-') ? `arn:aws:ec2:${at.region}:${at.account}:volume/${id}` : `arn:aws:ec2:${at.region}:${at.account}:${id}`);
 const tagContext = (tags: Array<{ Key: string; Value?: string }> | undefined, withValues: boolean) => (tags === undefined ? {} : {
   ...withValues ? Object.fromEntries(tags.map((tag) => [`aws:RequestTag/${tag.Key}`, tag.Value ?? ''])) : {},
   'aws:TagKeys': tags.map((tag) => tag.Key),
@@ -77,6 +79,20 @@ const RESOURCES: Record<string, ResourceMapping> = {
   'ec2:DescribeSnapshots': any,
   'ec2:DescribeInstances': any,
   'ec2:DescribeInstanceConnectEndpoints': any,
+  'ec2:DescribeVolumes': any,
+  // AttachVolume is authorized for the volume and for the instance.
+  'ec2:AttachVolume': (request, at) => [{ resource: ec2Arn(at, request.VolumeId) }, { resource: ec2Arn(at, request.InstanceId) }],
+  // CreateSnapshot is authorized for the volume and for the snapshot it creates (with its request tags); tags
+  // given at creation are also checked as CreateTags on the snapshot, with the creating action.
+  'ec2:CreateSnapshot': (request, at) => {
+    const tags = (request.TagSpecifications ?? []).flatMap((specification: any) => specification.Tags ?? []);
+    const snapshot = `arn:aws:ec2:${at.region}::snapshot/*`;
+    return [
+      { resource: ec2Arn(at, request.VolumeId) },
+      { resource: snapshot, context: tagContext(request.TagSpecifications && tags, true) },
+      ...tags.length === 0 ? [] : [{ action: 'ec2:CreateTags', resource: snapshot, context: { ...tagContext(tags, true), 'ec2:CreateAction': 'CreateSnapshot' } }],
+    ];
+  },
   'kms:CreateGrant': (request) => [{
     resource: request.KeyId,
     context: { 'kms:GranteePrincipal': request.GranteePrincipal, 'kms:GrantOperations': request.Operations },
@@ -112,6 +128,8 @@ const RESOURCES: Record<string, ResourceMapping> = {
   'states:StartSyncExecution': (request) => [{ resource: request.StateMachineArn }],
   'autoscaling:DescribeAutoScalingInstances': any,
   'autoscaling:TerminateInstanceInAutoScalingGroup': (request, at, roles) => [{ resource: roles.autoScalingGroupArnOf(at, request.InstanceId) }],
+  'autoscaling:CompleteLifecycleAction': (request, at) => [{ resource: autoScalingGroupArn(at, request.AutoScalingGroupName) }],
+  'autoscaling:RecordLifecycleActionHeartbeat': (request, at) => [{ resource: autoScalingGroupArn(at, request.AutoScalingGroupName) }],
 };
 
 export class IamAuthorizer {

@@ -4,9 +4,9 @@
  * account and region; qa in another account, where its workflows live (`cdk bootstrap --trust`);
  * prod in a third account and region, reached through its dedicated release role, with
  * break-glass access. A journey may add an environment in a fourth account later, or run dev on
- * Graviton, with a recipe per architecture.
+ * Graviton, with a recipe per architecture, or keep its state on data volumes.
  */
-import { App, Duration, Stack, aws_ec2 as ec2, aws_events as events, aws_iam as iam } from 'aws-cdk-lib';
+import { App, Duration, Size, Stack, aws_ec2 as ec2, aws_events as events, aws_iam as iam } from 'aws-cdk-lib';
 import {
   ApplicationImageRecipe, BaseImage, DeploymentLoadBalancing, ImmutableAmiPipeline, PipelineBuild, PipelineSource, PromotionApproval,
   PromotionEnvironment, RollingAsgDeployment, VulnerabilityPolicy, VulnerabilitySeverity,
@@ -32,6 +32,11 @@ export interface JourneyAppOptions {
   readonly withStaging?: boolean;
   /** Whether dev runs Graviton (arm64) instances, and the pipeline bakes for x86_64 and arm64. */
   readonly gravitonDev?: boolean;
+  /**
+   * Whether dev keeps its state on data volumes: its instances in one Availability Zone, two of
+   * them and up to four, so four volumes (a scale-out after a scale-in has a fresh slot to pass over).
+   */
+  readonly statefulDev?: boolean;
   /** Where the assembly is written. */
   readonly outdir?: string;
 }
@@ -41,9 +46,17 @@ export function instanceTypeOf(environment: EnvironmentName, options: Pick<Journ
   return new ec2.InstanceType(environment === 'dev' && options.gravitonDev ? 't4g.small' : 't3.small');
 }
 
+/** The mount path of a stateful dev's data volume. */
+const DATA_DIRECTORY = '/var/lib/web';
+
 export function journeyApp(options: JourneyAppOptions = {}): App {
-  const app = new App({ outdir: options.outdir });
-  const deployment = (name: EnvironmentName, extra: Partial<ConstructorParameters<typeof RollingAsgDeployment>[2]> = {}) => {
+  // A stateful dev needs real zone names (its volumes are created in one): what `cdk context` would hold for its account and region.
+  const context = options.statefulDev
+    ? { [`availability-zones:account=${ENVIRONMENTS.dev.account}:region=${ENVIRONMENTS.dev.region}`]: ['eu-west-1a', 'eu-west-1b'] }
+    : undefined;
+  const app = new App({ outdir: options.outdir, context });
+  type DeploymentOptions = Partial<ConstructorParameters<typeof RollingAsgDeployment>[2]>;
+  const deployment = (name: EnvironmentName, extra: DeploymentOptions | ((vpc: ec2.Vpc) => DeploymentOptions) = {}) => {
     const stack = new Stack(app, `web-${name}`, { env: ENVIRONMENTS[name] });
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
     return new RollingAsgDeployment(stack, 'Web', {
@@ -55,11 +68,18 @@ export function journeyApp(options: JourneyAppOptions = {}): App {
       minCapacity: 2,
       loadBalancing: DeploymentLoadBalancing.applicationLoadBalancer(),
       healthCheck: { path: '/health' },
-      ...extra,
+      ...typeof extra === 'function' ? extra(vpc) : extra,
     });
   };
+  const stateful = (vpc: ec2.Vpc): DeploymentOptions => ({
+    // A volume lives in one Availability Zone: so do the instances that use it.
+    vpcSubnets: { subnets: [vpc.privateSubnets[0]] },
+    maxCapacity: 4,
+    dataVolume: { size: Size.gibibytes(20), mountPath: DATA_DIRECTORY },
+    environment: { DATA_DIR: DATA_DIRECTORY },
+  });
   const environments: PromotionEnvironment[] = [
-    { name: 'dev', deployment: deployment('dev'), soakPeriod: Duration.minutes(15) },
+    { name: 'dev', deployment: deployment('dev', options.statefulDev ? stateful : {}), soakPeriod: Duration.minutes(15) },
     { name: 'qa', deployment: deployment('qa'), approval: PromotionApproval.manual(), soakPeriod: Duration.minutes(30) },
     ...options.withStaging ? [{ name: 'staging', deployment: deployment('staging'), approval: PromotionApproval.manual() }] : [],
     {

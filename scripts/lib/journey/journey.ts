@@ -7,10 +7,11 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { sendCommandEvent, startSessionEvent } from '../cloudtrail-events';
+import { DataVolume, Fleet, blockDevicesOf, dataSnapshotsOf, dataVolumesOf, fleetViolations, inServiceViolations } from './data-volumes';
 import { ENVIRONMENTS, EnvironmentName, JourneyAppOptions, PIPELINE_ACCOUNT, PIPELINE_REGION, journeyApp } from './journey-app';
 import { Commit, PipelineExecution } from './pipeline/pipeline-simulation';
 import { WorkflowExecution } from './workflows';
-import { SimulatedStack } from './world/cloudformation';
+import { SimulatedGroup, SimulatedStack } from './world/cloudformation';
 import { World } from './world/world';
 
 /** Key of the AMI tag with the content hash of what is installed, which the bake's distribution sets. */
@@ -50,11 +51,11 @@ export interface CommitOptions {
 const assemblies = new Map<string, string>();
 
 /** The variants of the journey app a journey starts from. */
-export type JourneyVariant = Pick<JourneyAppOptions, 'gravitonDev'>;
+export type JourneyVariant = Pick<JourneyAppOptions, 'gravitonDev' | 'statefulDev'>;
 
 /** The journey app's assembly, synthesized once per process and variant. */
 function assembly(variant: JourneyVariant, withStaging: boolean): string {
-  const key = `${variant.gravitonDev ? 'graviton-' : ''}${withStaging ? 'staging' : 'base'}`;
+  const key = `${variant.gravitonDev ? 'graviton-' : ''}${variant.statefulDev ? 'stateful-' : ''}${withStaging ? 'staging' : 'base'}`;
   let directory = assemblies.get(key);
   if (!directory) {
     directory = mkdtempSync(join(tmpdir(), `journey-assembly-${key}-`));
@@ -76,6 +77,7 @@ function assembly(variant: JourneyVariant, withStaging: boolean): string {
 export class Journey {
   public static async start(name: string, variant: JourneyVariant = {}): Promise<Journey> {
     const breaking = new Map<string, Set<string>>();
+    const invariantBreaks: string[] = [];
     const world: World = await World.create({
       build: { account: PIPELINE_ACCOUNT, region: PIPELINE_REGION },
       // An image breaks an environment when a commit that breaks it packaged the image's content.
@@ -85,8 +87,14 @@ export class Journey {
           && environment !== undefined && breaking.get(execution.revision)?.has(environment));
         return broken ? alarms.find((alarm) => alarm.endsWith('5xx-rate')) ?? alarms[0] : undefined;
       },
+      // An instance of a stateful group goes InService only with a data volume of its own.
+      inService: async (stack, group, instanceId) => {
+        if (stack.volumes.size === 0) return;
+        const problems = await inServiceViolations(world.moto, fleetOf(stack, group), instanceId);
+        invariantBreaks.push(...problems.map((problem) => `${stack.stackName}'s data volumes: ${problem}`));
+      },
     });
-    const journey = new Journey(name, world, breaking, variant);
+    const journey = new Journey(name, world, breaking, variant, invariantBreaks);
     try {
       await world.deploy(assembly(variant, false));
       await journey.check();
@@ -105,7 +113,7 @@ export class Journey {
   private readonly instanceTypeArchitectures = new Map<string, string[]>();
 
   private constructor(public readonly name: string, public readonly world: World, private readonly breaking: Map<string, Set<string>>,
-    private variant: JourneyVariant) {}
+    private variant: JourneyVariant, private readonly invariantBreaks: string[]) {}
 
   /** A push to main; returns the executions it ran (with any they started, and rollbacks). */
   public async commit(message: string, options: CommitOptions): Promise<PipelineExecution[]> {
@@ -184,6 +192,24 @@ export class Journey {
     await this.check();
   }
 
+  /**
+   * dev keeps its state on data volumes from now on: the app with dev's `dataVolume` is deployed
+   * again (`cdk deploy --all`). Returns the invariants the deploy broke, which a journey records
+   * rather than stops at; the later steps are checked as usual.
+   */
+  public async makeDevStateful(): Promise<string[]> {
+    this.variant = { ...this.variant, statefulDev: true };
+    await this.world.deploy(assembly(this.variant, this.withStaging));
+    try {
+      await this.check();
+      return [];
+    } catch (error) {
+      const broken = (error as Error).message.split('\n');
+      this.invariantBreaks.length = 0;
+      return broken;
+    }
+  }
+
   /** What an environment's ledger records of the instances its release runs on. */
   public async ledgerInstanceType(environment: EnvironmentName): Promise<{ instanceType: string; architecture: string }> {
     const at = ENVIRONMENTS[environment];
@@ -208,6 +234,45 @@ export class Journey {
       ami: instance.ImageId,
       architecture: architectures.get(instance.ImageId) ?? 'unknown',
     }));
+  }
+
+  /**
+   * An operator (or a scaling policy) sets the desired capacity of an environment's group: Auto
+   * Scaling launches through the group's lifecycle hooks, or terminates.
+   */
+  public async setDesiredCapacity(environment: EnvironmentName, desired: number): Promise<void> {
+    const [group] = this.stack(environment).groups.values();
+    await this.world.autoScaling.setDesiredCapacity(ENVIRONMENTS[environment], group.name, desired);
+    await this.check();
+  }
+
+  /** An operator terminates one instance of an environment and lowers its group's desired capacity (a scale-in of their choosing). */
+  public async terminateAndScaleIn(environment: EnvironmentName, instanceId: string): Promise<void> {
+    await this.world.autoScaling.handle('terminateInstanceInAutoScalingGroup', { InstanceId: instanceId, ShouldDecrementDesiredCapacity: true }, ENVIRONMENTS[environment]);
+    await this.check();
+  }
+
+  /** An environment's data volumes as EC2 describes them (those tagged as its stack's), by slot. */
+  public dataVolumes(environment: EnvironmentName): Promise<DataVolume[]> {
+    return dataVolumesOf(this.world.moto, ENVIRONMENTS[environment], this.stack(environment).stackName);
+  }
+
+  /** The data volume each InService instance of an environment holds, as EC2 describes its block devices: instance id to volume id. */
+  public async dataVolumeHolders(environment: EnvironmentName): Promise<Record<string, string>> {
+    const volumes = new Set((await this.dataVolumes(environment)).map((volume) => volume.id));
+    const held = await blockDevicesOf(this.world.moto, ENVIRONMENTS[environment], this.instances(environment).map((instance) => instance.id));
+    return Object.fromEntries(Object.entries(held).map(([instance, devices]) => [instance, devices.filter((id) => volumes.has(id)).join(',')]));
+  }
+
+  /** The instance that replaced `instanceId` in the end (following replacements of replacements), itself when none did. */
+  public successorOf(environment: EnvironmentName, instanceId: string): string {
+    const replaced = this.stack(environment).replacements.find((replacement) => replacement.replaced === instanceId);
+    return replaced ? this.successorOf(environment, replaced.replacement) : instanceId;
+  }
+
+  /** Snapshots of an environment's data volumes, by the release version they were taken before. */
+  public dataSnapshots(environment: EnvironmentName): Promise<Record<string, number>> {
+    return dataSnapshotsOf(this.world.moto, ENVIRONMENTS[environment], this.stack(environment).stackName);
   }
 
   /** An environment's ledger: what its SSM parameters name now. */
@@ -282,13 +347,15 @@ export class Journey {
    * its instance type's architecture (as EC2 describes the instance), and every ledger records the
    * architecture of the AMI it names; every environment that has a release runs only the AMI its
    * ledger names, on instances that name the archive and image it was built from; the AMIs every
-   * ledger names as current and previous release still exist.
+   * ledger names as current and previous release still exist; in an environment with data volumes,
+   * the fleet invariants (`fleetViolations`), which are also checked as each instance goes InService.
    */
   public async check(): Promise<void> {
     this.invariantChecks += 1;
     if (this.world.api.violations.length > 0) {
       throw new Error(`Journey ${this.name}: calls broke AWS's contract:\n${this.world.api.violations.join('\n')}`);
     }
+    if (this.invariantBreaks.length > 0) throw new Error(`Journey ${this.name}: invariants broke during the step:\n${this.invariantBreaks.join('\n')}`);
     for (const environment of this.environments) {
       const ledger = await this.ledger(environment);
       const running = new Set(this.instances(environment).map((instance) => instance.ami));
@@ -297,6 +364,7 @@ export class Journey {
       }
       await this.checkArchitecture(environment, ledger.ami);
       if (ledger.version !== 'none') await this.checkProvenance(environment, ledger.ami);
+      await this.checkDataVolumes(environment);
       for (const label of ['current-release', 'previous-release']) {
         const held = await this.ledger(environment, label);
         if (held.ami !== 'absent' && held.version !== 'none' && !(await this.amiExists(environment, held.ami))) {
@@ -326,6 +394,14 @@ export class Journey {
     if (Images[0]?.Architecture !== recorded) {
       throw new Error(`Journey ${this.name}: ${environment}'s ledger names ${ami}, an ${Images[0]?.Architecture} AMI, and records architecture ${recorded}`);
     }
+  }
+
+  /** An environment with data volumes: the fleet invariants between steps (`fleetViolations`). */
+  private async checkDataVolumes(environment: EnvironmentName): Promise<void> {
+    const stack = this.stack(environment);
+    if (stack.volumes.size === 0) return;
+    const [problem] = await fleetViolations(this.world.moto, fleetOf(stack, [...stack.groups.values()][0]));
+    if (problem) throw new Error(`Journey ${this.name}: ${environment}'s data volumes: ${problem}`);
   }
 
   /** The architectures EC2 says an instance type supports. */
@@ -380,6 +456,17 @@ export class Journey {
 
 function prefixed(files: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(files).map(([path, content]) => [`dist/${path}`, content]));
+}
+
+/** A stateful group's fleet: its stack's volumes and its InService instances. */
+function fleetOf(stack: SimulatedStack, group: SimulatedGroup): Fleet {
+  return {
+    at: stack,
+    stackName: stack.stackName,
+    groupName: group.name,
+    volumes: stack.volumes.size,
+    inService: group.instances.map((instance) => instance.id),
+  };
 }
 
 function environmentOf(stack: SimulatedStack): string | undefined {

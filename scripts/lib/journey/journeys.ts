@@ -26,6 +26,23 @@ export interface JourneyDefinition {
   readonly run: (journey: Journey) => Promise<Record<string, unknown>>;
 }
 
+/**
+ * What a step did to dev's data volumes, from the volume each InService instance held before it:
+ * for each, whether the instance was replaced (following replacements of replacements) and
+ * whether its successor holds the same volume; and the volumes attached before and after.
+ */
+async function handover(journey: Journey, before: Record<string, string>) {
+  const after = await journey.dataVolumeHolders('dev');
+  return {
+    successors: Object.entries(before).map(([instance, volume]) => {
+      const successor = journey.successorOf('dev', instance);
+      return { replaced: successor !== instance, keptVolume: after[successor] === volume };
+    }),
+    attachedBefore: Object.values(before).sort(),
+    attachedAfter: Object.values(after).sort(),
+  };
+}
+
 async function amisOf(journey: Journey, environments: EnvironmentName[]): Promise<Record<string, string>> {
   return Object.fromEntries(await Promise.all(environments.map(async (environment) => [environment, (await journey.ledger(environment)).ami])));
 }
@@ -264,6 +281,67 @@ export const JOURNEYS: JourneyDefinition[] = [
         orphans: withExistence.filter((copy) => copy.exists && copy.status === 'DELETED' && !holding.has(copy.ami)),
         buildRecipesLeft: [...journey.world.imageBuilder.recipes.values()].filter((recipe) => /-[0-9a-f-]{36}$/.test(recipe.name)).length,
       };
+    },
+  },
+  {
+    name: 'a stateful dev: releases, a failed release, scaling and taints hand each data volume on',
+    variant: { statefulDev: true },
+    run: async (journey) => {
+      const holders = () => journey.dataVolumeHolders('dev');
+      const launches = () => ({ ...journey.world.launchHooks.counts });
+      await journey.commit('Version 1', { files: service(1) });
+      const first = { volumes: await journey.dataVolumes('dev'), snapshots: await journey.dataSnapshots('dev') };
+      const beforeRelease = await holders();
+      const [release] = await journey.commit('Version 2', { files: service(2) });
+      const released = { status: release.status, handover: await handover(journey, beforeRelease), snapshots: await journey.dataSnapshots('dev') };
+      const beforeFailure = await holders();
+      const [failure] = await journey.commit('Version 3, broken in dev', { files: service(3), breaks: ['dev'] });
+      const failed = {
+        status: failure.status,
+        stack: journey.stack('dev').status,
+        handover: await handover(journey, beforeFailure),
+        volumes: await journey.dataVolumes('dev'),
+        running: journey.instances('dev').map((instance) => instance.id),
+      };
+      await journey.setDesiredCapacity('dev', 3);
+      const scaledOut = await journey.dataVolumes('dev');
+      const beforeScaleIn = await holders();
+      await journey.setDesiredCapacity('dev', 2);
+      const scaledIn = { volumes: await journey.dataVolumes('dev'), left: Object.keys(beforeScaleIn).find((id) => !journey.instances('dev').some((instance) => instance.id === id)) };
+      await journey.setDesiredCapacity('dev', 3);
+      const scaledOutAgain = await journey.dataVolumes('dev');
+      const beforeTaint = await holders();
+      const taint = await journey.runCommandOnEvery('dev');
+      const tainted = { status: taint.status, handover: await handover(journey, beforeTaint) };
+      // An operator removes the instance holding slot 1: slot 1 stays behind, used, while slots 2 and 3 hold the current data.
+      const slotOne = (await journey.dataVolumes('dev')).find((volume) => volume.slot === 1)!;
+      await journey.terminateAndScaleIn('dev', slotOne.attachedTo!);
+      const beforeLaterRelease = await holders();
+      const [later] = await journey.commit('Version 4', { files: service(4) });
+      const releasedAfterScaleIn = { status: later.status, handover: await handover(journey, beforeLaterRelease), volumes: await journey.dataVolumes('dev') };
+      return {
+        first,
+        released,
+        failed,
+        scaledOut,
+        scaledIn,
+        scaledOutAgain,
+        tainted,
+        releasedAfterScaleIn,
+        instances: journey.instances('dev').length,
+        launches: launches(),
+        counts: journey.stack('dev').counts,
+      };
+    },
+  },
+  {
+    name: 'dev gets data volumes after its first release',
+    run: async (journey) => {
+      await journey.commit('Version 1', { files: service(1) });
+      const broken = await journey.makeDevStateful();
+      const afterDeploy = { holders: await journey.dataVolumeHolders('dev'), replaced: journey.stack('dev').counts.replaced };
+      const [release] = await journey.commit('Version 2', { files: service(2) });
+      return { broken, afterDeploy, release: { status: release.status, holders: await journey.dataVolumeHolders('dev') } };
     },
   },
   {

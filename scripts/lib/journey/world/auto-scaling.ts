@@ -1,9 +1,31 @@
-/** The Auto Scaling API over the simulated groups of the deployed stacks, as the taint workflow calls it. */
+/**
+ * The Auto Scaling API over the simulated groups of the deployed stacks, as the taint workflow and
+ * the data volume handover call it, and `SetDesiredCapacity` as an operator (or a scaling policy)
+ * would call it.
+ */
 import { AwsError, Endpoint } from '../aws-api';
 import { CloudFormationSimulation, SimulatedGroup, SimulatedStack, autoScalingGroupArn } from './cloudformation';
+import { LaunchHookSimulation } from './launch-hooks';
 
 export class AutoScalingSimulation {
-  constructor(private readonly cloudFormation: CloudFormationSimulation) {}
+  constructor(private readonly cloudFormation: CloudFormationSimulation, private readonly launchHooks: LaunchHookSimulation) {}
+
+  /**
+   * `SetDesiredCapacity`: the group launches (through its lifecycle hooks) or terminates instances
+   * until it has that many. Outside the group's bounds it is refused, as Auto Scaling refuses it.
+   */
+  public async setDesiredCapacity(at: Endpoint, groupName: string, desired: number): Promise<void> {
+    const found = [...this.cloudFormation.stacks.values()].filter((stack) => stack.account === at.account && stack.region === at.region)
+      .flatMap((stack) => [...stack.groups.values()].map((group) => ({ stack, group }))).find(({ group }) => group.name === groupName);
+    if (!found) throw new AwsError('AutoScaling.ValidationErrorException', `AutoScalingGroup name not found - ${groupName}`);
+    const { stack, group } = found;
+    if (desired < group.minSize || desired > group.maxSize) {
+      throw new AwsError('AutoScaling.ValidationErrorException',
+        `New SetDesiredCapacity value ${desired} is ${desired < group.minSize ? 'below min' : 'above max'} value ${desired < group.minSize ? group.minSize : group.maxSize} for the AutoScalingGroup.`);
+    }
+    group.desired = desired;
+    await this.cloudFormation.scale(stack, group);
+  }
 
   /** The stack and group of an instance in an account and region. */
   public groupOf(at: Endpoint, instanceId: string): { stack: SimulatedStack; group: SimulatedGroup } | undefined {
@@ -40,7 +62,8 @@ export class AutoScalingSimulation {
       case 'terminateInstanceInAutoScalingGroup': {
         const found = this.groupOf(at, request.InstanceId);
         if (!found) throw new AwsError('AutoScaling.AutoScalingException', `Instance Id not found - No managed instance found for instance ID: ${request.InstanceId}`);
-        await this.cloudFormation.replaceInstance(found.stack, request.InstanceId);
+        if (request.ShouldDecrementDesiredCapacity) await this.cloudFormation.removeInstance(found.stack, request.InstanceId);
+        else await this.cloudFormation.replaceInstance(found.stack, request.InstanceId);
         return {
           Activity: {
             ActivityId: `activity-${request.InstanceId}`,
@@ -52,6 +75,8 @@ export class AutoScalingSimulation {
           },
         };
       }
+      case 'completeLifecycleAction': return this.launchHooks.complete(request, at);
+      case 'recordLifecycleActionHeartbeat': return this.launchHooks.heartbeat(request, at);
       default: throw new Error(`Auto Scaling ${action} is not simulated`);
     }
   };

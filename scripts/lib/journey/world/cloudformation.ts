@@ -5,8 +5,13 @@
  * groups whose `AutoScalingInstanceRefresh` replaces every instance when their launch template
  * version changes. A refresh fails when an alarm of its own goes off or an instance cannot launch,
  * and the stack rolls back: the group returns to the previous version and AMI. Instances are
- * moto's, launched from the AMI the version names. moto's own CloudFormation cannot resolve these
- * parameter types against its Parameter Store, and nothing emulates instance refresh.
+ * moto's, launched from the AMI the version names into the zone of the group's subnets, each
+ * passing the group's launching lifecycle hooks (`LaunchGate`). A group replaces an instance as its
+ * refresh preferences (or, outside a refresh, its instance maintenance policy) say: launching
+ * first when they allow more than 100 % healthy capacity, terminating first otherwise, as AWS
+ * documents. EBS volumes of the stack are created in moto with their tags and never deleted (the
+ * journeys' volumes are retained). moto's own CloudFormation cannot resolve these parameter types
+ * against its Parameter Store, and nothing emulates instance refresh.
  */
 import { AssemblyStack, PhysicalIdHooks } from '../assembly';
 import { AwsError, ContractViolation, Endpoint } from '../aws-api';
@@ -24,9 +29,17 @@ export interface SimulatedInstance {
 }
 
 export interface SimulatedGroup {
+  readonly logicalId: string;
   readonly name: string;
+  /** InService instances, oldest first. */
   instances: SimulatedInstance[];
   version: number;
+  /** The desired capacity, as the last update or `SetDesiredCapacity` set it. */
+  desired: number;
+  minSize: number;
+  maxSize: number;
+  /** The desired capacity the template set in the last update, if any. */
+  templateDesired?: number;
 }
 
 /** What happened to one stack's instances over a journey. */
@@ -39,6 +52,8 @@ export interface InstanceCounts {
   rolledBack: number;
   /** Tainted instances replaced after a break-glass session. */
   taintReplaced: number;
+  /** Launches a lifecycle hook abandoned. */
+  abandoned: number;
 }
 
 export interface SimulatedStack {
@@ -63,6 +78,16 @@ export interface SimulatedStack {
   /** Each launch template's resolved data, one entry per version. */
   readonly launchTemplateVersions: Map<string, string[]>;
   readonly groups: Map<string, SimulatedGroup>;
+  /** The EBS volumes of the stack in moto: logical id to volume id. */
+  readonly volumes: Map<string, string>;
+  /**
+   * The `AWS::AutoScaling::LifecycleHook` resources that exist (logical ids). A hook names its
+   * group, so CloudFormation creates it after the group: on the stack's creation, and on an update
+   * that adds it only once the group's update (and its instance refresh) is over.
+   */
+  lifecycleHooks: Set<string>;
+  /** Every replacement of one instance by another (refresh, rollback, taint), in order. */
+  readonly replacements: Array<{ readonly replaced: string; readonly replacement: string }>;
   readonly counts: InstanceCounts;
 }
 
@@ -72,14 +97,24 @@ export type AlarmOracle = (stack: SimulatedStack, amiId: string, alarms: string[
 /** Why IAM would refuse the role a request (recorded as a contract violation), or undefined when it allows them all. */
 export type ServiceRoleAuthorizer = (roleArn: string, requests: AuthorizationRequest[]) => string | undefined;
 
+/** What happens between an instance's launch and its going InService (its lifecycle hooks); throws when the launch fails. */
+export type LaunchGate = (stack: SimulatedStack, group: SimulatedGroup, instanceId: string) => Promise<void>;
+
 interface GroupPlan {
   readonly logicalId: string;
   readonly name: string;
   /** Logical id of the group's launch template. */
   readonly launchTemplate: string;
   readonly version: number;
-  readonly capacity: number;
+  /** The template's desired capacity, if it sets one. */
+  readonly desired?: number;
+  readonly min: number;
+  readonly max: number;
   readonly refresh: boolean;
+  /** Whether a refresh launches a replacement before it terminates the instance it replaces. */
+  readonly refreshLaunchesFirst: boolean;
+  /** Whether a replacement outside a refresh (after a termination that keeps the capacity) launches first. */
+  readonly maintenanceLaunchesFirst: boolean;
   readonly alarms: string[];
 }
 
@@ -90,7 +125,7 @@ export class CloudFormationSimulation {
   private eventCount = 0;
 
   constructor(private readonly moto: MotoClients, private readonly now: () => Date, private readonly alarmGoesOff: AlarmOracle,
-    private readonly authorize: ServiceRoleAuthorizer) {}
+    private readonly authorize: ServiceRoleAuthorizer, private readonly launchGate: LaunchGate) {}
 
   public stack(at: Endpoint, stackName: string): SimulatedStack {
     const stack = this.stacks.get(key(at, stackName));
@@ -137,16 +172,22 @@ export class CloudFormationSimulation {
       created: this.now(),
       launchTemplateVersions: new Map(),
       groups: new Map(),
-      counts: { launched: 0, replaced: 0, rolledBack: 0, taintReplaced: 0 },
+      volumes: new Map(),
+      lifecycleHooks: new Set(),
+      replacements: [],
+      counts: { launched: 0, replaced: 0, rolledBack: 0, taintReplaced: 0, abandoned: 0 },
     };
     this.stacks.set(key(at, assembly.stackName), stack);
     stack.resolved = await this.resolveParameters(stack, assembly.template, values);
     await this.runCustomResources(stack);
+    await this.createVolumes(stack);
     const plans = this.plan(stack, assembly.template, stack.resolved);
     for (const plan of plans) {
-      stack.groups.set(plan.logicalId, { name: plan.name, instances: [], version: plan.version });
-      await this.scale(stack, plan);
+      const group = this.newGroup(plan);
+      stack.groups.set(plan.logicalId, group);
+      await this.scale(stack, group);
     }
+    stack.lifecycleHooks = lifecycleHooksOf(assembly.template);
     stack.status = 'CREATE_COMPLETE';
   }
 
@@ -225,7 +266,7 @@ export class CloudFormationSimulation {
     const after = this.plan(stack, assembly.template, resolved, changedTemplates);
     const groupsChanged = after.some((plan) => {
       const previous = before.find((candidate) => candidate.logicalId === plan.logicalId);
-      return !previous || previous.version !== plan.version || previous.capacity !== plan.capacity;
+      return !previous || previous.version !== plan.version || capacityChanged(previous, plan);
     });
     const templateChanged = templateMayChange && JSON.stringify(assembly.template) !== JSON.stringify(stack.assembly.template);
     if (changedTemplates.size === 0 && !groupsChanged && !templateChanged) {
@@ -240,6 +281,7 @@ export class CloudFormationSimulation {
     stack.assembly = assembly;
     stack.parameterValues = values;
     stack.resolved = resolved;
+    await this.createVolumes(stack);
     for (const plan of after) {
       const failure = await this.apply(stack, plan);
       if (failure) {
@@ -254,11 +296,13 @@ export class CloudFormationSimulation {
         for (const restore of this.plan(stack, previousAssembly.template, previousResolved)) {
           await this.apply(stack, restore, true);
         }
+        // Hooks the update would have added were never created; the others are as they were.
         this.event(stack, token, stack.stackName, 'AWS::CloudFormation::Stack', 'UPDATE_ROLLBACK_COMPLETE', '');
         stack.settlesTo = 'UPDATE_ROLLBACK_COMPLETE';
         return;
       }
     }
+    stack.lifecycleHooks = lifecycleHooksOf(assembly.template);
     this.event(stack, token, stack.stackName, 'AWS::CloudFormation::Stack', 'UPDATE_COMPLETE', '');
     stack.settlesTo = 'UPDATE_COMPLETE';
   }
@@ -278,7 +322,7 @@ export class CloudFormationSimulation {
       .map((logicalId) => ({ action: 'ec2:CreateLaunchTemplateVersion', resource: launchTemplateArn(logicalId) }));
     for (const plan of after) {
       const previous = before.find((candidate) => candidate.logicalId === plan.logicalId);
-      if (previous && previous.version === plan.version && previous.capacity === plan.capacity) continue;
+      if (previous && previous.version === plan.version && !capacityChanged(previous, plan)) continue;
       const group = autoScalingGroupArn(stack, plan.name);
       requests.push(
         { action: 'autoscaling:UpdateAutoScalingGroup', resource: group },
@@ -304,13 +348,14 @@ export class CloudFormationSimulation {
     return String(this.context(stack).physical(role, 'Arn'));
   }
 
-  /** Brings a group to its plan: a refresh when its version changed, then its capacity. Returns why it failed. */
+  /** Brings a group to its plan: its size, a refresh when its version changed, then its capacity. Returns why it failed. */
   private async apply(stack: SimulatedStack, plan: GroupPlan, rollingBack = false): Promise<string | undefined> {
     let group = stack.groups.get(plan.logicalId);
     if (!group) {
-      group = { name: plan.name, instances: [], version: plan.version };
+      group = this.newGroup(plan);
       stack.groups.set(plan.logicalId, group);
     }
+    resize(group, plan);
     if (group.version !== plan.version) {
       const ami = this.amiOf(stack, plan.version);
       group.version = plan.version;
@@ -319,14 +364,11 @@ export class CloudFormationSimulation {
         const wanted = JSON.stringify(this.launchData(stack, plan.version));
         const replaced = group.instances.filter((instance) => JSON.stringify(this.launchData(stack, instance.version)) !== wanted);
         for (const instance of replaced) {
-          let replacement: SimulatedInstance;
           try {
-            replacement = await this.launch(stack, group, plan.version);
+            await this.replace(stack, group, instance, plan.version, plan.refreshLaunchesFirst);
           } catch (error) {
             return `Instance refresh failed: ${(error as Error).message}`;
           }
-          group.instances = group.instances.filter((candidate) => candidate !== instance).concat(replacement);
-          await this.terminate(stack, instance);
           if (rollingBack) stack.counts.rolledBack += 1;
           else stack.counts.replaced += 1;
           const alarm = rollingBack ? undefined : await this.alarmGoesOff(stack, ami, plan.alarms);
@@ -337,52 +379,158 @@ export class CloudFormationSimulation {
       }
     }
     try {
-      await this.scale(stack, plan);
+      await this.scale(stack, group);
     } catch (error) {
       return `Group ${plan.name} could not launch instances: ${(error as Error).message}`;
     }
     return undefined;
   }
 
-  private async scale(stack: SimulatedStack, plan: GroupPlan): Promise<void> {
-    const group = stack.groups.get(plan.logicalId)!;
-    while (group.instances.length < plan.capacity) group.instances.push(await this.launch(stack, group, group.version));
-    while (group.instances.length > plan.capacity) await this.terminate(stack, group.instances.pop()!);
+  /**
+   * Brings a group to its desired capacity: launches of its version, or terminations of its newest
+   * instances (a simplification of Auto Scaling's default termination policy, which in one zone
+   * and one launch template version terminates the instance closest to its next billing hour).
+   */
+  public async scale(stack: SimulatedStack, group: SimulatedGroup): Promise<void> {
+    while (group.instances.length < group.desired) group.instances.push(await this.launch(stack, group, group.version));
+    while (group.instances.length > group.desired) await this.terminate(stack, group.instances.pop()!);
   }
 
-  /** Replaces one instance of a group with a new one of the group's version, as Auto Scaling does after a termination. */
+  /**
+   * Replaces one instance of a group with a new one of the group's version, as Auto Scaling does
+   * after a termination that keeps the desired capacity, in the order of the group's instance
+   * maintenance policy.
+   */
   public async replaceInstance(stack: SimulatedStack, instanceId: string): Promise<void> {
+    const plans = this.plan(stack, stack.assembly.template, stack.resolved);
     for (const group of stack.groups.values()) {
       const instance = group.instances.find((candidate) => candidate.id === instanceId);
       if (!instance) continue;
-      const replacement = await this.launch(stack, group, group.version);
-      group.instances = group.instances.filter((candidate) => candidate !== instance).concat(replacement);
-      await this.terminate(stack, instance);
+      const plan = plans.find((candidate) => candidate.logicalId === group.logicalId)!;
+      await this.replace(stack, group, instance, group.version, plan.maintenanceLaunchesFirst);
       stack.counts.taintReplaced += 1;
       return;
     }
     throw new Error(`Instance ${instanceId} is in no group of ${stack.stackName}`);
   }
 
+  /**
+   * Terminates one instance of a group and lowers its desired capacity, as a termination that
+   * decrements it does; refused below the group's minimum, as Auto Scaling refuses it.
+   */
+  public async removeInstance(stack: SimulatedStack, instanceId: string): Promise<void> {
+    const group = [...stack.groups.values()].find((candidate) => candidate.instances.some((instance) => instance.id === instanceId));
+    if (!group) throw new Error(`Instance ${instanceId} is in no group of ${stack.stackName}`);
+    if (group.desired - 1 < group.minSize) {
+      throw new AwsError('AutoScaling.ValidationErrorException', `Currently, desiredSize equals minSize (${group.minSize}). `
+        + 'Terminating instance without replacement will violate group\'s min size constraint. Either set shouldDecrementDesiredCapacity flag to false or lower group\'s min size.');
+    }
+    const instance = group.instances.find((candidate) => candidate.id === instanceId)!;
+    group.instances = group.instances.filter((candidate) => candidate !== instance);
+    group.desired -= 1;
+    await this.terminate(stack, instance);
+  }
+
+  /**
+   * Replaces one instance with one of `version`: launching the replacement first, or terminating
+   * first (the group is one short until the launch succeeds, and stays so when it fails).
+   */
+  private async replace(stack: SimulatedStack, group: SimulatedGroup, instance: SimulatedInstance, version: number,
+    launchFirst: boolean): Promise<void> {
+    if (launchFirst) {
+      const replacement = await this.launch(stack, group, version);
+      group.instances = group.instances.filter((candidate) => candidate !== instance).concat(replacement);
+      await this.terminate(stack, instance);
+      stack.replacements.push({ replaced: instance.id, replacement: replacement.id });
+      return;
+    }
+    group.instances = group.instances.filter((candidate) => candidate !== instance);
+    await this.terminate(stack, instance);
+    const replacement = await this.launch(stack, group, version);
+    group.instances.push(replacement);
+    stack.replacements.push({ replaced: instance.id, replacement: replacement.id });
+  }
+
+  /** Launches an instance into the group, which goes InService once its launch passes the gate (its lifecycle hooks); a failed launch is terminated. */
   private async launch(stack: SimulatedStack, group: SimulatedGroup, version: number): Promise<SimulatedInstance> {
     const data = this.launchData(stack, version);
     if (typeof data.InstanceType !== 'string' || !/^[a-z0-9-]+\.[a-z0-9-]+$/.test(data.InstanceType)) {
       throw new Error(`Launch template version ${version} of ${stack.stackName} names no instance type: ${JSON.stringify(data.InstanceType)}`);
     }
     const tags = (data.TagSpecifications ?? []).find((spec: any) => spec.ResourceType === 'instance')?.Tags ?? [];
+    const zone = this.zoneOf(stack, group);
     const { Instances } = await this.moto.send('ec2', 'RunInstances', {
       ImageId: data.ImageId,
       InstanceType: data.InstanceType,
       MinCount: 1,
       MaxCount: 1,
+      ...zone ? { Placement: { AvailabilityZone: zone } } : {},
       TagSpecifications: [{ ResourceType: 'instance', Tags: [...tags, { Key: 'aws:autoscaling:groupName', Value: group.name }] }],
     }, stack);
     stack.counts.launched += 1;
-    return { id: Instances[0].InstanceId, ami: data.ImageId, instanceType: Instances[0].InstanceType, version };
+    const instance = { id: Instances[0].InstanceId, ami: data.ImageId, instanceType: Instances[0].InstanceType, version };
+    try {
+      await this.launchGate(stack, group, instance.id);
+    } catch (error) {
+      stack.counts.abandoned += 1;
+      await this.terminate(stack, instance);
+      throw error;
+    }
+    return instance;
   }
 
+  /** Terminates an instance; moto detaches its volumes as EC2 does once it has terminated. */
   private async terminate(stack: SimulatedStack, instance: SimulatedInstance): Promise<void> {
     await this.moto.send('ec2', 'TerminateInstances', { InstanceIds: [instance.id] }, stack);
+  }
+
+  /**
+   * The zone the group launches into: the one zone of its subnets, when they are in one real zone
+   * of the stack's region (a stateful group's are); otherwise moto's default, as the journeys'
+   * other groups do not depend on it.
+   */
+  private zoneOf(stack: SimulatedStack, group: SimulatedGroup): string | undefined {
+    const resources = stack.assembly.template.Resources;
+    const subnets: any[] = resources[group.logicalId].Properties?.VPCZoneIdentifier ?? [];
+    const zones = new Set(subnets.map((subnet) => resolve(resources[subnet?.Ref]?.Properties?.AvailabilityZone, this.context(stack))));
+    const [zone] = zones;
+    return zones.size === 1 && typeof zone === 'string' && zone.startsWith(stack.region) ? zone : undefined;
+  }
+
+  private newGroup(plan: GroupPlan): SimulatedGroup {
+    return {
+      logicalId: plan.logicalId,
+      name: plan.name,
+      instances: [],
+      version: plan.version,
+      desired: plan.desired ?? plan.min,
+      minSize: plan.min,
+      maxSize: plan.max,
+      templateDesired: plan.desired,
+    };
+  }
+
+  /**
+   * Creates the stack's EBS volumes that moto does not hold yet, with their tags and the ones
+   * CloudFormation adds. A volume leaving the template is kept (the journeys' are retained).
+   */
+  private async createVolumes(stack: SimulatedStack): Promise<void> {
+    const context = this.context(stack);
+    for (const [logicalId, resource] of Object.entries(stack.assembly.template.Resources)) {
+      if (resource.Type !== 'AWS::EC2::Volume' || stack.volumes.has(logicalId)) continue;
+      const properties = resolve(resource.Properties, context);
+      const { VolumeId } = await this.moto.send('ec2', 'CreateVolume', {
+        AvailabilityZone: properties.AvailabilityZone,
+        Size: properties.Size,
+        VolumeType: properties.VolumeType,
+        Iops: properties.Iops,
+        Throughput: properties.Throughput,
+        Encrypted: properties.Encrypted,
+        KmsKeyId: properties.KmsKeyId,
+        TagSpecifications: [{ ResourceType: 'volume', Tags: [...properties.Tags ?? [], ...cloudFormationTags(stack, logicalId)] }],
+      }, stack);
+      stack.volumes.set(logicalId, VolumeId);
+    }
   }
 
   /** The AMI a version of the stack's (single) launch template names. */
@@ -418,14 +566,20 @@ export class CloudFormationSimulation {
         const templateId = properties.LaunchTemplate.LaunchTemplateId.Ref as string;
         const versions = stack.launchTemplateVersions.get(templateId)?.length ?? 0;
         const refresh = resource.UpdatePolicy?.AutoScalingInstanceRefresh;
-        const desired = properties.DesiredCapacity === undefined ? undefined : resolve(properties.DesiredCapacity, context);
+        const desired = properties.DesiredCapacity === undefined ? undefined : Number(resolve(properties.DesiredCapacity, context));
+        // AWS launches before it terminates only where the maximum healthy percentage leaves room above 100 %.
+        const launchesFirst = (maxHealthyPercentage: unknown) => Number(resolve(maxHealthyPercentage, context) ?? 100) > 100;
         return {
           logicalId,
           name: String(resolve(properties.AutoScalingGroupName, context)),
           launchTemplate: templateId,
           version: Math.max(1, versions + (pending.has(templateId) ? 1 : 0)),
-          capacity: Number(desired ?? resolve(properties.MinSize, context)),
+          desired,
+          min: Number(resolve(properties.MinSize, context)),
+          max: Number(resolve(properties.MaxSize, context)),
           refresh: refresh !== undefined,
+          refreshLaunchesFirst: launchesFirst(refresh?.Preferences?.MaxHealthyPercentage),
+          maintenanceLaunchesFirst: launchesFirst(properties.InstanceMaintenancePolicy?.MaxHealthyPercentage),
           alarms: refresh ? (resolve(refresh.Preferences?.AlarmSpecification?.Alarms, context) ?? []) : [],
         };
       });
@@ -481,6 +635,38 @@ export class CloudFormationSimulation {
       ...reason ? { ResourceStatusReason: reason } : {},
     });
   }
+}
+
+/** The lifecycle hooks a template defines (logical ids). */
+function lifecycleHooksOf(template: Template): Set<string> {
+  return new Set(Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::AutoScaling::LifecycleHook').map(([logicalId]) => logicalId));
+}
+
+/** Whether an update changes a group's size. */
+function capacityChanged(before: GroupPlan, after: GroupPlan): boolean {
+  return before.min !== after.min || before.max !== after.max || before.desired !== after.desired;
+}
+
+/**
+ * A group's new size after an update: CloudFormation sets the desired capacity only where the
+ * template's changed; otherwise the group keeps its own (a scaling action's), within its new bounds.
+ */
+function resize(group: SimulatedGroup, plan: GroupPlan): void {
+  const templateDesiredChanged = plan.desired !== undefined && plan.desired !== group.templateDesired;
+  group.minSize = plan.min;
+  group.maxSize = plan.max;
+  group.templateDesired = plan.desired;
+  if (templateDesiredChanged) group.desired = plan.desired!;
+  group.desired = Math.min(plan.max, Math.max(plan.min, group.desired));
+}
+
+/** The tags CloudFormation adds to a resource it creates. */
+function cloudFormationTags(stack: SimulatedStack, logicalId: string): Array<{ Key: string; Value: string }> {
+  return [
+    { Key: 'aws:cloudformation:stack-name', Value: stack.stackName },
+    { Key: 'aws:cloudformation:stack-id', Value: stackId(stack) },
+    { Key: 'aws:cloudformation:logical-id', Value: logicalId },
+  ];
 }
 
 /** A group's ARN, with the UUID every simulated group has. */

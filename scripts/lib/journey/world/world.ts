@@ -1,8 +1,9 @@
 /**
  * One stateful simulated world that every workflow of a journey reads and writes: moto for
- * Systems Manager parameters and EC2 images, tags and instances; simulations for Image Builder
- * (with its lifecycle policy), CloudFormation with instance refresh, CloudWatch alarms, Auto
- * Scaling and CodePipeline; a clock that days pass on. Every AWS call of every workflow is
+ * Systems Manager parameters and EC2 images, tags, instances, volumes and snapshots; simulations
+ * for Image Builder (with its lifecycle policy), CloudFormation with instance refresh, CloudWatch
+ * alarms, Auto Scaling with launching lifecycle hooks, EventBridge and CodePipeline; a clock that
+ * days pass on. Every AWS call of every workflow is
  * checked by `AwsApi` against AWS's models and the caller's IAM statements.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
@@ -19,11 +20,14 @@ import { PipelineSimulation } from '../pipeline/pipeline-simulation';
 import { resolve } from '../template-resolution';
 import { WorkflowRunner } from '../workflows';
 import { AlarmSimulation } from './alarms';
-import { CloudFormationSimulation, SimulatedStack, autoScalingGroupArn } from './cloudformation';
+import { CloudFormationSimulation, SimulatedGroup, SimulatedStack, autoScalingGroupArn } from './cloudformation';
+import { EventBridgeSimulation } from './event-bridge';
 import { ImageBuilderSimulation } from './image-builder';
+import { LaunchHookSimulation } from './launch-hooks';
 import { runLifecyclePolicy } from './lifecycle';
 import { MotoClients } from './moto-services';
 import { RunCommandSimulation } from './run-command';
+import { withAttachmentRules } from './volume-attachments';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** When every journey starts. */
@@ -42,6 +46,8 @@ export interface WorldOptions {
   readonly build: { readonly account: string; readonly region: string };
   /** Decides whether instances of an AMI set off one of a group's alarms during a refresh. */
   readonly alarmDuringRefresh?: (stack: SimulatedStack, amiTags: Record<string, string>, alarms: string[]) => string | undefined;
+  /** Called as an instance goes InService, once its launch passed the group's lifecycle hooks: where a journey checks it. */
+  readonly inService?: (stack: SimulatedStack, group: SimulatedGroup, instanceId: string) => Promise<void>;
 }
 
 export class World {
@@ -58,6 +64,8 @@ export class World {
   public readonly cloudFormation: CloudFormationSimulation;
   public readonly alarms = new AlarmSimulation();
   public readonly autoScaling: AutoScalingSimulation;
+  public readonly eventBridge: EventBridgeSimulation;
+  public readonly launchHooks: LaunchHookSimulation;
   public readonly runCommand: RunCommandSimulation;
   public readonly api: AwsApi;
   public readonly authorizer: IamAuthorizer;
@@ -78,13 +86,20 @@ export class World {
         const refused = this.authorizer.refusal(roleArn, requests);
         if (refused) this.api.violations.push(`CloudFormation, as service role ${roleArn}: ${refused}`);
         return refused;
+      },
+      async (stack, group, instanceId) => {
+        await this.launchHooks.launching(stack, group, instanceId);
+        await options.inService?.(stack, group, instanceId);
       });
-    this.autoScaling = new AutoScalingSimulation(this.cloudFormation);
+    this.eventBridge = new EventBridgeSimulation(this.cloudFormation, () => this.workflows, () => this.authorizer,
+      (violation) => this.api.violations.push(violation));
+    this.launchHooks = new LaunchHookSimulation(this.cloudFormation, this.eventBridge, now);
+    this.autoScaling = new AutoScalingSimulation(this.cloudFormation, this.launchHooks);
     this.runCommand = new RunCommandSimulation(this.moto);
     this.authorizer = new IamAuthorizer(this.roleDirectory());
     this.api = new AwsApi({
       ssm: this.runCommand.handle,
-      ec2: this.moto.handler('ec2'),
+      ec2: withAttachmentRules(this.moto),
       imagebuilder: this.imageBuilder.handle,
       resourcegroupstaggingapi: this.imageBuilder.getResources,
       cloudformation: this.cloudFormation.handle,
@@ -227,7 +242,7 @@ export class World {
       managedPoliciesOf: (roleArn) => roles().find((role) => role.arn === roleArn)?.managedPolicyArns(),
       stackArn: (at, stackName) => `arn:aws:cloudformation:${at.region}:${at.account}:stack/${stackName}/${this.cloudFormation.stack(at, stackName) && '00000000-0000-4000-8000-' + at.account}`,
       resourceTags: async (at, arn) => {
-        const ec2 = /^arn:aws:ec2:[^:]*:[^:]*:(image|instance)\/(.+)$/.exec(arn);
+        const ec2 = /^arn:aws:ec2:[^:]*:[^:]*:(image|instance|volume)\/(.+)$/.exec(arn);
         if (ec2) {
           const { Tags } = await this.moto.send('ec2', 'DescribeTags', { Filters: [{ Name: 'resource-id', Values: [ec2[2]] }] }, at);
           return Object.fromEntries(Tags.map((tag: any) => [tag.Key, tag.Value]));
