@@ -58,12 +58,11 @@ describe('journeys: data volumes', () => {
     expect(facts.launches).toMatchObject({ continued: facts.counts.launched, abandoned: 0 });
   });
 
-  // FINDING (construct, not the harness): once a scale-in has left a used volume of a lower slot available, a release
-  // does not keep each instance's volume. Terminate-first frees the predecessor's volume, and the chooser takes the
-  // lowest used slot among the available ones: the idle slot 1 (data as it was at the scale-in) goes back online and
-  // slot 3 (current data) goes offline. Nothing in DescribeVolumes tells the predecessor's volume from the idle one.
-  // Expected to fail until the handover can tell them apart; then turn it into a plain test.
-  test.failing('a release after an operator\'s scale-in keeps each remaining instance\'s volume', async () => {
+  // Once a scale-in has left a used volume of a lower slot available, terminate-first frees the predecessor's volume
+  // beside it. The handover takes the volume of the instance that terminated last (the group's scaling activities, and
+  // the instance each volume was last handed to), so the idle slot 1 stays idle and each instance keeps its data.
+  // (Found by this journey, when the handover took the lowest used slot: it failed then.)
+  test('a release after an operator\'s scale-in keeps each remaining instance\'s volume', async () => {
     const { facts } = await stateful();
     expect(facts.releasedAfterScaleIn.handover.attachedAfter).toEqual(facts.releasedAfterScaleIn.handover.attachedBefore);
     expect(facts.releasedAfterScaleIn.handover.successors.every((successor: any) => successor.keptVolume)).toBe(true);

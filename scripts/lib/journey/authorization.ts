@@ -80,6 +80,8 @@ const RESOURCES: Record<string, ResourceMapping> = {
   'ec2:DescribeInstances': any,
   'ec2:DescribeInstanceConnectEndpoints': any,
   'ec2:DescribeVolumes': any,
+  // No resource types in the Service Authorization Reference: IAM authorizes it for every resource.
+  'autoscaling:DescribeScalingActivities': any,
   // AttachVolume is authorized for the volume and for the instance.
   'ec2:AttachVolume': (request, at) => [{ resource: ec2Arn(at, request.VolumeId) }, { resource: ec2Arn(at, request.InstanceId) }],
   // CreateSnapshot is authorized for the volume and for the snapshot it creates (with its request tags); tags

@@ -75,6 +75,12 @@ export class AutoScalingSimulation {
           },
         };
       }
+      case 'describeScalingActivities': {
+        const group = [...this.cloudFormation.stacks.values()].filter((stack) => stack.account === at.account && stack.region === at.region)
+          .flatMap((stack) => [...stack.groups.values()]).find((candidate) => candidate.name === request.AutoScalingGroupName);
+        // Auto Scaling lists up to 100 by default.
+        return { Activities: (group?.activities ?? []).slice(0, 100).map((activity) => ({ ...activity, AutoScalingGroupName: group!.name })) };
+      }
       case 'completeLifecycleAction': return this.launchHooks.complete(request, at);
       case 'recordLifecycleActionHeartbeat': return this.launchHooks.heartbeat(request, at);
       default: throw new Error(`Auto Scaling ${action} is not simulated`);

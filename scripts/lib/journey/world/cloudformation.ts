@@ -40,6 +40,17 @@ export interface SimulatedGroup {
   maxSize: number;
   /** The desired capacity the template set in the last update, if any. */
   templateDesired?: number;
+  /** Its launches and terminations, newest first, as DescribeScalingActivities lists them. */
+  activities: ScalingActivity[];
+}
+
+/** One launch or termination of a group, in the fields DescribeScalingActivities gives it. */
+export interface ScalingActivity {
+  readonly ActivityId: string;
+  readonly Description: string;
+  readonly Cause: string;
+  readonly StartTime: string;
+  readonly StatusCode: 'Successful';
 }
 
 /** What happened to one stack's instances over a journey. */
@@ -393,7 +404,7 @@ export class CloudFormationSimulation {
    */
   public async scale(stack: SimulatedStack, group: SimulatedGroup): Promise<void> {
     while (group.instances.length < group.desired) group.instances.push(await this.launch(stack, group, group.version));
-    while (group.instances.length > group.desired) await this.terminate(stack, group.instances.pop()!);
+    while (group.instances.length > group.desired) await this.terminate(stack, group, group.instances.pop()!);
   }
 
   /**
@@ -428,7 +439,7 @@ export class CloudFormationSimulation {
     const instance = group.instances.find((candidate) => candidate.id === instanceId)!;
     group.instances = group.instances.filter((candidate) => candidate !== instance);
     group.desired -= 1;
-    await this.terminate(stack, instance);
+    await this.terminate(stack, group, instance);
   }
 
   /**
@@ -440,12 +451,12 @@ export class CloudFormationSimulation {
     if (launchFirst) {
       const replacement = await this.launch(stack, group, version);
       group.instances = group.instances.filter((candidate) => candidate !== instance).concat(replacement);
-      await this.terminate(stack, instance);
+      await this.terminate(stack, group, instance);
       stack.replacements.push({ replaced: instance.id, replacement: replacement.id });
       return;
     }
     group.instances = group.instances.filter((candidate) => candidate !== instance);
-    await this.terminate(stack, instance);
+    await this.terminate(stack, group, instance);
     const replacement = await this.launch(stack, group, version);
     group.instances.push(replacement);
     stack.replacements.push({ replaced: instance.id, replacement: replacement.id });
@@ -469,18 +480,20 @@ export class CloudFormationSimulation {
     }, stack);
     stack.counts.launched += 1;
     const instance = { id: Instances[0].InstanceId, ami: data.ImageId, instanceType: Instances[0].InstanceType, version };
+    record(group, `Launching a new EC2 instance: ${instance.id}`);
     try {
       await this.launchGate(stack, group, instance.id);
     } catch (error) {
       stack.counts.abandoned += 1;
-      await this.terminate(stack, instance);
+      await this.terminate(stack, group, instance);
       throw error;
     }
     return instance;
   }
 
   /** Terminates an instance; moto detaches its volumes as EC2 does once it has terminated. */
-  private async terminate(stack: SimulatedStack, instance: SimulatedInstance): Promise<void> {
+  private async terminate(stack: SimulatedStack, group: SimulatedGroup, instance: SimulatedInstance): Promise<void> {
+    record(group, `Terminating EC2 instance: ${instance.id}`);
     await this.moto.send('ec2', 'TerminateInstances', { InstanceIds: [instance.id] }, stack);
   }
 
@@ -507,6 +520,7 @@ export class CloudFormationSimulation {
       minSize: plan.min,
       maxSize: plan.max,
       templateDesired: plan.desired,
+      activities: [],
     };
   }
 
@@ -676,4 +690,19 @@ export function autoScalingGroupArn(at: Endpoint, groupName: string): string {
 
 function key(at: Endpoint, stackName: string): string {
   return `${at.account}/${at.region}/${stackName}`;
+}
+
+/**
+ * Records an activity of a group in the form Auto Scaling describes it (`Terminating EC2 instance:
+ * <id>`, as in its API reference's examples), which the data volume handover reads. The journeys'
+ * activities complete at once, so each is listed as successful, newest first.
+ */
+function record(group: SimulatedGroup, description: string): void {
+  group.activities.unshift({
+    ActivityId: `activity-${group.activities.length + 1}`,
+    Description: description,
+    Cause: `${description}, as the journey's simulated Auto Scaling did`,
+    StartTime: new Date().toISOString(),
+    StatusCode: 'Successful',
+  });
 }
