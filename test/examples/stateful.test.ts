@@ -18,7 +18,7 @@ describe('stateful example', () => {
     expect(group.Properties.VPCZoneIdentifier).toHaveLength(1);
     expect(volumes).toHaveLength(2);
     expect(volumes.map((volume) => volume.DeletionPolicy)).toEqual(['Retain', 'Retain']);
-    expect(onlyOfType(production, 'AWS::AutoScaling::LifecycleHook').Properties.LifecycleTransition).toBe('autoscaling:EC2_INSTANCE_LAUNCHING');
+    expect(group.Properties.LifecycleHookSpecificationList).toEqual([expect.objectContaining({ LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING' })]);
   });
 
   test('given the deployment, then its instances mount the volume where the service keeps its data', () => {

@@ -72,23 +72,20 @@ describe('journeys: data volumes', () => {
     let added: ReturnType<typeof journey> | undefined;
     const laterVolumes = () => (added ??= journey('dev gets data volumes after its first release')) as Promise<any>;
 
-    test('the deploy replaces every instance, and the next release gives each a data volume of its own', async () => {
+    test('the deploy replaces every instance, each with a data volume of its own, and the next release keeps them', async () => {
       const { report, facts } = await laterVolumes();
       expect(report).toMatchObject({ violations: [] });
       // The launch template changed (the user data mounts the volume), so the deploy refreshed both instances.
       expect(facts.afterDeploy.replaced).toBe(2);
-      // Whatever else the deploy broke (below), no volume ended up on two instances.
-      expect(facts.broken.join('\n')).not.toMatch(/is attached to .* and /);
       expect(facts.release.status).toBe('Succeeded');
       expect(Object.values(facts.release.holders).filter((volume) => volume !== '')).toHaveLength(2);
       expect(new Set(Object.values(facts.release.holders)).size).toBe(2);
     });
 
-    // FINDING (construct): the lifecycle hook is a resource that names the group, so CloudFormation creates it only
-    // after the group's update, and the instance refresh that update starts launches instances no hook hands a volume
-    // to: they go InService without one (on AWS their service would wait for the mount, and the release alarms would
-    // likely roll the deploy back). New stacks are safe only because their groups start at zero capacity.
-    test.failing('the deploy that adds the data volumes keeps every instance InService with a data volume', async () => {
+    // The group declares the hook itself and depends on the rule and the workflow, so the update that adds the data
+    // volumes has its hook before its instance refresh launches anything. (Found by this journey when the hook was a
+    // resource naming the group, created after the group's update: the refresh's instances went InService without a volume.)
+    test('the deploy that adds the data volumes keeps every instance InService with a data volume', async () => {
       const { facts } = await laterVolumes();
       expect(facts.broken).toEqual([]);
     });

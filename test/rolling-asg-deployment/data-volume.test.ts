@@ -37,9 +37,9 @@ describe('RollingAsgDeployment with a data volume', () => {
   test('given a data volume, then a launching lifecycle hook hands a volume to each new instance', () => {
     const { template } = stateful();
 
-    expect(onlyOfType(template, 'AWS::AutoScaling::LifecycleHook').Properties).toMatchObject({
-      LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING', DefaultResult: 'ABANDON',
-    });
+    expect(onlyOfType(template, 'AWS::AutoScaling::AutoScalingGroup').Properties.LifecycleHookSpecificationList).toEqual([
+      expect.objectContaining({ LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING', DefaultResult: 'ABANDON' }),
+    ]);
   });
 
   test('given a data volume, then the user data first makes the service require it mounted with its marker, ships its logs, then readies it, '
@@ -61,7 +61,7 @@ describe('RollingAsgDeployment with a data volume', () => {
     const { template } = deploymentStack();
 
     expect(resourcesOfType(template, 'AWS::EC2::Volume')).toHaveLength(0);
-    expect(resourcesOfType(template, 'AWS::AutoScaling::LifecycleHook')).toHaveLength(0);
+    expect(onlyOfType(template, 'AWS::AutoScaling::AutoScalingGroup').Properties.LifecycleHookSpecificationList).toBeUndefined();
     expect(JSON.stringify(template.toJSON())).not.toContain('mount_path');
     expect(onlyOfType(template, 'AWS::AutoScaling::AutoScalingGroup').UpdatePolicy.AutoScalingInstanceRefresh.Preferences)
       .toMatchObject({ MinHealthyPercentage: 100, MaxHealthyPercentage: 200 });
@@ -111,7 +111,7 @@ describe('RollingAsgDeployment with a data volume', () => {
       const { template } = windows();
 
       expect(resourcesOfType(template, 'AWS::EC2::Volume')).toHaveLength(3);
-      expect(onlyOfType(template, 'AWS::AutoScaling::LifecycleHook').Properties.LifecycleTransition).toBe('autoscaling:EC2_INSTANCE_LAUNCHING');
+      expect(onlyOfType(template, 'AWS::AutoScaling::AutoScalingGroup').Properties.LifecycleHookSpecificationList).toHaveLength(1);
       expect(onlyOfType(template, 'AWS::AutoScaling::AutoScalingGroup').Properties.InstanceMaintenancePolicy).toEqual({ MinHealthyPercentage: 99, MaxHealthyPercentage: 100 });
     });
   });

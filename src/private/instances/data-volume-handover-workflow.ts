@@ -1,5 +1,6 @@
+import { createHash } from 'crypto';
 import {
-  Duration, Stack,
+  ArnFormat, Duration, Stack, Tags, Token,
   aws_autoscaling as autoscaling, aws_events as events, aws_events_targets as targets, aws_iam as iam, aws_logs as logs,
   aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
@@ -12,6 +13,8 @@ import { executionLoggingStatement, stackScopedLogGroupName } from '../shared/st
 
 /** Room beyond the wait for a volume for the attachment, the calls and their retries. */
 const EXECUTION_MARGIN = Duration.minutes(10);
+/** The workflow records a heartbeat each time it looks again, so this bounds one look. */
+const HEARTBEAT_TIMEOUT = Duration.minutes(5);
 
 export interface DataVolumeHandoverWorkflowProps extends DataVolumeHandoverProps {
   readonly autoScalingGroup: autoscaling.AutoScalingGroup;
@@ -23,21 +26,26 @@ export interface DataVolumeHandoverWorkflowProps extends DataVolumeHandoverProps
  * hands a data volume to each new instance while it waits in Pending:Wait
  * (`DataVolumeHandoverDefinition`). The hook abandons a launch the workflow never completes.
  *
+ * The hook is declared in the group itself (`LifecycleHookSpecificationList`), and the group
+ * depends on the rule and the workflow: so the deploy that adds a data volume to a running
+ * environment has the hook, the rule and the workflow in place before the group's update starts
+ * its instance refresh. A hook resource of its own would name the group and come after it, and
+ * that refresh would launch instances no workflow hands a volume to. Nothing here may therefore
+ * name the group: the rule matches the hook's name, unique in the account and region, and the role
+ * acts on the group and its instances by the tag the group carries and gives its instances.
+ *
  * @see https://docs.aws.amazon.com/autoscaling/ec2/userguide/prepare-for-lifecycle-notifications.html#cloudwatch-events-notifications
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-lifecyclehookspecification.html
  */
 export class DataVolumeHandoverWorkflow extends Construct {
   public readonly stateMachine: sfn.StateMachine;
-  public readonly hook: autoscaling.LifecycleHook;
+  /** The launching hook's name, unique in the account and region, which the rule matches. */
+  public readonly hookName: string;
 
   constructor(scope: Construct, id: string, props: DataVolumeHandoverWorkflowProps) {
     super(scope, id);
     const group = props.autoScalingGroup;
-    this.hook = group.addLifecycleHook('DataVolume', {
-      lifecycleTransition: autoscaling.LifecycleTransition.INSTANCE_LAUNCHING,
-      // The workflow records a heartbeat each time it looks again, so this bounds one look.
-      heartbeatTimeout: Duration.minutes(5),
-      defaultResult: autoscaling.DefaultResult.ABANDON,
-    });
+    this.hookName = hookName(this, props.stackName);
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
       description: `Hands ${props.environmentName} data volumes to launching instances`,
@@ -47,7 +55,7 @@ export class DataVolumeHandoverWorkflow extends Construct {
       retention: logs.RetentionDays.ONE_YEAR,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      comment: `Attaches a data volume of ${props.stackName} to each instance ${group.autoScalingGroupName} launches`,
+      comment: `Attaches a data volume of ${props.stackName} to each instance its group launches`,
       definitionBody: sfn.DefinitionBody.fromChainable(new DataVolumeHandoverDefinition(this, props).chain()),
       stateMachineType: sfn.StateMachineType.STANDARD,
       timeout: props.waitForVolume.plus(EXECUTION_MARGIN),
@@ -56,22 +64,43 @@ export class DataVolumeHandoverWorkflow extends Construct {
       tracingEnabled: true,
     });
     this.stateMachine.node.addDependency(role);
-    grantHandover(role, group, props.stackName);
-    new events.Rule(this, 'Rule', {
+    grantHandover(role, props.stackName);
+    const rule = new events.Rule(this, 'Rule', {
       description: `Hands a data volume to each instance of ${props.environmentName} that launches`,
       eventPattern: {
         source: ['aws.autoscaling'],
         detailType: ['EC2 Instance-launch Lifecycle Action'],
-        detail: { AutoScalingGroupName: [group.autoScalingGroupName], LifecycleHookName: [this.hook.lifecycleHookName] },
+        detail: { LifecycleHookName: [this.hookName] },
       },
       targets: [new targets.SfnStateMachine(this.stateMachine)],
     });
+    const cfnGroup = group.node.defaultChild as autoscaling.CfnAutoScalingGroup;
+    cfnGroup.lifecycleHookSpecificationList = [{
+      lifecycleHookName: this.hookName,
+      lifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+      heartbeatTimeout: HEARTBEAT_TIMEOUT.toSeconds(),
+      defaultResult: 'ABANDON',
+    }];
+    // The tag the role's conditions read, on the group and on every instance it launches.
+    Tags.of(cfnGroup).add(DATA_VOLUME_TAG_KEYS.stack, props.stackName, { applyToLaunchedInstances: true });
+    cfnGroup.node.addDependency(rule);
   }
 }
 
+/**
+ * `<stack name>-data-volume-<hash of the construct's path>`: the stack's name is unique in its
+ * account and region, the path within its stack (two deployments may share a stack). At most 149
+ * characters, within Auto Scaling's 255.
+ */
+function hookName(scope: Construct, stackName: string): string {
+  if (Token.isUnresolved(stackName)) throw new Error('A deployment with a data volume needs a literal stack name: its lifecycle hook is named after it');
+  return `${stackName}-data-volume-${createHash('sha256').update(scope.node.path).digest('hex').slice(0, 8)}`;
+}
+
 /** The workflow role's whole policy: this environment's volumes, this group's instances and lifecycle actions. */
-function grantHandover(role: iam.Role, group: autoscaling.AutoScalingGroup, stackName: string): void {
+function grantHandover(role: iam.Role, stackName: string): void {
   const volumes = Stack.of(role).formatArn({ service: 'ec2', resource: 'volume', resourceName: '*' });
+  const groups = Stack.of(role).formatArn({ service: 'autoscaling', resource: 'autoScalingGroup', resourceName: '*:autoScalingGroupName/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   const ofThisEnvironment = { [`aws:ResourceTag/${DATA_VOLUME_TAG_KEYS.stack}`]: stackName };
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeVolumes', 'autoscaling:DescribeScalingActivities'], resources: ['*'] }));
   // AttachVolume authorizes the volume and the instance: each by its own statement's condition.
@@ -79,9 +108,7 @@ function grantHandover(role: iam.Role, group: autoscaling.AutoScalingGroup, stac
     actions: ['ec2:AttachVolume'], resources: [volumes], conditions: { StringEquals: ofThisEnvironment },
   }));
   role.addToPrincipalPolicy(new iam.PolicyStatement({
-    actions: ['ec2:AttachVolume'],
-    resources: [instanceArns(role)],
-    conditions: { StringEquals: { 'aws:ResourceTag/aws:autoscaling:groupName': group.autoScalingGroupName } },
+    actions: ['ec2:AttachVolume'], resources: [instanceArns(role)], conditions: { StringEquals: ofThisEnvironment },
   }));
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: ['ec2:CreateTags'],
@@ -93,7 +120,8 @@ function grantHandover(role: iam.Role, group: autoscaling.AutoScalingGroup, stac
   }));
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: ['autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat'],
-    resources: [group.autoScalingGroupArn],
+    resources: [groups],
+    conditions: { StringEquals: ofThisEnvironment },
   }));
   role.addToPrincipalPolicy(executionLoggingStatement());
   acknowledgeNagFinding(role, 'AwsSolutions-IAM5[Resource::*]',
@@ -101,7 +129,7 @@ function grantHandover(role: iam.Role, group: autoscaling.AutoScalingGroup, stac
   acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(role, volumes)}]`,
     'AttachVolume and CreateTags are limited by condition to the volumes tagged as this environment\'s, CreateTags to the used and instance tag keys');
   acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(role, instanceArns(role))}]`,
-    'AttachVolume is limited by condition to the instances Auto Scaling tagged with this group');
-  acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(role, group.autoScalingGroupArn)}]`,
-    'The wildcard in an Auto Scaling group ARN stands for the group UUID, which CloudFormation does not return; the group name pins it to this group');
+    'AttachVolume is limited by condition to the instances this environment\'s group launched, which it tags with the environment\'s stack');
+  acknowledgeNagFinding(role, `AwsSolutions-IAM5[Resource::${nagResourceReference(role, groups)}]`,
+    'Lifecycle actions are limited by condition to the group tagged with this environment\'s stack; naming the group would make the hook wait for it');
 }

@@ -1,5 +1,5 @@
 import { App, Duration, Stack, aws_autoscaling as autoscaling, aws_ec2 as ec2 } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { DATA_VOLUME_DEVICES } from '../../../src/private/instances/data-volume-handover';
 import { DataVolumeHandoverWorkflow } from '../../../src/private/instances/data-volume-handover-workflow';
 import { decide, deployedStack } from '../../helpers/deployed-app';
@@ -22,43 +22,59 @@ function handover() {
 }
 
 describe('DataVolumeHandoverWorkflow', () => {
-  test('given a group, then a launching hook that abandons by default starts the workflow through its EventBridge event', () => {
+  test('given a group, then the group itself declares a launching hook that abandons by default, whose EventBridge event starts the workflow', () => {
     const { template } = handover();
-    const [hookId, hook] = Object.entries<any>(template.findResources('AWS::AutoScaling::LifecycleHook'))[0];
+    const group = Object.values<any>(template.findResources('AWS::AutoScaling::AutoScalingGroup'))[0];
 
-    expect(hook.Properties).toMatchObject({ LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING', DefaultResult: 'ABANDON', HeartbeatTimeout: 300 });
+    expect(template.findResources('AWS::AutoScaling::LifecycleHook')).toEqual({});
+    const [hook] = group.Properties.LifecycleHookSpecificationList;
+    expect(group.Properties.LifecycleHookSpecificationList).toHaveLength(1);
+    expect(hook).toEqual({ LifecycleHookName: hook.LifecycleHookName, LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING', HeartbeatTimeout: 300, DefaultResult: 'ABANDON' });
+    // The stack's name is unique in its account and region; the hash tells two deployments of one stack apart.
+    expect(hook.LifecycleHookName).toMatch(/^WebProd-data-volume-[0-9a-f]{8}$/);
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: {
-        'source': ['aws.autoscaling'],
-        'detail-type': ['EC2 Instance-launch Lifecycle Action'],
-        'detail': { AutoScalingGroupName: [{ Ref: Match.stringLikeRegexp('^GroupASG') }], LifecycleHookName: [{ Ref: hookId }] },
-      },
+      EventPattern: { 'source': ['aws.autoscaling'], 'detail-type': ['EC2 Instance-launch Lifecycle Action'], 'detail': { LifecycleHookName: [hook.LifecycleHookName] } },
     });
   });
 
-  test('given its role, then it may attach only this environment\'s volumes to only this group\'s instances, tag them used and with their instance, read the group\'s activities, and complete only this group\'s lifecycle actions', () => {
+  test('given a group, then it is created or updated only after the rule and the workflow, which name nothing of it: '
+    + 'the update that adds the hook finds them in place', () => {
+    const { template } = handover();
+    const [groupId, group] = Object.entries<any>(template.findResources('AWS::AutoScaling::AutoScalingGroup'))[0];
+    const [ruleId] = Object.keys(template.findResources('AWS::Events::Rule'));
+    const handoverResources = JSON.stringify(Object.entries<any>(template.toJSON().Resources)
+      .filter(([id]) => id.startsWith('Handover')).map(([, resource]) => resource));
+
+    expect(group.DependsOn).toContain(ruleId);
+    expect(handoverResources).not.toContain(groupId);
+    expect(group.Properties.Tags).toContainEqual({ Key: 'immutable-servers:data-volume-of', Value: 'WebProd', PropagateAtLaunch: true });
+  });
+
+  test('given its role, then it may attach only this environment\'s volumes to only this environment\'s instances, tag them used and with their instance, read the group\'s activities, and complete only this environment\'s lifecycle actions', () => {
     const { app } = handover();
     const role = deployedStack(app, 'WebProd').roleTrusting('states.amazonaws.com');
     const volume = `arn:aws:ec2:${REGION}:${ACCOUNT}:volume/vol-0123456789abcdef0`;
     const instance = `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0123456789abcdef0`;
     const ours = { 'aws:ResourceTag/immutable-servers:data-volume-of': 'WebProd' };
     const theirs = { 'aws:ResourceTag/immutable-servers:data-volume-of': 'WebQa' };
-    const inGroup = { 'aws:ResourceTag/aws:autoscaling:groupName': 'web-prod' };
+    const inGroup = { 'aws:ResourceTag/immutable-servers:data-volume-of': 'WebProd' };
     const group = `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:6a7e8feb-b491-4cf7-a9f1-bf3703467718:autoScalingGroupName/web-prod`;
 
     expect(decide(role, 'ec2:AttachVolume', volume, ours)).toBe('ALLOWED');
     expect(decide(role, 'ec2:AttachVolume', instance, inGroup)).toBe('ALLOWED');
     expect(decide(role, 'ec2:AttachVolume', volume, theirs)).toBe('IMPLICIT_DENY');
     expect(decide(role, 'ec2:AttachVolume', volume, {})).toBe('IMPLICIT_DENY');
-    expect(decide(role, 'ec2:AttachVolume', instance, { 'aws:ResourceTag/aws:autoscaling:groupName': 'api-prod' })).toBe('IMPLICIT_DENY');
+    expect(decide(role, 'ec2:AttachVolume', instance, theirs)).toBe('IMPLICIT_DENY');
+    expect(decide(role, 'ec2:AttachVolume', instance, {})).toBe('IMPLICIT_DENY');
     expect(decide(role, 'ec2:DetachVolume', volume, ours)).toBe('IMPLICIT_DENY');
     expect(decide(role, 'ec2:DeleteVolume', volume, ours)).toBe('IMPLICIT_DENY');
     expect(decide(role, 'ec2:CreateTags', volume, { ...ours, 'aws:TagKeys': ['immutable-servers:data-volume-used', 'immutable-servers:data-volume-instance'] }))
       .toBe('ALLOWED');
     expect(decide(role, 'ec2:CreateTags', volume, { ...ours, 'aws:TagKeys': ['immutable-servers:data-volume-of'] })).toBe('IMPLICIT_DENY');
     expect(decide(role, 'autoscaling:DescribeScalingActivities', '*')).toBe('ALLOWED');
-    expect(decide(role, 'autoscaling:CompleteLifecycleAction', group)).toBe('ALLOWED');
-    expect(decide(role, 'autoscaling:RecordLifecycleActionHeartbeat', group)).toBe('ALLOWED');
-    expect(decide(role, 'autoscaling:CompleteLifecycleAction', group.replace('web-prod', 'api-prod'))).toBe('IMPLICIT_DENY');
+    expect(decide(role, 'autoscaling:CompleteLifecycleAction', group, ours)).toBe('ALLOWED');
+    expect(decide(role, 'autoscaling:RecordLifecycleActionHeartbeat', group, ours)).toBe('ALLOWED');
+    expect(decide(role, 'autoscaling:CompleteLifecycleAction', group.replace('web-prod', 'web-qa'), theirs)).toBe('IMPLICIT_DENY');
+    expect(decide(role, 'autoscaling:CompleteLifecycleAction', group, {})).toBe('IMPLICIT_DENY');
   });
 });

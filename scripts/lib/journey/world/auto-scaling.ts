@@ -27,6 +27,16 @@ export class AutoScalingSimulation {
     await this.cloudFormation.scale(stack, group);
   }
 
+  /** The tags of a group in an account and region, by its name, as IAM reads them for `aws:ResourceTag`. */
+  public groupTags(at: Endpoint, groupName: string): Record<string, string> {
+    for (const stack of this.cloudFormation.stacks.values()) {
+      if (stack.account !== at.account || stack.region !== at.region) continue;
+      const group = [...stack.groups.values()].find((candidate) => candidate.name === groupName);
+      if (group) return Object.fromEntries(this.cloudFormation.groupTags(stack, group).map((tag) => [tag.Key, tag.Value]));
+    }
+    return {};
+  }
+
   /** The stack and group of an instance in an account and region. */
   public groupOf(at: Endpoint, instanceId: string): { stack: SimulatedStack; group: SimulatedGroup } | undefined {
     for (const stack of this.cloudFormation.stacks.values()) {

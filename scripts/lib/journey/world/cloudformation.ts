@@ -469,6 +469,7 @@ export class CloudFormationSimulation {
       throw new Error(`Launch template version ${version} of ${stack.stackName} names no instance type: ${JSON.stringify(data.InstanceType)}`);
     }
     const tags = (data.TagSpecifications ?? []).find((spec: any) => spec.ResourceType === 'instance')?.Tags ?? [];
+    const propagated = this.groupTags(stack, group).filter((tag) => tag.PropagateAtLaunch).map(({ Key, Value }) => ({ Key, Value }));
     const zone = this.zoneOf(stack, group);
     const { Instances } = await this.moto.send('ec2', 'RunInstances', {
       ImageId: data.ImageId,
@@ -476,7 +477,7 @@ export class CloudFormationSimulation {
       MinCount: 1,
       MaxCount: 1,
       ...zone ? { Placement: { AvailabilityZone: zone } } : {},
-      TagSpecifications: [{ ResourceType: 'instance', Tags: [...tags, { Key: 'aws:autoscaling:groupName', Value: group.name }] }],
+      TagSpecifications: [{ ResourceType: 'instance', Tags: [...tags, ...propagated, { Key: 'aws:autoscaling:groupName', Value: group.name }] }],
     }, stack);
     stack.counts.launched += 1;
     const instance = { id: Instances[0].InstanceId, ami: data.ImageId, instanceType: Instances[0].InstanceType, version };
@@ -489,6 +490,11 @@ export class CloudFormationSimulation {
       throw error;
     }
     return instance;
+  }
+
+  /** The group's own tags, as its template gives them: those with `PropagateAtLaunch` go to each instance it launches. */
+  public groupTags(stack: SimulatedStack, group: SimulatedGroup): Array<{ Key: string; Value: string; PropagateAtLaunch?: boolean }> {
+    return resolve(stack.assembly.template.Resources[group.logicalId].Properties?.Tags, this.context(stack)) ?? [];
   }
 
   /** Terminates an instance; moto detaches its volumes as EC2 does once it has terminated. */

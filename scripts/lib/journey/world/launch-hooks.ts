@@ -105,16 +105,23 @@ export class LaunchHookSimulation {
     return {};
   }
 
-  /** The group's launching hooks that exist. */
+  /**
+   * The group's launching hooks that exist: those the group declares (`LifecycleHookSpecificationList`,
+   * part of the group from its creation or update on, so of the template the stack is being brought
+   * to) and the `AWS::AutoScaling::LifecycleHook` resources CloudFormation has created.
+   */
   private hooksOf(stack: SimulatedStack, group: SimulatedGroup): LaunchHook[] {
     const context = this.cloudFormation.context(stack);
-    return Object.entries(stack.assembly.template.Resources)
+    const resources = stack.assembly.template.Resources;
+    const declared: any[] = resolve(resources[group.logicalId].Properties?.LifecycleHookSpecificationList, context) ?? [];
+    const separate = Object.entries(resources)
       .filter(([logicalId, resource]) => resource.Type === 'AWS::AutoScaling::LifecycleHook' && stack.lifecycleHooks.has(logicalId)
         && resource.Properties?.AutoScalingGroupName?.Ref === group.logicalId)
-      .map(([logicalId, resource]) => ({ logicalId, properties: resolve(resource.Properties, context) }))
-      .filter(({ properties }) => properties.LifecycleTransition === LAUNCHING)
-      .map(({ logicalId, properties }) => ({
-        name: String(context.physical(logicalId)),
+      .map(([logicalId, resource]) => ({ ...resolve(resource.Properties, context), LifecycleHookName: String(context.physical(logicalId)) }));
+    return [...declared, ...separate]
+      .filter((properties) => properties.LifecycleTransition === LAUNCHING)
+      .map((properties) => ({
+        name: String(properties.LifecycleHookName),
         defaultResult: properties.DefaultResult ?? 'ABANDON',
         notificationMetadata: properties.NotificationMetadata,
       }));

@@ -247,6 +247,8 @@ export class World {
           const { Tags } = await this.moto.send('ec2', 'DescribeTags', { Filters: [{ Name: 'resource-id', Values: [ec2[2]] }] }, at);
           return Object.fromEntries(Tags.map((tag: any) => [tag.Key, tag.Value]));
         }
+        const group = /^arn:aws:autoscaling:[^:]*:[^:]*:autoScalingGroup:[^:]*:autoScalingGroupName\/(.+)$/.exec(arn);
+        if (group) return this.autoScaling.groupTags(at, group[1]);
         const image = this.imageBuilder.liveImages.find((candidate) => candidate.arn === arn);
         return image ? { ...image.tags } : {};
       },
