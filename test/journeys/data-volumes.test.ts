@@ -17,16 +17,18 @@ describe('journeys: data volumes', () => {
     const used = (volumes: any[]) => volumes.filter((volume) => volume.used).map((volume) => volume.slot);
     expect(report).toMatchObject({ violations: [] });
 
-    // The first release launches two instances, which take the lowest fresh slots; every volume is snapshotted before it.
+    // The first release launches two instances, which take the lowest fresh slots; no volume has held data before it, so
+    // none is snapshotted.
     expect(attached(facts.first.volumes)).toEqual([1, 2]);
     expect(used(facts.first.volumes)).toEqual([1, 2]);
-    expect(Object.values(facts.first.snapshots)).toEqual([4]);
+    expect(Object.values(facts.first.snapshots)).toEqual([]);
 
     // A release replaces each instance by one that holds the volume its predecessor held: the same volumes, on new instances.
     expect(facts.released.status).toBe('Succeeded');
     expect(facts.released.handover.successors).toEqual([{ replaced: true, keptVolume: true }, { replaced: true, keptVolume: true }]);
     expect(facts.released.handover.attachedAfter).toEqual(facts.released.handover.attachedBefore);
-    expect(Object.values(facts.released.snapshots)).toEqual([4, 4]);
+    // Before it, each volume that has held data (slots 1 and 2, not the two never attached) is snapshotted.
+    expect(Object.values(facts.released.snapshots)).toEqual([2]);
 
     // A release whose alarm goes off after the first replacement rolls back: that instance is replaced twice, each time
     // keeping its volume; every volume that held data is attached to an InService instance.

@@ -4,8 +4,8 @@ import type { ReleaseTarget } from '../../release-target';
 import { DATA_VOLUME_TAG_KEYS } from '../shared/data-volume-tags';
 
 /**
- * The states that snapshot every data volume of the target (tagged as its stack's) before a
- * release writes anything: the way back when a release changes the data's format, which a stack
+ * The states that snapshot every data volume of the target (tagged as its stack's) that has held
+ * data before a release writes anything: the way back when a release changes the data's format, which a stack
  * rollback does not undo. A snapshot is taken at the call and completes in the background, so the
  * release does not wait for it. A volume that cannot be snapshotted stops the release before it
  * writes the ledger. Snapshot ids go to `$.dataVolumeSnapshots`.
@@ -20,7 +20,8 @@ export class DataVolumeSnapshotStates {
     const { scope, target } = this.states;
     if (!target.snapshotDataVolumes) return next;
     const find = this.states.call('FindDataVolumes', 'ec2', 'describeVolumes', {
-      Filters: [{ Name: `tag:${DATA_VOLUME_TAG_KEYS.stack}`, Values: [target.stackName] }],
+      // Only volumes that have held data: a slot no instance has attached yet is empty.
+      Filters: [{ Name: `tag:${DATA_VOLUME_TAG_KEYS.stack}`, Values: [target.stackName] }, { Name: 'tag-key', Values: [DATA_VOLUME_TAG_KEYS.used] }],
     }, '$.dataVolumes', { 'volumes.$': '$.Volumes' });
     const snapshot = this.states.call('SnapshotDataVolume', 'ec2', 'createSnapshot', {
       VolumeId: sfn.JsonPath.stringAt('$.volumeId'),

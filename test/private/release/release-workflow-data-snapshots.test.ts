@@ -21,7 +21,9 @@ describe('ReleaseWorkflow of an environment with data volumes', () => {
     });
 
     expect(execution.status).toBe('SUCCEEDED');
-    expect(execution.calls.FindDataVolumes).toEqual([{ Filters: [{ Name: 'tag:immutable-servers:data-volume-of', Values: [STACK] }] }]);
+    expect(execution.calls.FindDataVolumes).toEqual([{
+      Filters: [{ Name: 'tag:immutable-servers:data-volume-of', Values: [STACK] }, { Name: 'tag-key', Values: ['immutable-servers:data-volume-used'] }],
+    }]);
     expect(execution.calls.SnapshotDataVolume).toEqual(['vol-a', 'vol-b'].map((volumeId) => ({
       VolumeId: volumeId,
       Description: `Data of stack ${STACK} before release ${RELEASE.version}`,
