@@ -6,7 +6,7 @@ import {
   aws_s3 as s3, aws_s3_deployment as s3deploy,
 } from 'aws-cdk-lib';
 import { EnvironmentPromotion, RollingAsgDeployment } from '../src';
-import { buildImageOnce, helloArtifact, helloRecipe } from './helpers/hello-image';
+import { helloImageStack } from './helpers/hello-image';
 
 /**
  * Promotes one baked AMI through dev and qa with a real pipeline, and checks the ledgers, tags
@@ -23,12 +23,7 @@ import { buildImageOnce, helloArtifact, helloRecipe } from './helpers/hello-imag
 const app = new App();
 const env = { region: 'us-east-1' };
 
-const imageStack = new Stack(app, 'PromotionIntegImage', { env });
-const recipe = helloRecipe(imageStack, 'HelloImage', helloArtifact(imageStack, 'HelloApp'), {
-  applicationName: 'hello',
-  healthCheck: { port: 8080, path: '/index.html' },
-});
-const image = buildImageOnce(imageStack, 'Image', recipe);
+const { image } = helloImageStack(app, 'PromotionIntegImage', { env });
 
 const networkStack = new Stack(app, 'PromotionIntegNetwork', { env });
 const vpc = new ec2.Vpc(networkStack, 'Vpc', { maxAzs: 2, natGateways: 1 });

@@ -1,7 +1,7 @@
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, Stack, aws_ec2 as ec2 } from 'aws-cdk-lib';
 import { DeploymentLoadBalancing, RollingAsgDeployment } from '../src';
-import { buildImageOnce, helloArtifact, helloRecipe } from './helpers/hello-image';
+import { helloImageStack } from './helpers/hello-image';
 import { ledgerReleaseStack } from './helpers/ledger-release';
 
 /**
@@ -16,12 +16,7 @@ import { ledgerReleaseStack } from './helpers/ledger-release';
 const app = new App();
 const env = { region: 'us-east-1' };
 
-const imageStack = new Stack(app, 'RollingAsgIntegImage', { env });
-const recipe = helloRecipe(imageStack, 'HelloImage', helloArtifact(imageStack, 'HelloApp'), {
-  applicationName: 'hello',
-  healthCheck: { port: 8080, path: '/index.html' },
-});
-const image = buildImageOnce(imageStack, 'Image', recipe);
+const { image } = helloImageStack(app, 'RollingAsgIntegImage', { env });
 
 const environmentStack = new Stack(app, 'RollingAsgIntegEnvironment', { env });
 const vpc = new ec2.Vpc(environmentStack, 'Vpc', { maxAzs: 2, natGateways: 1 });

@@ -1,7 +1,7 @@
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, RemovalPolicy, Size, Stack, aws_ec2 as ec2 } from 'aws-cdk-lib';
 import { RollingAsgDeployment } from '../src';
-import { buildImageOnce, helloArtifact, helloRecipe } from './helpers/hello-image';
+import { helloImageStack } from './helpers/hello-image';
 import { ledgerReleaseStack } from './helpers/ledger-release';
 
 /**
@@ -13,12 +13,7 @@ import { ledgerReleaseStack } from './helpers/ledger-release';
 const app = new App();
 const env = { region: 'us-east-1' };
 
-const imageStack = new Stack(app, 'StatefulIntegImage', { env });
-const recipe = helloRecipe(imageStack, 'HelloImage', helloArtifact(imageStack, 'HelloApp'), {
-  applicationName: 'hello',
-  healthCheck: { port: 8080, path: '/index.html' },
-});
-const image = buildImageOnce(imageStack, 'Image', recipe);
+const { image } = helloImageStack(app, 'StatefulIntegImage', { env });
 
 const environmentStack = new Stack(app, 'StatefulIntegEnvironment', { env });
 const vpc = new ec2.Vpc(environmentStack, 'Vpc', { maxAzs: 1, natGateways: 1 });

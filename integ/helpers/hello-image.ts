@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Duration, RemovalPolicy, aws_imagebuilder as imagebuilder, aws_s3 as s3, aws_s3_assets as assets } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, StackProps, aws_imagebuilder as imagebuilder, aws_s3 as s3, aws_s3_assets as assets } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ApplicationImageRecipe, ApplicationImageRecipeProps, ArtifactFormat } from '../../src';
 
@@ -40,4 +40,14 @@ export function buildImageOnce(
     imageTestsConfiguration: { imageTestsEnabled: true, timeoutMinutes: 60 },
     tags: recipe.imageTags,
   });
+}
+
+/** A stack with the hello recipe (served on port 8080, checked at /index.html) and an image built from it once. */
+export function helloImageStack(app: App, id: string, props: StackProps): { stack: Stack; image: imagebuilder.CfnImage } {
+  const stack = new Stack(app, id, props);
+  const recipe = helloRecipe(stack, 'HelloImage', helloArtifact(stack, 'HelloApp'), {
+    applicationName: 'hello',
+    healthCheck: { port: 8080, path: '/index.html' },
+  });
+  return { stack, image: buildImageOnce(stack, 'Image', recipe) };
 }
