@@ -15,10 +15,10 @@ const EMPTY_PREFIX_BYTES = 1024 * 1024;
  * the instance is in Pending:Wait), brings it online, and gives it a GPT partition, an NTFS file
  * system and a marker only when it is provably empty (no partition style, and its first MiB all
  * zeros); otherwise it gives the drive letter only to a volume whose marker names this application
- * and environment. A disk that holds anything else keeps no drive letter and the script exits
- * non-zero, so that the service, which only user data starts, does not run over data that is not
- * its own or without its data. User data runs at every boot, so a reboot finds the volume ready and
- * checks its marker again.
+ * and environment, or to an NTFS volume with nothing on it, which it marks. A disk that holds
+ * anything else keeps no drive letter and the script exits non-zero, so that the service, which
+ * only user data starts, does not run over data that is not its own or without its data. User data
+ * runs at every boot, so a reboot finds the volume ready and checks its marker again.
  */
 export function windowsDataVolumeSteps(volume: DataVolumeSetup): string {
   const driveLetter = volume.mountPath.replace(/:$/, '');
@@ -54,6 +54,12 @@ function Test-EmptyPrefix([int]$diskNumber) {
   }
   # One comparison of two strings, where a loop over a million bytes takes seconds in PowerShell 5.1.
   ($read -eq $buffer.Length) -and ([Convert]::ToBase64String($buffer) -eq [Convert]::ToBase64String((New-Object byte[] $buffer.Length)))
+}
+
+# Only the folders Windows makes at the root of a new NTFS volume.
+function Test-EmptyVolume {
+  $windowsOwn = @('System Volume Information', '$RECYCLE.BIN')
+  -not (Get-ChildItem -LiteralPath "\${driveLetter}:\\" -Force | Where-Object { $windowsOwn -notcontains $_.Name })
 }
 
 function Test-Marker {
@@ -103,8 +109,14 @@ if ($disk.PartitionStyle -eq 'RAW' -and (Test-EmptyPrefix $disk.Number)) {
     $partition | Set-Partition -NewDriveLetter $driveLetter
   }
   if (-not (Test-Marker)) {
-    Remove-PartitionAccessPath -DiskNumber $disk.Number -PartitionNumber $partition.PartitionNumber -AccessPath "\${driveLetter}:\\"
-    Stop-DataVolumeSetup ${FOREIGN_VOLUME_EXIT} "Data volume (disk $($disk.Number)) is not empty and its marker $marker does not name \${identity}: it is left without a drive letter and the service is not started"
+    # EC2Launch v2's initializeVolume task, where configured, formats an empty disk before user data
+    # runs: an NTFS volume with nothing but Windows' own folders at its root holds no data either.
+    if (-not (Test-EmptyVolume)) {
+      Remove-PartitionAccessPath -DiskNumber $disk.Number -PartitionNumber $partition.PartitionNumber -AccessPath "\${driveLetter}:\\"
+      Stop-DataVolumeSetup ${FOREIGN_VOLUME_EXIT} "Data volume (disk $($disk.Number)) is not empty and its marker $marker does not name \${identity}: it is left without a drive letter and the service is not started"
+    }
+    Write-Output "Data volume (disk $($disk.Number)) holds an empty NTFS file system: marking it as \${identity}'s"
+    [IO.File]::WriteAllText($marker, "$identity\`n")
   }
   Write-Output "Data volume (disk $($disk.Number)) holds the data of \${identity}: on drive \${driveLetter}:"
 }

@@ -53,9 +53,17 @@ describe('windowsDataVolumeSteps', () => {
 
   test('given a disk with data, then it keeps a drive letter only with NTFS and a marker naming this environment, and the steps fail otherwise', () => {
     expect(dataBranch).toContain(`if ($fileSystem -ne 'NTFS') {\n    Stop-DataVolumeSetup ${FOREIGN_VOLUME_EXIT}`);
-    expect(dataBranch).toContain('if (-not (Test-Marker)) {\n    Remove-PartitionAccessPath');
+    expect(dataBranch).toContain('if (-not (Test-Marker)) {');
+    expect(dataBranch).toContain('if (-not (Test-EmptyVolume)) {\n      Remove-PartitionAccessPath');
     expect(dataBranch).toContain(`Stop-DataVolumeSetup ${FOREIGN_VOLUME_EXIT} "Data volume (disk $($disk.Number)) is not empty and its marker $marker does not name \${identity}`);
     expect(script).toContain('.TrimEnd("`r", "`n") -eq $identity');
+  });
+
+  test('given an NTFS volume without a marker and with nothing but Windows\' own folders (as EC2Launch v2 may format an empty disk), then it is marked as this environment\'s', () => {
+    expect(script).toContain("$windowsOwn = @('System Volume Information', '$RECYCLE.BIN')");
+    expect(script).toContain('-not (Get-ChildItem -LiteralPath "${driveLetter}:\\" -Force | Where-Object { $windowsOwn -notcontains $_.Name })');
+    const unmarked = dataBranch.slice(dataBranch.indexOf('if (-not (Test-Marker)) {'));
+    expect(unmarked.indexOf('Stop-DataVolumeSetup')).toBeLessThan(unmarked.indexOf('[IO.File]::WriteAllText($marker, "$identity`n")'));
   });
 
   test('given a drive letter another volume holds, then the data volume is left alone and the steps fail naming the letter', () => {
