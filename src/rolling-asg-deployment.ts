@@ -14,7 +14,7 @@ import { TaintOnAccess } from './private/access/taint-on-access';
 import type { ImageRequirements } from './private/image/image-compatibility';
 import { architectureOf } from './private/image/recipe-architectures';
 import { DATA_VOLUME_DEVICES } from './private/instances/data-volume-handover';
-import { DataVolumeHandoverWorkflow } from './private/instances/data-volume-handover-workflow';
+import { DataVolumeHandoverWorkflow, handoverTimeout } from './private/instances/data-volume-handover-workflow';
 import { DataVolumeSetup } from './private/instances/data-volume-setup';
 import { dataVolumeFileSystem, validateDataVolume } from './private/instances/data-volume-validation';
 import { DataVolumes } from './private/instances/data-volumes';
@@ -555,7 +555,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
         stackName: Stack.of(this).stackName,
         environmentName: props.environmentName,
         waitForVolume: DATA_VOLUME_WAIT,
-        device: operatingSystem === ImageOperatingSystem.WINDOWS ? DATA_VOLUME_DEVICES.windows : DATA_VOLUME_DEVICES.linux,
+        device: dataVolume.device,
       });
     }
     targetGroups.forEach((group) => this.autoScalingGroup.attachToApplicationTargetGroup(group));
@@ -660,7 +660,8 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
       fileSystem: dataVolumeFileSystem(volume, operatingSystem),
       applicationName: props.applicationName,
       environmentName: props.environmentName,
-      deviceTimeoutSeconds: DATA_VOLUME_WAIT.toSeconds(),
+      deviceTimeoutSeconds: handoverTimeout(DATA_VOLUME_WAIT).toSeconds(),
+      device: operatingSystem === ImageOperatingSystem.WINDOWS ? DATA_VOLUME_DEVICES.windows : DATA_VOLUME_DEVICES.linux,
     };
   }
 

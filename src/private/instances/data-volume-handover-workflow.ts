@@ -13,6 +13,15 @@ import { executionLoggingStatement, stackScopedLogGroupName } from '../shared/st
 
 /** Room beyond the wait for a volume for the attachment, the calls and their retries. */
 const EXECUTION_MARGIN = Duration.minutes(10);
+
+/**
+ * The longest a handover runs: its wait for a free volume, then the attachment, the calls and their
+ * retries. An instance waits this long for its volume's disk, so that it never gives up on a volume
+ * the workflow still attaches.
+ */
+export function handoverTimeout(waitForVolume: Duration): Duration {
+  return waitForVolume.plus(EXECUTION_MARGIN);
+}
 /** The workflow records a heartbeat each time it looks again, so this bounds one look. */
 const HEARTBEAT_TIMEOUT = Duration.minutes(5);
 
@@ -58,7 +67,7 @@ export class DataVolumeHandoverWorkflow extends Construct {
       comment: `Attaches a data volume of ${props.stackName} to each instance its group launches`,
       definitionBody: sfn.DefinitionBody.fromChainable(new DataVolumeHandoverDefinition(this, props).chain()),
       stateMachineType: sfn.StateMachineType.STANDARD,
-      timeout: props.waitForVolume.plus(EXECUTION_MARGIN),
+      timeout: handoverTimeout(props.waitForVolume),
       role: role.withoutPolicyUpdates(),
       logs: { destination: logGroup, level: sfn.LogLevel.ALL },
       tracingEnabled: true,

@@ -13,6 +13,8 @@ export interface DataVolumeSetup {
   readonly environmentName: string;
   /** How long to wait for the attached volume's disk to appear. */
   readonly deviceTimeoutSeconds: number;
+  /** The device name the volume is attached as, which a Linux disk keeps on Xen instance types. */
+  readonly device: string;
 }
 
 /** Name of the marker file at the root of a data volume, naming the application and environment it holds the data of. */

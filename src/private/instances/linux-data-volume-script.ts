@@ -69,15 +69,18 @@ systemctl daemon-reload
 /** The remaining steps of `renderLinuxDataVolumeScript`, after `linuxDataVolumeGuard`. */
 export function linuxDataVolumePreparation(volume: DataVolumeSetup): string {
   return `identity='${dataVolumeIdentity(volume)}'
+service_user='${volume.applicationName}'
 file_system='${volume.fileSystem}'
 deadline=$((SECONDS + ${volume.deviceTimeoutSeconds}))
 
 # The whole disk the root file system is on, so that it is never taken for the data volume.
 root_disk="/dev/$(lsblk -no PKNAME "$(findmnt -no SOURCE /)")"
 
-# EBS disks by the model NVMe reports for them (instance store disks report another).
+# EBS disks by the model NVMe reports for them (instance store disks report another); on Xen
+# instance types, which report none, the disk keeps the name it was attached as.
 data_disks() {
-  lsblk -dpno NAME,MODEL | awk -v root="$root_disk" '$1 != root && $0 ~ /Amazon Elastic Block Store/ { print $1 }'
+  lsblk -dpno NAME,MODEL | awk -v root="$root_disk" -v attached='${volume.device}' \
+    '$1 != root && ($0 ~ /Amazon Elastic Block Store/ || $1 == attached) { print $1 }'
 }
 
 device=''
@@ -117,6 +120,9 @@ else
   fi
   echo "Data volume $device holds the data of $identity: mounted on $mount_path"
 fi
+# The service runs as its own user (and group: "user:"), and a new file system's root is root's.
+chown "$service_user:" "$mount_path"
+chmod 0750 "$mount_path"
 
 # A reboot keeps the volume attached but not mounted: fstab mounts it again by its UUID. nofail,
 # because a volume that is gone must fail the service's start (RequiresMountsFor), not the boot.

@@ -24,6 +24,7 @@ export function windowsDataVolumeSteps(volume: DataVolumeSetup): string {
   const driveLetter = volume.mountPath.replace(/:$/, '');
   return `$driveLetter = '${driveLetter}'
 $identity = '${dataVolumeIdentity(volume)}'
+$account = 'NT SERVICE\\${volume.applicationName}'
 $marker = "\${driveLetter}:\\${DATA_VOLUME_MARKER}"
 $deadline = (Get-Date).AddSeconds(${volume.deviceTimeoutSeconds})
 
@@ -32,10 +33,11 @@ function Stop-DataVolumeSetup([int]$exitCode, [string]$message) {
   exit $exitCode
 }
 
-# EBS disks by the name their driver gives them (NVMe on Nitro, the PV driver on Xen); instance
-# store disks have another. Neither the boot nor the system disk is ever taken for the data volume.
+# EBS disks by the model NVMe reports for them on Nitro (Windows shortens the friendly name to
+# 'NVMe Amazon Elastic B'), or the PV driver's name on Xen; instance store disks have others.
+# Neither the boot nor the system disk is ever taken for the data volume.
 function Get-DataDisk {
-  @(Get-Disk | Where-Object { -not $_.IsBoot -and -not $_.IsSystem -and $_.FriendlyName -match 'Amazon Elastic Block Store|AWS PVDISK' })
+  @(Get-Disk | Where-Object { -not $_.IsBoot -and -not $_.IsSystem -and ($_.Model -match 'Amazon Elastic Block Store' -or $_.FriendlyName -match 'AWS PVDISK') })
 }
 
 # Reading the disk itself: a disk without partitions may still hold data written without them.
@@ -120,5 +122,8 @@ if ($disk.PartitionStyle -eq 'RAW' -and (Test-EmptyPrefix $disk.Number)) {
   }
   Write-Output "Data volume (disk $($disk.Number)) holds the data of \${identity}: on drive \${driveLetter}:"
 }
+# The service runs as its virtual account: it may modify the volume, whatever a new volume's root allows.
+icacls.exe "\${driveLetter}:\\" /grant "\${account}:(OI)(CI)M" | Out-Null
+if ($LASTEXITCODE -ne 0) { throw "icacls.exe could not let $account modify drive \${driveLetter}: (exit code $LASTEXITCODE)" }
 `;
 }

@@ -12,6 +12,7 @@ const volume: DataVolumeSetup = {
   applicationName: 'web',
   environmentName: 'prod',
   deviceTimeoutSeconds: 300,
+  device: '/dev/xvdf',
 };
 
 describe('renderLinuxDataVolumeScript', () => {
@@ -48,6 +49,8 @@ describe('validateLinuxMountPath', () => {
  * way NVMe reports them on an instance; blkid, mkfs, mount and cmp are the real ones. Skipped only
  * where loop devices cannot be used (not root), which CI's machine is not.
  */
+/** A user every Linux machine has, standing in for the service's own. */
+const SERVICE_USER = 'nobody';
 const asRoot = process.getuid?.() === 0 && fs.existsSync('/dev/loop-control') ? describe : describe.skip;
 
 asRoot('renderLinuxDataVolumeScript run against loop devices', () => {
@@ -66,11 +69,14 @@ asRoot('renderLinuxDataVolumeScript run against loop devices', () => {
     return device;
   }
 
-  /** Runs the script for `identity` with `dataDisks` reported as the attached EBS disks; returns its status and output. */
-  function run(dataDisks: string[], identity: Partial<DataVolumeSetup> = {}) {
+  /**
+   * Runs the script for `identity` with `dataDisks` reported as the attached EBS disks (and `xenDisks` as
+   * disks with no model, as on Xen instance types); returns its status and output.
+   */
+  function run(dataDisks: string[], identity: Partial<DataVolumeSetup> = {}, xenDisks: string[] = []) {
     const bin = fs.mkdtempSync(path.join(work, 'bin-'));
     const disks = ['/dev/fakeroot Amazon Elastic Block Store', '/dev/fakestore Amazon EC2 NVMe Instance Storage',
-      ...dataDisks.map((disk) => `${disk} Amazon Elastic Block Store`)].join('\n');
+      ...dataDisks.map((disk) => `${disk} Amazon Elastic Block Store`), ...xenDisks].join('\n');
     fs.writeFileSync(path.join(bin, 'findmnt'), '#!/bin/sh\necho /dev/fakeroot1\n', { mode: 0o755 });
     // This machine's systemd is not the instance's: the drop-in's reload is recorded, not made.
     fs.writeFileSync(path.join(bin, 'systemctl'), `#!/bin/sh\necho "$*" >> ${path.join(work, 'systemctl.log')}\n`, { mode: 0o755 });
@@ -78,7 +84,9 @@ asRoot('renderLinuxDataVolumeScript run against loop devices', () => {
     const mountPath = path.join(work, 'data');
     const script = renderLinuxDataVolumeScript({ ...volume, mountPath, deviceTimeoutSeconds: 2, ...identity })
       .replace(/\/etc\/systemd\/system/g, systemdDirectory)
-      .replace(/\/etc\/fstab/g, fstab);
+      .replace(/\/etc\/fstab/g, fstab)
+      // No user `web` here: the volume is handed to one that exists.
+      .replace("service_user='web'", `service_user='${SERVICE_USER}'`);
     const result = spawnSync('bash', ['-c', script], { encoding: 'utf-8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
     return { status: result.status, output: `${result.stdout}${result.stderr}`, mountPath };
   }
@@ -106,6 +114,23 @@ asRoot('renderLinuxDataVolumeScript run against loop devices', () => {
     expect(isMounted(mountPath)).toBe(true);
     expect(fs.readFileSync(path.join(mountPath, DATA_VOLUME_MARKER), 'utf-8')).toBe('application=web environment=prod\n');
     expect(execFileSync('blkid', ['-o', 'value', '-s', 'TYPE', device], { encoding: 'utf-8' }).trim()).toBe('ext4');
+  });
+
+  test('given a volume, then the service\'s user owns the mounted file system\'s root, which no one else may read', () => {
+    const device = loopDevice('owned', 64);
+
+    const { status, mountPath } = run([device]);
+
+    const owner = execFileSync('stat', ['-c', '%U %a', mountPath], { encoding: 'utf-8' }).trim();
+    expect({ status, owner }).toEqual({ status: 0, owner: `${SERVICE_USER} 750` });
+  });
+
+  test('given a Xen instance type, whose disks report no model, then the disk with the attached device name is the data volume', () => {
+    const device = loopDevice('xen', 64);
+
+    const { status, output } = run([], { device }, [device, '/dev/xvdb']);
+
+    expect({ status, output }).toMatchObject({ status: 0, output: expect.stringContaining(`Data volume ${device} is empty`) });
   });
 
   test('given a volume it mounted, then a reboot mounts it again: fstab names it once by its UUID, with nofail', () => {

@@ -13,6 +13,7 @@ const volume: DataVolumeSetup = {
   applicationName: 'worker',
   environmentName: 'prod',
   deviceTimeoutSeconds: 600,
+  device: 'xvdf',
 };
 const script = windowsDataVolumeSteps(volume);
 
@@ -31,7 +32,8 @@ describe('windowsDataVolumeSteps', () => {
   });
 
   test('given the disks, then only a non-boot, non-system EBS disk is taken, and two of them are refused', () => {
-    expect(script).toContain("-not $_.IsBoot -and -not $_.IsSystem -and $_.FriendlyName -match 'Amazon Elastic Block Store|AWS PVDISK'");
+    // By model: on Nitro, Windows shortens the friendly name to 'NVMe Amazon Elastic B'.
+    expect(script).toContain("-not $_.IsBoot -and -not $_.IsSystem -and ($_.Model -match 'Amazon Elastic Block Store' -or $_.FriendlyName -match 'AWS PVDISK')");
     expect(script).toContain(`Stop-DataVolumeSetup ${FOREIGN_VOLUME_EXIT} "More than one data disk is attached`);
   });
 
@@ -64,6 +66,14 @@ describe('windowsDataVolumeSteps', () => {
     expect(script).toContain('-not (Get-ChildItem -LiteralPath "${driveLetter}:\\" -Force | Where-Object { $windowsOwn -notcontains $_.Name })');
     const unmarked = dataBranch.slice(dataBranch.indexOf('if (-not (Test-Marker)) {'));
     expect(unmarked.indexOf('Stop-DataVolumeSetup')).toBeLessThan(unmarked.indexOf('[IO.File]::WriteAllText($marker, "$identity`n")'));
+  });
+
+  test('given a volume ready, then the service\'s virtual account may modify it, and a refusal stops the steps', () => {
+    expect(script).toContain("$account = 'NT SERVICE\\worker'");
+    expect(script.trimEnd().split('\n').slice(-2)).toEqual([
+      'icacls.exe "${driveLetter}:\\" /grant "${account}:(OI)(CI)M" | Out-Null',
+      'if ($LASTEXITCODE -ne 0) { throw "icacls.exe could not let $account modify drive ${driveLetter}: (exit code $LASTEXITCODE)" }',
+    ]);
   });
 
   test('given a drive letter another volume holds, then the data volume is left alone and the steps fail naming the letter', () => {
