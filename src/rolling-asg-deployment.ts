@@ -506,7 +506,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
     this.scalingEvents = new sns.Topic(this, 'ScalingEvents', { enforceSSL: true });
     const instanceType = ledger.instanceTypeFor(props.instanceType, architecture);
     this.launchTemplate = this.createLaunchTemplate(props, operatingSystem, instanceType, ledger, securityGroup, role, agentConfig.parameterName,
-      dataVolume);
+      dataVolume?.setup);
     const loadBalancing = props.loadBalancing ?? DeploymentLoadBalancing.none();
     const created = loadBalancing._applicationLoadBalancer
       ? this.createLoadBalancer(props, loadBalancing._applicationLoadBalancer, healthCheck)
@@ -552,10 +552,13 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
     if (dataVolume) {
       new DataVolumeHandoverWorkflow(this, 'DataVolumeHandover', {
         autoScalingGroup: this.autoScalingGroup,
-        stackName: Stack.of(this).stackName,
+        deploymentId: dataVolume.volumes.deploymentId,
+        generation: dataVolume.volumes.generation,
+        slots: dataVolume.volumes.volumes.length,
         environmentName: props.environmentName,
         waitForVolume: DATA_VOLUME_WAIT,
-        device: dataVolume.device,
+        device: dataVolume.setup.device,
+        encryptionKey: props.dataVolume?.encryptionKey,
       });
     }
     targetGroups.forEach((group) => this.autoScalingGroup.attachToApplicationTargetGroup(group));
@@ -636,9 +639,9 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
     this.instanceRole.addToPrincipalPolicy(statement);
   }
 
-  /** One data volume per slot of the group, checked against the deployment; returns what the instances ready of it. */
+  /** One data volume per slot of the group, checked against the deployment, and what the instances ready of it. */
   private createDataVolumes(props: RollingAsgDeploymentProps, volume: DataVolumeOptions, operatingSystem: ImageOperatingSystem,
-    vpcSubnets: ec2.SubnetSelection, slots: number): DataVolumeSetup {
+    vpcSubnets: ec2.SubnetSelection, slots: number): { volumes: DataVolumes; setup: DataVolumeSetup } {
     if (Token.isUnresolved(slots)) throw new Error('A deployment with a data volume needs a literal maxCapacity: it makes one volume per instance');
     const availabilityZones = props.vpc.selectSubnets(vpcSubnets).availabilityZones;
     validateDataVolume(volume, {
@@ -647,7 +650,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
       availabilityZones,
       region: Stack.of(this).region,
     });
-    new DataVolumes(this, 'DataVolumes', {
+    const volumes = new DataVolumes(this, 'DataVolumes', {
       volume,
       applicationName: props.applicationName,
       environmentName: props.environmentName,
@@ -655,7 +658,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
       slots,
       availabilityZone: availabilityZones[0],
     });
-    return {
+    const setup = {
       mountPath: volume.mountPath,
       fileSystem: dataVolumeFileSystem(volume, operatingSystem),
       applicationName: props.applicationName,
@@ -663,6 +666,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
       deviceTimeoutSeconds: handoverTimeout(DATA_VOLUME_WAIT).toSeconds(),
       device: operatingSystem === ImageOperatingSystem.WINDOWS ? DATA_VOLUME_DEVICES.windows : DATA_VOLUME_DEVICES.linux,
     };
+    return { volumes, setup };
   }
 
   /** The ledger lives in a stack of its own, deployed first, so that this stack can resolve it. */

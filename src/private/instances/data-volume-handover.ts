@@ -21,8 +21,11 @@ const ATTACH_POLL_INTERVAL = Duration.seconds(3);
 const ATTACH_POLLS = 40;
 
 export interface DataVolumeHandoverProps {
-  /** Name of the environment's stack, which its volumes are tagged with. */
-  readonly stackName: string;
+  /** The deployment's volumes, by their tags: its id, and the generation of the volumes in the stack now. */
+  readonly deploymentId: string;
+  readonly generation: string;
+  /** The slots the group has now (its maximum capacity): volumes of slots it had before are left alone. */
+  readonly slots: number;
   /**
    * How long a launching instance waits for a volume to become free (the previous instance's to be
    * detached as it terminates) before it is abandoned and the launch fails.
@@ -51,7 +54,12 @@ export class DataVolumeHandoverDefinition {
     const find = sdkCall(this.scope, 'FindVolumes', {
       service: 'ec2',
       action: 'describeVolumes',
-      parameters: { Filters: [{ Name: `tag:${DATA_VOLUME_TAG_KEYS.stack}`, Values: [this.props.stackName] }] },
+      parameters: {
+        Filters: [
+          { Name: `tag:${DATA_VOLUME_TAG_KEYS.deployment}`, Values: [this.props.deploymentId] },
+          { Name: `tag:${DATA_VOLUME_TAG_KEYS.generation}`, Values: [this.props.generation] },
+        ],
+      },
       resultSelector: { 'volumes.$': '$.Volumes' },
       resultPath: '$.found',
     });
@@ -105,14 +113,15 @@ export class DataVolumeHandoverDefinition {
       comment: 'The predecessor\'s volume once free; else a free volume that has held data before a fresh one, then the lowest slot',
       outputs: '{% $merge([$states.input, {"choice": ('
         + '$tag := function($volume, $key) { $lookup($merge($volume.Tags.{ Key: Value }), $key) }; '
+        + `$volumes := $states.input.found.volumes[$number($tag($, "${DATA_VOLUME_TAG_KEYS.slot}")) <= ${this.props.slots}]; `
         + `$terminated := $states.input.terminations.activities[$contains(Description, "${TERMINATION_DESCRIPTION}")]`
         + `.$substringAfter(Description, "${TERMINATION_DESCRIPTION}"); `
         + '$recency := function($volume) { $map($terminated, function($instance, $index) { '
         + `$instance = $tag($volume, "${DATA_VOLUME_TAG_KEYS.instance}") ? $index })[0] }; `
-        + '$predecessor := $sort([$states.input.found.volumes[$exists($recency($))]], function($a, $b) { $recency($a) > $recency($b) })[0]; '
+        + '$predecessor := $sort([$volumes[$exists($recency($))]], function($a, $b) { $recency($a) > $recency($b) })[0]; '
         + `$rank := function($volume) { ($exists($tag($volume, "${DATA_VOLUME_TAG_KEYS.used}")) ? 0 : 100000) + $number($tag($volume, "${DATA_VOLUME_TAG_KEYS.slot}")) }; `
         + '$predecessor ? ($predecessor.State = "available" ? $predecessor : { "waitingFor": $predecessor.VolumeId }) '
-        + ': $sort([$states.input.found.volumes[State = "available"]], function($a, $b) { $rank($a) > $rank($b) })[0]'
+        + ': $sort([$volumes[State = "available"]], function($a, $b) { $rank($a) > $rank($b) })[0]'
         + ')}]) %}',
     });
   }
@@ -163,7 +172,7 @@ export class DataVolumeHandoverDefinition {
 
   private explainNoVolume(): sfn.Pass {
     return explainFailure(this.scope, 'ExplainNoVolume', 'NoDataVolumeFree',
-      `No data volume of stack ${this.props.stackName} was free for instance {} within ${this.props.waitForVolume.toHumanString()}: `
+      `No data volume of ${this.props.deploymentId} was free for instance {} within ${this.props.waitForVolume.toHumanString()}: `
       + 'every one is attached to another instance. The launch is abandoned; the group tries again.', '$.detail.EC2InstanceId');
   }
 

@@ -4,7 +4,10 @@ import { LocalExecution, TaskFailure, TaskFake, runLocally, stateMachineDefiniti
 import { DATA_VOLUME_DEVICES, DataVolumeHandoverDefinition } from '../../../src/private/instances/data-volume-handover';
 import { DATA_VOLUME_TAG_KEYS } from '../../../src/private/shared/data-volume-tags';
 
-const STACK = 'WebProd';
+const DEPLOYMENT = 'WebProd-data-volume-0123abcd';
+const GENERATION = 'eu-west-1a/aws/ebs';
+/** The group's maximum capacity. */
+const SLOTS = 4;
 const INSTANCE = 'i-0123456789abcdef0';
 /** The EventBridge event of the launching lifecycle hook. */
 const EVENT = {
@@ -22,7 +25,9 @@ const EVENT = {
 
 function definition(waitForVolume = Duration.minutes(1)) {
   const stack = new Stack(new App(), 'Stack');
-  const handover = new DataVolumeHandoverDefinition(stack, { stackName: STACK, waitForVolume, device: DATA_VOLUME_DEVICES.linux });
+  const handover = new DataVolumeHandoverDefinition(stack, {
+    deploymentId: DEPLOYMENT, generation: GENERATION, slots: SLOTS, waitForVolume, device: DATA_VOLUME_DEVICES.linux,
+  });
   new sfn.StateMachine(stack, 'Handover', { definitionBody: sfn.DefinitionBody.fromChainable(handover.chain()) });
   return withJsonataPassStatesAsTasks(stateMachineDefinition(Template.fromStack(stack).toJSON()));
 }
@@ -45,7 +50,8 @@ function volumeLooks(...looks: Volume[][]): TaskFake {
       State: volume.state,
       Attachments: volume.state === 'in-use' ? [{ InstanceId: 'i-0fedcba9876543210', State: 'attached', VolumeId: volume.id }] : [],
       Tags: [
-        { Key: DATA_VOLUME_TAG_KEYS.stack, Value: STACK },
+        { Key: DATA_VOLUME_TAG_KEYS.deployment, Value: DEPLOYMENT },
+        { Key: DATA_VOLUME_TAG_KEYS.generation, Value: GENERATION },
         { Key: DATA_VOLUME_TAG_KEYS.slot, Value: String(volume.slot) },
         ...volume.used ? [{ Key: DATA_VOLUME_TAG_KEYS.used, Value: 'true' }] : [],
         ...volume.instance ? [{ Key: DATA_VOLUME_TAG_KEYS.instance, Value: volume.instance }] : [],
@@ -99,7 +105,10 @@ describe('data volume handover at launch', () => {
     });
 
     expect(execution.status).toBe('SUCCEEDED');
-    expect(execution.calls.FindVolumes).toEqual([{ Filters: [{ Name: 'tag:immutable-servers:data-volume-of', Values: [STACK] }] }]);
+    // Only this deployment's volumes of this generation: not another deployment's of the stack, nor those a change of zone or key retained.
+    expect(execution.calls.FindVolumes).toEqual([{
+      Filters: [{ Name: 'tag:immutable-servers:data-volume-deployment', Values: [DEPLOYMENT] }, { Name: 'tag:immutable-servers:data-volume-generation', Values: [GENERATION] }],
+    }]);
     expect(execution.calls.AttachVolume).toEqual([{ Device: '/dev/xvdf', InstanceId: INSTANCE, VolumeId: 'vol-used3' }]);
     expect(execution.calls.MarkVolumeUsed).toEqual([{
       Resources: ['vol-used3'],
@@ -151,6 +160,18 @@ describe('data volume handover at launch', () => {
     expect(execution.calls.AttachVolume).toEqual([expect.objectContaining({ VolumeId: 'vol-parked2' })]);
   });
 
+  test('given a used volume of a slot the group no longer has (its maximum capacity lowered), then it is left alone for a fresh one of a current slot', async () => {
+    const execution = await run({
+      FindVolumes: volumeLooks([
+        { id: 'vol-retired5', slot: 5, state: 'available', used: true, instance: 'i-0longgone' },
+        { id: 'vol-fresh2', slot: 2, state: 'available' },
+      ]),
+      FindTerminations: activities('i-0longgone'),
+    });
+
+    expect(execution.calls.AttachVolume).toEqual([expect.objectContaining({ VolumeId: 'vol-fresh2' })]);
+  });
+
   test('given only fresh volumes (a scale-out), then the lowest slot is attached', async () => {
     const execution = await run({
       FindVolumes: volumeLooks([{ id: 'vol-fresh3', slot: 3, state: 'available' }, { id: 'vol-fresh2', slot: 2, state: 'available' }]),
@@ -195,7 +216,7 @@ describe('data volume handover at launch', () => {
     const execution = await run({ FindVolumes: volumeLooks([{ id: 'vol-a', slot: 1, state: 'in-use', used: true }]) });
 
     expect(execution).toMatchObject({ status: 'FAILED', error: 'NoDataVolumeFree' });
-    expect(execution.cause).toBe(`No data volume of stack ${STACK} was free for instance ${INSTANCE} within 1 minute: every one is attached to another instance. `
+    expect(execution.cause).toBe(`No data volume of ${DEPLOYMENT} was free for instance ${INSTANCE} within 1 minute: every one is attached to another instance. `
       + 'The launch is abandoned; the group tries again.');
     expect(execution.calls.AbandonLaunch).toEqual([{ ...LIFECYCLE_ACTION, LifecycleActionResult: 'ABANDON' }]);
     expect(execution.calls.AttachVolume).toBeUndefined();

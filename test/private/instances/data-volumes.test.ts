@@ -1,5 +1,6 @@
 import { App, RemovalPolicy, Size, Stack, aws_kms as kms } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { CfnVolume } from 'aws-cdk-lib/aws-ec2';
 import { DataVolumeOptions } from '../../../src/data-volume';
 import { DataVolumes } from '../../../src/private/instances/data-volumes';
 
@@ -31,6 +32,22 @@ describe('DataVolumes', () => {
         { Key: 'immutable-servers:data-volume-slot', Value: String(index + 1) },
       ]));
     });
+  });
+
+  test('given two deployments in one stack, then each tags its volumes with a deployment id of its own, and every volume with its zone and key', () => {
+    const stack = new Stack(new App(), 'Shop', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const props = { volume: { size: Size.gibibytes(10), mountPath: '/var/lib/web' }, environmentName: 'prod', stackName: 'Shop', slots: 1, availabilityZone: 'eu-west-1a' };
+    const orders = new DataVolumes(stack, 'Orders', { ...props, applicationName: 'orders' });
+    const carts = new DataVolumes(stack, 'Carts', { ...props, applicationName: 'carts', volume: { ...props.volume, encryptionKey: new kms.Key(stack, 'Key') } });
+    const resources = Template.fromStack(stack).toJSON().Resources;
+    const tags = (volume: CfnVolume) => Object.fromEntries(resources[stack.getLogicalId(volume)].Properties.Tags
+      .map((tag: any) => [tag.Key, tag.Value]));
+
+    expect(orders.deploymentId).toMatch(/^Shop-data-volume-[0-9a-f]{8}$/);
+    expect(carts.deploymentId).toMatch(/^Shop-data-volume-[0-9a-f]{8}$/);
+    expect(orders.deploymentId).not.toBe(carts.deploymentId);
+    expect(tags(orders.volumes[0])).toMatchObject({ 'immutable-servers:data-volume-deployment': orders.deploymentId, 'immutable-servers:data-volume-generation': 'eu-west-1a/aws/ebs' });
+    expect(tags(carts.volumes[0])['immutable-servers:data-volume-generation']).toEqual({ 'Fn::Join': ['/', ['eu-west-1a', { 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] }]] });
   });
 
   test('given a key, IOPS, throughput and a destroy policy, then every volume takes them', () => {
