@@ -44,6 +44,8 @@ const FUNCTIONS: Record<string, (argument: any) => unknown> = {
   'Fn::Select': ([index, list]: [number, unknown]) => (flattenIntrinsics(list) as unknown[])[Number(index)],
   'Fn::Split': ([separator, source]: [string, unknown]) => String(flattenIntrinsics(source)).split(separator),
   'Fn::ImportValue': (name: unknown) => placeholder('IMPORT', String(flattenIntrinsics(name))),
+  // The zones of the region the pseudo parameters name (an environment-agnostic stack's), whichever region it is given.
+  'Fn::GetAZs': () => ['a', 'b', 'c'].map((zone) => `${PSEUDO_PARAMETERS['AWS::Region']}${zone}`),
   'Fn::Sub': (argument: string | [string, Record<string, unknown>]) => {
     const [template, variables] = Array.isArray(argument) ? argument : [argument, {}];
     return template.replace(/\$\{(!?)([^}]+)\}/g, (_match, literal: string, name: string) => {

@@ -20,6 +20,10 @@ describe('flattenIntrinsics', () => {
     expect(() => flattenIntrinsics({ 'Fn::Join': ['', ['a', { 'Fn::If': ['Cond', 'x', 'y'] }]] })).toThrow('Cannot flatten Fn::If');
   });
 
+  test('given the zones of an environment-agnostic stack, then those of the pseudo parameters\' region', () => {
+    expect(flattenIntrinsics({ 'Fn::Join': ['/', [{ 'Fn::Select': [0, { 'Fn::GetAZs': '' }] }, 'aws/ebs']] })).toBe('us-east-1a/aws/ebs');
+  });
+
   test('given nested objects and arrays, then intrinsics are flattened wherever they are', () => {
     expect(flattenIntrinsics({ a: [{ Ref: 'X' }, 1], b: { 'Fn::Select': [1, { 'Fn::Split': [',', 'p,q'] }] } }))
       .toEqual({ a: ['CFN_REF_X', 1], b: 'q' });
