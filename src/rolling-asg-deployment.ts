@@ -21,8 +21,8 @@ import { DataVolumes } from './private/instances/data-volumes';
 import {
   AGENT_NAMESPACE, PROCESS_COUNT_METRIC, renderAgentConfiguration, renderInstanceConfiguration,
 } from './private/instances/instance-configuration';
-import { validateRollout } from './private/instances/rollout-validation';
-import { SERVICE_NAME } from './private/instances/service-install-script';
+import { TERMINATE_FIRST, validateRollout, validateTerminateFirst } from './private/instances/rollout-validation';
+import { SERVICE_NAME, installDirectory } from './private/instances/service-install-script';
 import { acknowledgeNagFinding, nagResourceReference } from './private/nag/nag-acknowledgement';
 import {
   LedgerReference, ReleaseLedger, ReleaseLedgerProps, acknowledgeLedgerProviderFindings, ledgerParameterNames, placeholderAmiParameter,
@@ -646,7 +646,7 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
     const availabilityZones = props.vpc.selectSubnets(vpcSubnets).availabilityZones;
     validateDataVolume(volume, {
       operatingSystem,
-      installDirectory: `/opt/${props.applicationName}`,
+      installDirectory: installDirectory(props.applicationName),
       availabilityZones,
       region: Stack.of(this).region,
     });
@@ -831,25 +831,8 @@ export class RollingAsgDeployment extends Construct implements ec2.IConnectable,
   }
 }
 
-/**
- * Healthy percentages with which Auto Scaling terminates an instance before it launches its
- * replacement (it launches first only at a minimum of 100 %), so that the replacement can take the
- * volume the terminated instance held.
- *
- * @see https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-maintenance-policy.html
- */
-const TERMINATE_FIRST = { minHealthyPercentage: 99, maxHealthyPercentage: 100 };
-
 /** How long a launching instance waits for a data volume its predecessor still holds. */
 const DATA_VOLUME_WAIT = Duration.minutes(10);
-
-/** A stateful group must terminate before it launches, or the replacement waits for a volume its predecessor keeps. */
-function validateTerminateFirst(min: number, max: number): void {
-  if ((!Token.isUnresolved(min) && min >= 100) || (!Token.isUnresolved(max) && max > 100)) {
-    throw new Error('A deployment with a data volume replaces an instance by terminating it first, so that its replacement can take its volume: '
-      + `rollout.minHealthyPercentage must be below 100 and maxHealthyPercentage 100, got ${min} and ${max}`);
-  }
-}
 
 interface Capacity { readonly min: number; readonly max: number; readonly desired?: number }
 /** An alarm and its literal name, which other stacks and accounts can use without a reference. */

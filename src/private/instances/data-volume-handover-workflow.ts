@@ -21,6 +21,7 @@ const EXECUTION_MARGIN = Duration.minutes(10);
 export function handoverTimeout(waitForVolume: Duration): Duration {
   return waitForVolume.plus(EXECUTION_MARGIN);
 }
+
 /** The workflow records a heartbeat each time it looks again, so this bounds one look. */
 const HEARTBEAT_TIMEOUT = Duration.minutes(5);
 
@@ -52,14 +53,11 @@ export interface DataVolumeHandoverWorkflowProps extends DataVolumeHandoverProps
  * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-lifecyclehookspecification.html
  */
 export class DataVolumeHandoverWorkflow extends Construct {
-  public readonly stateMachine: sfn.StateMachine;
-  /** The launching hook's name, the deployment's id, unique in the account and region: the rule matches it. */
-  public readonly hookName: string;
-
   constructor(scope: Construct, id: string, props: DataVolumeHandoverWorkflowProps) {
     super(scope, id);
     const group = props.autoScalingGroup;
-    this.hookName = props.deploymentId;
+    // The deployment's id, unique in the account and region, names the hook: the rule matches it.
+    const hookName = props.deploymentId;
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
       description: `Hands ${props.environmentName} data volumes to launching instances`,
@@ -68,7 +66,7 @@ export class DataVolumeHandoverWorkflow extends Construct {
       logGroupName: stackScopedLogGroupName(this, '/aws/vendedlogs/states/'),
       retention: logs.RetentionDays.ONE_YEAR,
     });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+    const stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       comment: `Attaches a data volume of ${props.deploymentId} to each instance its group launches`,
       definitionBody: sfn.DefinitionBody.fromChainable(new DataVolumeHandoverDefinition(this, props).chain()),
       stateMachineType: sfn.StateMachineType.STANDARD,
@@ -77,7 +75,7 @@ export class DataVolumeHandoverWorkflow extends Construct {
       logs: { destination: logGroup, level: sfn.LogLevel.ALL },
       tracingEnabled: true,
     });
-    this.stateMachine.node.addDependency(role);
+    stateMachine.node.addDependency(role);
     grantHandover(role, props.deploymentId);
     if (props.encryptionKey) grantAttachUnderKey(role, props.encryptionKey);
     const rule = new events.Rule(this, 'Rule', {
@@ -85,13 +83,13 @@ export class DataVolumeHandoverWorkflow extends Construct {
       eventPattern: {
         source: ['aws.autoscaling'],
         detailType: ['EC2 Instance-launch Lifecycle Action'],
-        detail: { LifecycleHookName: [this.hookName] },
+        detail: { LifecycleHookName: [hookName] },
       },
-      targets: [new targets.SfnStateMachine(this.stateMachine)],
+      targets: [new targets.SfnStateMachine(stateMachine)],
     });
     const cfnGroup = group.node.defaultChild as autoscaling.CfnAutoScalingGroup;
     cfnGroup.lifecycleHookSpecificationList = [{
-      lifecycleHookName: this.hookName,
+      lifecycleHookName: hookName,
       lifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
       heartbeatTimeout: HEARTBEAT_TIMEOUT.toSeconds(),
       defaultResult: 'ABANDON',

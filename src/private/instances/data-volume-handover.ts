@@ -37,10 +37,11 @@ export interface DataVolumeHandoverProps {
 
 /**
  * The states of the launching lifecycle hook's workflow, started by the hook's EventBridge event
- * (`detail` names the instance, group, hook and token): finds the environment's volumes, chooses
- * a free one (one that has held data before a fresh one, then the lowest slot), attaches it, waits
- * until it is attached and lets the launch continue. While none is free (the instance it belonged
- * to is still terminating) it looks again, recording a heartbeat so the hook does not time out.
+ * (`detail` names the instance, group, hook and token): finds the deployment's current volumes,
+ * chooses one (`choose`: the predecessor's, else one that has held data before a fresh one, then the
+ * lowest slot), attaches it, waits until it is attached and lets the launch continue. While none is
+ * free (the instance it belonged to is still terminating) it looks again, recording a heartbeat so
+ * the hook does not time out.
  * `AttachVolume` refuses a volume attached elsewhere, so two launches never share one: the one that
  * loses looks again. No free volume in time, or a volume that does not attach, abandons the launch,
  * so that the instance never starts its service without data.

@@ -41,6 +41,23 @@ export function validateRollout(settings: RolloutSettings): void {
   }
 }
 
+/**
+ * Healthy percentages with which Auto Scaling terminates an instance before it launches its
+ * replacement (it launches first only at a minimum of 100 %), so that the replacement can take the
+ * volume the terminated instance held.
+ *
+ * @see https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-maintenance-policy.html
+ */
+export const TERMINATE_FIRST = { minHealthyPercentage: 99, maxHealthyPercentage: 100 };
+
+/** A stateful group must terminate before it launches, or the replacement waits for a volume its predecessor keeps. */
+export function validateTerminateFirst(min: number, max: number): void {
+  if ((!Token.isUnresolved(min) && min >= 100) || (!Token.isUnresolved(max) && max > 100)) {
+    throw new Error('A deployment with a data volume replaces an instance by terminating it first, so that its replacement can take its volume: '
+      + `rollout.minHealthyPercentage must be below 100 and maxHealthyPercentage 100, got ${min} and ${max}`);
+  }
+}
+
 function validateCheckpoints(checkpoints: number[] | undefined): void {
   if (!checkpoints || checkpoints.some((value) => Token.isUnresolved(value))) return;
   const ascending = checkpoints.every((value, index) => index === 0 || value > checkpoints[index - 1]);
