@@ -2,6 +2,7 @@ import {
   CreateTagsCommand, DeleteSnapshotCommand, DeregisterImageCommand, EC2Client, Image, Snapshot, Tag,
   paginateDescribeImages, paginateDescribeSnapshots,
 } from '@aws-sdk/client-ec2';
+import { tagValue } from './ec2-tags';
 import { ImageGroup } from './footprint';
 import { recipeNamePattern } from './image-builder';
 import { LeftAlone, Leftover, LeftoverKind } from './leftover';
@@ -92,10 +93,6 @@ function builtByGroup(tags: Tag[] | undefined, groups: ImageGroup[]): boolean {
   if (!match) return false;
   const [, region, account, imageName] = match;
   return groups.some((group) => locationKey(group.location) === locationKey({ account, region }) && recipeNamePattern(group.name).test(imageName));
-}
-
-function tagValue(tags: Tag[] | undefined, key: string): string | undefined {
-  return tags?.find((tag) => tag.Key === key)?.Value;
 }
 
 function snapshot(ec2: EC2Client, location: Location, snapshotId: string, foundBy: string, after?: Leftover[]): Leftover {

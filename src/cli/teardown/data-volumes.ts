@@ -1,7 +1,8 @@
 import {
-  DeleteSnapshotCommand, DeleteVolumeCommand, DescribeVolumesCommand, EC2Client, Snapshot, Tag, Volume,
+  DeleteSnapshotCommand, DeleteVolumeCommand, DescribeVolumesCommand, EC2Client, Snapshot, Volume,
   paginateDescribeSnapshots, paginateDescribeVolumes,
 } from '@aws-sdk/client-ec2';
+import { tagValue } from './ec2-tags';
 import { LeftAlone, Leftover, LeftoverKind } from './leftover';
 import { Location } from './location';
 import { DATA_VOLUME_TAG_KEYS } from '../../private/shared/data-volume-tags';
@@ -158,8 +159,4 @@ function inUse(volumeId: string, state: string | undefined, attachedTo: string[]
 
 function attachments(volume: Volume): string[] {
   return (volume.Attachments ?? []).flatMap((attachment) => attachment.InstanceId ?? []);
-}
-
-function tagValue(tags: Tag[] | undefined, key: string): string | undefined {
-  return tags?.find((tag) => tag.Key === key)?.Value;
 }
